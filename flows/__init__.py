@@ -1,0 +1,1 @@
+"""wirewash drivers: the direct runner and CLI (no Prefect import) and the Prefect flow."""

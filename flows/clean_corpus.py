@@ -1,0 +1,37 @@
+"""The Prefect flow: the same stages as ``flows.runner``, as tasks you can see in the UI.
+
+    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → dedup → write
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+
+from cleaners.document import Document
+from cleaners.io import Rejected
+from cleaners.settings import section
+from flows import stages
+
+read_task = task(stages.read_stage, name="read")
+clean_task = task(stages.clean_documents, name="clean-chunk")
+dedup_task = task(stages.dedup_stage, name="dedup")
+write_task = task(stages.write_stage, name="write")
+
+
+@flow(name="clean-corpus", log_prints=True)
+def clean_corpus(input: str, output: str) -> dict[str, Any]:
+    """Clean every document under ``input`` and write the corpus to ``output``."""
+    docs, rejected = read_task(input)
+    size = section("pipeline")["chunk_size"]
+    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    parts = clean_task.map(chunks).result() if chunks else []
+    results = [r for part in parts for r in part]
+    cleaned = [r for r in results if isinstance(r, Document)]
+    rejected += [r for r in results if isinstance(r, Rejected)]
+    deduped = dedup_task(cleaned)
+    report = write_task(deduped, rejected, str(Path(output)))
+    print(f"wirewash: {report['counts']}")
+    return report

@@ -1,0 +1,63 @@
+"""The direct driver: runs the stages in-process or over a process pool.
+
+This is what ``wirewash clean`` uses. It never imports Prefect, so a one-off
+run costs only the cleaning itself.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from cleaners.document import Document
+from cleaners.io import Rejected
+from cleaners.settings import section
+from flows import stages
+
+Progress = Callable[[str, int, int], None]
+
+
+def _chunks(seq: list, size: int) -> list[list]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def clean_all(docs: list[Document], workers: int | None = None, progress: Progress | None = None) -> tuple[list[Document], list[Rejected]]:
+    """Per-document stages over all docs, in a pool when the batch is large enough."""
+    cfg = section("pipeline")
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = _chunks(docs, cfg["chunk_size"])
+    results: list[Document | Rejected] = []
+    done = 0
+    if workers > 1 and len(docs) >= cfg["pool_min_docs"]:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for part in pool.map(stages.clean_documents, chunks):
+                results.extend(part)
+                done += len(part)
+                if progress:
+                    progress("clean", done, len(docs))
+    else:
+        for chunk in chunks:
+            results.extend(stages.clean_documents(chunk))
+            done += len(chunk)
+            if progress:
+                progress("clean", done, len(docs))
+    cleaned = [r for r in results if isinstance(r, Document)]
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    return cleaned, rejected
+
+
+def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Read, clean, dedup and write; return the run report."""
+    t0 = time.perf_counter()
+    docs, rejected = stages.read_stage(input_path)
+    if progress:
+        progress("read", len(docs), len(docs))
+    cleaned, bad = clean_all(docs, workers, progress)
+    deduped = stages.dedup_stage(cleaned)
+    if progress:
+        progress("dedup", len(deduped), len(deduped))
+    return stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)

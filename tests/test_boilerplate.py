@@ -1,0 +1,71 @@
+import pytest
+
+from cleaners.boilerplate import line_reason, strip_boilerplate, strip_document_lines
+from seed_labels import LABELS, chrome_lines, expected_body_lines, output_lines
+
+SEED_IDS = ["000", "001", "002", "003", "004"]
+
+
+@pytest.mark.parametrize("sid", SEED_IDS)
+def test_seed_body_kept_and_chrome_gone(seeds, sid):
+    res = strip_document_lines(seeds[sid])
+    kept = output_lines(res.text)
+    missing = [l for l in expected_body_lines(sid, seeds[sid]) if " ".join(l.replace("•", " ").split()) not in kept]
+    assert missing == [], f"article lines lost from {sid}"
+    leaked = [c for c in chrome_lines(sid) if c in kept]
+    assert leaked == [], f"chrome left in {sid}"
+
+
+@pytest.mark.parametrize("sid", SEED_IDS)
+def test_seed_headline_becomes_title(seeds, sid):
+    res = strip_document_lines(seeds[sid])
+    assert res.title == LABELS[sid]["headline"]
+    if res.title:
+        assert res.title not in res.text.splitlines()
+
+
+def test_every_removal_has_a_reason(seeds):
+    res = strip_document_lines(seeds["001"])
+    assert res.removed and all(r.reason for r in res.removed)
+    assert {r.reason.split(":")[0] for r in res.removed} >= {"phrase"}
+
+
+@pytest.mark.parametrize(
+    "line,reason",
+    [
+        ("You have {{n}} articles left", "template"),
+        ("Facebook IconIcon TwitterLinkedin IconIcon MailMenu Icon", "icon-sprite"),
+        ("Skip to main content", "phrase:nav"),
+        ("We use cookies to improve your experience. Accept all cookies", "phrase:cookies"),
+        ("Sign up for our daily newsletter", "phrase:newsletter"),
+        ("Related stories", "phrase:related"),
+        ("© 2023 Some Media Group. All rights reserved.", "phrase:copyright"),
+        ("JANE DOE/AFP", "photo-credit"),
+    ],
+)
+def test_line_rules(line, reason):
+    assert line_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The minister said the advertisement campaign had cost the party dearly, and that he regretted it.",
+        "Officials said 40 people were killed in the attack on Monday, according to local media.",
+        "“We will continue to discuss what framework we create,” he told reporters.",
+    ],
+)
+def test_ordinary_news_sentences_are_not_chrome(line):
+    assert line_reason(line) is None
+
+
+def test_exact_repeats_keep_first_copy():
+    body = "The talks ended without a deal on Friday, and officials said both sides would meet again soon."
+    text = f"{body}\n\nA second paragraph that is long enough to count as body text for the rule here.\n\n{body}"
+    out = strip_boilerplate(text)
+    assert out.count(body) == 1
+
+
+def test_clean_text_without_chrome_is_unchanged_except_headline():
+    text = "Officials met on Monday and agreed to continue the talks next month in the capital city.\n\nThe talks will focus on farm tariffs and car parts, according to people familiar with them."
+    assert strip_boilerplate(text) == text
