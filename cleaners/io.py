@@ -347,11 +347,28 @@ def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejecte
     """HTML and plain-text ``response`` records of a WARC file (other records are not articles)."""
     from warcio.archiveiterator import ArchiveIterator
 
+    head = stream.read(65536)
+    stream.seek(0)
+    complete: int | None = None  # gzip: how many members (one a record) are whole
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+        except zlib.error:
+            head = b""
+        complete, broken = _count_gzip_members(stream)
+        stream.seek(0)
+    if not head.startswith(b"WARC/"):  # warcio would read anything else as an old-style ARC file
+        yield Rejected(rel, "not a WARC file (it does not start with a WARC/1.x header)"), (rel, None)
+        return
     n = 0
     it = ArchiveIterator(stream)
     try:
         for record in it:
             n += 1
+            if complete is not None and n > complete:
+                break  # inside the damaged gzip member: reported below
+            if record.format != "warc":
+                raise ValueError(f"record {n} is not a WARC record")
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             ctype = (record.http_headers.get_header("Content-Type") or "").lower()
@@ -391,8 +408,37 @@ def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejecte
         reason = f"WARC archive is broken after record {n}: {type(exc).__name__}: {exc}"
         yield Rejected(rel, reason.splitlines()[0][:300], n or None), (rel, None)
         return
-    if n == 0:
+    if complete is not None and broken:
+        yield Rejected(rel, f"gzip stream is {broken} after record {complete}; records after the cut are lost", complete or None), (rel, None)
+    elif n == 0:
         yield Rejected(rel, "no WARC records found (empty or not a WARC file)"), (rel, None)
+
+
+def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, str | None]:
+    """Whole gzip members in ``stream`` and what is wrong after them (``None``: nothing)."""
+    members = 0
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pending = b""
+    while True:
+        data = pending or stream.read(chunk)
+        pending = b""
+        if not data:
+            return members, (None if d is None else "truncated")
+        if d is None:
+            if not data.strip(b"\x00"):
+                continue  # zero padding after the last member
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            while data:
+                d.decompress(data, 1 << 16)
+                data = d.unconsumed_tail
+                if d.eof:
+                    members += 1
+                    pending = d.unused_data
+                    d = None
+                    break
+        except zlib.error:
+            return members, "corrupt"
 
 
 def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rejected, Where]]:
