@@ -331,6 +331,6 @@ def test_cli_hostile_tree(hostile_run):
     assert {"good0", "good1", "good2", "m1", "adversarial"} <= doc_ids
     assert any(i.startswith("z") for i in doc_ids)  # the complete half of the truncated gzip
     corpus_ids = {d["id"] for d in read_jsonl_gz(out / "corpus.jsonl.gz")}
-    assert corpus_ids & {"good0", "good1", "good2"} and "m1" in corpus_ids
+    assert corpus_ids & {"good0", "good1", "good2", "adversarial"} and "m1" in corpus_ids  # one copy of the story cluster
     assert (out / "report.html").exists()
     assert seconds < 120
