@@ -68,6 +68,10 @@ class Rejected:
     reason: str
     line: int | None = None
 
+    def __post_init__(self) -> None:  # the reason is always one line (exception texts can span many)
+        one_line = " ".join(str(self.reason).split())
+        object.__setattr__(self, "reason", one_line if len(one_line) <= 300 else one_line[:299] + "…")
+
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -334,3 +334,18 @@ def test_cli_hostile_tree(hostile_run):
     assert corpus_ids & {"good0", "good1", "good2", "adversarial"} and "m1" in corpus_ids  # one copy of the story cluster
     assert (out / "report.html").exists()
     assert seconds < 120
+
+
+def test_a_cleaner_crash_rejects_one_document_with_a_one_line_reason(monkeypatch):
+    from cleaners import textfix
+
+    def crash(text):
+        if "poison" in text:
+            raise ValueError("bad state\nspanning\nlines")
+        return text, []
+
+    monkeypatch.setattr(textfix, "fix_text_explained", crash)
+    docs = [Document(id="ok", source="ok.txt", text=STORY), Document(id="bad", source="bad.txt", text="poison " + STORY)]
+    res = stages.clean_documents(docs)
+    assert isinstance(res[0], Document)
+    assert res[1].source == "bad.txt" and res[1].reason == "ValueError in crash: bad state spanning lines"
