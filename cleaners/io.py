@@ -3,7 +3,8 @@
 Readers never raise on a bad document: each problem becomes a :class:`Rejected`
 record naming the file (and line) and a one-line reason, and reading goes on.
 
-Supported inputs: ``.txt``, ``.html``/``.htm``, ``.jsonl``/``.jsonl.gz``
+Supported inputs: ``.txt``, ``.html``/``.htm`` (also gzip-compressed: ``.txt.gz``,
+``.html.gz``, ``.htm.gz``), ``.jsonl``/``.jsonl.gz``
 (fields ``text`` or ``html``, optional ``id``, ``url``, ``title``, ``source``,
 ``date``; other fields are carried through in ``metadata``), WARC
 (``.warc``/``.warc.gz``: HTML/text ``response`` records) and ``-`` for standard
@@ -39,7 +40,8 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES
+GZIP_DOC_SUFFIXES = (".txt.gz", ".html.gz", ".htm.gz")  # one gzip-compressed document
+SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES + GZIP_DOC_SUFFIXES
 #: the input path that means "read standard input"
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -273,7 +275,10 @@ def _sniff(raw: bytes) -> str:
             inner = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw[:65536], 4096)
         except zlib.error:
             return ".jsonl.gz"
-        return ".warc.gz" if inner.startswith(b"WARC/") else ".jsonl.gz"
+        if inner.startswith(b"WARC/"):
+            return ".warc.gz"
+        start = inner.lstrip()[:1]
+        return ".jsonl.gz" if start == b"{" else ".html.gz" if start == b"<" else ".txt.gz"
     if head.startswith(b"WARC/"):
         return ".warc"
     start = head.lstrip()[:1]
@@ -294,7 +299,7 @@ def _read_file(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Wher
     if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
         yield Rejected(rel, "not a regular file (a pipe, socket or device); skipped"), (rel, None)
         return
-    if suf in TEXT_SUFFIXES + HTML_SUFFIXES:
+    if suf in TEXT_SUFFIXES + HTML_SUFFIXES + GZIP_DOC_SUFFIXES:
         big = _too_big(st.st_size)
         if big:
             yield Rejected(rel, big), (rel, None)
@@ -325,6 +330,14 @@ def _read_bytes(raw: bytes, rel: str, suf: str, name: str | None = None) -> Iter
     if not raw:
         yield Rejected(rel, "empty file (0 bytes)"), (rel, None)
         return
+    doc_id = safe_id(name[: -len(suf)]) if name else None
+    if suf in GZIP_DOC_SUFFIXES:
+        suf = suf.removesuffix(".gz")
+        try:
+            raw = _gunzip_document(raw)
+        except ValueError as exc:
+            yield Rejected(rel, str(exc)), (rel, None)
+            return
     big = _too_big(len(raw))
     if big:
         yield Rejected(rel, big), (rel, None)
@@ -340,11 +353,26 @@ def _read_bytes(raw: bytes, rel: str, suf: str, name: str | None = None) -> Iter
     meta = {} if enc == "utf-8" else {"encoding": enc}
     if "\ufffd" in text and "\ufffd".encode() not in raw:
         meta["invalid_bytes_replaced"] = text.count("\ufffd")
-    doc_id = safe_id(name[: -len(suf)]) if name else content_id(text, rel)
+    doc_id = doc_id or content_id(text, rel)
     if suf in HTML_SUFFIXES:
         yield Document(id=doc_id, source=rel, html=text, metadata=meta), (rel, None)
     else:
         yield Document(id=doc_id, source=rel, text=text, metadata=meta), (rel, None)
+
+
+def _gunzip_document(raw: bytes) -> bytes:
+    """One gzip-compressed document, decompressed no further than the size limit (gzip bombs)."""
+    limit = max_document_bytes()
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"not a readable gzip file: {exc}") from None
+    if len(out) > limit:
+        raise ValueError(f"document decompresses to over the {limit / 1e6:g} MB limit (input.max_document_bytes)")
+    if not d.eof:
+        raise ValueError("gzip stream is truncated; the document is incomplete")
+    return out
 
 
 def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejected, Where]]:

@@ -199,6 +199,21 @@ def test_deeply_nested_html_and_entity_tricks_finish(tmp_path):
             assert res.source.endswith(".html") and len(res.reason.splitlines()) == 1
 
 
+def test_gzipped_documents_bombs_and_cuts(tmp_path):
+    (tmp_path / "page.html.gz").write_bytes(gzip.compress(_article(STORY)))
+    (tmp_path / "note.txt.gz").write_bytes(gzip.compress(STORY.encode()))
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"a" * 60_000_000, compresslevel=9))  # ~60 KB on disk
+    whole = gzip.compress((STORY * 50).encode())
+    (tmp_path / "cut.txt.gz").write_bytes(whole[: len(whole) // 2])
+    t0 = time.perf_counter()
+    docs, rejected = read_inputs(tmp_path)
+    assert time.perf_counter() - t0 < 5
+    assert sorted(d.id for d in docs) == ["note", "page"]
+    assert next(d for d in docs if d.id == "page").html.startswith("<html>")
+    reasons = {r.source: r.reason for r in rejected}
+    assert "over the" in reasons["bomb.txt.gz"] and "truncated" in reasons["cut.txt.gz"]
+
+
 # ---------------------------------------------------------------- WARC and stdin
 
 
@@ -259,6 +274,7 @@ def test_truncated_warc_keeps_earlier_records(tmp_path):
         (b'{"id": "s1", "text": "from a pipe"}\n{"id": "s2", "text": "second"}\n', "jsonl"),
         (gzip.compress(b'{"id": "s1", "text": "from a pipe"}\n'), "jsonl.gz"),
         (b"<html><body><p>hi</p></body></html>", "html"),
+        (gzip.compress(b"<html><body><p>hi</p></body></html>"), "html"),
         (b"just some text", "txt"),
     ],
 )
