@@ -105,11 +105,13 @@ def max_document_bytes() -> int:
     return int(section("input")["max_document_bytes"])
 
 
-def _too_big(size: int) -> str | None:
+def _too_big(size: int, what: str = "document is", at_least: bool = False) -> str | None:
+    """The rejection reason when ``size`` bytes exceed the limit, else ``None``."""
     limit = max_document_bytes()
     if size <= limit:
         return None
-    return f"document is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit (input.max_document_bytes)"
+    amount = f"over {limit / 1e6:g} MB" if at_least else f"{size / 1e6:.1f} MB"
+    return f"{what} {amount}, over the {limit / 1e6:g} MB limit (input.max_document_bytes)"
 
 
 def decode_bytes(data: bytes, is_html: bool = False, declared: str | None = None) -> tuple[str, str]:
@@ -368,8 +370,9 @@ def _gunzip_document(raw: bytes) -> bytes:
         out = d.decompress(raw, limit + 1)
     except zlib.error as exc:
         raise ValueError(f"not a readable gzip file: {exc}") from None
-    if len(out) > limit:
-        raise ValueError(f"document decompresses to over the {limit / 1e6:g} MB limit (input.max_document_bytes)")
+    big = _too_big(len(out), "document decompresses to", at_least=True)
+    if big:
+        raise ValueError(big)
     if not d.eof:
         raise ValueError("gzip stream is truncated; the document is incomplete")
     return out
@@ -408,11 +411,11 @@ def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejecte
             if not status.startswith("2") or not any(t in ctype for t in ("html", "text/plain")):
                 continue  # redirects, errors, images, scripts: not articles
             where = (rel, n)
-            limit = max_document_bytes()
-            body = record.content_stream().read(limit + 1)
+            body = record.content_stream().read(max_document_bytes() + 1)
             uri = record.rec_headers.get_header("WARC-Target-URI")
-            if len(body) > limit:
-                yield Rejected(rel, f"WARC record {uri} is over the {limit / 1e6:g} MB limit (input.max_document_bytes)", n), where
+            big = _too_big(len(body), f"WARC record {uri} is", at_least=True)
+            if big:
+                yield Rejected(rel, big, n), where
                 continue
             m = _CHARSET_HEADER.search(ctype)
             try:
@@ -488,13 +491,13 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rej
         yield Rejected(rel, "empty file (no JSON lines)"), (rel, None)
         return
     lines = raw.splitlines()
-    limit = max_document_bytes()
     for lineno, line in enumerate(lines, start=1):
         where = (rel, lineno)
         if not line.strip():
             continue
-        if len(line) > limit:
-            yield Rejected(rel, f"JSON line is {len(line) / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit (input.max_document_bytes)", lineno), where
+        big = _too_big(len(line), "JSON line is")
+        if big:
+            yield Rejected(rel, big, lineno), where
             continue
         try:
             rec = json.loads(line)
