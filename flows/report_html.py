@@ -49,7 +49,7 @@ def _fmt(n: float) -> str:
 # ---------------------------------------------------------------- SVG plots
 
 
-def hbar_chart(rows: Sequence[tuple[str, Sequence[float]]], series: Sequence[str], width: int = 640) -> str:
+def hbar_chart(rows: Sequence[tuple[str, Sequence[float]]], series: Sequence[str], width: int = 640, first_color: int = 0) -> str:
     """Horizontal (stacked) bars: one row a label, one segment per series."""
     if not rows:
         return '<p class="empty">nothing to plot</p>'
@@ -61,18 +61,18 @@ def hbar_chart(rows: Sequence[tuple[str, Sequence[float]]], series: Sequence[str
     if len(series) > 1:
         x = label_w
         for k, name in enumerate(series):
-            out.append(f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{COLORS[k % len(COLORS)]}"/>')
+            out.append(f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{COLORS[(first_color + k) % len(COLORS)]}"/>')
             out.append(f'<text x="{x + 16}" y="14" class="legend">{_e(name)}</text>')
             x += 24 + 7 * len(name)
     for i, (label, values) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 26 else "…" + label[-25:]  # the end of a path says most
         out.append(f'<text x="{label_w - 8}" y="{y + bar_h - 6}" text-anchor="end" class="label"><title>{_e(label)}</title>{_e(short)}</text>')
         x = float(label_w)
         for k, v in enumerate(values):
             w = plot_w * v / biggest
             if w > 0:
-                out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" rx="3" fill="{COLORS[k % len(COLORS)]}"><title>{_e(series[k])}: {_fmt(v)}</title></rect>')
+                out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" rx="3" fill="{COLORS[(first_color + k) % len(COLORS)]}"><title>{_e(series[k])}: {_fmt(v)}</title></rect>')
             x += w
         out.append(f'<text x="{x + 6:.1f}" y="{y + bar_h - 6}" class="value">{_fmt(sum(values))}</text>')
     out.append("</svg>")
@@ -133,6 +133,12 @@ def chars_removed_by_source(docs: Sequence[Document], top: int | None = TOP_SOUR
                 row[1] += max(0, p.get("chars_removed") or 0)
     rows = sorted(acc.items(), key=lambda kv: -sum(kv[1]))
     return [(k, v) for k, v in rows if sum(v) > 0][:top]
+
+
+def _top(rows: list[tuple[str, list[float]]], k: int) -> list[tuple[str, list[float]]]:
+    """The sources with the most characters in series ``k`` alone."""
+    ranked = sorted(((name, [v[k]]) for name, v in rows if v[k] > 0), key=lambda r: -r[1][0])
+    return ranked[:TOP_SOURCES]
 
 
 def cluster_sizes(docs: Sequence[Document]) -> Counter[str]:
@@ -268,9 +274,12 @@ def render_report(docs: Sequence[Document], report: dict[str, Any]) -> str:
         _cards(counts, chars_removed),
         '<div class="grid2 row">',
         f"<section><h2>What each stage did</h2>{hbar_chart(stage_rows, ['documents'])}</section>",
-        f"<section><h2>Why lines were removed</h2>{hbar_chart(reasons, ['lines'])}</section>",
+        f"<section><h2>Why lines were removed</h2>{hbar_chart(reasons, ['lines'], first_color=4)}</section>",
         "</div>",
-        f'<section class="row"><h2>Characters removed per source</h2>{hbar_chart(all_sources[:TOP_SOURCES], ["HTML markup (extraction)", "page chrome (boilerplate)"], width=1080)}</section>',
+        '<div class="grid2 row">',
+        f"<section><h2>Page chrome removed per source (characters)</h2>{hbar_chart(_top(all_sources, 1), ['boilerplate'], first_color=3)}</section>",
+        f"<section><h2>HTML markup removed per source (characters)</h2>{hbar_chart(_top(all_sources, 0), ['extraction'])}</section>",
+        "</div>",
         '<div class="grid2 row">',
         f"<section><h2>Cluster sizes</h2>{histogram(c_labels, c_counts, COLORS[2], xlabel='copies of a story')}</section>",
         f"<section><h2>Spin scores</h2>{histogram(s_labels, s_counts, COLORS[1], xlabel='spin score (bin start)')}</section>",

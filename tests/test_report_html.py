@@ -13,7 +13,7 @@ import pytest
 from cleaners.document import Document
 from cleaners.io import Rejected
 from flows import stages
-from flows.report_html import COLORS, cluster_histogram, render_report, source_of, spin_histogram
+from flows.report_html import COLORS, chars_removed_by_source, cluster_histogram, render_report, source_of, spin_histogram
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 STORIES = {
@@ -56,7 +56,10 @@ def test_input_strings_are_escaped_and_page_needs_no_network():
 def test_page_shows_counts_histograms_clusters_and_rejections():
     docs, rejected = corpus()
     page = page_for(docs, rejected)
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6
+    removed = dict(chars_removed_by_source(docs))
+    assert removed["feed0.jsonl"] == [4200 + 4203 + 4206, 0 + 360 + 720]  # docs 0, 3, 6 have no url
+    assert set(removed) == {"feed0.jsonl", "site0.example", "site1.example"}
     assert "broken.jsonl" in page and "malformed JSON: Expecting value" in page
     labels, counts = cluster_histogram(docs)
     assert dict(zip(labels, counts)) == {"1": 3, "2": 1, "3": 0, "4–5": 1, "6–10": 0, "11–50": 0, "51+": 0}
