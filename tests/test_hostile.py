@@ -11,6 +11,7 @@ forever) and a ``Path.read_bytes`` patched to raise ``PermissionError``.
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import json
 import os
@@ -348,7 +349,9 @@ def test_cli_hostile_tree(hostile_run):
     assert any(i.startswith("z") for i in doc_ids)  # the complete half of the truncated gzip
     corpus_ids = {d["id"] for d in read_jsonl_gz(out / "corpus.jsonl.gz")}
     assert corpus_ids & {"good0", "good1", "good2", "adversarial"} and "m1" in corpus_ids  # one copy of the story cluster
-    assert (out / "report.html").exists()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for r in rejected:  # every problem is on the page too, with its file and reason
+        assert html.escape(r["source"]) in page and html.escape(r["reason"]) in page
     assert seconds < 120
 
 
