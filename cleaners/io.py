@@ -51,6 +51,7 @@ _CHARSET_META = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_
 _CHARSET_HEADER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
 # C0 controls other than tab, newline, vertical tab, form feed, carriage return and escape
 _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -172,8 +173,8 @@ def _mostly_utf8(data: bytes) -> str | None:
     """``data`` decoded as UTF-8 with replacements, if valid multi-byte characters outnumber bad bytes."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode())
-    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
-    return text if good >= 2 * bad else None
+    good = len(_NON_ASCII.findall(text))
+    return text if good >= section("input")["utf8_good_per_bad_byte"] * bad else None
 
 
 def _check_text(text: str) -> str:
