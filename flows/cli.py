@@ -81,7 +81,7 @@ def clean(
     input: Path = typer.Argument(
         ...,
         help="What to clean: a file, a directory (searched recursively), or - for standard input. "
-        "Reads .txt, .html/.htm, .jsonl/.jsonl.gz (fields text or html; id, url, title, source, date) and .warc/.warc.gz.",
+        "Reads .txt, .html/.htm (also .txt.gz, .html.gz), .jsonl/.jsonl.gz (fields text or html; id, url, title, source, date) and .warc/.warc.gz.",
         show_default=False,
     ),
     output: Path = typer.Option(
