@@ -3,33 +3,64 @@
 Readers never raise on a bad document: each problem becomes a :class:`Rejected`
 record naming the file (and line) and a one-line reason, and reading goes on.
 
-Supported inputs: ``.txt``, ``.html``/``.htm``, ``.jsonl``/``.jsonl.gz``
+Supported inputs: ``.txt``, ``.html``/``.htm`` (also gzip-compressed: ``.txt.gz``,
+``.html.gz``, ``.htm.gz``), ``.jsonl``/``.jsonl.gz``
 (fields ``text`` or ``html``, optional ``id``, ``url``, ``title``, ``source``,
-``date``; other fields are carried through in ``metadata``).
+``date``; other fields are carried through in ``metadata``), WARC
+(``.warc``/``.warc.gz``: HTML/text ``response`` records) and ``-`` for standard
+input (its format is sniffed from its first bytes).
+
+Limits (``[input]`` in ``data/settings.toml``): a single document larger than
+``max_document_bytes`` is rejected with its size rather than read, so one
+runaway file cannot exhaust memory or stall the run.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import hashlib
+import io
 import json
 import os
 import re
+import stat
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cleaners.document import Document, content_id
+from cleaners.settings import section
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
-SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+WARC_SUFFIXES = (".warc", ".warc.gz")
+GZIP_DOC_SUFFIXES = (".txt.gz", ".html.gz", ".htm.gz")  # one gzip-compressed document
+SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + WARC_SUFFIXES + GZIP_DOC_SUFFIXES
+#: the input path that means "read standard input"
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 _ID_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _CHARSET_META = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
+_CHARSET_HEADER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
+# C0 controls other than tab, newline, vertical tab, form feed, carriage return and escape
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_JSONL_KNOWN = {"id", "text", "html", "url", "title", "source", "date"}
+#: where an item came from: (file relative to the input root, line or record number)
+Where = tuple[str, "int | None"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,10 @@ class Rejected:
     source: str
     reason: str
     line: int | None = None
+
+    def __post_init__(self) -> None:  # the reason is always one line (exception texts can span many)
+        one_line = " ".join(str(self.reason).split())
+        object.__setattr__(self, "reason", one_line if len(one_line) <= 300 else one_line[:299] + "…")
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,45 +101,95 @@ def suffix_of(path: Path) -> str:
     return path.suffix.lower()
 
 
-def decode_bytes(data: bytes, is_html: bool = False) -> tuple[str, str]:
-    """Decode ``data`` as UTF-8, else by the HTML meta charset, else by detection.
+def max_document_bytes() -> int:
+    """The size limit for one document (``[input] max_document_bytes``)."""
+    return int(section("input")["max_document_bytes"])
+
+
+def _too_big(size: int, what: str = "document is", at_least: bool = False) -> str | None:
+    """The rejection reason when ``size`` bytes exceed the limit, else ``None``."""
+    limit = max_document_bytes()
+    if size <= limit:
+        return None
+    amount = f"over {limit / 1e6:g} MB" if at_least else f"{size / 1e6:.1f} MB"
+    return f"{what} {amount}, over the {limit / 1e6:g} MB limit (input.max_document_bytes)"
+
+
+def decode_bytes(data: bytes, is_html: bool = False, declared: str | None = None) -> tuple[str, str]:
+    """Decode ``data``: BOM, UTF-8, the declared charset, the HTML meta charset, then detection.
 
     Returns ``(text, encoding_used)``. Raises ``ValueError`` for binary data.
+    Text that is UTF-8 but for a few stray bytes stays UTF-8 (the stray bytes
+    become U+FFFD) rather than being misread whole as a legacy charset.
 
     >>> decode_bytes("café".encode("cp1252"))
     ('café', 'cp1252')
+    >>> decode_bytes("naïve café, crème brûlée ".encode() + b"\\xff")
+    ('naïve café, crème brûlée \\ufffd', 'utf-8')
     """
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _check_text(data.decode(enc)), enc
+            except UnicodeDecodeError:
+                break
+    if b"\x00" in data[:8192]:
         raise ValueError("binary data (NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        return _check_text(data.decode("utf-8-sig")), "utf-8"
     except UnicodeDecodeError:
         pass
+    candidates = [declared] if declared else []
     if is_html:
         m = _CHARSET_META.search(data[:4096])
         if m:
-            enc = m.group(1).decode("ascii", "replace")
-            try:
-                return data.decode(enc), enc.lower()
-            except (LookupError, UnicodeDecodeError):
-                pass
+            candidates.append(m.group(1).decode("ascii", "replace"))
+    for enc in candidates:
+        try:
+            name = codecs.lookup(enc).name
+            if name == "utf-8":  # declared UTF-8 but invalid: keep it UTF-8, mark the bad bytes
+                return _check_text(data.decode("utf-8", errors="replace")), "utf-8"
+            return _check_text(data.decode(enc)), enc.lower()
+        except (LookupError, UnicodeDecodeError):
+            pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return _check_text(mostly), "utf-8"
     if len(data) < 256:  # too little evidence for a detector: the web's commonest legacy charset
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return _check_text(data.decode("cp1252", errors="replace")), "cp1252"
     try:
         from charset_normalizer import from_bytes  # installed with trafilatura
 
         # without a BOM, UTF-16/32 guesses on short Latin text are noise
         best = from_bytes(data, cp_exclusion=["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]).best()
         if best is not None and best.encoding:
-            return str(best), best.encoding
+            return _check_text(str(best)), best.encoding
     except ImportError:  # pragma: no cover - charset_normalizer ships with trafilatura
         pass
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    return _check_text(data.decode("cp1252", errors="replace")), "cp1252"
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with replacements, if valid multi-byte characters outnumber bad bytes."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = len(_NON_ASCII.findall(text))
+    return text if good >= section("input")["utf8_good_per_bad_byte"] * bad else None
+
+
+def _check_text(text: str) -> str:
+    """Refuse decoded text that is really binary: too many control characters."""
+    sample = text[:65536]
+    if sample:
+        share = len(_BINARY_CONTROLS.findall(sample)) / len(sample)
+        if share > section("input")["max_control_share"]:
+            raise ValueError(f"binary data ({share:.0%} control characters), not text")
+    return text
 
 
 def iter_files(root: Path) -> Iterator[Path]:
     """Supported files under ``root`` in sorted order, not following symlinked dirs twice."""
-    if root.is_file():
+    if not root.is_dir():
         yield root
         return
     seen: set[tuple[int, int]] = set()
@@ -123,7 +208,7 @@ def iter_files(root: Path) -> Iterator[Path]:
 
 
 def read_inputs(path: str | os.PathLike[str]) -> tuple[list[Document], list[Rejected]]:
-    """Read every supported document under ``path`` (a file or a directory)."""
+    """Read every supported document under ``path`` (a file, a directory, or ``-`` for stdin)."""
     docs: list[Document] = []
     rejected: list[Rejected] = []
     for item in iter_inputs(path):
@@ -131,59 +216,269 @@ def read_inputs(path: str | os.PathLike[str]) -> tuple[list[Document], list[Reje
     return docs, rejected
 
 
-def iter_inputs(path: str | os.PathLike[str]) -> Iterator[Document | Rejected]:
-    root = Path(path)
+def iter_inputs(path: str | os.PathLike[str], stdin: IO[bytes] | None = None) -> Iterator[Document | Rejected]:
+    """Documents and rejections from ``path``; ``-`` reads ``stdin`` (default: the process's)."""
+    seen_ids: dict[str, tuple[str, str]] = {}
+    if str(path) == STDIN:
+        items = _read_stdin(stdin if stdin is not None else sys.stdin.buffer)
+    else:
+        items = _read_tree(Path(path))
+    for item, where in items:
+        if isinstance(item, Document):
+            item = _unique(item, where, seen_ids)
+        yield item
+
+
+def _read_tree(root: Path) -> Iterator[tuple[Document | Rejected, Where]]:
     if not root.exists():
-        yield Rejected(str(root), "no such file or directory")
+        yield Rejected(str(root), "no such file or directory"), (str(root), None)
         return
     base = root if root.is_dir() else root.parent
-    seen_ids: dict[str, int] = {}
     for file in iter_files(root):
         try:
             rel = str(file.relative_to(base))
         except ValueError:
             rel = str(file)
-        for item in _read_file(file, rel):
-            if isinstance(item, Document):
-                item = _unique(item, seen_ids)
-            yield item
+        yield from _read_file(file, rel)
 
 
-def _unique(doc: Document, seen: dict[str, int]) -> Document:
-    n = seen.get(doc.id, 0)
-    seen[doc.id] = n + 1
-    if n == 0:
+def _unique(doc: Document, where: Where, seen: dict[str, tuple[str, str]]) -> Document | Rejected:
+    """Same id and same body as an earlier record: a rejected copy. Same id, other body: renamed."""
+    rel, line = where
+    here = rel if line is None else f"{rel}:{line}"
+    digest = hashlib.blake2b((doc.html if doc.html is not None else doc.text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    if doc.id not in seen:
+        seen[doc.id] = (digest, here)
         return doc
-    return doc.evolve(id=f"{doc.id}~{n}", metadata={**doc.metadata, "input_id": doc.id})
+    first_digest, first_where = seen[doc.id]
+    if digest == first_digest:
+        return Rejected(rel, f"duplicate record: id {doc.id!r} with the same text was already read at {first_where}", line)
+    n = 1
+    while f"{doc.id}~{n}" in seen:
+        n += 1
+    new_id = f"{doc.id}~{n}"
+    seen[new_id] = (digest, here)
+    return doc.evolve(id=new_id, metadata={**doc.metadata, "input_id": doc.id, "id_collision": f"id also used at {first_where}"})
 
 
-def _read_file(file: Path, rel: str) -> Iterator[Document | Rejected]:
+def _read_stdin(stream: IO[bytes]) -> Iterator[tuple[Document | Rejected, Where]]:
+    """Standard input: gzip, WARC, JSON Lines, HTML or plain text, sniffed from the first bytes."""
+    try:
+        raw = stream.read()
+    except OSError as exc:
+        yield Rejected(STDIN_NAME, f"cannot read standard input: {exc}"), (STDIN_NAME, None)
+        return
+    yield from _read_bytes(raw, STDIN_NAME, _sniff(raw))
+
+
+def _sniff(raw: bytes) -> str:
+    head = raw[:4096]
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            inner = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw[:65536], 4096)
+        except zlib.error:
+            return ".jsonl.gz"
+        if inner.startswith(b"WARC/"):
+            return ".warc.gz"
+        start = inner.lstrip()[:1]
+        return ".jsonl.gz" if start == b"{" else ".html.gz" if start == b"<" else ".txt.gz"
+    if head.startswith(b"WARC/"):
+        return ".warc"
+    start = head.lstrip()[:1]
+    if start == b"{":
+        return ".jsonl"
+    if start == b"<":
+        return ".html"
+    return ".txt"
+
+
+def _read_file(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
     suf = suffix_of(file)
+    try:
+        st = file.stat()
+    except OSError as exc:  # a dangling symlink or a symlink loop lands here
+        yield Rejected(rel, f"cannot read file: {exc.strerror or exc}"), (rel, None)
+        return
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        yield Rejected(rel, "not a regular file (a pipe, socket or device); skipped"), (rel, None)
+        return
+    if suf in TEXT_SUFFIXES + HTML_SUFFIXES + GZIP_DOC_SUFFIXES:
+        big = _too_big(st.st_size)
+        if big:
+            yield Rejected(rel, big), (rel, None)
+            return
+    if suf in WARC_SUFFIXES:
+        try:
+            with open(file, "rb") as fh:
+                yield from _read_warc(fh, rel)
+        except OSError as exc:
+            yield Rejected(rel, f"cannot read file: {exc.strerror or exc}"), (rel, None)
+        return
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        yield Rejected(rel, f"cannot read file: {exc.strerror or exc}")
+        yield Rejected(rel, f"cannot read file: {exc.strerror or exc}"), (rel, None)
+        return
+    yield from _read_bytes(raw, rel, suf, name=file.name)
+
+
+def _read_bytes(raw: bytes, rel: str, suf: str, name: str | None = None) -> Iterator[tuple[Document | Rejected, Where]]:
+    """Parse the bytes of one input of kind ``suf``."""
+    if suf in WARC_SUFFIXES:
+        yield from _read_warc(io.BytesIO(raw), rel)
         return
     if suf in JSONL_SUFFIXES:
         yield from _read_jsonl(raw, rel, gz=suf == ".jsonl.gz")
         return
+    if not raw:
+        yield Rejected(rel, "empty file (0 bytes)"), (rel, None)
+        return
+    doc_id = safe_id(name[: -len(suf)]) if name else None
+    if suf in GZIP_DOC_SUFFIXES:
+        suf = suf.removesuffix(".gz")
+        try:
+            raw = _gunzip_document(raw)
+        except ValueError as exc:
+            yield Rejected(rel, str(exc)), (rel, None)
+            return
+    big = _too_big(len(raw))
+    if big:
+        yield Rejected(rel, big), (rel, None)
+        return
     try:
         text, enc = decode_bytes(raw, is_html=suf in HTML_SUFFIXES)
     except ValueError as exc:
-        yield Rejected(rel, str(exc))
+        yield Rejected(rel, str(exc)), (rel, None)
         return
     if not text.strip():
-        yield Rejected(rel, "empty document")
+        yield Rejected(rel, "empty document (whitespace only)"), (rel, None)
         return
     meta = {} if enc == "utf-8" else {"encoding": enc}
-    doc_id = safe_id(file.name[: -len(suf)] if suf else file.name)
+    if "\ufffd" in text and "\ufffd".encode() not in raw:
+        meta["invalid_bytes_replaced"] = text.count("\ufffd")
+    doc_id = doc_id or content_id(text, rel)
     if suf in HTML_SUFFIXES:
-        yield Document(id=doc_id, source=rel, html=text, metadata=meta)
+        yield Document(id=doc_id, source=rel, html=text, metadata=meta), (rel, None)
     else:
-        yield Document(id=doc_id, source=rel, text=text, metadata=meta)
+        yield Document(id=doc_id, source=rel, text=text, metadata=meta), (rel, None)
 
 
-def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[Document | Rejected]:
+def _gunzip_document(raw: bytes) -> bytes:
+    """One gzip-compressed document, decompressed no further than the size limit (gzip bombs)."""
+    limit = max_document_bytes()
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"not a readable gzip file: {exc}") from None
+    big = _too_big(len(out), "document decompresses to", at_least=True)
+    if big:
+        raise ValueError(big)
+    if not d.eof:
+        raise ValueError("gzip stream is truncated; the document is incomplete")
+    return out
+
+
+def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
+    """HTML and plain-text ``response`` records of a WARC file (other records are not articles)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    head = stream.read(65536)
+    stream.seek(0)
+    complete: int | None = None  # gzip: how many members (one a record) are whole
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+        except zlib.error:
+            head = b""
+        complete, broken = _count_gzip_members(stream)
+        stream.seek(0)
+    if not head.startswith(b"WARC/"):  # warcio would read anything else as an old-style ARC file
+        yield Rejected(rel, "not a WARC file (it does not start with a WARC/1.x header)"), (rel, None)
+        return
+    n = 0
+    it = ArchiveIterator(stream)
+    try:
+        for record in it:
+            n += 1
+            if complete is not None and n > complete:
+                break  # inside the damaged gzip member: reported below
+            if record.format != "warc":
+                raise ValueError(f"record {n} is not a WARC record")
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            ctype = (record.http_headers.get_header("Content-Type") or "").lower()
+            status = record.http_headers.get_statuscode() or ""
+            if not status.startswith("2") or not any(t in ctype for t in ("html", "text/plain")):
+                continue  # redirects, errors, images, scripts: not articles
+            where = (rel, n)
+            body = record.content_stream().read(max_document_bytes() + 1)
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            big = _too_big(len(body), f"WARC record {uri} is", at_least=True)
+            if big:
+                yield Rejected(rel, big, n), where
+                continue
+            m = _CHARSET_HEADER.search(ctype)
+            try:
+                text, enc = decode_bytes(body, is_html="html" in ctype, declared=m.group(1) if m else None)
+            except ValueError as exc:
+                yield Rejected(rel, f"WARC record {uri}: {exc}", n), where
+                continue
+            if not text.strip():
+                yield Rejected(rel, f"WARC record {uri}: empty body", n), where
+                continue
+            rid = record.rec_headers.get_header("WARC-Record-ID") or content_id(text, f"{rel}:{n}")
+            meta: dict[str, Any] = {"warc_record_id": rid}
+            if enc != "utf-8":
+                meta["encoding"] = enc
+            doc = Document(
+                id=safe_id(rid.strip("<>").removeprefix("urn:uuid:")),
+                source=f"{rel}@{it.get_record_offset()}",
+                url=uri,
+                date=record.rec_headers.get_header("WARC-Date"),
+                metadata=meta,
+                **({"html": text} if "html" in ctype else {"text": text}),
+            )
+            yield doc, where
+    except Exception as exc:  # warcio raises assorted errors on truncated or corrupt archives
+        reason = f"WARC archive is broken after record {n}: {type(exc).__name__}: {exc}"
+        yield Rejected(rel, reason.splitlines()[0][:300], n or None), (rel, None)
+        return
+    if complete is not None and broken:
+        yield Rejected(rel, f"gzip stream is {broken} after record {complete}; records after the cut are lost", complete or None), (rel, None)
+    elif n == 0:
+        yield Rejected(rel, "no WARC records found (empty or not a WARC file)"), (rel, None)
+
+
+def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, str | None]:
+    """Whole gzip members in ``stream`` and what is wrong after them (``None``: nothing)."""
+    members = 0
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pending = b""
+    while True:
+        data = pending or stream.read(chunk)
+        pending = b""
+        if not data:
+            return members, (None if d is None else "truncated")
+        if d is None:
+            if not data.strip(b"\x00"):
+                continue  # zero padding after the last member
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            while data:
+                d.decompress(data, 1 << 16)
+                data = d.unconsumed_tail
+                if d.eof:
+                    members += 1
+                    pending = d.unused_data
+                    d = None
+                    break
+        except zlib.error:
+            return members, "corrupt"
+
+
+def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rejected, Where]]:
+    truncated = False
     if gz:
         try:
             raw = _gunzip_tolerant(raw)
@@ -191,35 +486,42 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[Document | Rejected]
             raw = exc.partial
             truncated = True
         except (OSError, EOFError, zlib.error) as exc:
-            yield Rejected(rel, f"not a readable gzip file: {exc}")
+            yield Rejected(rel, f"not a readable gzip file: {exc}"), (rel, None)
             return
-        else:
-            truncated = False
-    else:
-        truncated = False
-    for lineno, line in enumerate(raw.splitlines(), start=1):
+    if not raw.strip():
+        yield Rejected(rel, "empty file (no JSON lines)"), (rel, None)
+        return
+    lines = raw.splitlines()
+    for lineno, line in enumerate(lines, start=1):
+        where = (rel, lineno)
         if not line.strip():
+            continue
+        big = _too_big(len(line), "JSON line is")
+        if big:
+            yield Rejected(rel, big, lineno), where
             continue
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            if truncated and lineno == len(raw.splitlines()):
+            if truncated and lineno == len(lines):
                 break  # the cut-off last line is reported below
-            yield Rejected(rel, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}", lineno)
+            yield Rejected(rel, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}", lineno), where
+            continue
+        except RecursionError:
+            yield Rejected(rel, "malformed JSON: nested too deeply", lineno), where
             continue
         if not isinstance(rec, dict):
-            yield Rejected(rel, "JSON line is not an object", lineno)
+            yield Rejected(rel, "JSON line is not an object", lineno), where
             continue
         text, html = rec.get("text"), rec.get("html")
         if not isinstance(text, str) and not isinstance(html, str):
-            yield Rejected(rel, "record has neither a 'text' nor an 'html' string", lineno)
+            yield Rejected(rel, "record has neither a 'text' nor an 'html' string", lineno), where
             continue
         body = text if isinstance(text, str) else html
         if not body.strip():
-            yield Rejected(rel, "empty document", lineno)
+            yield Rejected(rel, "empty document" if not body else "empty document (whitespace only)", lineno), where
             continue
-        known = {"id", "text", "html", "url", "title", "source", "date"}
-        extra = {k: v for k, v in rec.items() if k not in known}
+        extra = {k: v for k, v in rec.items() if k not in _JSONL_KNOWN}
         raw_id = str(rec["id"]) if rec.get("id") not in (None, "") else content_id(body, rel)
         yield Document(
             id=safe_id(raw_id),
@@ -230,9 +532,9 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[Document | Rejected]
             title=_str_or_none(rec.get("title")),
             date=_str_or_none(rec.get("date")),
             metadata=extra,
-        )
+        ), where
     if truncated:
-        yield Rejected(rel, "gzip stream is truncated; records after the cut are lost")
+        yield Rejected(rel, "gzip stream is truncated; records after the cut are lost", len(lines) or None), (rel, None)
 
 
 def _str_or_none(v: Any) -> str | None:

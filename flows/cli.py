@@ -36,40 +36,116 @@ def _summary(report: dict, out: Path, seconds: float) -> None:
     for r in report["rejected"][:20]:
         where = f"{r['source']}:{r['line']}" if r.get("line") else r["source"]
         console.print(f"[yellow]rejected[/] {where}: {r['reason']}")
-    console.print(f"done in {seconds:.2f} s")
+    console.print(f"done in {seconds:.2f} s · open {out / 'report.html'} to see the run at a glance")
+
+
+class _StageProgress:
+    """One rich progress bar per stage, each with its own docs/s (the runner's ``progress`` callback)."""
+
+    def __init__(self, console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("[cyan]{task.description:>8}"),
+            BarColumn(bar_width=32),
+            MofNCompleteColumn(),
+            TextColumn("docs"),
+            TextColumn("[magenta]{task.fields[rate]:>12}"),
+            TextColumn("{task.fields[secs]:>8}"),
+            console=console,
+        )
+        self.tasks: dict[str, int] = {}
+        self.started: dict[str, float] = {}
+        self.last = time.perf_counter()  # a stage's clock starts when the one before it reported last
+
+    def __enter__(self) -> "_StageProgress":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1), rate="", secs="")
+            self.started[stage] = self.last
+        seconds = now - self.started[stage]
+        rate = f"{done / seconds:,.0f} docs/s" if seconds > 0 else ""
+        self.progress.update(self.tasks[stage], completed=done if total else 1, total=max(total, 1), rate=rate, secs=f"{seconds:.2f} s")
+        self.last = now
 
 
 @app.command()
 def clean(
-    input: Path = typer.Argument(..., help="A file or directory of .txt, .html/.htm or .jsonl[.gz] documents."),
-    output: Path = typer.Option(Path("outputs/run"), "-o", "--output", help="Output folder (created if missing)."),
-    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes for large inputs (0 = one per core)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    input: Path = typer.Argument(
+        ...,
+        help="What to clean: a file, a directory (searched recursively), or - for standard input. "
+        "Reads .txt, .html/.htm (also .txt.gz, .html.gz), .jsonl/.jsonl.gz (fields text or html; id, url, title, source, date) and .warc/.warc.gz.",
+        show_default=False,
+    ),
+    output: Path = typer.Option(
+        Path("outputs/run"), "-o", "--output",
+        help="Output folder, created if missing: documents.jsonl.gz, corpus.jsonl.gz, corpus.parquet, rejected.jsonl, report.json, report.html.",
+    ),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0,
+        help="Worker processes for the per-document stages once a run is large (settings: pipeline.pool_min_docs). 0 = one per CPU core; 1 = in this process.",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no summary; only errors. The exit code still tells the outcome."),
 ) -> None:
-    """Clean INPUT into OUTPUT directly in this process (fast; no Prefect server needed)."""
+    """Clean INPUT into OUTPUT directly in this process (fast; no Prefect server needed).
+
+    Exit codes: 0 every input was cleaned; 3 finished, but some input was rejected
+    (see rejected.jsonl); 1 the run failed; 2 bad usage.
+    """
+    from rich.console import Console
+
     from flows.runner import run_pipeline
 
+    console = Console(stderr=True)
     t0 = time.perf_counter()
-    progress = None
-    if not quiet:
-        from rich.console import Console
-
-        console = Console(stderr=True)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            el = time.perf_counter() - t0
-            console.print(f"[cyan]{stage:>6}[/] {done}/{total} docs  ({done / el if el else 0:.0f} docs/s)", highlight=False)
-
-    report = run_pipeline(input, output, workers=workers or None, progress=progress)
+    try:
+        if quiet:
+            report = run_pipeline(input, output, workers=workers or None)
+        else:
+            with _StageProgress(console) as progress:
+                report = run_pipeline(input, output, workers=workers or None, progress=progress)
+    except Exception as exc:  # the run itself failed (disk full, no permission to write, a bug)
+        console.print(f"[bold red]wirewash: the run failed:[/] {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
         _summary(report, output, time.perf_counter() - t0)
     raise typer.Exit(EXIT_REJECTED if report["counts"]["rejected"] else EXIT_OK)
 
 
 @app.command()
+def inspect(
+    output: Path = typer.Argument(..., help="An output folder written by `wirewash clean` or `wirewash run`.", show_default=False),
+    doc_id: str = typer.Argument(..., help="The document's id as in documents.jsonl.gz (a unique prefix is enough).", show_default=False),
+) -> None:
+    """Show what happened to one document: removed lines with their reasons, repairs, spin score, cluster."""
+    from rich.console import Console
+
+    from flows.explain import DOCUMENTS, find_document, render
+
+    console = Console()
+    if not (output / DOCUMENTS).exists():
+        Console(stderr=True).print(f"[red]{output} has no {DOCUMENTS}: not a wirewash output folder[/]")
+        raise typer.Exit(EXIT_USAGE)
+    rec, close = find_document(output, doc_id)
+    if rec is None:
+        hint = f" (ids starting with it: {', '.join(close)})" if close else ""
+        Console(stderr=True).print(f"[red]no document with id {doc_id!r} in {output / DOCUMENTS}{hint}[/]")
+        raise typer.Exit(EXIT_USAGE)
+    for part in render(rec):
+        console.print(part)
+
+
+@app.command()
 def run(
-    input: Path = typer.Argument(..., help="A file or directory of documents."),
-    output: Path = typer.Option(Path("outputs/run"), "-o", "--output", help="Output folder."),
+    input: Path = typer.Argument(..., help="A file or directory of documents (the same kinds as `clean`).", show_default=False),
+    output: Path = typer.Option(Path("outputs/run"), "-o", "--output", help="Output folder (the same files as `clean`)."),
 ) -> None:
     """Clean INPUT with the Prefect flow, visible in the Prefect UI at PREFECT_API_URL."""
     from flows.clean_corpus import clean_corpus

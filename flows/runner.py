@@ -60,4 +60,7 @@ def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | 
     deduped = stages.dedup_stage(cleaned)
     if progress:
         progress("dedup", len(deduped), len(deduped))
-    return stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)
+    report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)
+    if progress:
+        progress("write", len(deduped), len(deduped))
+    return report

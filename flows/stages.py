@@ -19,6 +19,8 @@ from typing import Any
 from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document
 from cleaners.io import Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
+from cleaners.io import write_bytes_atomic
+from flows.report_html import render_report
 
 STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "dedup", "write")
 
@@ -125,6 +127,7 @@ def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir:
     """Write all outputs atomically and return the report."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").unlink(missing_ok=True)  # written last: a folder without it is an unfinished run
     records = [d.to_record() for d in docs]
     corpus = [d.to_record(with_provenance=False) for d in docs if d.duplicate_of is None]
     write_jsonl_gz(out / "documents.jsonl.gz", records)
@@ -132,6 +135,7 @@ def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir:
     write_parquet(out / "corpus.parquet", corpus)
     write_jsonl(out / "rejected.jsonl", [r.to_record() for r in rejected])
     report = build_report(docs, rejected, seconds)
+    write_bytes_atomic(out / "report.html", render_report(docs, report).encode("utf-8"))
     write_json(out / "report.json", report)
     return report
 
