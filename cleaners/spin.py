@@ -112,8 +112,11 @@ def default_entries() -> tuple[Entry, ...]:
     return tuple(parse_table(read_data_text(TABLE_FILE)))
 
 
+_SCAN_WORD = re.compile(r"\w+")
+
+
 class Matcher:
-    """All entries compiled into one regex; finds the candidates of a text."""
+    """All entries indexed by their first word; finds the candidates of a text in one word scan."""
 
     def __init__(self, entries: Iterable[Entry]):
         self.by_key: dict[str, list[Entry]] = {}
@@ -121,11 +124,12 @@ class Matcher:
             self.by_key.setdefault(e.key, []).append(e)
         for lst in self.by_key.values():  # exact-case entries are more specific: try them first
             lst.sort(key=lambda e: not e.case_sensitive)
-        keys = sorted(self.by_key, key=len, reverse=True)
-        self._key_re = {k: re.compile(self._pattern(k), re.I) for k in keys}
-        self._re = re.compile("|".join(self._pattern(k) for k in keys), re.I) if keys else None
-        # shorter keys that start where a longer one does ("recordsdata" inside "recordsdata of")
-        self._prefixes = {k: [k2 for k2 in keys if k2 != k and k.startswith(k2 + " ")] for k in keys}
+        # first word -> keys starting with it, longest first ("-sure" is indexed as "-sure")
+        self._first: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for k in sorted(self.by_key, key=len, reverse=True):
+            first = k.split()[0]
+            first = "-" + _SCAN_WORD.findall(first)[0] if first.startswith("-") else _SCAN_WORD.findall(first)[0]
+            self._first.setdefault(first, []).append((k, re.compile(self._pattern(k), re.I)))
 
     @staticmethod
     def _pattern(key: str) -> str:
@@ -136,25 +140,31 @@ class Matcher:
     def candidates(self, text: str, ctx: "_Context") -> list[tuple[int, int, Entry]]:
         """Non-overlapping (start, end, entry) whose case and condition hold, left to right."""
         out: list[tuple[int, int, Entry]] = []
-        if self._re is None:
+        first = self._first
+        if not first:
             return out
         pos = 0
-        while True:
-            m = self._re.search(text, pos)
-            if not m:
-                return out
-            hit = self._first_valid(text, m.start(), m.end(), ctx)
-            if hit is None:
-                key = " ".join(m.group().lower().split())
-                for k2 in self._prefixes.get(key, ()):
-                    m2 = self._key_re[k2].match(text, m.start())
-                    if m2 and (hit := self._first_valid(text, m2.start(), m2.end(), ctx)):
-                        break
-            if hit is not None:
-                out.append(hit)
-                pos = hit[1]
-            else:
-                pos = m.start() + 1
+        for m in _SCAN_WORD.finditer(text):
+            start = m.start()
+            if start < pos:
+                continue
+            word = m.group().lower()
+            keys = first.get(word)
+            if start and text[start - 1] == "-":
+                hy = first.get("-" + word)
+                if hy:
+                    keys, start = hy, start - 1
+                elif keys and text[start - 2 : start - 1].isalnum():
+                    continue  # inside a hyphenated compound: only "-word" keys apply
+            if not keys:
+                continue
+            for _k, pat in keys:
+                m2 = pat.match(text, start)
+                if m2 and (hit := self._first_valid(text, m2.start(), m2.end(), ctx)):
+                    out.append(hit)
+                    pos = hit[1]
+                    break
+        return out
 
     def _first_valid(self, text: str, start: int, end: int, ctx: "_Context"):
         matched = text[start:end]
@@ -219,6 +229,8 @@ def _token_in(tok: str, vals: frozenset[str]) -> bool:
     if "#" in vals and any(c.isdigit() for c in tok):
         return True
     if "^" in vals and tok[:1].isupper():
+        return True
+    if "~ed" in vals and len(low) > 4 and low.endswith("ed"):
         return True
     return False
 
