@@ -116,7 +116,7 @@ _SCAN_WORD = re.compile(r"\w+")
 
 
 class Matcher:
-    """All entries indexed by their first word; finds the candidates of a text in one word scan."""
+    """All entries indexed by their rarest word; finds the candidates of a text in one regex scan."""
 
     def __init__(self, entries: Iterable[Entry]):
         self.by_key: dict[str, list[Entry]] = {}
@@ -124,12 +124,20 @@ class Matcher:
             self.by_key.setdefault(e.key, []).append(e)
         for lst in self.by_key.values():  # exact-case entries are more specific: try them first
             lst.sort(key=lambda e: not e.case_sensitive)
-        # first word -> keys starting with it, longest first ("-sure" is indexed as "-sure")
-        self._first: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-        for k in sorted(self.by_key, key=len, reverse=True):
-            first = k.split()[0]
-            first = "-" + _SCAN_WORD.findall(first)[0] if first.startswith("-") else _SCAN_WORD.findall(first)[0]
-            self._first.setdefault(first, []).append((k, re.compile(self._pattern(k), re.I)))
+        # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
+        self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for k in self.by_key:
+            if k.startswith("-"):
+                anchor = "-" + _SCAN_WORD.findall(k)[0]
+            else:
+                anchor = min(_SCAN_WORD.findall(k), key=lambda w: (_unigram(w), w))
+            self._index.setdefault(anchor, []).append((k, re.compile(self._pattern(k), re.I)))
+        self._plain = frozenset(w for w in self._index if not w.startswith("-"))
+        self._hyph = frozenset(w[1:] for w in self._index if w.startswith("-"))
+        self._anchors = self._plain | self._hyph
+        # literal first (fast search), left word boundary checked by hand
+        self._word_re = {w: re.compile(re.escape(w) + r"(?!\w)") for w in self._anchors}
+        self._reach = max((len(k) for k in self.by_key), default=0) * 2 + 8
 
     @staticmethod
     def _pattern(key: str) -> str:
@@ -138,32 +146,35 @@ class Matcher:
         return left + body + r"(?!\w)"
 
     def candidates(self, text: str, ctx: "_Context") -> list[tuple[int, int, Entry]]:
-        """Non-overlapping (start, end, entry) whose case and condition hold, left to right."""
+        """Non-overlapping (start, end, entry) whose case and condition hold, left to right
+        (where valid matches overlap, the one starting first, then the longer, wins)."""
+        if not self._index:
+            return []
+        hits: dict[tuple[int, int], tuple[int, int, Entry]] = {}
+        reach, index = self._reach, self._index
+        n = len(text)
+        low = text.lower()
+        present = self._anchors.intersection(_SCAN_WORD.findall(low))
+        for w in present:
+            for m in self._word_re[w].finditer(low):
+                a, b = m.start(), m.end()
+                if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
+                    continue
+                keys = list(index.get(w, ()))
+                if w in self._hyph and a >= 2 and text[a - 1] == "-":
+                    keys += index["-" + w]
+                for _k, pat in keys:
+                    for m2 in pat.finditer(text, max(0, a - reach), min(n, b + reach)):
+                        if m2.start() <= a and b <= m2.end() and (m2.start(), m2.end()) not in hits:
+                            hit = self._first_valid(text, m2.start(), m2.end(), ctx)
+                            if hit is not None:
+                                hits[(m2.start(), m2.end())] = hit
         out: list[tuple[int, int, Entry]] = []
-        first = self._first
-        if not first:
-            return out
         pos = 0
-        for m in _SCAN_WORD.finditer(text):
-            start = m.start()
-            if start < pos:
-                continue
-            word = m.group().lower()
-            keys = first.get(word)
-            if start and text[start - 1] == "-":
-                hy = first.get("-" + word)
-                if hy:
-                    keys, start = hy, start - 1
-                elif keys and text[start - 2 : start - 1].isalnum():
-                    continue  # inside a hyphenated compound: only "-word" keys apply
-            if not keys:
-                continue
-            for _k, pat in keys:
-                m2 = pat.match(text, start)
-                if m2 and (hit := self._first_valid(text, m2.start(), m2.end(), ctx)):
-                    out.append(hit)
-                    pos = hit[1]
-                    break
+        for (a, b), hit in sorted(hits.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+            if a >= pos:
+                out.append(hit)
+                pos = b
         return out
 
     def _first_valid(self, text: str, start: int, end: int, ctx: "_Context"):
@@ -325,7 +336,7 @@ class DespinResult:
 
 
 def _word_count(text: str) -> int:
-    return sum(1 for _ in re.finditer(r"\w+", text))
+    return len(_SCAN_WORD.findall(text))
 
 
 def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any]) -> float:
@@ -484,19 +495,25 @@ class PhraseTable:
                 out.append(make_entry(spun, orig, "learned"))
         return out
 
-    def to_json(self) -> str:
+    def to_dict(self) -> dict[str, Any]:
         rows = [{"spun": s, "original": o, "count": n} for s, origs in sorted(self.pairs.items()) for o, n in sorted(origs.items())]
-        return json.dumps({"format": TABLE_FORMAT, "runs": self.runs, "pairs": rows}, ensure_ascii=False, indent=1)
+        return {"format": TABLE_FORMAT, "runs": self.runs, "pairs": rows}
 
     @classmethod
-    def from_json(cls, text: str) -> "PhraseTable":
-        data = json.loads(text)
-        if data.get("format") != TABLE_FORMAT:
-            raise ValueError(f"not a {TABLE_FORMAT} file")
+    def from_dict(cls, data: dict[str, Any]) -> "PhraseTable":
+        if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
+            raise ValueError(f"not a {TABLE_FORMAT} table")
         t = cls(runs=int(data.get("runs", 0)))
         for row in data.get("pairs", []):
             t.add(str(row["spun"]), str(row["original"]), int(row["count"]))
         return t
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PhraseTable":
+        return cls.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -536,7 +553,8 @@ def _anchors(s: _Sent) -> set[str]:
     """Names and numbers: capitalised words not opening the sentence, and anything with a digit."""
     out = set()
     for i, (t, _a, _b) in enumerate(s.toks):
-        if any(c.isdigit() for c in t) or (i > 0 and t[:1].isupper() and _WORDISH.search(t)):
+        name = t[:1].isupper() and _WORDISH.search(t) and (i > 0 or _unigram(t.lower()) < 1e-4)
+        if name or any(c.isdigit() for c in t):
             if t.lower() not in _spun_words():
                 out.add(t.lower())
     return out
@@ -560,7 +578,7 @@ def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: Ngra
         if max(i2 - i1, j2 - j1) > cfg["align_max_block"]:
             continue
         sb, tb = a[i1:i2], b[j1:j2]
-        if _is_punct(sb) or _is_punct(tb) or any(c.isdigit() for t in sb + tb for c in t):
+        if any(not _WORDISH.search(t) or any(c.isdigit() for c in t) for t in sb + tb):
             continue
         start, end = s.toks[i1][1], s.toks[i2 - 1][2]
         old = spun_text[start:end]
