@@ -72,11 +72,22 @@ def corpus_003(text: str) -> str:
     return res.results[0].text if text.strip() else text
 
 
-def dev_pairs() -> list[dict]:
-    raw = (DATA / "dev_original.txt").read_text(encoding="utf-8")
+def story_pairs(name: str, seed0: int) -> list[dict]:
+    """Our own stories (``=== title`` blocks) and their spun versions."""
+    raw = (DATA / name).read_text(encoding="utf-8")
     body = "\n".join(line for line in raw.splitlines() if not line.startswith("#"))
     docs = [d.split("\n", 1)[1].strip() for d in body.split("=== ")[1:]]
-    return [{"id": f"dev{i:02d}", "spun": spin_text(d, seed=i), "original": d} for i, d in enumerate(docs)]
+    return [{"id": f"{name}:{i}", "spun": spin_text(d, seed=seed0 + i), "original": d} for i, d in enumerate(docs)]
+
+
+def synth_pairs(variant: str) -> list[dict]:
+    """spinN copies of the synthetic dedup set against their roots (root 003 is spun already: left out)."""
+    path = SHARED / "bench" / "dedup" / "synth_v1.jsonl"
+    if not path.exists():
+        return []
+    recs = [json.loads(line) for line in path.open(encoding="utf-8")]
+    orig = {r["root"]: r["text"] for r in recs if r["variant"] == "original"}
+    return [{"id": r["id"], "spun": r["text"], "original": orig[r["root"]]} for r in recs if r["variant"] == variant and r["root"] != "003"]
 
 
 def main(argv=None) -> dict:
@@ -87,23 +98,40 @@ def main(argv=None) -> dict:
     sc = load_scorer()
     clean = sc.load_clean(ROOT / "seeds")
     pairs_003 = [{"id": "003", "spun": seed("003"), "original": (DATA / "003_original.txt").read_text(encoding="utf-8")}]
-    pairs_dev = dev_pairs()
+    sets = {
+        "003": pairs_003,
+        "dev": story_pairs("dev_original.txt", 0),
+        "held-out": story_pairs("dev_heldout.txt", 100),
+        "synth spin40": synth_pairs("spin40"),
+        "synth spin15": synth_pairs("spin15"),
+    }
     out: dict = {"aligner": sc.ALIGNER}
-    rows = []
+    print(f"aligner={sc.ALIGNER}; corrupted tokens per set: " + ", ".join(f"{k} {sc.evaluate(identity, v, {})['overall']['corrupted']}" for k, v in sets.items() if v))
+    print("restoration / damage per set (share of spun tokens restored / of untouched tokens broken):")
+    head = f"{'repair':<19}" + "".join(f"{k:>18}" for k, v in sets.items() if v) + f"{'clean chg':>10}"
+    print(head)
     for name, fn in (("identity", identity), ("naive", naive), ("despin", spin.despin), ("despin_corpus+001", corpus_003)):
-        r3 = sc.evaluate(fn, pairs_003, {}, show=a.show if name == "despin" else 0)["overall"]
-        rd = sc.evaluate(fn, pairs_dev, clean if name != "despin_corpus+001" else {}, show=0)
-        out[name] = {"003": r3, "dev": rd["overall"], "false_repair": rd.get("false_repair", {}).get("changed_rate")}
-        fr = out[name]["false_repair"]
-        rows.append((name, r3["restoration"], r3["damage"], r3["precision"], rd["overall"]["restoration"], rd["overall"]["damage"], fr))
-    print(f"aligner={sc.ALIGNER}  003: {pairs_003[0]['spun'].count(' ')} words, corrupted={out['despin']['003']['corrupted']}  dev: {len(pairs_dev)} docs, corrupted={out['despin']['dev']['corrupted']}")
-    print(f"{'repair':<20}{'003 restore':>12}{'003 damage':>11}{'003 prec':>9}{'dev restore':>12}{'dev damage':>11}{'clean chg':>10}")
-    for name, r, d, p, rr, dd, fr in rows:
-        frs = "-" if fr is None else f"{fr:.4f}"
-        print(f"{name:<20}{r:>12.3f}{d:>11.4f}{p:>9.3f}{rr:>12.3f}{dd:>11.4f}{frs:>10}")
+        row = {}
+        line = f"{name:<19}"
+        for key, pairs in sets.items():
+            if not pairs or (name == "despin_corpus+001" and key != "003"):
+                line += f"{'-':>18}"
+                continue
+            o = sc.evaluate(fn, pairs, {}, show=a.show if (name == "despin" and key == "003") else 0)["overall"]
+            row[key] = o
+            line += f"{o['restoration']:>11.3f} /{o['damage']:.3f}"
+        fr = sc.false_repair(fn, clean)["changed_rate"] if name != "despin_corpus+001" else None
+        row["false_repair_clean_seeds"] = fr
+        out[name] = row
+        print(line + (f"{fr:>10.4f}" if fr is not None else f"{'-':>10}"))
+    from spinner import FORWARD
+
+    keys = {e.key for e in spin.default_entries()}
+    forms = {v.lower() for k, vs in FORWARD.items() for v in (vs if isinstance(vs, tuple) else (vs,)) if v.lower() != k.lower()}
+    print(f"bench/spinner.py has {len(forms)} spun forms; the reverse table knows {len(forms & keys)} of them")
 
     # detection
-    thr = spin.section("spin")["threshold"] if hasattr(spin, "section") else 0.5
+    thr = spin.section("spin")["threshold"]
     print(f"\ndetection (flag at spin_score >= {thr}):")
     for p in sorted((ROOT / "seeds").glob("*.txt")):
         s = spin.spin_score(p.read_text(encoding="utf-8"))
@@ -122,6 +150,10 @@ def main(argv=None) -> dict:
             det[key] = (n, len(vals))
             print(f"  synth {key:<20} flagged {n}/{len(vals)}  scores " + " ".join(f"{rt}:{s:.2f}" for s, rt in sorted(vals, key=lambda x: x[1])[:12]))
     out["detection"] = det
+    web = sorted((SHARED / "bench" / "extraction" / "text").glob("*.txt"))
+    if web:
+        scores = [spin.spin_score(p.read_text(encoding="utf-8", errors="replace")) for p in web]
+        print(f"  clean web news (../shared/bench/extraction/text, never tuned on): flagged {sum(s >= thr for s in scores)}/{len(scores)}, max score {max(scores):.3f}")
 
     # speed
     docs = [seed(p) for p in ("000", "001", "002", "003", "004")] * 60

@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -47,6 +48,8 @@ from cleaners.settings import read_data_text, section
 TABLE_FILE = "spin_table.tsv"
 TABLE_FORMAT = "wirewash-spin-table/1"
 CLASSES = ("tell", "likely", "ambiguous")
+# a one-word entry whose positive context condition is unmet (and no negative one fires) is still
+# a candidate of class "unmet": it never counts for detection and needs strong LM evidence
 
 _TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORDISH = re.compile(r"\w")
@@ -181,12 +184,15 @@ class Matcher:
         matched = text[start:end]
         key = " ".join(matched.lower().split())
         norm = " ".join(matched.split())
+        fallback = None
         for e in self.by_key.get(key, ()):
             if e.case_sensitive and e.spun != norm:
                 continue
             if ctx.holds(e, start, end):
                 return (start, end, e)
-        return None
+            if fallback is None and _single_words(e) and not e.case_sensitive and ctx.holds(e, start, end, positive=False):
+                fallback = dataclasses.replace(e, cls="unmet")
+        return (start, end, fallback) if fallback is not None else None
 
 
 @functools.cache
@@ -221,8 +227,11 @@ class _Context:
         m = _TOKEN.search(chunk)
         return m.group() if m else "$"
 
-    def holds(self, e: Entry, start: int, end: int) -> bool:
+    def holds(self, e: Entry, start: int, end: int, positive: bool = True) -> bool:
+        """Whether every clause holds (``positive=False``: every negative clause, ignoring the rest)."""
         for name, neg, vals in e.clauses:
+            if not (neg or positive):
+                continue
             if name == "doc":
                 ok = not vals.isdisjoint(self.words)
             else:
@@ -231,6 +240,10 @@ class _Context:
             if ok == neg:
                 return False
         return True
+
+
+def _single_words(e: Entry) -> bool:
+    return " " not in e.key and " " not in e.original and not e.key.startswith("-")
 
 
 def _token_in(tok: str, vals: frozenset[str]) -> bool:
@@ -400,7 +413,9 @@ def _table_repairs(
         prior = cfg[f"prior_{e.cls}"]
         if gain + prior <= cfg["min_gain"]:
             continue
-        cond = f" when {e.condition}" if e.condition else ""
+        cond = f" when {e.condition}" if e.condition and e.cls != "unmet" else ""
+        if e.cls == "unmet":
+            cond = f" (context condition {e.condition!r} unmet)"
         out.append(Repair(start, end, old, new, f"{e.cls} table entry '{e.spun}'→'{e.original}'{cond}; LM gain {gain:+.2f} + prior {prior:+.1f}"))
     return out
 
