@@ -127,6 +127,13 @@ class Matcher:
             self.by_key.setdefault(e.key, []).append(e)
         for lst in self.by_key.values():  # exact-case entries are more specific: try them first
             lst.sort(key=lambda e: not e.case_sensitive)
+        # one-word entries may stand as "unmet" candidates when only a positive condition fails
+        self._unmet = {
+            e: dataclasses.replace(e, cls="unmet")
+            for lst in self.by_key.values()
+            for e in lst
+            if e.clauses and _single_words(e) and not e.case_sensitive and e.cls in CLASSES
+        }
         # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         for k in self.by_key:
@@ -190,8 +197,8 @@ class Matcher:
                 continue
             if ctx.holds(e, start, end):
                 return (start, end, e)
-            if fallback is None and _single_words(e) and not e.case_sensitive and ctx.holds(e, start, end, positive=False):
-                fallback = dataclasses.replace(e, cls="unmet")
+            if fallback is None and e in self._unmet and ctx.holds(e, start, end, positive=False):
+                fallback = self._unmet[e]
         return (start, end, fallback) if fallback is not None else None
 
 
