@@ -382,6 +382,7 @@ def spin_score(text: str) -> float:
 
 
 def is_spun(score: float) -> bool:
+    """Whether a :func:`spin_score` flags the document (``[spin] threshold``)."""
     return score >= section("spin")["threshold"]
 
 
@@ -584,10 +585,6 @@ def _anchors(s: _Sent) -> set[str]:
 
 def _digits(s: _Sent) -> set[str]:
     return {t for t, _a, _b in s.toks if any(c.isdigit() for c in t)}
-
-
-def _is_punct(toks: Sequence[str]) -> bool:
-    return not any(_WORDISH.search(t) for t in toks)
 
 
 def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any], src_id: str) -> list[tuple[Repair, str, str]]:
