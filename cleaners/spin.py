@@ -53,6 +53,7 @@ CLASSES = ("tell", "likely", "ambiguous")
 
 _TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORDISH = re.compile(r"\w")
+_DIGIT = re.compile(r"\d")
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
@@ -544,10 +545,13 @@ class _Sent:
     doc: int
     start: int
     toks: tuple[tuple[str, int, int], ...]  # (token, start, end) in document offsets
+    low: tuple[str, ...] = ()  # lowercased tokens
+    digits: frozenset[str] = frozenset()  # tokens holding a digit
 
-    @property
-    def low(self) -> list[str]:
-        return [t.lower() for t, _a, _b in self.toks]
+    @classmethod
+    def make(cls, doc: int, start: int, toks: tuple[tuple[str, int, int], ...]) -> "_Sent":
+        digits = frozenset(t for t, _a, _b in toks if _DIGIT.search(t))
+        return cls(doc, start, toks, tuple(t.lower() for t, _a, _b in toks), digits)
 
 
 def _sentences(doc: int, text: str) -> list[_Sent]:
@@ -563,7 +567,7 @@ def _sentences(doc: int, text: str) -> list[_Sent]:
         for a, b in pieces:
             toks = tuple((m.group(), base + a + m.start(), base + a + m.end()) for m in _TOKEN.finditer(body[a:b]))
             if sum(1 for t, _x, _y in toks if _WORDISH.search(t)) >= 4:
-                out.append(_Sent(doc, base + a, toks))
+                out.append(_Sent.make(doc, base + a, toks))
     return out
 
 
@@ -583,14 +587,14 @@ def _anchors(s: _Sent) -> set[str]:
     return out
 
 
-def _digits(s: _Sent) -> set[str]:
-    return {t for t, _a, _b in s.toks if any(c.isdigit() for c in t)}
+def _digits(s: _Sent) -> frozenset[str]:
+    return s.digits
 
 
 def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any], src_id: str) -> list[tuple[Repair, str, str]]:
     """Edit blocks of one aligned sentence pair that restore the source's wording."""
     out = []
-    a, b = s.low, src.low
+    a, b = list(s.low), list(src.low)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "replace":
             continue
@@ -649,13 +653,21 @@ def despin_corpus(
     sc = [spin_score(t) if scores is None or scores[i] is None else float(scores[i]) for i, t in enumerate(docs)]
     flagged = [s >= cfg["threshold"] for s in sc]
     clean = [i for i, f in enumerate(flagged) if not f]
-    lm = NgramLM(docs[i] for i in clean) if clean else _plain_lm()
+    lm = NgramLM(docs[i] for i in clean[: cfg["lm_max_docs"]]) if clean else _plain_lm()
 
-    index: dict[str, list[_Sent]] = {}
+    # clean sentences (exact repeats once) and an inverted index: name/number -> sentence numbers
+    pool: list[_Sent] = []
+    seen: set[tuple[str, ...]] = set()
+    index: dict[str, list[int]] = {}
     for i in clean:
         for s in _sentences(i, docs[i]):
+            low = tuple(s.low)
+            if low in seen:
+                continue
+            seen.add(low)
             for an in _anchors(s):
-                index.setdefault(an, []).append(s)
+                index.setdefault(an, []).append(len(pool))
+            pool.append(s)
 
     aligned: dict[int, list[Repair]] = {}
     learned: list[tuple[str, str]] = []
@@ -665,7 +677,7 @@ def despin_corpus(
         reps: list[Repair] = []
         pairs_here: set[tuple[str, str]] = set()
         for s in _sentences(i, docs[i]):
-            src = _best_source(s, index, cfg)
+            src = _best_source(s, pool, index, cfg)
             if src is None:
                 continue
             for rep, sk, ok in _align_repairs(docs[i], s, docs[src.doc], src, lm, cfg, ids[src.doc]):
@@ -705,21 +717,24 @@ def _safe_learned(e: Entry) -> bool:
     return not (len(words) == 1 and _unigram(words[0]) > 3e-4)
 
 
-def _best_source(s: _Sent, index: dict[str, list[_Sent]], cfg: dict[str, Any]) -> _Sent | None:
+def _best_source(s: _Sent, pool: list[_Sent], index: dict[str, list[int]], cfg: dict[str, Any]) -> _Sent | None:
     anchors = _anchors(s)
     if len(anchors) < cfg["align_min_anchors"]:
         return None
-    shared: Counter[_Sent] = Counter()
+    shared: Counter[int] = Counter()
     for an in anchors:
-        for cand in index.get(an, ()):
-            shared[cand] += 1
+        posting = index.get(an, ())
+        if len(posting) > cfg["align_max_postings"]:
+            continue  # a name in thousands of sentences ("Trump") does not pick a source
+        shared.update(posting)
     best, best_ratio = None, cfg["align_min_ratio"]
     low = s.low
     digits = _digits(s)
-    for cand, n in shared.most_common(8):
+    for ci, n in shared.most_common(8):
         if n < cfg["align_min_anchors"]:
             break
-        cand_words = {t.lower() for t, _a, _b in cand.toks}
+        cand = pool[ci]
+        cand_words = set(cand.low)
         if not digits <= _digits(cand):
             continue
         if sum(1 for an in anchors if an in cand_words) < cfg["align_name_share"] * len(anchors):
