@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import hashlib
 import json
 import math
 import re
@@ -490,23 +491,32 @@ def despin(text: str) -> str:
 class PhraseTable:
     """Reverse pairs learned from aligned near-duplicates; grows across runs (JSON).
 
+    A pair's count is the number of distinct aligned sentence pairs that showed it
+    (each is kept as a short fingerprint), so re-running the same corpus does not
+    make a pair "recur".
+
     >>> t = PhraseTable()
-    >>> t.add("bright", "keen"); t.add("bright", "keen")
+    >>> t.add("bright", "keen", "a"); t.add("bright", "keen", "a")
+    >>> t.count("bright", "keen")
+    1
+    >>> t.add("bright", "keen", "b")
     >>> [e.original for e in t.entries(min_count=2)]
     ['keen']
     >>> PhraseTable.from_json(t.to_json()).pairs == t.pairs
     True
     """
 
-    pairs: dict[str, dict[str, int]] = field(default_factory=dict)
+    pairs: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     runs: int = 0
 
-    def add(self, spun: str, original: str, n: int = 1) -> None:
-        slot = self.pairs.setdefault(spun, {})
-        slot[original] = slot.get(original, 0) + n
+    def add(self, spun: str, original: str, evidence: str) -> None:
+        """Record that ``evidence`` (a fingerprint of the aligned sentences) showed the pair."""
+        seen = self.pairs.setdefault(spun, {}).setdefault(original, [])
+        if evidence not in seen:
+            seen.append(evidence)
 
     def count(self, spun: str, original: str) -> int:
-        return self.pairs.get(spun, {}).get(original, 0)
+        return len(self.pairs.get(spun, {}).get(original, ()))
 
     def entries(self, min_count: int | None = None) -> list[Entry]:
         """The most frequent original of each spun form seen at least ``min_count`` times."""
@@ -514,13 +524,17 @@ class PhraseTable:
             min_count = section("spin")["learned_min_count"]
         out = []
         for spun, origs in sorted(self.pairs.items()):
-            orig, n = max(origs.items(), key=lambda kv: (kv[1], kv[0]))
-            if n >= min_count:
+            orig, ev = max(origs.items(), key=lambda kv: (len(kv[1]), kv[0]))
+            if len(ev) >= min_count:
                 out.append(make_entry(spun, orig, "learned"))
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        rows = [{"spun": s, "original": o, "count": n} for s, origs in sorted(self.pairs.items()) for o, n in sorted(origs.items())]
+        rows = [
+            {"spun": s, "original": o, "count": len(ev), "evidence": ev}
+            for s, origs in sorted(self.pairs.items())
+            for o, ev in sorted(origs.items())
+        ]
         return {"format": TABLE_FORMAT, "runs": self.runs, "pairs": rows}
 
     @classmethod
@@ -529,7 +543,8 @@ class PhraseTable:
             raise ValueError(f"not a {TABLE_FORMAT} table")
         t = cls(runs=int(data.get("runs", 0)))
         for row in data.get("pairs", []):
-            t.add(str(row["spun"]), str(row["original"]), int(row["count"]))
+            for ev in row["evidence"]:
+                t.add(str(row["spun"]), str(row["original"]), str(ev))
         return t
 
     def to_json(self) -> str:
@@ -538,6 +553,19 @@ class PhraseTable:
     @classmethod
     def from_json(cls, text: str) -> "PhraseTable":
         return cls.from_dict(json.loads(text))
+
+
+def _fingerprint(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=6)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def _default_originals() -> frozenset[str]:
+    """Words the default table writes: a block made of them may be our own earlier repair."""
+    return frozenset(w for e in default_entries() for w in e.original.lower().split())
 
 
 @dataclass(frozen=True)
@@ -675,16 +703,18 @@ def despin_corpus(
         if not f or not index:
             continue
         reps: list[Repair] = []
-        pairs_here: set[tuple[str, str]] = set()
+        pairs_here: set[tuple[str, str, str]] = set()
         for s in _sentences(i, docs[i]):
             src = _best_source(s, pool, index, cfg)
             if src is None:
                 continue
+            fp = _fingerprint(" ".join(s.low), " ".join(src.low))
             for rep, sk, ok in _align_repairs(docs[i], s, docs[src.doc], src, lm, cfg, ids[src.doc]):
                 reps.append(rep)
-                pairs_here.add((sk, ok))
-        for sk, ok in sorted(pairs_here):
-            table.add(sk, ok)
+                if not set(sk.split()) <= _default_originals():  # not a word our own repair wrote
+                    pairs_here.add((sk, ok, fp))
+        for sk, ok, fp in sorted(pairs_here):
+            table.add(sk, ok, fp)
             learned.append((sk, ok))
         aligned[i] = reps
 
