@@ -106,7 +106,9 @@ def main(argv=None) -> dict:
         "synth spin15": synth_pairs("spin15"),
     }
     out: dict = {"aligner": sc.ALIGNER}
-    print(f"aligner={sc.ALIGNER}; corrupted tokens per set: " + ", ".join(f"{k} {sc.evaluate(identity, v, {})['overall']['corrupted']}" for k, v in sets.items() if v))
+    base = {k: sc.evaluate(identity, v, {})["overall"] for k, v in sets.items() if v}
+    print(f"aligner={sc.ALIGNER}; spun tokens per set: " + ", ".join(f"{k} {o['corrupted']}" for k, o in base.items())
+          + f" (003: {base['003']['uncertain']} uncertain [[...]] tokens of {base['003']['orig_tokens']} left out)")
     print("restoration / damage per set (share of spun tokens restored / of untouched tokens broken):")
     head = f"{'repair':<19}" + "".join(f"{k:>18}" for k, v in sets.items() if v) + f"{'clean chg':>10}"
     print(head)

@@ -10,9 +10,14 @@ original wording, with evidence for every change.
   impossible each spun form is in real news. Flag at ``[spin] threshold``.
 * :func:`despin` / :func:`despin_explained` - repair one document. A table
   candidate is applied only in a flagged document, only where its context
-  condition holds, and only where it makes the sentence more probable: a noisy
-  channel decision, LM gain (wordfreq unigrams, backed by bigram counts when a
-  corpus supplies them) plus the class's channel prior must be positive.
+  condition holds, and only where the repaired sentence is more probable than the
+  spun one under a noisy-channel model: log10 P_LM(original in context) + log10
+  P(spinner wrote the spun form | original) must beat log10 P_LM(spun in context) +
+  log10 P(spinner left it alone). The LM is wordfreq unigrams, sharpened by
+  bigram counts of the corpus's clean documents in the corpus step; the channel
+  term is the class prior in ``settings.toml`` (large for forms no news writer uses,
+  small for ordinary English). A one-word entry whose positive context condition is
+  unmet may still apply on strong LM evidence (class "unmet").
 * :func:`despin_corpus` - corpus-level repair: a spun sentence that has a clean
   near-duplicate in the corpus is aligned to it and restored from it where names
   and numbers agree; the substitution pairs found that way are counted in a
@@ -681,6 +686,8 @@ def despin_corpus(
     sc = [spin_score(t) if scores is None or scores[i] is None else float(scores[i]) for i, t in enumerate(docs)]
     flagged = [s >= cfg["threshold"] for s in sc]
     clean = [i for i, f in enumerate(flagged) if not f]
+    if not any(flagged):  # nothing to repair: no index, no LM, the table only counts the run
+        return CorpusDespin([DespinResult(t, sc[i], False) for i, t in enumerate(docs)], table, [])
     lm = NgramLM(docs[i] for i in clean[: cfg["lm_max_docs"]]) if clean else _plain_lm()
 
     # clean sentences (exact repeats once) and an inverted index: name/number -> sentence numbers
