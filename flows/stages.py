@@ -92,8 +92,10 @@ SPIN_TABLE_FILE = "spin_learned.json"
 
 def despin_corpus_stage(docs: Sequence[Document], state_dir: str | Path | None = None) -> list[Document]:
     """Corpus-level spin repair, before dedup: restore spun sentences from clean near-duplicates
-    in the corpus and apply the substitution pairs learned so far (``state_dir/spin_learned.json``,
-    read at the start and written back, so the table grows across runs)."""
+    in the corpus, retry the default table with the corpus's bigram counts as LM evidence, and
+    apply the substitution pairs learned so far (``state_dir/spin_learned.json``, read at the
+    start and written back, so the table grows across runs). Flags come from the spin stage's
+    score of the text before its repair."""
     path = Path(state_dir) / SPIN_TABLE_FILE if state_dir is not None else None
     table, problem = None, None
     if path is not None and path.exists():
@@ -102,7 +104,7 @@ def despin_corpus_stage(docs: Sequence[Document], state_dir: str | Path | None =
         except (ValueError, KeyError, TypeError) as exc:  # a damaged table is set aside, never fatal
             problem = f"unreadable {path.name} ignored: {type(exc).__name__}: {exc}"[:200]
     res = spin.despin_corpus(
-        [d.text for d in docs], ids=[d.id for d in docs], scores=[d.spin_score for d in docs], table=table, use_default=False
+        [d.text for d in docs], ids=[d.id for d in docs], scores=[d.spin_score for d in docs], table=table
     )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
