@@ -373,7 +373,7 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
 
 
 def spin_score(text: str) -> float:
-    """How likely ``text`` is machine-spun, in [0, 1] (flag at ``[spin] threshold``, 0.5).
+    """How likely ``text`` is machine-spun, in [0, 1] (flagged at ``[spin] threshold`` in settings.toml).
 
     The score is ``d / (d + half_density)`` where ``d`` is the class-weighted number of
     spinner tells per 100 words (short texts count as ``min_words`` long).
