@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cleaners import spin
@@ -142,7 +142,7 @@ def test_no_op_on_clean_web_news():
     assert len(texts) > 50 and not changed
 
 
-@settings(max_examples=60, deadline=None)
+@hsettings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(list("abc XYZ.-\n'") + ["of us ", "twelve months ", "Can also ", "-sure ", "p.c. ", "U.S."]), max_size=80).map("".join))
 def test_never_raises_and_repairs_are_consistent(text):
     res = spin.despin_explained(text, score=1.0)
