@@ -81,6 +81,7 @@ def test_repairs_the_spun_story_back_to_the_original():
         ("The central financial institution held rates, the authorities officers talked about.", "The central bank held rates, the government officials said."),
         ("He took location of work in 2017 and met in New York the effect the 2 can also meet.", "He took office in 2017 and met in New York where the two may meet."),
         ("Talks gain made tiny headway at some level of the assembly in Can also.", "Talks have made little headway during the meeting in May."),
+        ("The crawl comes as Wall Avenue banks face the handiest outlandish ministry probe.", "The move comes as Wall Street banks face the handiest foreign ministry probe."),
     ],
 )
 def test_repair_known_pairs_in_a_flagged_document(spun, original):
