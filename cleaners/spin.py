@@ -496,9 +496,9 @@ def despin(text: str) -> str:
 class PhraseTable:
     """Reverse pairs learned from aligned near-duplicates; grows across runs (JSON).
 
-    A pair's count is the number of distinct aligned sentence pairs that showed it
-    (each is kept as a short fingerprint), so re-running the same corpus does not
-    make a pair "recur".
+    A pair's count is the number of distinct clean source sentences that showed it
+    (each kept as a short fingerprint), so neither re-running the same corpus nor
+    many spun copies of one story make a pair "recur".
 
     >>> t = PhraseTable()
     >>> t.add("bright", "keen", "a"); t.add("bright", "keen", "a")
@@ -515,7 +515,7 @@ class PhraseTable:
     runs: int = 0
 
     def add(self, spun: str, original: str, evidence: str) -> None:
-        """Record that ``evidence`` (a fingerprint of the aligned sentences) showed the pair."""
+        """Record that ``evidence`` (a fingerprint of the source sentence) showed the pair."""
         seen = self.pairs.setdefault(spun, {}).setdefault(original, [])
         if evidence not in seen:
             seen.append(evidence)
@@ -641,6 +641,8 @@ def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: Ngra
         new = _match_case(old, src_text[src.toks[j1][1] : src.toks[j2 - 1][2]])
         if "\n" in new or new == old:
             continue
+        if any(t.islower() and _unigram(t) <= 1e-8 for t, _a, _b in src.toks[j1:j2]):
+            continue  # the source has a typo or an unknown word here: not better than the spun text
         left = s.toks[i1 - 1][0] if i1 > 0 else "$"
         right = s.toks[i2][0] if i2 < len(s.toks) else "$"
         gain = lm.gain(left, new, old, right)
@@ -715,7 +717,7 @@ def despin_corpus(
             src = _best_source(s, pool, index, cfg)
             if src is None:
                 continue
-            fp = _fingerprint(" ".join(s.low), " ".join(src.low))
+            fp = _fingerprint(" ".join(src.low))  # spun copies of one source sentence count once
             for rep, sk, ok in _align_repairs(docs[i], s, docs[src.doc], src, lm, cfg, ids[src.doc]):
                 reps.append(rep)
                 if not set(sk.split()) <= _default_originals():  # not a word our own repair wrote
