@@ -58,6 +58,7 @@ CLASSES = ("tell", "likely", "ambiguous")
 # a candidate of class "unmet": it never counts for detection and needs strong LM evidence
 
 _TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
+_LAST_TOKEN = re.compile(r"(\w+(?:['’.\-]\w+)*|[^\w\s])\s*$")
 _WORDISH = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -166,12 +167,15 @@ class Matcher:
         """Non-overlapping (start, end, entry) whose case and condition hold, left to right
         (where valid matches overlap, the one starting first, then the longer, wins)."""
         if not self._index:
+            ctx.n_words = _word_count(text)
             return []
         hits: dict[tuple[int, int], tuple[int, int, Entry]] = {}
         reach, index = self._reach, self._index
         n = len(text)
         low = text.lower()
-        present = self._anchors.intersection(_SCAN_WORD.findall(low))
+        words = _SCAN_WORD.findall(low)
+        ctx.n_words = len(words)
+        present = self._anchors.intersection(words)
         for w in present:
             for m in self._word_re[w].finditer(low):
                 a, b = m.start(), m.end()
@@ -220,6 +224,7 @@ class _Context:
     def __init__(self, text: str):
         self.text = text
         self._words: set[str] | None = None
+        self.n_words = 0  # set by Matcher.candidates
 
     @property
     def words(self) -> set[str]:
@@ -229,9 +234,8 @@ class _Context:
 
     def prev_token(self, start: int) -> str:
         chunk = self.text[max(0, start - 60) : start]
-        chunk = chunk[chunk.rfind("\n") + 1 :]
-        toks = _TOKEN.findall(chunk)
-        return toks[-1] if toks else "$"
+        m = _LAST_TOKEN.search(chunk[chunk.rfind("\n") + 1 :])
+        return m.group(1) if m else "$"
 
     def next_token(self, end: int) -> str:
         chunk = self.text[end : end + 60]
@@ -384,8 +388,9 @@ def spin_score(text: str) -> float:
     True
     """
     cfg = section("spin")
-    cands = _default_matcher().candidates(text, _Context(text))
-    return _score_from(cands, _word_count(text), cfg)
+    ctx = _Context(text)
+    cands = _default_matcher().candidates(text, ctx)
+    return _score_from(cands, ctx.n_words, cfg)
 
 
 def is_spun(score: float) -> bool:
@@ -468,7 +473,7 @@ def despin_explained(
     matcher = _default_matcher()
     cands = matcher.candidates(text, ctx)
     if score is None:
-        score = _score_from(cands, _word_count(text), cfg)
+        score = _score_from(cands, ctx.n_words, cfg)
     if score < cfg["threshold"]:
         return DespinResult(text, score, False)
     lm = lm or _plain_lm()
