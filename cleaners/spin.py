@@ -1,17 +1,791 @@
-"""Synonym-spin detection and repair (issue #4 builds the real detector and repairer).
+"""Synonym-spin detection and repair ("de-spinning").
 
-Until then the pipeline stage calls :func:`despin_document`, which leaves text
-untouched and says so in provenance, so the flow already has the stage's slot.
+Article spinners swap words for thesaurus neighbours without looking at context:
+"would" becomes "might maybe maybe well well", "year" "twelve months", "Prime
+Minister" "High Minister". This module finds such documents and restores the
+original wording, with evidence for every change.
+
+* :func:`spin_score` - how likely a document is spun, in [0, 1]: the density of
+  matches of the reverse phrase table (``data/spin_table.tsv``), weighted by how
+  impossible each spun form is in real news. Flag at ``[spin] threshold``.
+* :func:`despin` / :func:`despin_explained` - repair one document. A table
+  candidate is applied only in a flagged document, only where its context
+  condition holds, and only where the repaired sentence is more probable than the
+  spun one under a noisy-channel model: log10 P_LM(original in context) + log10
+  P(spinner wrote the spun form | original) must beat log10 P_LM(spun in context) +
+  log10 P(spinner left it alone). The LM is wordfreq unigrams, sharpened by
+  bigram counts of the corpus's clean documents in the corpus step; the channel
+  term is the class prior in ``settings.toml`` (large for forms no news writer uses,
+  small for ordinary English). A one-word entry whose positive context condition is
+  unmet may still apply on strong LM evidence (class "unmet").
+* :func:`despin_corpus` - corpus-level repair: a spun sentence that has a clean
+  near-duplicate in the corpus is aligned to it and restored from it where names
+  and numbers agree; the substitution pairs found that way are counted in a
+  :class:`PhraseTable` (JSON, grows across runs) and, once they recur, applied to
+  other spun documents.
+
+>>> t = "The talks might maybe maybe well well end this twelve months, officials articulate."
+>>> spin_score(t) > 0.5
+True
+>>> despin(t)
+'The talks would end this year, officials say.'
+>>> despin("Officials say the talks would end this year.")
+'Officials say the talks would end this year.'
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import functools
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from wordfreq import word_frequency
+
+from cleaners.settings import read_data_text, section
+
+TABLE_FILE = "spin_table.tsv"
+TABLE_FORMAT = "wirewash-spin-table/1"
+CLASSES = ("tell", "likely", "ambiguous")
+# a one-word entry whose positive context condition is unmet (and no negative one fires) is still
+# a candidate of class "unmet": it never counts for detection and needs strong LM evidence
+
+_TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
+# the last token before a position, matched on the reversed text: one anchored match, linear on
+# any line (a "$"-anchored search re-scans every token suffix: quadratic on "a-a-a-…-")
+_LAST_TOKEN_REVERSED = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
+_WORDISH = re.compile(r"\w")
+_DIGIT = re.compile(r"\d")
+_SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+# --------------------------------------------------------------------------- table
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One reverse substitution: ``spun`` -> ``original``, when ``condition`` holds."""
+
+    spun: str
+    original: str
+    cls: str  # tell | likely | ambiguous | learned
+    condition: str = ""
+    case_sensitive: bool = False
+    clauses: tuple[tuple[str, bool, frozenset[str]], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.spun.lower().split())
+
+
+def _parse_condition(cond: str) -> tuple[tuple[str, bool, frozenset[str]], ...]:
+    out = []
+    for clause in filter(None, (c.strip() for c in cond.split(";"))):
+        neg = clause.startswith("!")
+        name, _, values = clause.lstrip("!").partition("=")
+        if name not in ("prev", "next", "doc") or not values:
+            raise ValueError(f"bad spin-table condition clause {clause!r}")
+        vals = values.split("|")
+        if name != "doc":
+            vals = [v.lower() for v in vals]
+        out.append((name, neg, frozenset(vals)))
+    return tuple(out)
+
+
+def make_entry(spun: str, original: str, cls: str, condition: str = "") -> Entry:
+    """An :class:`Entry`; an entry whose spun form has a capital letter is case-sensitive."""
+    if cls not in CLASSES + ("learned",):
+        raise ValueError(f"unknown spin-table class {cls!r}")
+    return Entry(spun, original, cls, condition, spun != spun.lower(), _parse_condition(condition))
+
+
+def parse_table(text: str) -> list[Entry]:
+    """Entries of a TSV table (``spun, original, class[, condition]``; ``#`` comments)."""
+    entries = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.rstrip("\n").split("\t")
+        if len(cols) < 3:
+            raise ValueError(f"spin table line {n}: need spun, original, class")
+        entries.append(make_entry(cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else ""))
+    return entries
+
+
+@functools.cache
+def default_entries() -> tuple[Entry, ...]:
+    """The shipped reverse table (``cleaners/data/spin_table.tsv``)."""
+    return tuple(parse_table(read_data_text(TABLE_FILE)))
+
+
+_SCAN_WORD = re.compile(r"\w+")
+
+
+class Matcher:
+    """All entries indexed by their rarest word; finds the candidates of a text in one regex scan."""
+
+    def __init__(self, entries: Iterable[Entry]):
+        self.by_key: dict[str, list[Entry]] = {}
+        for e in entries:
+            self.by_key.setdefault(e.key, []).append(e)
+        for lst in self.by_key.values():  # exact-case entries are more specific: try them first
+            lst.sort(key=lambda e: not e.case_sensitive)
+        # one-word entries may stand as "unmet" candidates when only a positive condition fails
+        self._unmet = {
+            e: dataclasses.replace(e, cls="unmet")
+            for lst in self.by_key.values()
+            for e in lst
+            if e.clauses and _single_words(e) and not e.case_sensitive and e.cls in CLASSES
+        }
+        # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
+        self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for k in self.by_key:
+            if k.startswith("-"):
+                anchor = "-" + _SCAN_WORD.findall(k)[0]
+            else:
+                anchor = min(_SCAN_WORD.findall(k), key=lambda w: (_unigram(w), w))
+            self._index.setdefault(anchor, []).append((k, re.compile(self._pattern(k), re.I)))
+        self._plain = frozenset(w for w in self._index if not w.startswith("-"))
+        self._hyph = frozenset(w[1:] for w in self._index if w.startswith("-"))
+        self._anchors = self._plain | self._hyph
+        # literal first (fast search), left word boundary checked by hand
+        self._word_re = {w: re.compile(re.escape(w) + r"(?!\w)") for w in self._anchors}
+        self._reach = max((len(k) for k in self.by_key), default=0) * 2 + 8
+
+    @staticmethod
+    def _pattern(key: str) -> str:
+        body = r"\s+".join(re.escape(w) for w in key.split())
+        left = r"(?<=[\w.])" if key.startswith("-") else r"(?<!\w)"
+        return left + body + r"(?!\w)"
+
+    def candidates(self, text: str, ctx: "_Context") -> list[tuple[int, int, Entry]]:
+        """Non-overlapping (start, end, entry) whose case and condition hold, left to right
+        (where valid matches overlap, the one starting first, then the longer, wins)."""
+        if not self._index:
+            ctx.n_words = _word_count(text)
+            return []
+        hits: dict[tuple[int, int], tuple[int, int, Entry]] = {}
+        reach, index = self._reach, self._index
+        n = len(text)
+        low = text.lower()
+        words = _SCAN_WORD.findall(low)
+        ctx.n_words = len(words)
+        present = self._anchors.intersection(words)
+        for w in present:
+            for m in self._word_re[w].finditer(low):
+                a, b = m.start(), m.end()
+                if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
+                    continue
+                keys = list(index.get(w, ()))
+                if w in self._hyph and a >= 2 and text[a - 1] == "-":
+                    keys += index["-" + w]
+                for _k, pat in keys:
+                    for m2 in pat.finditer(text, max(0, a - reach), min(n, b + reach)):
+                        if m2.start() <= a and b <= m2.end() and (m2.start(), m2.end()) not in hits:
+                            hit = self._first_valid(text, m2.start(), m2.end(), ctx)
+                            if hit is not None:
+                                hits[(m2.start(), m2.end())] = hit
+        out: list[tuple[int, int, Entry]] = []
+        pos = 0
+        for (a, b), hit in sorted(hits.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+            if a >= pos:
+                out.append(hit)
+                pos = b
+        return out
+
+    def _first_valid(self, text: str, start: int, end: int, ctx: "_Context"):
+        matched = text[start:end]
+        key = " ".join(matched.lower().split())
+        norm = " ".join(matched.split())
+        fallback = None
+        for e in self.by_key.get(key, ()):
+            if e.case_sensitive and e.spun != norm:
+                continue
+            if ctx.holds(e, start, end):
+                return (start, end, e)
+            if fallback is None and e in self._unmet and ctx.holds(e, start, end, positive=False):
+                fallback = self._unmet[e]
+        return (start, end, fallback) if fallback is not None else None
+
+
+@functools.cache
+def _default_matcher() -> Matcher:
+    return Matcher(default_entries())
+
+
+class _Context:
+    """Lazy context of one text for condition checks."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._words: set[str] | None = None
+        self.n_words = 0  # set by Matcher.candidates
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(re.findall(r"\w+(?:['’]\w+)*", self.text))
+        return self._words
+
+    def prev_token(self, start: int) -> str:
+        chunk = self.text[max(0, start - 60) : start]
+        m = _LAST_TOKEN_REVERSED.match(chunk[chunk.rfind("\n") + 1 :].rstrip()[::-1])
+        return m.group(0)[::-1] if m else "$"
+
+    def next_token(self, end: int) -> str:
+        chunk = self.text[end : end + 60]
+        nl = chunk.find("\n")
+        if nl >= 0:
+            chunk = chunk[:nl]
+        m = _TOKEN.search(chunk)
+        return m.group() if m else "$"
+
+    def holds(self, e: Entry, start: int, end: int, positive: bool = True) -> bool:
+        """Whether every clause holds (``positive=False``: every negative clause, ignoring the rest)."""
+        for name, neg, vals in e.clauses:
+            if not (neg or positive):
+                continue
+            if name == "doc":
+                ok = not vals.isdisjoint(self.words)
+            else:
+                tok = self.prev_token(start) if name == "prev" else self.next_token(end)
+                ok = _token_in(tok, vals)
+            if ok == neg:
+                return False
+        return True
+
+
+def _single_words(e: Entry) -> bool:
+    return " " not in e.key and " " not in e.original and not e.key.startswith("-")
+
+
+def _token_in(tok: str, vals: frozenset[str]) -> bool:
+    low = tok.lower()
+    if low in vals or low.rstrip(".") in vals:
+        return True
+    if "#" in vals and any(c.isdigit() for c in tok):
+        return True
+    if "^" in vals and tok[:1].isupper():
+        return True
+    if "~ed" in vals and len(low) > 4 and low.endswith("ed"):
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- language model
+
+
+@functools.lru_cache(maxsize=65536)
+def _unigram(word: str) -> float:
+    return max(word_frequency(word, "en"), 1e-8)
+
+
+def _lm_tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+class NgramLM:
+    """wordfreq unigram frequencies, optionally sharpened by bigram counts of clean text.
+
+    ``P(b | a) = (c(a, b) + k * P_wordfreq(b)) / (c(a) + k)``: with no counts this is the
+    wordfreq unigram model; counts from a corpus's clean documents pull it towards that
+    corpus's own collocations.
+
+    >>> lm = NgramLM()
+    >>> lm.gain("the", "year", "twelve months", "ago") > 0
+    True
+    """
+
+    def __init__(self, texts: Iterable[str] = (), k: float | None = None):
+        self.k = float(section("spin")["bigram_k"] if k is None else k)
+        self.bigrams: Counter[tuple[str, str]] = Counter()
+        self.unigrams: Counter[str] = Counter()
+        for t in texts:
+            self.add(t)
+
+    def add(self, text: str) -> None:
+        toks = ["$"] + _lm_tokens(text)
+        self.unigrams.update(toks)
+        self.bigrams.update(zip(toks, toks[1:]))
+
+    def logp(self, prev: str, word: str) -> float:
+        pu = _unigram(word)
+        if not self.unigrams:
+            return math.log10(pu)
+        return math.log10((self.bigrams.get((prev, word), 0) + self.k * pu) / (self.unigrams.get(prev, 0) + self.k))
+
+    def seq_logp(self, toks: Sequence[str]) -> float:
+        return sum(self.logp(a, b) for a, b in zip(toks, toks[1:]))
+
+    def gain(self, left: str, new: str, old: str, right: str) -> float:
+        """log10 P(left new right) - log10 P(left old right)."""
+        lt, rt = left.lower(), right.lower()
+        return self.seq_logp([lt, *_lm_tokens(new), rt]) - self.seq_logp([lt, *_lm_tokens(old), rt])
+
+
+_PLAIN_LM = None
+
+
+def _plain_lm() -> NgramLM:
+    global _PLAIN_LM
+    if _PLAIN_LM is None:
+        _PLAIN_LM = NgramLM()
+    return _PLAIN_LM
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change: ``text[start:end]`` was ``old`` and became ``new`` (offsets in the input)."""
+
+    start: int
+    end: int
+    old: str
+    new: str
+    evidence: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {"span": [self.start, self.end], "old": self.old, "new": self.new, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class DespinResult:
+    text: str
+    score: float
+    flagged: bool
+    repairs: tuple[Repair, ...] = ()
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _word_count(text: str) -> int:
+    return len(_SCAN_WORD.findall(text))
+
+
+def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any]) -> float:
+    weight = sum(cfg[f"weight_{e.cls}"] for _s, _e, e in cands if e.cls in CLASSES)
+    density = 100.0 * weight / max(n_words, cfg["min_words"])
+    return round(density / (density + cfg["half_density"]), 4)
+
 
 def spin_score(text: str) -> float:
-    """How likely ``text`` is machine-spun, in [0, 1]. Not implemented yet: always 0."""
-    return 0.0
+    """How likely ``text`` is machine-spun, in [0, 1] (flagged at ``[spin] threshold`` in settings.toml).
+
+    The score is ``d / (d + half_density)`` where ``d`` is the class-weighted number of
+    spinner tells per 100 words (short texts count as ``min_words`` long).
+
+    >>> spin_score("Japanese Prime Minister Shinzo Abe said on Monday he would meet the president.")
+    0.0
+    >>> spin_score("Eastern High Minister Shinzo Abe talked about he might maybe maybe well well meet the president in Tokyo.") > 0.5
+    True
+    """
+    cfg = section("spin")
+    ctx = _Context(text)
+    cands = _default_matcher().candidates(text, ctx)
+    return _score_from(cands, ctx.n_words, cfg)
+
+
+def is_spun(score: float) -> bool:
+    """Whether a :func:`spin_score` flags the document (``[spin] threshold``)."""
+    return score >= section("spin")["threshold"]
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def _match_case(old: str, new: str) -> str:
+    if old[:1].isupper() and new[:1].islower():
+        if len(old) > 1 and old.isupper() and len(new) > 1:
+            return new.upper()
+        return new[:1].upper() + new[1:]
+    return new
+
+
+def _table_repairs(
+    text: str,
+    matcher: Matcher,
+    lm: NgramLM,
+    cfg: dict[str, Any],
+    ctx: _Context,
+    taken: list[tuple[int, int]] = (),
+    cands: list[tuple[int, int, Entry]] | None = None,
+) -> list[Repair]:
+    out = []
+    if cands is None:
+        cands = matcher.candidates(text, ctx)
+    for start, end, e in cands:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        old = text[start:end]
+        new = _match_case(old, e.original)
+        if new == old:
+            continue
+        left, right = ctx.prev_token(start), ctx.next_token(end)
+        gain = lm.gain(left, new, old, right)
+        prior = cfg[f"prior_{e.cls}"]
+        if gain + prior <= cfg["min_gain"]:
+            continue
+        cond = f" when {e.condition}" if e.condition and e.cls != "unmet" else ""
+        if e.cls == "unmet":
+            cond = f" (context condition {e.condition!r} unmet)"
+        out.append(Repair(start, end, old, new, f"{e.cls} table entry '{e.spun}'→'{e.original}'{cond}; LM gain {gain:+.2f} + prior {prior:+.1f}"))
+    return out
+
+
+def _apply(text: str, repairs: Iterable[Repair]) -> str:
+    parts, pos = [], 0
+    for r in sorted(repairs, key=lambda r: r.start):
+        parts.append(text[pos : r.start])
+        parts.append(r.new)
+        pos = r.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def despin_explained(
+    text: str,
+    *,
+    lm: NgramLM | None = None,
+    extra: Sequence[Entry] = (),
+    score: float | None = None,
+    use_default: bool = True,
+) -> DespinResult:
+    """Repair one document and say why; unflagged documents come back unchanged.
+
+    ``extra`` entries (e.g. learned pairs) are tried where no default entry matched;
+    ``score`` overrides the document's own :func:`spin_score` (the corpus step passes the
+    score of the text before the per-document repair).
+
+    >>> r = despin_explained("Officials articulate the High Minister might maybe maybe well well resign this twelve months.")
+    >>> [(x.old, x.new) for x in r.repairs]
+    [('articulate', 'say'), ('High Minister', 'Prime Minister'), ('might maybe maybe well well', 'would'), ('twelve months', 'year')]
+    """
+    cfg = section("spin")
+    ctx = _Context(text)
+    matcher = _default_matcher()
+    cands = matcher.candidates(text, ctx)
+    if score is None:
+        score = _score_from(cands, ctx.n_words, cfg)
+    if score < cfg["threshold"]:
+        return DespinResult(text, score, False)
+    lm = lm or _plain_lm()
+    repairs = _table_repairs(text, matcher, lm, cfg, ctx, cands=cands) if use_default else []
+    if extra:
+        taken = [(r.start, r.end) for r in repairs]
+        repairs += _table_repairs(text, Matcher(extra), lm, cfg, ctx, taken)
+    repairs.sort(key=lambda r: r.start)
+    return DespinResult(_apply(text, repairs), score, True, tuple(repairs))
 
 
 def despin(text: str) -> str:
-    """Restore spun wording. Not implemented yet: returns ``text`` unchanged."""
-    return text
+    """Restore the original wording of a spun document (paragraph breaks kept).
+
+    >>> despin("Eastern officers with recordsdata of the talks articulate a deal is doubtless to be reached, Japan says.")
+    'Japanese officials with knowledge of the talks say a deal is likely to be reached, Japan says.'
+    """
+    return despin_explained(text).text
+
+
+# --------------------------------------------------------------------------- corpus repair
+
+
+@dataclass
+class PhraseTable:
+    """Reverse pairs learned from aligned near-duplicates; grows across runs (JSON).
+
+    A pair's count is the number of distinct clean source sentences that showed it
+    (each kept as a short fingerprint), so neither re-running the same corpus nor
+    many spun copies of one story make a pair "recur".
+
+    >>> t = PhraseTable()
+    >>> t.add("bright", "keen", "a"); t.add("bright", "keen", "a")
+    >>> t.count("bright", "keen")
+    1
+    >>> t.add("bright", "keen", "b")
+    >>> [e.original for e in t.entries(min_count=2)]
+    ['keen']
+    >>> PhraseTable.from_json(t.to_json()).pairs == t.pairs
+    True
+    """
+
+    pairs: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    runs: int = 0
+
+    def add(self, spun: str, original: str, evidence: str) -> None:
+        """Record that ``evidence`` (a fingerprint of the source sentence) showed the pair."""
+        seen = self.pairs.setdefault(spun, {}).setdefault(original, [])
+        if evidence not in seen:
+            seen.append(evidence)
+
+    def count(self, spun: str, original: str) -> int:
+        return len(self.pairs.get(spun, {}).get(original, ()))
+
+    def entries(self, min_count: int | None = None) -> list[Entry]:
+        """The most frequent original of each spun form seen at least ``min_count`` times."""
+        if min_count is None:
+            min_count = section("spin")["learned_min_count"]
+        out = []
+        for spun, origs in sorted(self.pairs.items()):
+            orig, ev = max(origs.items(), key=lambda kv: (len(kv[1]), kv[0]))
+            if len(ev) >= min_count:
+                out.append(make_entry(spun, orig, "learned"))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = [
+            {"spun": s, "original": o, "count": len(ev), "evidence": ev}
+            for s, origs in sorted(self.pairs.items())
+            for o, ev in sorted(origs.items())
+        ]
+        return {"format": TABLE_FORMAT, "runs": self.runs, "pairs": rows}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PhraseTable":
+        if not isinstance(data, dict) or data.get("format") != TABLE_FORMAT:
+            raise ValueError(f"not a {TABLE_FORMAT} table")
+        t = cls(runs=int(data.get("runs", 0)))
+        for row in data.get("pairs", []):
+            for ev in row["evidence"]:
+                t.add(str(row["spun"]), str(row["original"]), str(ev))
+        return t
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PhraseTable":
+        return cls.from_dict(json.loads(text))
+
+
+def _fingerprint(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=6)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def _default_originals() -> frozenset[str]:
+    """Words the default table writes: a block made of them may be our own earlier repair."""
+    return frozenset(w for e in default_entries() for w in e.original.lower().split())
+
+
+@dataclass(frozen=True)
+class _Sent:
+    doc: int
+    start: int
+    toks: tuple[tuple[str, int, int], ...]  # (token, start, end) in document offsets
+    low: tuple[str, ...] = ()  # lowercased tokens
+    digits: frozenset[str] = frozenset()  # tokens holding a digit
+
+    @classmethod
+    def make(cls, doc: int, start: int, toks: tuple[tuple[str, int, int], ...]) -> "_Sent":
+        digits = frozenset(t for t, _a, _b in toks if _DIGIT.search(t))
+        return cls(doc, start, toks, tuple(t.lower() for t, _a, _b in toks), digits)
+
+
+def _sentences(doc: int, text: str) -> list[_Sent]:
+    out = []
+    for line in re.finditer(r"[^\n]+", text):
+        base = line.start()
+        pieces, pos = [], 0
+        body = line.group()
+        for m in _SENT_END.finditer(body):
+            pieces.append((pos, m.start()))
+            pos = m.end()
+        pieces.append((pos, len(body)))
+        for a, b in pieces:
+            toks = tuple((m.group(), base + a + m.start(), base + a + m.end()) for m in _TOKEN.finditer(body[a:b]))
+            if sum(1 for t, _x, _y in toks if _WORDISH.search(t)) >= 4:
+                out.append(_Sent.make(doc, base + a, toks))
+    return out
+
+
+@functools.cache
+def _spun_words() -> frozenset[str]:
+    return frozenset(w for e in default_entries() for w in e.key.split())
+
+
+def _anchors(s: _Sent) -> set[str]:
+    """Names and numbers: capitalised words not opening the sentence, and anything with a digit."""
+    out = set()
+    for i, (t, _a, _b) in enumerate(s.toks):
+        name = t[:1].isupper() and _WORDISH.search(t) and (i > 0 or _unigram(t.lower()) < 1e-4)
+        if name or any(c.isdigit() for c in t):
+            if t.lower() not in _spun_words():
+                out.add(t.lower())
+    return out
+
+
+def _digits(s: _Sent) -> frozenset[str]:
+    return s.digits
+
+
+def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any], src_id: str) -> list[tuple[Repair, str, str]]:
+    """Edit blocks of one aligned sentence pair that restore the source's wording."""
+    out = []
+    a, b = list(s.low), list(src.low)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "replace":
+            continue
+        if max(i2 - i1, j2 - j1) > cfg["align_max_block"]:
+            continue
+        sb, tb = a[i1:i2], b[j1:j2]
+        if any(not _WORDISH.search(t) or any(c.isdigit() for c in t) for t in sb + tb):
+            continue
+        start, end = s.toks[i1][1], s.toks[i2 - 1][2]
+        old = spun_text[start:end]
+        new = _match_case(old, src_text[src.toks[j1][1] : src.toks[j2 - 1][2]])
+        if "\n" in new or new == old:
+            continue
+        if any(t.islower() and _unigram(t) <= 1e-8 for t, _a, _b in src.toks[j1:j2]):
+            continue  # the source has a typo or an unknown word here: not better than the spun text
+        left = s.toks[i1 - 1][0] if i1 > 0 else "$"
+        right = s.toks[i2][0] if i2 < len(s.toks) else "$"
+        gain = lm.gain(left, new, old, right)
+        if gain + cfg["prior_aligned"] <= cfg["min_gain"]:
+            continue
+        ev = f"aligned to a clean near-duplicate sentence of {src_id} (names and numbers agree); LM gain {gain:+.2f}"
+        out.append((Repair(start, end, old, new, ev), " ".join(sb), " ".join(tb) if new.lower() == new else new))
+    return out
+
+
+@dataclass(frozen=True)
+class CorpusDespin:
+    results: list[DespinResult]
+    table: PhraseTable
+    learned: list[tuple[str, str]]  # pairs seen this run (spun, original)
+
+
+def despin_corpus(
+    docs: Sequence[str],
+    *,
+    ids: Sequence[str] | None = None,
+    scores: Sequence[float | None] | None = None,
+    table: PhraseTable | None = None,
+    use_default: bool = True,
+) -> CorpusDespin:
+    """Repair every flagged document of a corpus, using the corpus itself as evidence.
+
+    1. the clean (unflagged) documents give bigram counts to the LM;
+    2. each sentence of a flagged document is aligned to its best clean near-duplicate
+       sentence (shared names/numbers, similar word sequence); short substitution blocks
+       are restored from the source when the block holds no number and the LM does not object;
+    3. the restored pairs are counted in ``table`` (a copy is returned), and pairs seen in at
+       least ``learned_min_count`` document pairs are applied, like the default table, to
+       every flagged document.
+
+    ``scores`` overrides each document's own score (pass the pre-repair scores when the
+    texts were already repaired one by one, and ``use_default=False`` then).
+    """
+    cfg = section("spin")
+    ids = list(ids) if ids is not None else [f"#{i}" for i in range(len(docs))]
+    table = PhraseTable.from_json(table.to_json()) if table is not None else PhraseTable()
+    table.runs += 1
+    sc = [spin_score(t) if scores is None or scores[i] is None else float(scores[i]) for i, t in enumerate(docs)]
+    flagged = [s >= cfg["threshold"] for s in sc]
+    clean = [i for i, f in enumerate(flagged) if not f]
+    if not any(flagged):  # nothing to repair: no index, no LM, the table only counts the run
+        return CorpusDespin([DespinResult(t, sc[i], False) for i, t in enumerate(docs)], table, [])
+    lm = NgramLM(docs[i] for i in clean[: cfg["lm_max_docs"]]) if clean else _plain_lm()
+
+    # clean sentences (exact repeats once) and an inverted index: name/number -> sentence numbers
+    pool: list[_Sent] = []
+    seen: set[tuple[str, ...]] = set()
+    index: dict[str, list[int]] = {}
+    for i in clean:
+        for s in _sentences(i, docs[i]):
+            low = tuple(s.low)
+            if low in seen:
+                continue
+            seen.add(low)
+            for an in _anchors(s):
+                index.setdefault(an, []).append(len(pool))
+            pool.append(s)
+
+    aligned: dict[int, list[Repair]] = {}
+    learned: list[tuple[str, str]] = []
+    for i, f in enumerate(flagged):
+        if not f or not index:
+            continue
+        reps: list[Repair] = []
+        pairs_here: set[tuple[str, str, str]] = set()
+        for s in _sentences(i, docs[i]):
+            src = _best_source(s, pool, index, cfg)
+            if src is None:
+                continue
+            fp = _fingerprint(" ".join(src.low))  # spun copies of one source sentence count once
+            for rep, sk, ok in _align_repairs(docs[i], s, docs[src.doc], src, lm, cfg, ids[src.doc]):
+                reps.append(rep)
+                if not set(sk.split()) <= _default_originals():  # not a word our own repair wrote
+                    pairs_here.add((sk, ok, fp))
+        for sk, ok, fp in sorted(pairs_here):
+            table.add(sk, ok, fp)
+            learned.append((sk, ok))
+        aligned[i] = reps
+
+    extra = [e for e in table.entries(cfg["learned_min_count"]) if _safe_learned(e)]
+    results = []
+    for i, text in enumerate(docs):
+        if not flagged[i]:
+            results.append(DespinResult(text, sc[i], False))
+            continue
+        reps = aligned.get(i, [])
+        taken = [(r.start, r.end) for r in reps]
+        ctx = _Context(text)
+        more: list[Repair] = []
+        if use_default:
+            more += _table_repairs(text, _default_matcher(), lm, cfg, ctx, taken)
+        if extra:
+            taken2 = taken + [(r.start, r.end) for r in more]
+            more += [
+                Repair(r.start, r.end, r.old, r.new, r.evidence.replace("learned table entry", "learned pair (recurred across aligned documents)"))
+                for r in _table_repairs(text, Matcher(extra), lm, cfg, ctx, taken2)
+            ]
+        allr = sorted(reps + more, key=lambda r: r.start)
+        results.append(DespinResult(_apply(text, allr), sc[i], True, tuple(allr)))
+    return CorpusDespin(results, table, learned)
+
+
+def _safe_learned(e: Entry) -> bool:
+    """Single very common words ("us", "the") are too ambiguous to swap without a source."""
+    words = e.key.split()
+    return not (len(words) == 1 and _unigram(words[0]) > 3e-4)
+
+
+def _best_source(s: _Sent, pool: list[_Sent], index: dict[str, list[int]], cfg: dict[str, Any]) -> _Sent | None:
+    anchors = _anchors(s)
+    if len(anchors) < cfg["align_min_anchors"]:
+        return None
+    shared: Counter[int] = Counter()
+    for an in anchors:
+        posting = index.get(an, ())
+        if len(posting) > cfg["align_max_postings"]:
+            continue  # a name in thousands of sentences ("Trump") does not pick a source
+        shared.update(posting)
+    best, best_ratio = None, cfg["align_min_ratio"]
+    low = s.low
+    digits = _digits(s)
+    for ci, n in shared.most_common(8):
+        if n < cfg["align_min_anchors"]:
+            break
+        cand = pool[ci]
+        cand_words = set(cand.low)
+        if not digits <= _digits(cand):
+            continue
+        if sum(1 for an in anchors if an in cand_words) < cfg["align_name_share"] * len(anchors):
+            continue
+        ratio = difflib.SequenceMatcher(None, low, cand.low, autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = cand, ratio
+    return best

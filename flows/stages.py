@@ -22,7 +22,7 @@ from cleaners.io import Rejected, read_inputs, write_json, write_jsonl, write_js
 from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
 
-STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "dedup", "write")
+STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "spin-corpus", "dedup", "write")
 
 
 def read_stage(input_path: str | Path) -> tuple[list[Document], list[Rejected]]:
@@ -75,10 +75,47 @@ def boilerplate_stage(doc: Document) -> Document:
 
 
 def spin_stage(doc: Document) -> Document:
-    """Synonym-spin score and repair (the slot for issue #4's detector/repairer)."""
-    score = spin.spin_score(doc.text)
-    repaired = spin.despin(doc.text)
-    return doc.evolve("spin", text=repaired, spin_score=score, score=score, changed=repaired != doc.text)
+    """Synonym-spin score and repair of one document (reverse table + LM, see cleaners/spin.py)."""
+    res = spin.despin_explained(doc.text)
+    return doc.evolve(
+        "spin",
+        text=res.text,
+        spin_score=res.score,
+        score=res.score,
+        flagged=res.flagged,
+        changed=res.text != doc.text,
+        repairs=[r.to_record() for r in res.repairs],
+    )
+
+
+#: The learned reverse phrase table, kept in the run's state directory between runs (JSON).
+SPIN_TABLE_FILE = "spin_learned.json"
+
+
+def despin_corpus_stage(docs: Sequence[Document], state_dir: str | Path | None = None) -> list[Document]:
+    """Corpus-level spin repair, before dedup: restore spun sentences from clean near-duplicates
+    in the corpus, retry the default table with the corpus's bigram counts as LM evidence, and
+    apply the substitution pairs learned so far (``state_dir/spin_learned.json``, read at the
+    start and written back, so the table grows across runs). Flags come from the spin stage's
+    score of the text before its repair."""
+    path = Path(state_dir) / SPIN_TABLE_FILE if state_dir is not None else None
+    table, problem = None, None
+    if path is not None and path.exists():
+        try:
+            table = spin.PhraseTable.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:  # a damaged table is set aside, never fatal
+            problem = f"unreadable {path.name} ignored: {type(exc).__name__}: {exc}"[:200]
+    res = spin.despin_corpus(
+        [d.text for d in docs], ids=[d.id for d in docs], scores=[d.spin_score for d in docs], table=table
+    )
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, res.table.to_dict())
+    out = []
+    for d, r in zip(docs, res.results):
+        extra = {"table_problem": problem} if problem else {}
+        out.append(d.evolve("spin-corpus", text=r.text, changed=bool(r.repairs), repairs=[x.to_record() for x in r.repairs], **extra))
+    return out
 
 
 def clean_document(doc: Document) -> Document | Rejected:
@@ -157,6 +194,8 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
                 removal_reasons.update(r["reason"].split(":")[0] for r in p.get("removed", []))
             elif st == "spin" and p.get("changed"):
                 stage_counts["spin_repaired"] += 1
+            elif st == "spin-corpus" and p.get("changed"):
+                stage_counts["spin_corpus_repaired"] += 1
     clusters = {d.cluster_id for d in docs}
     dups = sum(1 for d in docs if d.duplicate_of)
     return {
@@ -168,6 +207,7 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
             "encoding_repaired": stage_counts["encoding_repaired"],
             "chrome_lines_removed": lines_removed,
             "spin_repaired": stage_counts["spin_repaired"],
+            "spin_corpus_repaired": stage_counts["spin_corpus_repaired"],
             "clusters": len(clusters),
             "duplicates": dups,
             "written": len(docs) - dups,

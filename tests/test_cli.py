@@ -35,13 +35,37 @@ def test_every_seed_cleaned_with_provenance(seed_run, seeds):
     docs = {d["id"][:3]: d for d in read_jsonl_gz(seed_run / "documents.jsonl.gz")}
     assert sorted(docs) == sorted(seeds)
     for sid, d in docs.items():
-        kept = output_lines(d["text"])
+        kept = output_lines(text_before_spin_repair(d))
         assert all(" ".join(l.replace("•", " ").split()) in kept for l in expected_body_lines(sid, seeds[sid])), sid
         assert not [c for c in chrome_lines(sid) if c in kept], sid
         assert d["title"] == LABELS[sid]["headline"] or (LABELS[sid]["headline"] is None)
         stages = [p["stage"] for p in d["provenance"]]
-        assert stages == ["textfix", "boilerplate", "spin", "dedup"]
+        assert stages == ["textfix", "boilerplate", "spin", "spin-corpus", "dedup"]
         assert d["cluster_id"]
+
+
+def text_before_spin_repair(d: dict) -> str:
+    """Undo the spin stages' repairs from the provenance alone (so every change must be listed)."""
+    text = d["text"]
+    for p in reversed(d["provenance"]):
+        if p["stage"] not in ("spin", "spin-corpus"):
+            continue
+        shift, parts, pos = 0, [], 0
+        for r in sorted(p["repairs"], key=lambda r: r["span"][0]):
+            at = r["span"][0] + shift
+            assert text[at : at + len(r["new"])] == r["new"]
+            parts += [text[pos:at], r["old"]]
+            pos = at + len(r["new"])
+            shift += len(r["new"]) - len(r["old"])
+        text = "".join(parts) + text[pos:]
+    return text
+
+
+def test_spun_seed_repaired_and_clean_seeds_untouched(seed_run, seeds):
+    docs = {d["id"][:3]: d for d in read_jsonl_gz(seed_run / "documents.jsonl.gz")}
+    assert docs["003"]["spin_score"] >= 0.35 and "might maybe maybe well well" not in docs["003"]["text"]
+    for sid in ("000", "001", "002", "004"):
+        assert not any(p.get("repairs") for p in docs[sid]["provenance"] if p["stage"].startswith("spin")), sid
 
 
 def test_removed_lines_are_explained(seed_run):

@@ -1,0 +1,244 @@
+"""Spin detection and repair (cleaners/spin.py) and its corpus stage (flows/stages.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from cleaners import spin
+from cleaners.document import Document
+from cleaners.settings import section
+from conftest import SHARED
+from flows import stages
+
+THRESHOLD = section("spin")["threshold"]
+
+# A short news story written for these tests, and the same story as a thesaurus spinner
+# of the seed-003 family would print it.
+CLEAN = (
+    "Japanese officials said on Monday that talks with the United States would continue next week, "
+    "as both countries try to narrow gaps on farm tariffs before a meeting of their leaders in May.\n\n"
+    "The government has said that it wants a deal this year, but people close to the negotiations say "
+    "progress toward a deal has been slow. Japan also wants to cut tariffs on car parts, officials said."
+)
+SPUN = (
+    "Eastern officers talked about on Monday that talks with the United States might maybe maybe well well continue subsequent week, "
+    "as each worldwide locations try to slim gaps on farm tariffs before a assembly of their leaders in Can also.\n\n"
+    "The authorities has said that it desires a deal this twelve months, nonetheless of us close to the negotiations articulate "
+    "growth toward a deal has been dull. Japan additionally desires to cut tariffs on automobile aspects, officers acknowledged."
+)
+
+
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def test_detector_separates_clean_and_spun_text():
+    assert spin.spin_score(CLEAN) < THRESHOLD
+    assert spin.spin_score(SPUN) >= THRESHOLD
+    assert 0.0 <= spin.spin_score(SPUN) <= 1.0
+
+
+def test_seed_003_flagged_and_clean_seeds_not(seeds):
+    assert spin.spin_score(seeds["003"]) >= THRESHOLD
+    for sid in ("000", "001", "002", "004"):
+        assert spin.spin_score(seeds[sid]) < THRESHOLD, sid
+
+
+def test_one_ordinary_use_of_a_spun_form_does_not_flag():
+    text = "Eastern Europe's gas supply is at risk, the authorities said. " * 1 + "Analysts expect prices to rise. " * 20
+    assert spin.spin_score(text) < THRESHOLD
+    assert spin.despin(text) == text
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "dedup" / "synth_v1.jsonl").exists(), reason="shared bench data absent")
+def test_synth_spin40_copies_flagged_and_plain_copies_not():
+    recs = [json.loads(line) for line in (SHARED / "bench" / "dedup" / "synth_v1.jsonl").open(encoding="utf-8")]
+    spin40 = [r for r in recs if r["variant"] == "spin40"]
+    plain = [r for r in recs if "spin" not in r["variant"] and r["root"] != "003"]
+    assert spin40 and all(spin.spin_score(r["text"]) >= THRESHOLD for r in spin40)
+    assert plain and not [r["id"] for r in plain if spin.spin_score(r["text"]) >= THRESHOLD]
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def test_repairs_the_spun_story_back_to_the_original():
+    assert spin.despin(SPUN) == CLEAN
+
+
+@pytest.mark.parametrize(
+    "spun, original",
+    [
+        ("The deal might maybe maybe well well collapse, sources articulate.", "The deal would collapse, sources say."),
+        ("Eastern High Minister Shinzo Abe will visit Tokyo.", "Japanese Prime Minister Shinzo Abe will visit Tokyo."),
+        ("Inflation rose 3 p.c. in the twelve months to March.", "Inflation rose 3 percent in the year to March."),
+        ("The central financial institution held rates, the authorities officers talked about.", "The central bank held rates, the government officials said."),
+        ("He took location of work in 2017 and met in New York the effect the 2 can also meet.", "He took office in 2017 and met in New York where the two may meet."),
+        ("Talks gain made tiny headway at some level of the assembly in Can also.", "Talks have made little headway during the meeting in May."),
+        ("The crawl comes as Wall Avenue banks face the handiest outlandish ministry probe.", "The move comes as Wall Street banks face the handiest foreign ministry probe."),
+    ],
+)
+def test_repair_known_pairs_in_a_flagged_document(spun, original):
+    res = spin.despin_explained(spun, score=1.0)
+    assert res.text == original
+    assert all(r.evidence for r in res.repairs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Eastern Europe has cold winters and Eastern Orthodox churches, said the report.",  # no Japan context
+        "The effect of the tariffs was small.",  # 'the effect of' is ordinary English
+        "Roast pork and rooster are on the menu.",  # pork may really be pork
+        "Many of us remember the crash.",  # 'of us' after a quantifier is ordinary
+        "The General Assembly met in New York.",  # assembly after General is a real name
+    ],
+)
+def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
+    assert spin.despin_explained(text, score=1.0).text == text
+
+
+def test_repair_explains_every_change_and_spans_point_at_the_input():
+    res = spin.despin_explained(SPUN)
+    assert res.flagged and res.repairs
+    for r in res.repairs:
+        assert SPUN[r.start : r.end] == r.old
+        assert "LM gain" in r.evidence
+    rebuilt, pos = [], 0
+    for r in res.repairs:
+        rebuilt += [SPUN[pos : r.start], r.new]
+        pos = r.end
+    assert "".join(rebuilt) + SPUN[pos:] == res.text
+
+
+def test_paragraph_breaks_are_kept():
+    assert spin.despin(SPUN).count("\n\n") == SPUN.count("\n\n")
+
+
+def test_lm_vetoes_a_candidate_that_makes_the_sentence_less_probable():
+    # a corpus whose clean text always says "bright lights": the bigram evidence beats the
+    # table's weak prior for "bright" -> "keen" after "is"
+    lm = spin.NgramLM(["the city is bright at night"] * 200)
+    assert lm.gain("is", "keen", "bright", "at") < -section("spin")["prior_likely"]
+    res = spin.despin_explained("The city is bright at night.", score=1.0, lm=lm)
+    assert res.text == "The city is bright at night."
+
+
+def test_no_op_on_clean_seeds(seeds):
+    for sid in ("000", "001", "002", "004"):
+        res = spin.despin_explained(seeds[sid])
+        assert res.text == seeds[sid] and not res.repairs, sid
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "extraction" / "text").exists(), reason="shared bench data absent")
+def test_no_op_on_clean_web_news():
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SHARED / "bench" / "extraction" / "text").glob("*.txt"))]
+    changed = [i for i, t in enumerate(texts) if spin.despin(t) != t]
+    assert len(texts) > 50 and not changed
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(list("abc XYZ.-\n'") + ["of us ", "twelve months ", "Can also ", "-sure ", "p.c. ", "U.S."]), max_size=80).map("".join))
+def test_never_raises_and_repairs_are_consistent(text):
+    res = spin.despin_explained(text, score=1.0)
+    for r in res.repairs:
+        assert text[r.start : r.end] == r.old
+    assert 0.0 <= spin.spin_score(text) <= 1.0
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+SOURCE = (
+    "Officials said the colossal bridge over the river in Lyon would reopen on June 12 after repairs costing 40 million euros.\n\n"
+    "Mayor Anne Roux said traffic in Lyon had suffered for months."
+)
+SPUN_COPY = (
+    "Officers talked about the gargantuan bridge over the river in Lyon might maybe maybe well well reopen on June 12 after repairs costing 40 million euros.\n\n"
+    "Mayor Anne Roux talked about traffic in Lyon had suffered for months, the authorities officers talked about."
+)
+
+
+def test_cross_document_restoration_from_a_clean_near_duplicate():
+    # "gargantuan" is in no table: only the aligned clean sentence can restore it
+    assert "gargantuan" in spin.despin(SPUN_COPY)
+    res = spin.despin_corpus([SPUN_COPY, SOURCE], ids=["spun", "src"])
+    fixed = res.results[0]
+    assert fixed.flagged and not res.results[1].flagged and res.results[1].text == SOURCE
+    assert "colossal bridge" in fixed.text and "would reopen" in fixed.text
+    ev = [r for r in fixed.repairs if r.old == "gargantuan"]
+    assert ev and "aligned" in ev[0].evidence and "src" in ev[0].evidence
+    assert ("gargantuan", "colossal") in res.learned
+
+
+def test_no_restoration_when_numbers_disagree():
+    other = SOURCE.replace("June 12", "July 3").replace("40 million", "55 million")
+    res = spin.despin_corpus([SPUN_COPY, other])
+    assert "gargantuan" in res.results[0].text
+
+
+def _docs(pairs: list[tuple[str, str]]) -> list[Document]:
+    out = []
+    for i, (ident, text) in enumerate(pairs):
+        d = Document(id=ident, source=f"{ident}.txt", text=text)
+        out.append(stages.spin_stage(d))
+    return out
+
+
+def test_table_learning_across_two_runs(tmp_path):
+    state = tmp_path / "state"
+    third = (
+        "Officers talked about the gargantuan dam near Porto might maybe maybe well well open in Can also, "
+        "the authorities officers talked about. Officers acknowledged prices gain risen this twelve months."
+    )
+    # run 1: one spun copy of the source; the pair is learned once, not yet applied elsewhere
+    run1 = stages.despin_corpus_stage(_docs([("spun1", SPUN_COPY), ("src1", SOURCE), ("other", third)]), state)
+    table = json.loads((state / stages.SPIN_TABLE_FILE).read_text(encoding="utf-8"))
+    assert table["runs"] == 1
+    assert [r["count"] for r in table["pairs"] if (r["spun"], r["original"]) == ("gargantuan", "colossal")] == [1]
+    assert "gargantuan" in run1[2].text
+    # run 2: another story with its own clean source repeats the swap: it recurs, so it is
+    # applied to the spun document that has no source at all
+    src2 = "Engineers said the colossal tunnel under the Alps in Turin would open on May 3 at a cost of 2 billion euros."
+    spun2 = "Engineers talked about the gargantuan tunnel under the Alps in Turin might maybe maybe well well open on May 3 at a cost of 2 billion euros, officers acknowledged, the authorities officers talked about."
+    run2 = stages.despin_corpus_stage(_docs([("spun2", spun2), ("src2", src2), ("other", third)]), state)
+    table = json.loads((state / stages.SPIN_TABLE_FILE).read_text(encoding="utf-8"))
+    assert table["runs"] == 2
+    assert [r["count"] for r in table["pairs"] if (r["spun"], r["original"]) == ("gargantuan", "colossal")] == [2]
+    assert "colossal dam" in run2[2].text
+    prov = run2[2].provenance[-1]
+    assert prov["stage"] == "spin-corpus" and prov["changed"]
+    assert any(r["old"] == "gargantuan" and "learned" in r["evidence"] for r in prov["repairs"])
+
+
+def test_rerunning_the_same_corpus_does_not_make_a_pair_recur(tmp_path):
+    state = tmp_path / "state"
+    for _ in range(3):
+        stages.despin_corpus_stage(_docs([("spun1", SPUN_COPY), ("src1", SOURCE)]), state)
+    table = json.loads((state / stages.SPIN_TABLE_FILE).read_text(encoding="utf-8"))
+    assert table["runs"] == 3
+    assert [r["count"] for r in table["pairs"] if r["spun"] == "gargantuan"] == [1]
+
+
+def test_damaged_state_file_is_set_aside(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / stages.SPIN_TABLE_FILE).write_text("not json", encoding="utf-8")
+    out = stages.despin_corpus_stage(_docs([("spun1", SPUN_COPY), ("src1", SOURCE)]), state)
+    assert "table_problem" in out[0].provenance[-1]
+    assert json.loads((state / stages.SPIN_TABLE_FILE).read_text(encoding="utf-8"))["runs"] == 1
+
+
+def test_spin_stage_records_score_flag_and_repairs(seeds):
+    d = stages.spin_stage(Document(id="003", source="003.txt", text=seeds["003"]))
+    p = d.provenance[-1]
+    assert p["stage"] == "spin" and p["flagged"] and p["changed"]
+    assert d.spin_score == p["score"] >= THRESHOLD
+    assert len(p["repairs"]) >= 50
+    assert all(set(r) == {"span", "old", "new", "evidence"} for r in p["repairs"])
