@@ -31,7 +31,7 @@ def clean_corpus(input: str, output: str) -> dict[str, Any]:
     results = [r for part in parts for r in part]
     cleaned = [r for r in results if isinstance(r, Document)]
     rejected += [r for r in results if isinstance(r, Rejected)]
-    deduped = dedup_task(cleaned)
+    deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))
     report = write_task(deduped, rejected, str(Path(output)))
     print(f"wirewash: {report['counts']}")
     return report
