@@ -50,7 +50,7 @@ def test_index_save_open_round_trip(tmp_path, seeds):
     q = fingerprint([seeds["000"] + "\nReporting by a wire desk.", seeds["001"]], cfg)
     hits = index.query(q)
     assert [m.id for m in hits[0]] == ["s000"] and 1 not in hits
-    index.add(["copy"], q.take([0]), ["s000"])  # appends only the new rows
+    index.add(["copy"], q.take([0]), ["#0"])  # appends only the new rows
     index.close()
     again = DedupIndex.open(path, cfg)
     assert len(again) == 3

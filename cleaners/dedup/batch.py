@@ -54,7 +54,7 @@ def dedup_batch(ids: Sequence[str], texts: Sequence[str], ranks: Sequence[tuple]
         groups.setdefault(lab, []).append(i)
 
     out: list[Decision | None] = [None] * len(ids)
-    canonical_of_new: list[str | None] = [None] * len(ids)
+    canonical_of_new: list[int | str | None] = [None] * len(ids)  # for DedupIndex.add
     for members in groups.values():
         earlier = sorted((m for i in members for m in matches.get(i, [])), key=lambda m: m.doc)
         if earlier:
@@ -72,7 +72,7 @@ def dedup_batch(ids: Sequence[str], texts: Sequence[str], ranks: Sequence[tuple]
                 else:
                     reason = f"{why_in_batch.get(i, 'same cluster')}; the cluster copies {keep} from an earlier run"
                 out[i] = Decision(keep, keep, reason, len(members))
-                canonical_of_new[i] = keep
+                canonical_of_new[i] = f"#{earlier[0].canonical_doc}"
             continue
         canon = _choose(members, ranks)
         for i in members:
@@ -82,10 +82,11 @@ def dedup_batch(ids: Sequence[str], texts: Sequence[str], ranks: Sequence[tuple]
                 reason = (f"{why_in_batch.get(i, 'same cluster')}; canonical copy ranks better "
                           "(not spun, longer, more metadata, earlier)")
                 out[i] = Decision(ids[canon], ids[canon], reason, len(members))
-                canonical_of_new[i] = ids[canon]
+                canonical_of_new[i] = canon
     if index is not None:
         new = [i for i in range(len(ids)) if i not in seen_before]
         if new:
-            sub = fp.take(new)
-            index.add([ids[i] for i in new], sub, [canonical_of_new[i] for i in new])
+            pos = {i: p for p, i in enumerate(new)}
+            canon = [c if not isinstance(c, int) else pos.get(c, None) for c in (canonical_of_new[i] for i in new)]
+            index.add([ids[i] for i in new], fp.take(new), canon)
     return [d for d in out if d is not None]

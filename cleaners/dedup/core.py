@@ -95,7 +95,11 @@ class Fingerprints:
                             self.head[idx])
 
     def keys(self, cfg: DedupConfig) -> np.ndarray:
-        """(n, bands + spin_bands) int64 band keys: a 24-bit fold of each band's hash values."""
+        """(n, bands + spin_bands + head_bands) int64 band keys: a signed 24-bit fold of each band's values.
+
+        (24 bits keep an index row at ~14 bytes; a chance collision only adds a candidate,
+        which verification then rejects.)
+        """
         parts = [_band_keys(self.sig, cfg.bands, cfg.rows), _band_keys(self.spin, cfg.spin_bands, cfg.spin_rows),
                  _band_keys(self.head, cfg.head_bands, cfg.head_rows)]
         return np.concatenate(parts, axis=1)
@@ -108,24 +112,32 @@ def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for r in range(rows):
         h = (h ^ x[:, :, r]) * np.uint64(0x100000001B3)
         h ^= h >> np.uint64(29)
-    return ((h >> np.uint64(40)) & np.uint64(0xFFFFFF)).astype(np.int64)
+    return ((h >> np.uint64(40)) & np.uint64(0xFFFFFF)).astype(np.int64) - (1 << 23)  # SQLite stores it in 3 bytes
 
 
-def fingerprint(texts: Sequence[str], cfg: DedupConfig) -> Fingerprints:
-    """Signatures of both views for every text (vectorised hashing, one block pass)."""
-    norms = [normalize_for_dedup(t) for t in texts]
-    main = [view_hashes(n, cfg.shingle, cfg.shingle_size, cfg.hashfunc) for n in norms]
-    skel = [spin_proof_view(t) for t in texts]
-    spinh = [view_hashes(s, "word", cfg.spin_shingle_size, cfg.hashfunc) for s in skel]
-    sig = permutations(cfg.num_perm, cfg.seed).minhash_many(main)
-    spin = permutations(cfg.spin_num_perm, cfg.seed).minhash_many(spinh)
-    size = np.fromiter((len(np.unique(h)) for h in main), dtype=np.int64, count=len(main))
-    spin_size = np.fromiter((len(np.unique(h)) for h in spinh), dtype=np.int64, count=len(spinh))
-    empty = np.fromiter((not n for n in norms), dtype=bool, count=len(norms))
+def fingerprint(texts: Sequence[str], cfg: DedupConfig, chunk: int = 1024) -> Fingerprints:
+    """Signatures of both views for every text (vectorised hashing; ``chunk`` texts at a time bound memory)."""
+    n = len(texts)
     head_perm = max(1, cfg.head_bands * cfg.head_rows)
-    head = permutations(head_perm, cfg.seed).minhash_many(
-        [view_hashes(n[: cfg.head_chars], cfg.shingle, cfg.shingle_size, cfg.hashfunc) for n in norms])
-    return Fingerprints(sig, size, spin, spin_size, empty, head)
+    fp = Fingerprints(np.empty((n, cfg.num_perm), np.uint32), np.empty(n, np.int64),
+                      np.empty((n, cfg.spin_num_perm), np.uint32), np.empty(n, np.int64), np.empty(n, bool),
+                      np.empty((n, head_perm), np.uint32))
+    for lo in range(0, n, chunk):
+        part = texts[lo : lo + chunk]
+        hi = lo + len(part)
+        norms = [normalize_for_dedup(t) for t in part]
+        main = [view_hashes(t, cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
+        fp.sig[lo:hi] = permutations(cfg.num_perm, cfg.seed).minhash_many(main)
+        fp.size[lo:hi] = [len(np.unique(h)) for h in main]
+        del main
+        head = [view_hashes(t[: cfg.head_chars], cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
+        fp.head[lo:hi] = permutations(head_perm, cfg.seed).minhash_many(head)
+        fp.empty[lo:hi] = [not t for t in norms]
+        del head, norms
+        spin = [view_hashes(spin_proof_view(t), "word", cfg.spin_shingle_size, cfg.hashfunc) for t in part]
+        fp.spin[lo:hi] = permutations(cfg.spin_num_perm, cfg.seed).minhash_many(spin)
+        fp.spin_size[lo:hi] = [len(np.unique(h)) for h in spin]
+    return fp
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -8,8 +8,8 @@ Tables:
   different configurations (or datasketch 1.x ``legacy`` hash values) must
   never be compared.
 * ``docs(doc, id, canonical, size, spin_size, sig, spin)``: one row per
-  document; ``canonical`` is the id of the copy kept for its cluster (NULL when
-  it is itself canonical); ``sig``/``spin`` are the low ``SIG_BITS`` bits of
+  document; ``canonical`` is the number of the document kept for its cluster
+  (NULL when it is itself canonical); ``sig``/``spin`` are the low ``SIG_BITS`` bits of
   each MinHash value (b-bit MinHash), enough to verify candidates.
 * ``bands(band, hash, doc)``: a ``WITHOUT ROWID`` table whose primary key
   ``(band, hash, doc)`` is the ``(band, hash)`` index. Adding documents only
@@ -46,6 +46,7 @@ class Match:
     id: str
     canonical: str  # the id kept for that document's cluster
     reason: str
+    canonical_doc: int = -1  # its index number
 
 
 def _pack(sig: np.ndarray) -> np.ndarray:
@@ -98,7 +99,7 @@ class DedupIndex:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS docs(doc INTEGER PRIMARY KEY, id TEXT NOT NULL, canonical TEXT,"
+            "CREATE TABLE IF NOT EXISTS docs(doc INTEGER PRIMARY KEY, id TEXT NOT NULL, canonical INTEGER,"
             " size INTEGER NOT NULL, spin_size INTEGER NOT NULL, sig BLOB NOT NULL, spin BLOB NOT NULL)"
         )
         conn.execute(
@@ -138,23 +139,43 @@ class DedupIndex:
         return self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
     # ---- writing ---------------------------------------------------------
-    def add(self, ids: Sequence[str], fp: Fingerprints, canonical: Sequence[str | None] | None = None) -> list[int]:
-        """Append documents (row i of ``fp`` is ``ids[i]``); returns their index numbers."""
+    def add(self, ids: Sequence[str], fp: Fingerprints, canonical: Sequence[int | str | None] | None = None) -> list[int]:
+        """Append documents (row i of ``fp`` is ``ids[i]``); returns their index numbers.
+
+        ``canonical[i]`` is the copy kept for document i's cluster: None (itself), the
+        position of another document of this call (int), or the index number of an
+        earlier document as ``"#<number>"``.
+        """
         if len(ids) != len(fp):
             raise ValueError("one id per fingerprint row")
-        canonical = list(canonical) if canonical is not None else [None] * len(ids)
         start = self.conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
         nums = list(range(start, start + len(ids)))
+        canon: list[int | None] = []
+        for c in canonical if canonical is not None else [None] * len(ids):
+            if c is None:
+                canon.append(None)
+            elif isinstance(c, str) and c.startswith("#"):
+                canon.append(int(c[1:]))
+            elif isinstance(c, int):
+                canon.append(nums[c])
+            else:
+                raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
         sig, spin = _pack(fp.sig), _pack(fp.spin)
         self.conn.executemany(
             "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(n, ids[i], canonical[i], int(fp.size[i]), int(fp.spin_size[i]), sig[i].tobytes(), spin[i].tobytes())
+            [(n, ids[i], canon[i], int(fp.size[i]), int(fp.spin_size[i]), sig[i].tobytes(), spin[i].tobytes())
              for i, n in enumerate(nums)],
         )
         keys = fp.keys(self.cfg)
-        rows = [(b, int(keys[i, b]), n) for i, n in enumerate(nums) if not fp.empty[i] for b in range(keys.shape[1])]
-        rows.sort()  # appends in key order fill B-tree pages densely
-        self.conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", rows)
+        live = ~fp.empty
+        doc_col = np.repeat(np.asarray(nums, dtype=np.int64)[live], keys.shape[1])
+        band_col = np.tile(np.arange(keys.shape[1], dtype=np.int64), int(live.sum()))
+        hash_col = keys[live].reshape(-1)
+        order = np.lexsort((doc_col, hash_col, band_col))  # appends in key order fill B-tree pages densely
+        for lo in range(0, len(order), 200_000):
+            sel = order[lo : lo + 200_000]
+            self.conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)",
+                                  zip(band_col[sel].tolist(), hash_col[sel].tolist(), doc_col[sel].tolist()))
         self.conn.commit()
         return nums
 
@@ -183,7 +204,9 @@ class DedupIndex:
         for lo in range(0, len(wanted), 900):
             part = wanted[lo : lo + 900]
             marks = ",".join("?" * len(part))
-            for row in self.conn.execute(f"SELECT doc, id, canonical, size, spin_size, sig, spin FROM docs WHERE doc IN ({marks})", part):
+            sql = ("SELECT d.doc, d.id, COALESCE(c.id, d.id), COALESCE(d.canonical, d.doc), d.size, d.spin_size, d.sig, d.spin"
+                   f" FROM docs d LEFT JOIN docs c ON c.doc = d.canonical WHERE d.doc IN ({marks})")
+            for row in self.conn.execute(sql, part):
                 info[row[0]] = row
         qsig = _pack(fp.sig)
         qspin = _pack(fp.spin)
@@ -192,9 +215,9 @@ class DedupIndex:
             a = _unpack(qsig[qi].tobytes(), self.cfg.num_perm)
             a_spin = _unpack(qspin[qi].tobytes(), self.cfg.spin_num_perm)
             for d in sorted(docs):
-                _, did, canon, size, spin_size, sig, spin = info[d]
+                _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
                 why = verify(self.cfg, bbit_jaccard(a, _unpack(sig, self.cfg.num_perm)), int(fp.size[qi]), size,
                              bbit_jaccard(a_spin, _unpack(spin, self.cfg.spin_num_perm)), int(fp.spin_size[qi]), spin_size)
                 if why:
-                    out.setdefault(qi, []).append(Match(d, did, canon or did, why))
+                    out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
         return out

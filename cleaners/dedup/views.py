@@ -26,9 +26,10 @@ from cleaners.settings import read_data_text
 
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+# (the non-word gap before a word, the word): a word may hold ' ’ . - between letters/digits
+_GAP_WORD = re.compile(r"([\W_]*)([^\W_]+(?:['’.\-][^\W_]+)*)", re.UNICODE)
+_DIGIT = re.compile(r"\d")
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”]")
-_TOKEN = re.compile(r"\S+")
 
 
 def normalize_for_dedup(text: str) -> str:
@@ -50,19 +51,18 @@ def spin_proof_view(text: str) -> str:
     """The spinner-invariant skeleton of ``text`` (see the module docstring)."""
     keep = keep_words()
     out: list[str] = []
-    prev_end = 0
-    first = True
-    for m in _WORD.finditer(text):
-        tok = m.group()
-        gap = text[prev_end : m.start()]
-        sentence_start = first or bool(_SENTENCE_BREAK.search(gap)) or text[prev_end - 1 : prev_end] == "."
-        prev_end = m.end()
-        first = False
+    last_placeholder = False
+    for i, (gap, tok) in enumerate(_GAP_WORD.findall(text)):
         low = tok.lower()
-        if any(ch.isdigit() for ch in tok) or low in keep or (tok[0].isupper() and not sentence_start):
+        if low in keep or (not tok.isalpha() and _DIGIT.search(tok)):
+            out.append(low)
+            last_placeholder = False
+        elif tok[0].isupper() and i and not _SENTENCE_BREAK.search(gap):
             out.append(low.replace("’", "'"))
-        elif not out or out[-1] != "_":
+            last_placeholder = False
+        elif not last_placeholder:
             out.append("_")
+            last_placeholder = True
     return " ".join(out)
 
 
@@ -80,15 +80,15 @@ def shingles(text: str, kind: str = "char", size: int = 9) -> set[bytes]:
 
 
 def word_window_hashes(norm: str, size: int) -> np.ndarray:
-    """Hash of every ``size``-word window of an already normalised (space-separated) string."""
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(norm)]
-    if not spans:
+    """Hash of every ``size``-word window of a normalised string (words separated by single spaces)."""
+    if not norm:
         return np.empty(0, dtype=np.uint32)
-    if len(spans) <= size:
-        return substring_hashes(norm, np.array([spans[0][0]]), np.array([spans[-1][1]]))
-    starts = np.fromiter((s for s, _ in spans[: len(spans) - size + 1]), dtype=np.int64)
-    ends = np.fromiter((e for _, e in spans[size - 1 :]), dtype=np.int64)
-    return substring_hashes(norm, starts, ends)
+    spaces = np.flatnonzero(np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32) == 32)
+    starts = np.concatenate([[0], spaces + 1])
+    ends = np.concatenate([spaces, [len(norm)]])
+    if len(starts) <= size:
+        return substring_hashes(norm, starts[:1], ends[-1:])
+    return substring_hashes(norm, starts[: len(starts) - size + 1], ends[size - 1 :])
 
 
 def view_hashes(norm: str, kind: str, size: int, hashfunc: str = "poly") -> np.ndarray:
