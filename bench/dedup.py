@@ -208,6 +208,9 @@ def scale(rows: list[list[str]], n: int) -> dict:
     rows.append([f"scale {r['total_docs']:,} docs", "whole child process", f"peak RSS {r['peak_rss_mb']:.0f} MB",
                  f"ARI {r['ari']:.4f}", f"pairP {r['precision']:.4f}", f"pairR {r['recall']:.4f}",
                  f"generation {r['gen_seconds']:.0f} s (not counted)"])
+    found, total = r["cross_run"]
+    rows.append([f"scale run 2 against run 1's index", "copies of run-1 stories found", f"{found:,}/{total:,}",
+                 f"{found / max(1, total):.3f}", "", "", ""])
     return r
 
 
@@ -237,9 +240,15 @@ def scale_child(n: int, tmp: str) -> None:
         runs.append({"run": k, "docs": len(docs), "seconds": sec, "docs_per_s": len(docs) / sec,
                      "duplicates": sum(1 for x in dec if x.duplicate_of), "index_bytes_per_doc": size / total})
     prf = score.pair_prf(truth, pred)
+    # cross-run recall: run-2 copies of a story first seen in run 1, and whether they were found
+    truth_of = {d["id"]: d["cluster"] for b in batches for d in b}
+    run1_ids = {d["id"] for d in batches[0]}
+    first_id = len(batches[0])
+    cross = [(truth_of[x], c) for x, c in zip([d["id"] for d in batches[1]], pred[first_id:]) if truth_of[x] in run1_ids]
+    cross_found = sum(1 for t, c in cross if truth_of.get(c) == t)
     print(json.dumps({"runs": runs, "total_docs": len(truth), "gen_seconds": gen_s,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "ari": score.adjusted_rand_score(truth, pred), **prf}))
+                      "ari": score.adjusted_rand_score(truth, pred), "cross_run": [cross_found, len(cross)], **prf}))
 
 
 def main() -> None:

@@ -50,6 +50,8 @@ class DedupConfig:
     threshold: float
     containment: float
     containment_min_shingles: int
+    containment_z: float
+    containment_min_ratio: float
     spin_threshold: float
     spin_min_shingles: int
     head_chars: int
@@ -156,15 +158,24 @@ def containment_from_jaccard(j: float, size_a: int, size_b: int) -> float:
     return min(1.0, inter / min(size_a, size_b))
 
 
-def verify(cfg: DedupConfig, j: float, size_a: int, size_b: int, spin_j: float, spin_a: int, spin_b: int) -> str | None:
-    """The reason two documents are copies of one story, or ``None``."""
+def verify(cfg: DedupConfig, j: float, size_a: int, size_b: int, spin_j: float, spin_a: int, spin_b: int,
+           j_se: float | None = None, spin_se: float | None = None) -> str | None:
+    """The reason two documents are copies of one story, or ``None``.
+
+    Against the index, signatures are b-bit (a few low bits of each value, which
+    agree by chance), so the Jaccard estimates are noisier: the containment and
+    spin-proof rules then use the lower bounds ``j - containment_z * j_se`` and
+    ``spin_j - containment_z * spin_se`` (the estimates' standard errors).
+    Full-width MinHash values have no chance agreement and need no bound.
+    """
     if j >= cfg.threshold:
         return f"near-duplicate (estimated jaccard {j:.2f})"
-    if min(size_a, size_b) >= cfg.containment_min_shingles:
-        c = containment_from_jaccard(j, size_a, size_b)
+    small, large = sorted((size_a, size_b))
+    if small >= cfg.containment_min_shingles and small >= cfg.containment_min_ratio * large:
+        c = containment_from_jaccard(j - cfg.containment_z * (j_se or 0.0), size_a, size_b)
         if c >= cfg.containment:
             return f"shortened copy (estimated containment {c:.2f})"
-    if min(spin_a, spin_b) >= cfg.spin_min_shingles and spin_j >= cfg.spin_threshold:
+    if min(spin_a, spin_b) >= cfg.spin_min_shingles and spin_j - cfg.containment_z * (spin_se or 0.0) >= cfg.spin_threshold:
         return f"spun copy (spin-proof view jaccard {spin_j:.2f})"
     return None
 
@@ -201,6 +212,13 @@ def candidate_pairs(fp: Fingerprints, cfg: DedupConfig) -> set[tuple[int, int]]:
              (fp.head, cfg.head_bands * cfg.head_rows, cfg.head_bands, cfg.head_rows))
     for sigs, num_perm, bands, rows in views:
         if bands == 0:
+            continue
+        if bands == 1:  # MinHashLSH needs two bands or more: group by the one band's key instead
+            buckets: dict[int, list[int]] = {}
+            for i, key in enumerate(_band_keys(sigs, 1, rows)[:, 0].tolist()):
+                if not fp.empty[i]:
+                    buckets.setdefault(key, []).append(i)
+            pairs.update((a, b) for group in buckets.values() for x, a in enumerate(group) for b in group[x + 1 :])
             continue
         perm = permutations(num_perm, cfg.seed)
         lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))

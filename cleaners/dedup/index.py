@@ -9,8 +9,9 @@ Tables:
   never be compared.
 * ``docs(doc, id, canonical, size, spin_size, sig, spin)``: one row per
   document; ``canonical`` is the number of the document kept for its cluster
-  (NULL when it is itself canonical); ``sig``/``spin`` are the low ``SIG_BITS`` bits of
-  each MinHash value (b-bit MinHash), enough to verify candidates.
+  (NULL when it is itself canonical); ``sig``/``spin`` are the low ``SIG_BITS``/
+  ``SPIN_BITS`` bits of each MinHash value (b-bit MinHash), enough to verify
+  candidates; verification accounts for the chance agreement of so few bits.
 * ``bands(band, hash, doc)``: a ``WITHOUT ROWID`` table whose primary key
   ``(band, hash, doc)`` is the ``(band, hash)`` index. Adding documents only
   appends rows; a query is one indexed join.
@@ -30,7 +31,8 @@ import numpy as np
 
 from cleaners.dedup.core import DedupConfig, Fingerprints, verify
 
-SIG_BITS = 2
+SIG_BITS = 2  # text view: 128 perms -> 32 bytes; chance agreement 1/4
+SPIN_BITS = 2  # spin-proof view: 64 perms -> 16 bytes; its threshold is far above chance
 FORMAT = "wirewash-dedup-index/1"
 
 
@@ -49,10 +51,10 @@ class Match:
     canonical_doc: int = -1  # its index number
 
 
-def _pack(sig: np.ndarray) -> np.ndarray:
-    """Low SIG_BITS bits of each value, packed (n, num_perm * SIG_BITS / 8) uint8."""
-    low = (sig & np.uint32((1 << SIG_BITS) - 1)).astype(np.uint8)
-    per = 8 // SIG_BITS
+def _pack(sig: np.ndarray, bits: int) -> np.ndarray:
+    """Low ``bits`` bits of each value, packed: (n, num_perm * bits / 8) uint8."""
+    low = (sig & np.uint32((1 << bits) - 1)).astype(np.uint8)
+    per = 8 // bits
     n, p = low.shape
     pad = (-p) % per
     if pad:
@@ -60,22 +62,28 @@ def _pack(sig: np.ndarray) -> np.ndarray:
     low = low.reshape(n, -1, per)
     out = np.zeros(low.shape[:2], dtype=np.uint8)
     for k in range(per):
-        out |= low[:, :, k] << np.uint8(k * SIG_BITS)
+        out |= low[:, :, k] << np.uint8(k * bits)
     return out
 
 
-def _unpack(blob: bytes, num_perm: int) -> np.ndarray:
-    per = 8 // SIG_BITS
+def _unpack(blob: bytes, num_perm: int, bits: int) -> np.ndarray:
+    per = 8 // bits
     b = np.frombuffer(blob, dtype=np.uint8)
-    parts = [(b >> np.uint8(k * SIG_BITS)) & np.uint8((1 << SIG_BITS) - 1) for k in range(per)]
+    parts = [(b >> np.uint8(k * bits)) & np.uint8((1 << bits) - 1) for k in range(per)]
     return np.stack(parts, axis=1).reshape(-1)[:num_perm]
 
 
-def bbit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard estimate from b-bit MinHash values (corrects for chance agreement of the low bits)."""
-    e = float(np.count_nonzero(a == b)) / len(a)
-    chance = 1.0 / (1 << SIG_BITS)
-    return max(0.0, (e - chance) / (1.0 - chance))
+def bbit_jaccard(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[float, float]:
+    """Jaccard estimate from b-bit MinHash values and its standard error.
+
+    Low bits of unrelated values agree by chance ``c = 2**-bits``, so the share of
+    agreeing values is ``E = J + (1 - J) c``; hence ``J = (E - c) / (1 - c)``.
+    """
+    n = len(a)
+    e = float(np.count_nonzero(a == b)) / n
+    c = 1.0 / (1 << bits)
+    j = max(0.0, (e - c) / (1.0 - c))
+    return j, (e * (1.0 - e) / n) ** 0.5 / (1.0 - c)
 
 
 class DedupIndex:
@@ -106,7 +114,7 @@ class DedupIndex:
             "CREATE TABLE IF NOT EXISTS bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, doc INTEGER NOT NULL,"
             " PRIMARY KEY(band, hash, doc)) WITHOUT ROWID"
         )
-        want = {"format": FORMAT, "sig_bits": SIG_BITS, **cfg.identity()}
+        want = {"format": FORMAT, "sig_bits": SIG_BITS, "spin_bits": SPIN_BITS, **cfg.identity()}
         rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if not rows:
             conn.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in want.items()])
@@ -160,7 +168,7 @@ class DedupIndex:
                 canon.append(nums[c])
             else:
                 raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
-        sig, spin = _pack(fp.sig), _pack(fp.spin)
+        sig, spin = _pack(fp.sig, SIG_BITS), _pack(fp.spin, SPIN_BITS)
         self.conn.executemany(
             "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(n, ids[i], canon[i], int(fp.size[i]), int(fp.spin_size[i]), sig[i].tobytes(), spin[i].tobytes())
@@ -208,16 +216,17 @@ class DedupIndex:
                    f" FROM docs d LEFT JOIN docs c ON c.doc = d.canonical WHERE d.doc IN ({marks})")
             for row in self.conn.execute(sql, part):
                 info[row[0]] = row
-        qsig = _pack(fp.sig)
-        qspin = _pack(fp.spin)
+        qsig = _pack(fp.sig, SIG_BITS)
+        qspin = _pack(fp.spin, SPIN_BITS)
         out: dict[int, list[Match]] = {}
         for qi, docs in cands.items():
-            a = _unpack(qsig[qi].tobytes(), self.cfg.num_perm)
-            a_spin = _unpack(qspin[qi].tobytes(), self.cfg.spin_num_perm)
+            a = _unpack(qsig[qi].tobytes(), self.cfg.num_perm, SIG_BITS)
+            a_spin = _unpack(qspin[qi].tobytes(), self.cfg.spin_num_perm, SPIN_BITS)
             for d in sorted(docs):
                 _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
-                why = verify(self.cfg, bbit_jaccard(a, _unpack(sig, self.cfg.num_perm)), int(fp.size[qi]), size,
-                             bbit_jaccard(a_spin, _unpack(spin, self.cfg.spin_num_perm)), int(fp.spin_size[qi]), spin_size)
+                j, j_se = bbit_jaccard(a, _unpack(sig, self.cfg.num_perm, SIG_BITS), SIG_BITS)
+                spin_j, spin_se = bbit_jaccard(a_spin, _unpack(spin, self.cfg.spin_num_perm, SPIN_BITS), SPIN_BITS)
+                why = verify(self.cfg, j, int(fp.size[qi]), size, spin_j, int(fp.spin_size[qi]), spin_size, j_se, spin_se)
                 if why:
                     out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
         return out
