@@ -210,3 +210,30 @@ def test_canonical_choice_in_a_batch(seeds):
     assert out[1].reason == "canonical" and "ranks better" in out[0].reason
     ranks[1] = canonical_rank(texts[1], 0.0, 1, "2024-05-03")
     assert [d.duplicate_of for d in dedup_batch(["a", "b", "c", "d"], texts, ranks)] == ["d", "d", "d", None]
+
+
+def test_signature_helper_matches_datasketch(seeds):
+    from cleaners.dedup import signature
+
+    m = MinHash(num_perm=128, seed=1, hashfunc=poly_hash32)
+    m.update_batch(list(shingles(seeds["004"])))
+    assert signature(seeds["004"]) == m
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(), max_size=300), min_size=1, max_size=6))
+def test_fingerprint_and_cluster_never_raise(texts):
+    cfg = DedupConfig.from_settings()
+    fp = fingerprint(texts, cfg)
+    assert fp.sig.shape == (len(texts), cfg.num_perm)
+    labels = cluster(texts)
+    assert len(labels) == len(texts) and all(0 <= lab <= i for i, lab in enumerate(labels))
+
+
+def test_lone_surrogates_from_bad_decoding_do_not_abort():
+    bad = "Officials said the talks\udcff failed in Tokyo on Monday. " * 20
+    labels = cluster([bad, bad + " Extra.", "unrelated words entirely " * 20])
+    assert labels[0] == labels[1] != labels[2]

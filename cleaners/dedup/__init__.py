@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from datasketch import MinHash
+
 from cleaners.dedup.core import (
     DedupConfig,
     Fingerprints,
@@ -25,13 +27,21 @@ from cleaners.dedup.core import (
 from cleaners.dedup.batch import Decision, dedup_batch
 from cleaners.dedup.index import DedupIndex, IndexConfigError
 from cleaners.dedup.signature import permutations, poly_hash32
-from cleaners.dedup.views import normalize_for_dedup, shingles, spin_proof_view
+from cleaners.dedup.views import normalize_for_dedup, shingles, spin_proof_view, view_hashes
 
 __all__ = [
     "DedupConfig", "DedupIndex", "Decision", "dedup_batch", "Fingerprints", "IndexConfigError", "canonical_rank", "choose_canonical",
     "cluster", "cluster_fingerprints", "containment_from_jaccard", "fingerprint", "normalize_for_dedup",
-    "permutations", "poly_hash32", "shingles", "spin_proof_view", "verify",
+    "permutations", "poly_hash32", "shingles", "signature", "spin_proof_view", "verify",
 ]
+
+
+def signature(text: str, **overrides) -> MinHash:
+    """The text-view signature of one text as a datasketch ``MinHash`` (settings ``[dedup]``)."""
+    cfg = DedupConfig.from_settings(**overrides)
+    perm = permutations(cfg.num_perm, cfg.seed)
+    hashes = view_hashes(normalize_for_dedup(text), cfg.shingle, cfg.shingle_size, cfg.hashfunc)
+    return perm.to_datasketch(perm.minhash(hashes), hashfunc=poly_hash32 if cfg.hashfunc == "poly" else None)
 
 
 def canonical_rank(text: str, spin_score: float | None = None, n_metadata: int = 0, date: str | None = None) -> tuple:

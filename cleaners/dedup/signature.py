@@ -71,7 +71,8 @@ def _fold(h: np.ndarray) -> np.ndarray:
 
 def codepoints(text: str) -> np.ndarray:
     """The text's code points as a uint64 array."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # surrogatepass: a lone surrogate (from a badly decoded input) is hashed, not an error
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
 
 
 def char_window_hashes(text: str, size: int) -> np.ndarray:

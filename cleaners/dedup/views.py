@@ -83,7 +83,7 @@ def word_window_hashes(norm: str, size: int) -> np.ndarray:
     """Hash of every ``size``-word window of a normalised string (words separated by single spaces)."""
     if not norm:
         return np.empty(0, dtype=np.uint32)
-    spaces = np.flatnonzero(np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32) == 32)
+    spaces = np.flatnonzero(np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 32)
     starts = np.concatenate([[0], spaces + 1])
     ends = np.concatenate([spaces, [len(norm)]])
     if len(starts) <= size:
@@ -99,7 +99,7 @@ def view_hashes(norm: str, kind: str, size: int, hashfunc: str = "poly") -> np.n
             sh = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))] if words else []
         else:
             sh = [norm[i : i + size] for i in range(max(1, len(norm) - size + 1))] if norm else []
-        return sha1_hashes_of(sh)
+        return sha1_hashes_of([x.encode("utf-8", "surrogatepass") for x in sh])
     if hashfunc != "poly":
         raise ValueError(f"unknown dedup hashfunc {hashfunc!r} (poly or sha1)")
     return word_window_hashes(norm, size) if kind == "word" else char_window_hashes(norm, size)
