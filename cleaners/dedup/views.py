@@ -24,8 +24,7 @@ import numpy as np
 from cleaners.dedup.signature import char_window_hashes, sha1_hashes_of, substring_hashes
 from cleaners.settings import read_data_text
 
-_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+", re.UNICODE)  # punctuation and whitespace alike
 # (the non-word gap before a word, the word): a word may hold ' ’ . - between letters/digits
 _GAP_WORD = re.compile(r"([\W_]*)([^\W_]+(?:['’.\-][^\W_]+)*)", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -38,7 +37,7 @@ def normalize_for_dedup(text: str) -> str:
     >>> normalize_for_dedup("U.S.-Japan  talks,\\n“tough”")
     'u s japan talks tough'
     """
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 @functools.cache
