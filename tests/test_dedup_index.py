@@ -150,3 +150,32 @@ def test_index_does_not_match_different_stories_of_one_event(tmp_path, seeds):
         index.add(["001", "000"], fingerprint([seeds["001"], seeds["000"]], cfg))
         probes = [seeds["003"], seeds["003"][: len(seeds["003"]) // 3], seeds["002"][: len(seeds["002"]) // 4], seeds["004"]]
         assert index.query(fingerprint(probes, cfg)) == {}
+
+
+def test_two_writers_share_one_index(tmp_path, seeds):
+    import threading
+
+    cfg = DedupConfig.from_settings()
+    path = tmp_path / "d.sqlite"
+    DedupIndex.open(path, cfg).close()
+    fps = [fingerprint([seeds[k]], cfg) for k in ("000", "001", "002", "004")]
+    errors, numbers = [], []
+
+    def writer(k):
+        try:
+            with DedupIndex.open(path, cfg) as index:
+                for _ in range(5):
+                    numbers.extend(index.add([f"w{k}"], fps[k]))
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(numbers) == list(range(20))
+    with DedupIndex.open(path, cfg) as index:
+        assert len(index) == 20
+        assert {m.id for m in index.query(fps[1])[0]} == {"w1"}

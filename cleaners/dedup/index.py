@@ -16,7 +16,8 @@ Tables:
   ``(band, hash, doc)`` is the ``(band, hash)`` index. Adding documents only
   appends rows; a query is one indexed join.
 
-The database runs in WAL mode, so readers are not blocked by a writer.
+The database runs in WAL mode, so readers are not blocked by a writer; writers
+(several processes may share one index) take the write lock for each ``add``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class DedupIndex:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(path, timeout=120.0)  # another writer holds the lock only while it appends
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -156,6 +157,9 @@ class DedupIndex:
         """
         if len(ids) != len(fp):
             raise ValueError("one id per fingerprint row")
+        if self.conn.in_transaction:
+            self.conn.commit()
+        self.conn.execute("BEGIN IMMEDIATE")  # the write lock first: concurrent writers get distinct numbers
         start = self.conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
         nums = list(range(start, start + len(ids)))
         canon: list[int | None] = []
@@ -200,6 +204,7 @@ class DedupIndex:
         for qi, doc in cur.execute("SELECT DISTINCT q.qi, b.doc FROM q JOIN bands b ON b.band = q.band AND b.hash = q.hash"):
             out.setdefault(qi, set()).add(doc)
         cur.execute("DELETE FROM q")
+        self.conn.commit()  # (temp table only) no transaction stays open between calls
         return out
 
     def query(self, fp: Fingerprints) -> dict[int, list[Match]]:
