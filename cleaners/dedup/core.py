@@ -1,10 +1,12 @@
 """Fingerprints, verification of candidate pairs, and batch clustering.
 
-A document's :class:`Fingerprints` row holds two MinHash signatures (the text
-view and the spin-proof view, see :mod:`cleaners.dedup.views`), the sizes of
-both shingle sets, and one LSH band key per band. Candidate pairs come from
-``datasketch.MinHashLSH`` (one per view, with explicit bands x rows); each is
-verified before it joins a cluster (:func:`verify`):
+A document's :class:`Fingerprints` row holds the MinHash signatures of three
+views (the text view, the spin-proof view, see :mod:`cleaners.dedup.views`, and
+the opening characters) and the sizes of the first two shingle sets. Candidate
+pairs share an LSH band in any view: ``datasketch.MinHashLSH`` with explicit
+bands x rows (a view with a single band is grouped by its key, which
+MinHashLSH does not support). Each candidate is verified before it joins a
+cluster (:func:`verify`):
 
 * ``near-duplicate``: estimated Jaccard of the text view >= ``threshold``;
 * ``shortened copy``: estimated containment of the smaller document in the
@@ -118,7 +120,7 @@ def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def fingerprint(texts: Sequence[str], cfg: DedupConfig, chunk: int = 1024) -> Fingerprints:
-    """Signatures of both views for every text (vectorised hashing; ``chunk`` texts at a time bound memory)."""
+    """Signatures of the three views for every text (vectorised hashing; ``chunk`` texts at a time bound memory)."""
     n = len(texts)
     head_perm = max(1, cfg.head_bands * cfg.head_rows)
     fp = Fingerprints(np.empty((n, cfg.num_perm), np.uint32), np.empty(n, np.int64),
