@@ -33,7 +33,7 @@ def clean_corpus(input: str, output: str) -> dict[str, Any]:
     cleaned = [r for r in results if isinstance(r, Document)]
     rejected += [r for r in results if isinstance(r, Rejected)]
     cleaned = despin_task(cleaned, str(Path(output) / "state"))
-    deduped = dedup_task(cleaned)
+    deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))
     report = write_task(deduped, rejected, str(Path(output)))
     print(f"wirewash: {report['counts']}")
     return report

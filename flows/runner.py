@@ -58,7 +58,7 @@ def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | 
         progress("read", len(docs), len(docs))
     cleaned, bad = clean_all(docs, workers, progress)
     cleaned = stages.despin_corpus_stage(cleaned, state_dir=Path(output_dir) / "state")
-    deduped = stages.dedup_stage(cleaned)
+    deduped = stages.dedup_stage(cleaned, stages.dedup_index_path(output_dir))
     if progress:
         progress("dedup", len(deduped), len(deduped))
     report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)

@@ -1,0 +1,258 @@
+"""Fingerprints, verification of candidate pairs, and batch clustering.
+
+A document's :class:`Fingerprints` row holds the MinHash signatures of three
+views (the text view, the spin-proof view, see :mod:`cleaners.dedup.views`, and
+the opening characters) and the sizes of the first two shingle sets. Candidate
+pairs share an LSH band in any view: ``datasketch.MinHashLSH`` with explicit
+bands x rows (a view with a single band is grouped by its key, which
+MinHashLSH does not support). Each candidate is verified before it joins a
+cluster (:func:`verify`):
+
+* ``near-duplicate``: estimated Jaccard of the text view >= ``threshold``;
+* ``shortened copy``: estimated containment of the smaller document in the
+  larger one >= ``containment`` (a prefix or subset of a longer story);
+* ``spun copy``: estimated Jaccard of the spin-proof view >= ``spin_threshold``.
+
+A third, candidates-only view, the opening ``head_chars`` of the text, finds
+shortened copies (wire stories are cut from the bottom), whose Jaccard with
+the full story is too low for the text-view bands.
+
+Clusters are the connected components of verified pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+from datasketch import MinHashLSH
+
+from cleaners.dedup.signature import SCHEME, permutations
+from cleaners.dedup.views import normalize_for_dedup, spin_proof_view, view_hashes
+from cleaners.settings import section
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Everything that fixes signatures and band keys (stored with an index; never mixed)."""
+
+    num_perm: int
+    seed: int
+    shingle: str
+    shingle_size: int
+    hashfunc: str
+    bands: int
+    rows: int
+    spin_num_perm: int
+    spin_shingle_size: int
+    spin_bands: int
+    spin_rows: int
+    threshold: float
+    containment: float
+    containment_min_shingles: int
+    containment_z: float
+    containment_min_ratio: float
+    spin_threshold: float
+    spin_min_shingles: int
+    head_chars: int
+    head_bands: int
+    head_rows: int
+    scheme: str = SCHEME
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> "DedupConfig":
+        cfg = section("dedup", **overrides)
+        return cls(**{f.name: cfg[f.name] for f in fields(cls) if f.name in cfg})
+
+    def identity(self) -> dict[str, Any]:
+        """The fields an index must agree on (the verification thresholds may differ)."""
+        keys = ("scheme", "num_perm", "seed", "shingle", "shingle_size", "hashfunc", "bands", "rows",
+                "spin_num_perm", "spin_shingle_size", "spin_bands", "spin_rows",
+                "head_chars", "head_bands", "head_rows")
+        return {k: getattr(self, k) for k in keys}
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm or self.spin_bands * self.spin_rows > self.spin_num_perm:
+            raise ValueError("bands x rows must not exceed the number of permutations")
+
+
+@dataclass
+class Fingerprints:
+    """Per-document signatures and band keys for a batch (row i = document i)."""
+
+    sig: np.ndarray  # (n, num_perm) uint32, text view
+    size: np.ndarray  # (n,) distinct text-view shingles
+    spin: np.ndarray  # (n, spin_num_perm) uint32, spin-proof view
+    spin_size: np.ndarray  # (n,)
+    empty: np.ndarray  # (n,) bool: nothing to compare
+    head: np.ndarray  # (n, head_bands * head_rows) uint32, the opening `head_chars` (candidates only)
+
+    def __len__(self) -> int:
+        return len(self.size)
+
+    def take(self, rows: Sequence[int]) -> "Fingerprints":
+        """The fingerprints of the given rows only."""
+        idx = np.asarray(rows, dtype=np.intp)
+        return Fingerprints(self.sig[idx], self.size[idx], self.spin[idx], self.spin_size[idx], self.empty[idx],
+                            self.head[idx])
+
+    def keys(self, cfg: DedupConfig) -> np.ndarray:
+        """(n, bands + spin_bands + head_bands) int64 band keys: a signed 24-bit fold of each band's values.
+
+        (24 bits keep an index row at ~14 bytes; a chance collision only adds a candidate,
+        which verification then rejects.)
+        """
+        parts = [_band_keys(self.sig, cfg.bands, cfg.rows), _band_keys(self.spin, cfg.spin_bands, cfg.spin_rows),
+                 _band_keys(self.head, cfg.head_bands, cfg.head_rows)]
+        return np.concatenate(parts, axis=1)
+
+
+def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    n = sig.shape[0]
+    x = sig[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    h = np.zeros((n, bands), dtype=np.uint64)
+    for r in range(rows):
+        h = (h ^ x[:, :, r]) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return ((h >> np.uint64(40)) & np.uint64(0xFFFFFF)).astype(np.int64) - (1 << 23)  # SQLite stores it in 3 bytes
+
+
+def fingerprint(texts: Sequence[str], cfg: DedupConfig, chunk: int = 1024) -> Fingerprints:
+    """Signatures of the three views for every text (vectorised hashing; ``chunk`` texts at a time bound memory)."""
+    n = len(texts)
+    head_perm = max(1, cfg.head_bands * cfg.head_rows)
+    fp = Fingerprints(np.empty((n, cfg.num_perm), np.uint32), np.empty(n, np.int64),
+                      np.empty((n, cfg.spin_num_perm), np.uint32), np.empty(n, np.int64), np.empty(n, bool),
+                      np.empty((n, head_perm), np.uint32))
+    for lo in range(0, n, chunk):
+        part = texts[lo : lo + chunk]
+        hi = lo + len(part)
+        norms = [normalize_for_dedup(t) for t in part]
+        main = [view_hashes(t, cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
+        fp.sig[lo:hi] = permutations(cfg.num_perm, cfg.seed).minhash_many(main)
+        fp.size[lo:hi] = [len(np.unique(h)) for h in main]
+        del main
+        head = [view_hashes(t[: cfg.head_chars], cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
+        fp.head[lo:hi] = permutations(head_perm, cfg.seed).minhash_many(head)
+        fp.empty[lo:hi] = [not t for t in norms]
+        del head, norms
+        spin = [view_hashes(spin_proof_view(t), "word", cfg.spin_shingle_size, cfg.hashfunc) for t in part]
+        fp.spin[lo:hi] = permutations(cfg.spin_num_perm, cfg.seed).minhash_many(spin)
+        fp.spin_size[lo:hi] = [len(np.unique(h)) for h in spin]
+    return fp
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def containment_from_jaccard(j: float, size_a: int, size_b: int) -> float:
+    """Estimated |A & B| / min(|A|, |B|) from Jaccard and the two set sizes.
+
+    >>> round(containment_from_jaccard(0.3, 300, 1000), 2)   # A is a 30 % prefix of B
+    1.0
+    """
+    if j <= 0 or min(size_a, size_b) == 0:
+        return 0.0
+    inter = j * (size_a + size_b) / (1.0 + j)
+    return min(1.0, inter / min(size_a, size_b))
+
+
+def verify(cfg: DedupConfig, j: float, size_a: int, size_b: int, spin_j: float, spin_a: int, spin_b: int,
+           j_se: float | None = None, spin_se: float | None = None) -> str | None:
+    """The reason two documents are copies of one story, or ``None``.
+
+    Against the index, signatures are b-bit (a few low bits of each value, which
+    agree by chance), so the Jaccard estimates are noisier: the containment and
+    spin-proof rules then use the lower bounds ``j - containment_z * j_se`` and
+    ``spin_j - containment_z * spin_se`` (the estimates' standard errors).
+    Full-width MinHash values have no chance agreement and need no bound.
+    """
+    if j >= cfg.threshold:
+        return f"near-duplicate (estimated jaccard {j:.2f})"
+    small, large = sorted((size_a, size_b))
+    if small >= cfg.containment_min_shingles and small >= cfg.containment_min_ratio * large:
+        c = containment_from_jaccard(j - cfg.containment_z * (j_se or 0.0), size_a, size_b)
+        if c >= cfg.containment:
+            return f"shortened copy (estimated containment {c:.2f})"
+    if min(spin_a, spin_b) >= cfg.spin_min_shingles and spin_j - cfg.containment_z * (spin_se or 0.0) >= cfg.spin_threshold:
+        return f"spun copy (spin-proof view jaccard {spin_j:.2f})"
+    return None
+
+
+def verify_pair(fp: Fingerprints, i: int, k: int, cfg: DedupConfig) -> str | None:
+    if fp.empty[i] or fp.empty[k]:
+        return None
+    return verify(cfg, jaccard(fp.sig[i], fp.sig[k]), int(fp.size[i]), int(fp.size[k]),
+                  jaccard(fp.spin[i], fp.spin[k]), int(fp.spin_size[i]), int(fp.spin_size[k]))
+
+
+class UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+def candidate_pairs(fp: Fingerprints, cfg: DedupConfig) -> set[tuple[int, int]]:
+    """Pairs (i < k) that share a band in either view, via ``datasketch.MinHashLSH``."""
+    pairs: set[tuple[int, int]] = set()
+    views = ((fp.sig, cfg.num_perm, cfg.bands, cfg.rows), (fp.spin, cfg.spin_num_perm, cfg.spin_bands, cfg.spin_rows),
+             (fp.head, cfg.head_bands * cfg.head_rows, cfg.head_bands, cfg.head_rows))
+    for sigs, num_perm, bands, rows in views:
+        if bands == 0:
+            continue
+        if bands == 1:  # MinHashLSH needs two bands or more: group by the one band's key instead
+            buckets: dict[int, list[int]] = {}
+            for i, key in enumerate(_band_keys(sigs, 1, rows)[:, 0].tolist()):
+                if not fp.empty[i]:
+                    buckets.setdefault(key, []).append(i)
+            pairs.update((a, b) for group in buckets.values() for x, a in enumerate(group) for b in group[x + 1 :])
+            continue
+        perm = permutations(num_perm, cfg.seed)
+        lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
+        with lsh.insertion_session() as session:
+            for i in range(len(fp)):
+                if not fp.empty[i]:
+                    session.insert(i, perm.to_datasketch(sigs[i], lean=True), check_duplication=False)
+        for i in range(len(fp)):
+            if fp.empty[i]:
+                continue
+            for k in lsh.query(perm.to_datasketch(sigs[i], lean=True)):
+                if k > i:
+                    pairs.add((i, k))
+    return pairs
+
+
+def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig) -> tuple[list[int], dict[tuple[int, int], str]]:
+    """Connected components of verified candidate pairs, and why each merging pair matched."""
+    uf = UnionFind(len(fp))
+    reasons: dict[tuple[int, int], str] = {}
+    for i, k in sorted(candidate_pairs(fp, cfg)):
+        if uf.find(i) == uf.find(k):
+            continue
+        why = verify_pair(fp, i, k, cfg)
+        if why:
+            uf.union(i, k)
+            reasons[(i, k)] = why
+    return [uf.find(i) for i in range(len(fp))], reasons
+
+
+def cluster(texts: Sequence[str], **overrides: Any) -> list[int]:
+    """Cluster label per text: the smallest index of its near-duplicate group."""
+    cfg = DedupConfig.from_settings(**overrides)
+    labels, _ = cluster_fingerprints(fingerprint(texts, cfg), cfg)
+    return labels

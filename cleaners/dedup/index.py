@@ -1,0 +1,237 @@
+"""A persistent, append-only dedup index in SQLite (no pickle).
+
+Tables:
+
+* ``meta(key, value)``: the :meth:`DedupConfig.identity` the index was built
+  with (scheme, seed, num_perm, bands, rows, ...). Opening it with another
+  configuration raises :class:`IndexConfigError`: band keys and signatures of
+  different configurations (or datasketch 1.x ``legacy`` hash values) must
+  never be compared.
+* ``docs(doc, id, canonical, size, spin_size, sig, spin)``: one row per
+  document; ``canonical`` is the number of the document kept for its cluster
+  (NULL when it is itself canonical); ``sig``/``spin`` are the low ``SIG_BITS``/
+  ``SPIN_BITS`` bits of each MinHash value (b-bit MinHash), enough to verify
+  candidates; verification accounts for the chance agreement of so few bits.
+* ``bands(band, hash, doc)``: a ``WITHOUT ROWID`` table whose primary key
+  ``(band, hash, doc)`` is the ``(band, hash)`` index. Adding documents only
+  appends rows; a query is one indexed join.
+
+The database runs in WAL mode, so readers are not blocked by a writer; writers
+(several processes may share one index) take the write lock for each ``add``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cleaners.dedup.core import DedupConfig, Fingerprints, verify
+
+SIG_BITS = 2  # text view: 128 perms -> 32 bytes; chance agreement 1/4
+SPIN_BITS = 2  # spin-proof view: 64 perms -> 16 bytes; its threshold is far above chance
+FORMAT = "wirewash-dedup-index/1"
+
+
+class IndexConfigError(ValueError):
+    """The index was built with another signature/band configuration."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """An indexed document that a new document copies."""
+
+    doc: int
+    id: str
+    canonical: str  # the id kept for that document's cluster
+    reason: str
+    canonical_doc: int = -1  # its index number
+
+
+def _pack(sig: np.ndarray, bits: int) -> np.ndarray:
+    """Low ``bits`` bits of each value, packed: (n, num_perm * bits / 8) uint8."""
+    low = (sig & np.uint32((1 << bits) - 1)).astype(np.uint8)
+    per = 8 // bits
+    n, p = low.shape
+    pad = (-p) % per
+    if pad:
+        low = np.concatenate([low, np.zeros((n, pad), np.uint8)], axis=1)
+    low = low.reshape(n, -1, per)
+    out = np.zeros(low.shape[:2], dtype=np.uint8)
+    for k in range(per):
+        out |= low[:, :, k] << np.uint8(k * bits)
+    return out
+
+
+def _unpack(blob: bytes, num_perm: int, bits: int) -> np.ndarray:
+    per = 8 // bits
+    b = np.frombuffer(blob, dtype=np.uint8)
+    parts = [(b >> np.uint8(k * bits)) & np.uint8((1 << bits) - 1) for k in range(per)]
+    return np.stack(parts, axis=1).reshape(-1)[:num_perm]
+
+
+def bbit_jaccard(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[float, float]:
+    """Jaccard estimate from b-bit MinHash values and its standard error.
+
+    Low bits of unrelated values agree by chance ``c = 2**-bits``, so the share of
+    agreeing values is ``E = J + (1 - J) c``; hence ``J = (E - c) / (1 - c)``.
+    """
+    n = len(a)
+    e = float(np.count_nonzero(a == b)) / n
+    c = 1.0 / (1 << bits)
+    j = max(0.0, (e - c) / (1.0 - c))
+    return j, (e * (1.0 - e) / n) ** 0.5 / (1.0 - c)
+
+
+class DedupIndex:
+    """Signatures and LSH bands of every document seen so far, in one SQLite file."""
+
+    def __init__(self, conn: sqlite3.Connection, cfg: DedupConfig, path: str):
+        self.conn = conn
+        self.cfg = cfg
+        self.path = path
+
+    # ---- lifecycle -------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, cfg: DedupConfig | None = None) -> "DedupIndex":
+        """Open (or create) the index at ``path``; refuse one built with another configuration."""
+        cfg = cfg or DedupConfig.from_settings()
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=120.0)  # another writer holds the lock only while it appends
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS docs(doc INTEGER PRIMARY KEY, id TEXT NOT NULL, canonical INTEGER,"
+            " size INTEGER NOT NULL, spin_size INTEGER NOT NULL, sig BLOB NOT NULL, spin BLOB NOT NULL)"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, doc INTEGER NOT NULL,"
+            " PRIMARY KEY(band, hash, doc)) WITHOUT ROWID"
+        )
+        want = {"format": FORMAT, "sig_bits": SIG_BITS, "spin_bits": SPIN_BITS, **cfg.identity()}
+        rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in want.items()])
+            conn.commit()
+        else:
+            have = {k: json.loads(v) for k, v in rows.items()}
+            diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
+            if diff:
+                conn.close()
+                detail = ", ".join(f"{k}: index {a!r} vs requested {b!r}" for k, (a, b) in sorted(diff.items()))
+                raise IndexConfigError(f"dedup index {path} was built with another configuration ({detail})")
+        return cls(conn, cfg, path)
+
+    def save(self) -> None:
+        """Commit and fold the WAL into the database file."""
+        self.conn.commit()
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.save()
+        self.conn.close()
+
+    def __enter__(self) -> "DedupIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+    # ---- writing ---------------------------------------------------------
+    def add(self, ids: Sequence[str], fp: Fingerprints, canonical: Sequence[int | str | None] | None = None) -> list[int]:
+        """Append documents (row i of ``fp`` is ``ids[i]``); returns their index numbers.
+
+        ``canonical[i]`` is the copy kept for document i's cluster: None (itself), the
+        position of another document of this call (int), or the index number of an
+        earlier document as ``"#<number>"``.
+        """
+        if len(ids) != len(fp):
+            raise ValueError("one id per fingerprint row")
+        if self.conn.in_transaction:
+            self.conn.commit()
+        self.conn.execute("BEGIN IMMEDIATE")  # the write lock first: concurrent writers get distinct numbers
+        start = self.conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
+        nums = list(range(start, start + len(ids)))
+        canon: list[int | None] = []
+        for c in canonical if canonical is not None else [None] * len(ids):
+            if c is None:
+                canon.append(None)
+            elif isinstance(c, str) and c.startswith("#"):
+                canon.append(int(c[1:]))
+            elif isinstance(c, int):
+                canon.append(nums[c])
+            else:
+                raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
+        sig, spin = _pack(fp.sig, SIG_BITS), _pack(fp.spin, SPIN_BITS)
+        self.conn.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(n, ids[i], canon[i], int(fp.size[i]), int(fp.spin_size[i]), sig[i].tobytes(), spin[i].tobytes())
+             for i, n in enumerate(nums)],
+        )
+        keys = fp.keys(self.cfg)
+        live = ~fp.empty
+        doc_col = np.repeat(np.asarray(nums, dtype=np.int64)[live], keys.shape[1])
+        band_col = np.tile(np.arange(keys.shape[1], dtype=np.int64), int(live.sum()))
+        hash_col = keys[live].reshape(-1)
+        order = np.lexsort((doc_col, hash_col, band_col))  # appends in key order fill B-tree pages densely
+        for lo in range(0, len(order), 200_000):
+            sel = order[lo : lo + 200_000]
+            self.conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)",
+                                  zip(band_col[sel].tolist(), hash_col[sel].tolist(), doc_col[sel].tolist()))
+        self.conn.commit()
+        return nums
+
+    # ---- reading ---------------------------------------------------------
+    def candidates(self, fp: Fingerprints) -> dict[int, set[int]]:
+        """Indexed documents sharing at least one band key with each row of ``fp``."""
+        keys = fp.keys(self.cfg)
+        cur = self.conn.cursor()
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS q(qi INTEGER, band INTEGER, hash INTEGER)")
+        cur.execute("DELETE FROM q")
+        cur.executemany("INSERT INTO q VALUES (?, ?, ?)",
+                        [(i, b, int(keys[i, b])) for i in range(len(fp)) if not fp.empty[i] for b in range(keys.shape[1])])
+        out: dict[int, set[int]] = {}
+        for qi, doc in cur.execute("SELECT DISTINCT q.qi, b.doc FROM q JOIN bands b ON b.band = q.band AND b.hash = q.hash"):
+            out.setdefault(qi, set()).add(doc)
+        cur.execute("DELETE FROM q")
+        self.conn.commit()  # (temp table only) no transaction stays open between calls
+        return out
+
+    def query(self, fp: Fingerprints) -> dict[int, list[Match]]:
+        """Verified matches in the index for each row of ``fp`` (rows with none are absent)."""
+        cands = self.candidates(fp)
+        if not cands:
+            return {}
+        wanted = sorted({d for ds in cands.values() for d in ds})
+        info: dict[int, tuple] = {}
+        for lo in range(0, len(wanted), 900):
+            part = wanted[lo : lo + 900]
+            marks = ",".join("?" * len(part))
+            sql = ("SELECT d.doc, d.id, COALESCE(c.id, d.id), COALESCE(d.canonical, d.doc), d.size, d.spin_size, d.sig, d.spin"
+                   f" FROM docs d LEFT JOIN docs c ON c.doc = d.canonical WHERE d.doc IN ({marks})")
+            for row in self.conn.execute(sql, part):
+                info[row[0]] = row
+        qsig = _pack(fp.sig, SIG_BITS)
+        qspin = _pack(fp.spin, SPIN_BITS)
+        out: dict[int, list[Match]] = {}
+        for qi, docs in cands.items():
+            a = _unpack(qsig[qi].tobytes(), self.cfg.num_perm, SIG_BITS)
+            a_spin = _unpack(qspin[qi].tobytes(), self.cfg.spin_num_perm, SPIN_BITS)
+            for d in sorted(docs):
+                _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
+                j, j_se = bbit_jaccard(a, _unpack(sig, self.cfg.num_perm, SIG_BITS), SIG_BITS)
+                spin_j, spin_se = bbit_jaccard(a_spin, _unpack(spin, self.cfg.spin_num_perm, SPIN_BITS), SPIN_BITS)
+                why = verify(self.cfg, j, int(fp.size[qi]), size, spin_j, int(fp.spin_size[qi]), spin_size, j_se, spin_se)
+                if why:
+                    out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
+        return out

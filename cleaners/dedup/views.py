@@ -1,0 +1,108 @@
+"""The two views of a story that dedup compares, and their shingle hashes.
+
+* The **text view**: lower-cased text with punctuation and whitespace folded
+  (:func:`normalize_for_dedup`), shingled into character or word n-grams.
+* The **spin-proof view** (:func:`spin_proof_view`): the tokens a synonym
+  spinner leaves alone — numbers, mid-sentence capitalised words (names,
+  places, organisations) and function words (``data/dedup_keep_words.txt``) —
+  in their order, with every run of other words folded to one ``_``. A spun
+  copy keeps this skeleton while its wording drifts, so it still matches its
+  original; two different stories about the same event share names but not
+  the sentences around them.
+
+>>> spin_proof_view("Officials in Tokyo said the 12 talks failed. Negotiators left.")  # runs of other words fold to one _
+'_ in tokyo _ the 12 _'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+
+from cleaners.dedup.signature import char_window_hashes, sha1_hashes_of, substring_hashes
+from cleaners.settings import read_data_text
+
+_NON_WORD = re.compile(r"\W+", re.UNICODE)  # punctuation and whitespace alike
+# a word may hold ' ’ . - between letters/digits; the gap before it is the text since the last word
+# (matching "(gap)(word)" in one pattern re-scans a long wordless run at every offset: quadratic)
+_WORD_TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+_SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”]")
+
+
+def normalize_for_dedup(text: str) -> str:
+    """Lower-case, fold punctuation and whitespace.
+
+    >>> normalize_for_dedup("U.S.-Japan  talks,\\n“tough”")
+    'u s japan talks tough'
+    """
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+@functools.cache
+def keep_words() -> frozenset[str]:
+    lines = read_data_text("dedup_keep_words.txt").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def spin_proof_view(text: str) -> str:
+    """The spinner-invariant skeleton of ``text`` (see the module docstring)."""
+    keep = keep_words()
+    out: list[str] = []
+    last_placeholder = False
+    prev_end = 0
+    for i, m in enumerate(_WORD_TOKEN.finditer(text)):
+        gap, tok = text[prev_end : m.start()], m.group()
+        prev_end = m.end()
+        low = tok.lower()
+        if low in keep or (not tok.isalpha() and _DIGIT.search(tok)):
+            out.append(low)
+            last_placeholder = False
+        elif tok[0].isupper() and i and not _SENTENCE_BREAK.search(gap):
+            out.append(low.replace("’", "'"))
+            last_placeholder = False
+        elif not last_placeholder:
+            out.append("_")
+            last_placeholder = True
+    return " ".join(out)
+
+
+def shingles(text: str, kind: str = "char", size: int = 9) -> set[bytes]:
+    """Shingles of the normalised text: ``size``-character or ``size``-word windows (UTF-8)."""
+    norm = normalize_for_dedup(text)
+    if kind == "word":
+        words = norm.split()
+        if len(words) <= size:
+            return {" ".join(words).encode()} if words else set()
+        return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+    if len(norm) <= size:
+        return {norm.encode()} if norm else set()
+    return {norm[i : i + size].encode() for i in range(len(norm) - size + 1)}
+
+
+def word_window_hashes(norm: str, size: int) -> np.ndarray:
+    """Hash of every ``size``-word window of a normalised string (words separated by single spaces)."""
+    if not norm:
+        return np.empty(0, dtype=np.uint32)
+    spaces = np.flatnonzero(np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 32)
+    starts = np.concatenate([[0], spaces + 1])
+    ends = np.concatenate([spaces, [len(norm)]])
+    if len(starts) <= size:
+        return substring_hashes(norm, starts[:1], ends[-1:])
+    return substring_hashes(norm, starts[: len(starts) - size + 1], ends[size - 1 :])
+
+
+def view_hashes(norm: str, kind: str, size: int, hashfunc: str = "poly") -> np.ndarray:
+    """Shingle hashes of a normalised string (duplicates kept; MinHash ignores them)."""
+    if hashfunc == "sha1":
+        if kind == "word":
+            words = norm.split()
+            sh = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))] if words else []
+        else:
+            sh = [norm[i : i + size] for i in range(max(1, len(norm) - size + 1))] if norm else []
+        return sha1_hashes_of([x.encode("utf-8", "surrogatepass") for x in sh])
+    if hashfunc != "poly":
+        raise ValueError(f"unknown dedup hashfunc {hashfunc!r} (poly or sha1)")
+    return word_window_hashes(norm, size) if kind == "word" else char_window_hashes(norm, size)
