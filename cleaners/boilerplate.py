@@ -2,22 +2,37 @@
 
 :func:`strip_boilerplate` takes one plain-text document and returns the body;
 :func:`strip_document_lines` also returns the detected headline and every
-removed line with the rule that removed it (provenance).
+removed line with the rule (or model score) that removed it (provenance);
+:func:`strip_corpus` adds corpus evidence: lines that recur across many
+documents of one site, or of the whole corpus, are chrome (as in CCNet).
 
-Evidence is per line (template placeholders, icon-sprite runs, chrome phrases
-from ``data/chrome_phrases.txt``, date-only lines) and per document (exact
-repeats, the doubled headline, a chrome-dominated tail).
+Evidence, in the order it is applied:
 
->>> strip_boilerplate("Skip to main content\\n\\nThe minister said on Monday that talks would go on next week in Tokyo.")
-'The minister said on Monday that talks would go on next week in Tokyo.'
+* rules on a line alone (:func:`line_reason`): ``{{template}}`` placeholders,
+  icon-sprite runs, photo credits, date-only lines, e-mail contacts and the
+  chrome phrases of ``data/chrome_phrases.txt`` (when they make up at least
+  half of the line's sentences);
+* exact repeats inside the document (only the first copy of a line is kept);
+* a two-stage line model (:mod:`cleaners.linescore`): length, stop-word share,
+  sentence shape, capitalisation, separators and position, then the scores of
+  the neighbouring lines, which is what keeps a short line between two body
+  lines and drops leading navigation and trailing footer blocks;
+* the headline: a headline-shaped line just above the first body line becomes
+  the title, and any copy of it is removed from the body.
+
+>>> strip_boilerplate("Skip to main content\\n\\nThe minister said on Monday that talks would go on next week in Tokyo, officials said.")
+'The minister said on Monday that talks would go on next week in Tokyo, officials said.'
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cleaners import linescore
 from cleaners.settings import read_data_text, section
 
 _cfg = section("boilerplate")
@@ -28,9 +43,13 @@ class Removal:
     line: int  # 0-based line number in the input text
     text: str
     reason: str
+    score: float | None = None  # the line model's body probability, when the model decided
 
     def to_record(self) -> dict:
-        return {"line": self.line, "text": self.text, "reason": self.reason}
+        rec = {"line": self.line, "text": self.text, "reason": self.reason}
+        if self.score is not None:
+            rec["score"] = round(self.score, 3)
+        return rec
 
 
 @dataclass
@@ -40,20 +59,89 @@ class StripResult:
     removed: list[Removal] = field(default_factory=list)
 
 
+# ------------------------------------------------------------------ rules ---
+
+
+@dataclass(frozen=True)
+class _PhraseTables:
+    inner: list[tuple[str, re.Pattern[str]]]  # (family, regex) found inside a line; patterns starting with a letter
+    by_word: dict[str, tuple[int, ...]]  # literal word -> the inner patterns that contain it
+    words: frozenset[str]  # the keys of by_word
+    symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
+    symbol_any: re.Pattern[str]
+    whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
+    whole_any: re.Pattern[str]
+
+
+_LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _literal_words(pat: str) -> set[str]:
+    """Words of 3+ letters a match of ``pat`` may contain, with and without optional letters."""
+    bare = re.sub(r"\\[a-zA-Z]", " ", pat)  # \d, \w, \s ... are not literal
+    bare = re.sub(r"\[[^\]]*\]", " ", bare)  # nor are character classes
+    with_opt = re.sub(r"[?*+]|\{\d*,?\d*\}", "", bare)
+    without_opt = re.sub(r"[^\W_]\?", "", bare)
+    return set(_LITERAL_WORD.findall(with_opt)) | set(_LITERAL_WORD.findall(without_opt))
+
+
 @functools.cache
-def _chrome_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    out = []
+def _phrase_tables() -> _PhraseTables:
+    """The chrome phrases of ``data/chrome_phrases.txt``, compiled for lower-cased lines.
+
+    A line is searched only for the patterns whose literal words it contains, so
+    a long paragraph costs a set intersection, not sixty regex scans.
+    """
+    inner: list[tuple[str, re.Pattern[str]]] = []
+    symbol: list[tuple[str, re.Pattern[str]]] = []
+    whole: list[tuple[str, re.Pattern[str]]] = []
+    by_word: dict[str, list[int]] = defaultdict(list)
     for raw in read_data_text("chrome_phrases.txt").splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
         family, _, pat = raw.partition("\t")
-        pat = pat.strip()
-        if pat.startswith("^"):  # whole-line pattern
-            rx = r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$"
+        family, pat = family.strip(), pat.strip()
+        if pat.startswith("^"):
+            whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
+        elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha():
+            words = _literal_words(pat)
+            # frequent words ("for", "the") would send most paragraphs to every pattern
+            words = (words - linescore.stopwords()) or words
+            for w in words:
+                by_word[w].append(len(inner))
+            # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
+            # the word boundary before a match is checked in _phrase_hits instead
+            inner.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
         else:
-            rx = r"(?<!\w)(?:" + pat + r")(?!\w)"
-        out.append((family.strip(), re.compile(rx, re.I)))
-    return out
+            symbol.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
+    return _PhraseTables(
+        inner=inner,
+        by_word={w: tuple(v) for w, v in by_word.items()},
+        words=frozenset(by_word),
+        symbol=symbol,
+        symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
+        whole=whole,
+        whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
+    )
+
+
+def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables) -> list[str]:
+    """Families of the chrome phrases in one lower-cased line, one entry per match."""
+    cands: set[int] = set()
+    for w in tables.words.intersection(tokens):
+        cands.update(tables.by_word[w])
+    starts: dict[int, str] = {}
+    for j in sorted(cands):
+        fam, rx = tables.inner[j]
+        for m in rx.finditer(low):
+            st = m.start()
+            if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
+                starts.setdefault(st, fam)
+    if tables.symbol_any.search(low):
+        for fam, rx in tables.symbol:
+            for m in rx.finditer(low):
+                starts.setdefault(m.start(), fam)
+    return [starts[k] for k in sorted(starts)]
 
 
 _TEMPLATE = re.compile(r"\{\{[^{}\n]{0,200}\}\}")
@@ -71,12 +159,57 @@ _DATE_TOKEN = re.compile(
 )
 
 
-def _norm(line: str) -> str:
-    return " ".join(_WORD.findall(line.lower()))
+_DIGIT = re.compile(r"\d")
 
 
 def _is_date_line(words: list[str]) -> bool:
-    return 0 < len(words) <= 12 and all(_DATE_TOKEN.match(w) for w in words) and any(ch.isdigit() for w in words for ch in w)
+    return 0 < len(words) <= 12 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
+
+
+def _own_rule(s: str, low: str) -> str | None:
+    """Rules other than chrome phrases, each behind a cheap pre-check."""
+    if "{{" in s and _TEMPLATE.search(s):
+        return "template"
+    if ("icon" in low or "sketch" in low or "chevron" in low or "arrow" in low) and len(_ICON_TOKEN.findall(s)) >= 4:
+        return "icon-sprite"
+    if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
+        return "photo-credit"
+    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").split()):
+        return "dateline-only"
+    return None
+
+
+def _sentence_count(s: str) -> int:
+    return len([x for x in _SENT_SPLIT.split(s) if x.strip()]) if ("." in s or "!" in s or "?" in s or "…" in s) else 1
+
+
+def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> list[str | None]:
+    """:func:`line_reason` for many lines at once.
+
+    ``lows`` and ``tokens`` (lower-cased lines and their ``\\w+`` tokens) may be
+    passed in when the caller has them already.
+    """
+    tables = _phrase_tables()
+    lows = lows if lows is not None else [s.lower() for s in stripped]
+    tokens = tokens if tokens is not None else [_WORD.findall(low) for low in lows]
+    out: list[str | None] = [None] * len(stripped)
+    for i, s in enumerate(stripped):
+        low = lows[i]
+        if s[:1] in "•·▪◦-–*":
+            low = _BULLET.sub("", low)
+        own = _own_rule(s, low)
+        if own:
+            out[i] = own
+            continue
+        if len(low) < 60 and tables.whole_any.match(low):
+            out[i] = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
+            continue
+        fams = _phrase_hits(low, tokens[i], tables)
+        if "@" in s:
+            fams += ["contact"] * len(_EMAIL.findall(s))
+        if fams and len(fams) * 2 >= _sentence_count(s):
+            out[i] = f"phrase:{fams[0]}"
+    return out
 
 
 def line_reason(line: str) -> str | None:
@@ -89,33 +222,17 @@ def line_reason(line: str) -> str | None:
     >>> line_reason("The minister said talks would continue.") is None
     True
     """
-    stripped = _BULLET.sub("", line).strip()
+    stripped = line.strip()
     if not stripped:
         return None
-    if _TEMPLATE.search(stripped):
-        return "template"
-    if len(_ICON_TOKEN.findall(stripped)) >= 4:
-        return "icon-sprite"
-    if _CREDIT.match(stripped) and len(stripped.split()) <= 8:
-        return "photo-credit"
-    if _is_date_line(stripped.replace(",", " , ").split()):
-        return "dateline-only"
-    sentences = [s for s in _SENT_SPLIT.split(stripped) if s.strip()]
-    hits = 0
-    family = None
-    for sent in sentences:
-        if _EMAIL.search(sent):
-            hits += 1
-            family = family or "contact"
-            continue
-        for fam, pat in _chrome_patterns():
-            if pat.search(sent):
-                hits += 1
-                family = family or fam
-                break
-    if hits and hits * 2 >= len(sentences):
-        return f"phrase:{family}"
-    return None
+    return _rule_reasons([stripped])[0]
+
+
+# -------------------------------------------------------------- document ---
+
+
+def _key(s: str) -> str:
+    return " ".join(s.lower().split())
 
 
 def _is_headline_shape(line: str) -> bool:
@@ -123,80 +240,138 @@ def _is_headline_shape(line: str) -> bool:
     return _cfg["headline_min_words"] <= len(words) <= _cfg["headline_max_words"] and not line.rstrip().endswith((".", ":", ";", ",")) and line[:1].isupper()
 
 
-def _is_body_shape(line: str) -> bool:
-    words = line.split()
-    return len(words) >= 15 and line.rstrip()[-1:] in ".!?\"”’)"
+def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = None, model: dict | None = None) -> StripResult:
+    """Strip chrome from one text dump; return body, headline and removals.
 
-
-def strip_document_lines(text: str) -> StripResult:
-    """Strip chrome from one text dump; return body, headline and removals."""
+    ``known_chrome`` maps a line key (lower-cased, whitespace folded) to a reason
+    for lines known to be chrome from outside evidence (see :func:`strip_corpus`);
+    ``model`` replaces the shipped line-model weights (used for held-out evaluation).
+    """
     lines = text.split("\n")
-    reasons: list[str | None] = [line_reason(l) for l in lines]
-    norms = [_norm(l) for l in lines]
+    idx = [i for i, l in enumerate(lines) if l.strip()]
+    if not idx:
+        return StripResult(text=text.strip())
+    stripped = [lines[i].strip() for i in idx]
+    lows = [s.lower() for s in stripped]
+    tokens = [_WORD.findall(low) for low in lows]
+    keys = [" ".join(low.split()) for low in lows]
+    reasons = _rule_reasons(stripped, lows, tokens)
+    if known_chrome:
+        for k, key in enumerate(keys):
+            if reasons[k] is None and key in known_chrome:
+                reasons[k] = known_chrome[key]
 
-    # exact repeats inside the document: keep the first copy of a line, or none when
-    # the line is already chrome (a notice repeated three times is chrome every time)
-    seen: dict[str, int] = {}
-    for i, n in enumerate(norms):
-        if len(n) < _cfg["min_repeat_chars"]:
+    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
+    repeats = [False] * len(idx)
+    seen: set[str] = set()
+    for k, key in enumerate(keys):
+        if len(key) >= _cfg["min_repeat_chars"]:
+            repeats[k] = key in seen
+            seen.add(key)
+
+    probs = linescore.body_probabilities(stripped, reasons, repeats, model, lows=lows, tokens=tokens)
+    threshold = _cfg["body_threshold"]
+    final: list[str | None] = list(reasons)
+    for k in range(len(idx)):
+        if final[k]:
             continue
-        if n in seen and reasons[i] is None:
-            reasons[i] = "repeat"
-        seen.setdefault(n, i)
-    # near-repeat: a shorter line that is the prefix of an earlier chrome line
-    chrome_norms = [norms[i] for i, r in enumerate(reasons) if r and r != "repeat"]
-    for i, n in enumerate(norms):
-        if reasons[i] is None and len(n) >= 20 and any(c != n and c.startswith(n) for c in chrome_norms):
-            reasons[i] = "repeat-of-chrome"
+        if repeats[k]:
+            final[k] = "repeat"
+        elif probs[k] < threshold:
+            final[k] = "line-model"
 
-    # headline: first content line of headline shape, followed later by body
+    # headline: a headline-shaped line among the few lines above the first body line
     title = None
-    content = [i for i, l in enumerate(lines) if l.strip() and reasons[i] is None]
-    for i in content[:4]:
-        if _is_headline_shape(lines[i].strip()) and any(_is_body_shape(lines[j]) for j in content if j > i):
-            title = lines[i].strip()
-            reasons[i] = "headline"
-            for j in content:  # a one-to-three word section label ("kicker") above the headline
-                if j < i and len(lines[j].split()) <= 3:
-                    reasons[j] = "kicker"
-            for j in content:
-                if j != i and norms[j] == norms[i]:
-                    reasons[j] = "repeat-of-headline"
-            break
-
-    # tail: after the last body-shaped line, a block that contains chrome and no
-    # body-shaped line is page footer (comment sections, newsletters, offers)
-    body_idx = [i for i, l in enumerate(lines) if reasons[i] is None and _is_body_shape(l)]
-    if body_idx:
-        last_body = body_idx[-1]
-        tail = [i for i in range(last_body + 1, len(lines)) if lines[i].strip()]
-        if any(reasons[i] for i in tail):
-            first_chrome = min(i for i in tail if reasons[i])
-            for i in tail:
-                if i > first_chrome and reasons[i] is None:
-                    reasons[i] = "footer-block"
-    # context: a short unlabelled line sandwiched between chrome lines is chrome
-    content_all = [i for i, l in enumerate(lines) if l.strip()]
-    for k, i in enumerate(content_all):
-        if reasons[i] is None and len(lines[i].split()) < 10 and 0 < k < len(content_all) - 1:
-            prev_r, next_r = reasons[content_all[k - 1]], reasons[content_all[k + 1]]
-            if prev_r and next_r and prev_r != "headline" and next_r != "headline":
-                reasons[i] = "between-chrome"
+    body = [k for k in range(len(idx)) if final[k] is None]
+    if body:
+        first = body[0]
+        window = range(max(0, first - _cfg["headline_window"]), first + 1)
+        for k in window:
+            if _is_headline_shape(stripped[k]) and (reasons[k] is None or final[k] == "repeat") and not (k == first and len(body) == 1):
+                title = stripped[k]
+                break
+        if title is not None:
+            tkey = _key(title)
+            first_copy = keys.index(tkey)
+            for k in range(len(idx)):
+                if keys[k] == tkey:
+                    final[k] = "headline" if k == first_copy else "repeat-of-headline"
 
     kept: list[str] = []
     removed: list[Removal] = []
+    pos = dict(zip(idx, range(len(idx))))
     for i, line in enumerate(lines):
-        if reasons[i] and line.strip():
-            if reasons[i] != "headline":
-                removed.append(Removal(i, line, reasons[i]))
-            else:
-                removed.append(Removal(i, line, "headline"))
+        k = pos.get(i)
+        if k is not None and final[k]:
+            score = probs[k] if final[k] == "line-model" else None
+            removed.append(Removal(i, line, final[k], score))
         else:
             kept.append(line)
-    body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    return StripResult(text=body, title=title, removed=removed)
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return StripResult(text=out, title=title, removed=removed)
 
 
 def strip_boilerplate(text: str) -> str:
     """One plain-text document in, its article body out (headline removed)."""
     return strip_document_lines(text).text
+
+
+# ---------------------------------------------------------------- corpus ---
+
+
+def repeated_lines(docs_lines: Sequence[Sequence[str]], sites: Sequence[str | None] | None = None) -> list[dict[str, str]]:
+    """Per document, the keys of its lines that recur across documents (corpus evidence).
+
+    A line is *site chrome* when it occurs in at least ``min_site_docs`` documents
+    of one site and in at least ``min_site_share`` of that site's documents; it is
+    *web chrome* when it occurs in ``min_corpus_docs`` documents across two or more
+    sites. Copies of one story (documents sharing their longest line) count once,
+    so a syndicated story or a quote carried by two reports is not chrome, and
+    lines of ``max_words`` words or more are never removed on this evidence.
+
+    >>> docs = [["Subscribe to our newsletter", f"Story {i} is about a different thing entirely."] for i in range(4)]
+    >>> sorted(repeated_lines(docs, ["a.example"] * 4)[0].values())
+    ['site-repeat:4/4']
+    """
+    cfg = section("corpus")
+    sites = list(sites) if sites is not None else [None] * len(docs_lines)
+    site_docs: Counter[str] = Counter()
+    site_df: dict[tuple[str, str], set[str]] = defaultdict(set)
+    corpus_df: dict[str, set[str]] = defaultdict(set)
+    corpus_sites: dict[str, set[str]] = defaultdict(set)
+    doc_keys: list[set[str]] = []
+    for lines, site in zip(docs_lines, sites):
+        site = site or ""
+        keys = {_key(l) for l in lines if l.strip()}
+        keys = {k for k in keys if len(k) >= _cfg["min_repeat_chars"] and len(k.split()) < cfg["max_words"]}
+        longest = max((_key(l) for l in lines if l.strip()), key=len, default="")
+        story = str(hash(longest))
+        doc_keys.append(keys)
+        site_docs[site] += 1
+        for k in keys:
+            site_df[(site, k)].add(story)
+            corpus_df[k].add(story)
+            corpus_sites[k].add(site)
+    out: list[dict[str, str]] = []
+    for keys, site in zip(doc_keys, sites):
+        site = site or ""
+        flagged: dict[str, str] = {}
+        n_site = site_docs[site]
+        for k in keys:
+            df = len(site_df[(site, k)])
+            if site and df >= cfg["min_site_docs"] and df >= cfg["min_site_share"] * n_site:
+                flagged[k] = f"site-repeat:{df}/{n_site}"
+            elif len(corpus_df[k]) >= cfg["min_corpus_docs"] and len(corpus_sites[k]) >= 2:
+                flagged[k] = f"corpus-repeat:{len(corpus_df[k])}"
+        out.append(flagged)
+    return out
+
+
+def strip_corpus(texts: Sequence[str], sites: Sequence[str | None] | None = None) -> list[StripResult]:
+    """:func:`strip_document_lines` for each text, plus lines repeated across the corpus.
+
+    ``sites`` gives each document's site (url host or source); documents without
+    one only share corpus-wide evidence.
+    """
+    flagged = repeated_lines([t.split("\n") for t in texts], sites)
+    return [strip_document_lines(t, known_chrome=f) for t, f in zip(texts, flagged)]
