@@ -36,6 +36,7 @@ MODEL_PATH = ROOT / "cleaners" / "data" / "boilerplate_model.json"
 _TOK = re.compile(r"\w+")
 L2 = 1.0
 CONFIDENT = 0.8
+CLEAN_WEIGHT = 0.3  # weight of a page's chrome-free copy relative to the page
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Prepared:
     stripped: list[str]
     xl: np.ndarray
     chars: np.ndarray
+    rules: tuple[np.ndarray, np.ndarray]
     y: np.ndarray
     w: np.ndarray
 
@@ -100,7 +102,7 @@ def prepare(page: Page) -> Prepared:
         seen.add(k)
     xl = linescore.local_features(lines, reasons, repeats)
     y, w = line_labels(lines, page.truth)
-    return Prepared(lines, xl, np.array([len(s) for s in lines], dtype=float), y, w)
+    return Prepared(lines, xl, np.array([len(s) for s in lines], dtype=float), linescore.rule_arrays(reasons), y, w)
 
 
 def irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = L2, iters: int = 30) -> np.ndarray:
@@ -119,6 +121,25 @@ def irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = L2, iters: int
     return beta
 
 
+def clean_copy(page: Page) -> Page:
+    """The page reduced to its body lines: teaches the model that text without chrome stays whole."""
+    lines = [l.strip() for l in page.text.split("\n") if l.strip()]
+    y, _ = line_labels(lines, page.truth)
+    return Page(page.id + "-clean", page.domain, "\n\n".join(l for l, v in zip(lines, y) if v), page.truth)
+
+
+def prepare_all(pages: Sequence[Page]) -> list[Prepared]:
+    """Each page and its clean copy (at a lower weight)."""
+    out = []
+    for p in pages:
+        out.append(prepare(p))
+        c = prepare(clean_copy(p))
+        if len(c.y):
+            c.w = c.w * CLEAN_WEIGHT
+            out.append(c)
+    return out
+
+
 def fit(prepared: Sequence[Prepared]) -> dict:
     """Both stages on ``prepared`` pages; returns the model dict stored as JSON."""
     xl = np.vstack([p.xl for p in prepared])
@@ -128,7 +149,7 @@ def fit(prepared: Sequence[Prepared]) -> dict:
     rows = []
     for p in prepared:
         p1 = 1.0 / (1.0 + np.exp(-np.clip(p.xl @ w1, -30, 30)))
-        rows.append(np.hstack([p.xl, linescore.context_features(p1, p.chars, CONFIDENT)]))
+        rows.append(np.hstack([p.xl, linescore.context_features(p1, p.chars, CONFIDENT, *p.rules, p.xl[:, 1])]))
     w2 = irls(np.vstack(rows), y, w)
     return {
         "_doc": "Weights of the two-stage line model in cleaners/linescore.py; fitted by bench/fit_boilerplate.py on the extraction benchmark's text dumps (report held-out-by-domain scores only).",
@@ -147,11 +168,11 @@ def domain_folds(pages: Sequence[Page], k: int = 5) -> list[int]:
 
 def cross_validate(pages: Sequence[Page], k: int = 5) -> dict[str, str]:
     """Held-out predictions: each page is stripped by a model fitted on the other domains' folds."""
-    prepared = [prepare(p) for p in pages]
+    prepared = [prepare_all([p]) for p in pages]
     folds = domain_folds(pages, k)
     pred: dict[str, str] = {}
     for f in range(k):
-        model = fit([pp for pp, ff in zip(prepared, folds) if ff != f])
+        model = fit([x for pp, ff in zip(prepared, folds) if ff != f for x in pp])
         for page, ff in zip(pages, folds):
             if ff == f:
                 pred[page.id] = boilerplate.strip_document_lines(page.text, model=model).text
@@ -172,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     m = score.evaluate(truth, pred, n_bootstrap=50)
     print(f"held-out by domain (5 folds): F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}")
     if not args.no_write:
-        model = fit([prepare(p) for p in pages])
+        model = fit(prepare_all(pages))
         MODEL_PATH.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)} (fitted on all pages; its in-sample scores are not evidence)")
     return 0

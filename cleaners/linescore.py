@@ -34,7 +34,8 @@ _CAP_WORD = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſА-ЯΑ-Ω]")
 _DIGIT_WORD = re.compile(r"\b\d+\b")
 _SENT_BREAK = re.compile(r"[.?!] |。")
 _COMMA = re.compile(r"[,、，]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# kana and han: scripts written without spaces, where one \w+ token can be a whole sentence
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @functools.cache
@@ -68,6 +69,15 @@ LOCAL_FEATURES = (
     "repeat",
     "rel_pos",
     "url_like",
+    "words_1",
+    "words_4_6",
+    "words_7_12",
+    "words_13_25",
+    "words_26_50",
+    "words_51_up",
+    "ends_x_log_words",
+    "stop_x_log_words",
+    "cap_x_log_words",
 )
 
 CONTEXT_FEATURES = (
@@ -81,6 +91,14 @@ CONTEXT_FEATURES = (
     "log_dist_body",
     "body_share_before",
     "p_self",
+    "rule_window",
+    "after_comments",
+    "p_window_1",
+    "p_window_10",
+    "log_lines_after_first_body",
+    "log_lines_before_last_body",
+    "words_prev1",
+    "words_next1",
 )
 
 
@@ -103,7 +121,9 @@ def local_features(
     rows = []
     for i, s in enumerate(lines):
         toks = tokens[i]
-        nt = len(toks)
+        cjk = 0 if s.isascii() else len(_CJK.findall(s))
+        # a kana/han line counts one word per two characters
+        nt = len(toks) + cjk // 2
         nw = nt or 1
         low = lows[i]
         n_cap = len(_CAP_WORD.findall(s))
@@ -125,14 +145,22 @@ def local_features(
             1.0 if s[0].islower() else 0.0,
             1.0 if nt <= 3 else 0.0,
             1.0 if nt >= 3 and n_cap >= nt - 1 and not ends else 0.0,
-            0.0 if s.isascii() else len(_CJK.findall(s)) / len(s),
+            cjk / len(s),
             1.0 if rr and not rr.startswith("phrase") else 0.0,
             1.0 if rr and rr.startswith("phrase") else 0.0,
             1.0 if repeats[i] else 0.0,
             i / n,
             1.0 if nt <= 12 and ("http" in low or "www." in low or "@" in s) else 0.0,
+            1.0 if nt <= 1 else 0.0,
+            1.0 if 4 <= nt <= 6 else 0.0,
+            1.0 if 7 <= nt <= 12 else 0.0,
+            1.0 if 13 <= nt <= 25 else 0.0,
+            1.0 if 26 <= nt <= 50 else 0.0,
+            1.0 if nt > 50 else 0.0,
         ))
-    return np.array(rows, dtype=np.float64).reshape(n, len(LOCAL_FEATURES))
+    x = np.array(rows, dtype=np.float64).reshape(n, len(LOCAL_FEATURES) - 3)
+    lw = x[:, 1]
+    return np.column_stack([x, x[:, 3] * lw, x[:, 5] * lw, x[:, 6] * lw])
 
 
 def _shift(p: np.ndarray, k: int) -> np.ndarray:
@@ -144,13 +172,21 @@ def _shift(p: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def context_features(p1: np.ndarray, chars: np.ndarray, confident: float) -> np.ndarray:
-    """One row of :data:`CONTEXT_FEATURES` per line, from stage-one scores ``p1``."""
+def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
+    pad = np.concatenate([np.zeros(half), x, np.zeros(half)])
+    return np.convolve(pad, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
+
+
+def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray) -> np.ndarray:
+    """One row of :data:`CONTEXT_FEATURES` per line.
+
+    From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
+    as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
+    """
     n = len(p1)
     if n == 0:
         return np.zeros((0, len(CONTEXT_FEATURES)))
-    pad = np.concatenate([np.zeros(3), p1, np.zeros(3)])
-    window = np.convolve(pad, np.ones(7) / 7.0, mode="valid")
+    window = _window_mean(p1)
     body = p1 >= confident
     idx = np.arange(n)
     if body.any():
@@ -165,12 +201,27 @@ def context_features(p1: np.ndarray, chars: np.ndarray, confident: float) -> np.
         share = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
         before = (idx < first).astype(float)
         after = (idx > last).astype(float)
+        # a comment-section notice after the article has started: what follows is comments
+        marks = idx[(comment_marks > 0) & (idx > first)]
+        after_comments = (idx > marks[0]).astype(float) if len(marks) else np.zeros(n)
+        from_first = np.log1p(np.maximum(idx - first, 0))
+        to_last = np.log1p(np.maximum(last - idx, 0))
     else:
+        after_comments = np.zeros(n)
+        from_first = to_last = np.zeros(n)
         dist = np.full(n, n, dtype=float)
         share = np.zeros(n)
         before = np.ones(n)
         after = np.zeros(n)
-    return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1])
+    return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1, _window_mean(rule_hits), after_comments,
+        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1)])
+
+
+def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines a rule marked as chrome, and which are comment-section notices."""
+    hits = np.array([1.0 if r else 0.0 for r in rule_reasons])
+    comments = np.array([1.0 if r == "phrase:comments" else 0.0 for r in rule_reasons])
+    return hits, comments
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -195,7 +246,7 @@ def stage_scores(
     repeats = repeats if repeats is not None else [False] * len(lines)
     xl = local_features(lines, rule_reasons, repeats, lows, tokens)
     p1 = _sigmoid(xl @ np.asarray(model["w1"]))
-    xc = context_features(p1, np.array([len(s) for s in lines], dtype=float), model["confident"])
+    xc = context_features(p1, np.array([len(s) for s in lines], dtype=float), model["confident"], *rule_arrays(rule_reasons), xl[:, 1])
     p2 = _sigmoid(np.hstack([xl, xc]) @ np.asarray(model["w2"]))
     return xl, p1, xc, p2
 
