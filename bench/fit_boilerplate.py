@@ -37,6 +37,7 @@ _TOK = re.compile(r"\w+")
 L2 = 1.0
 CONFIDENT = 0.8
 CLEAN_WEIGHT = 0.3  # weight of a page's chrome-free copy relative to the page
+SHORT_WEIGHT = 0.05  # weight of its one- and two-line cuts
 
 
 @dataclass
@@ -121,21 +122,22 @@ def irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = L2, iters: int
     return beta
 
 
-def clean_copy(page: Page) -> Page:
-    """The page reduced to its body lines: teaches the model that text without chrome stays whole."""
+def clean_copies(page: Page) -> list[Page]:
+    """The page reduced to its body lines, whole and cut to its first one and two lines:
+    teaches the model that text without chrome, however short, stays whole."""
     lines = [l.strip() for l in page.text.split("\n") if l.strip()]
     y, _ = line_labels(lines, page.truth)
-    return Page(page.id + "-clean", page.domain, "\n\n".join(l for l, v in zip(lines, y) if v), page.truth)
+    body = [l for l, v in zip(lines, y) if v]
+    return [Page(f"{page.id}-clean{n}", page.domain, "\n\n".join(body[:n]), page.truth) for n in (len(body), 1, 2) if body]
 
 
 def prepare_all(pages: Sequence[Page]) -> list[Prepared]:
-    """Each page and its clean copy (at a lower weight)."""
+    """Each page and its clean copies (at a lower weight)."""
     out = []
     for p in pages:
         out.append(prepare(p))
-        c = prepare(clean_copy(p))
-        if len(c.y):
-            c.w = c.w * CLEAN_WEIGHT
+        for j, c in enumerate(map(prepare, clean_copies(p))):
+            c.w = c.w * (CLEAN_WEIGHT if j == 0 else SHORT_WEIGHT)
             out.append(c)
     return out
 

@@ -367,6 +367,24 @@ def repeated_lines(docs_lines: Sequence[Sequence[str]], sites: Sequence[str | No
     return out
 
 
+def remove_known_lines(text: str, known_chrome: Mapping[str, str]) -> StripResult:
+    """Remove the lines of ``text`` whose key is in ``known_chrome`` (the corpus pass over
+    already-stripped text; nothing else changes).
+
+    >>> remove_known_lines("Body line.\\nSubscribe now", {"subscribe now": "site-repeat:3/3"}).text
+    'Body line.'
+    """
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for i, line in enumerate(text.split("\n")):
+        reason = known_chrome.get(_key(line)) if line.strip() else None
+        if reason:
+            removed.append(Removal(i, line, reason))
+        else:
+            kept.append(line)
+    return StripResult(text=re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), removed=removed)
+
+
 def strip_corpus(texts: Sequence[str], sites: Sequence[str | None] | None = None) -> list[StripResult]:
     """:func:`strip_document_lines` for each text, plus lines repeated across the corpus.
 

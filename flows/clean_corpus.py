@@ -1,6 +1,6 @@
 """The Prefect flow: the same stages as ``flows.runner``, as tasks you can see in the UI.
 
-    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → dedup → write
+    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → boilerplate-corpus → dedup → write
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flows import stages
 
 read_task = task(stages.read_stage, name="read")
 clean_task = task(stages.clean_documents, name="clean-chunk")
+corpus_boilerplate_task = task(stages.boilerplate_corpus_stage, name="boilerplate-corpus")
 dedup_task = task(stages.dedup_stage, name="dedup")
 write_task = task(stages.write_stage, name="write")
 
@@ -31,6 +32,7 @@ def clean_corpus(input: str, output: str) -> dict[str, Any]:
     results = [r for part in parts for r in part]
     cleaned = [r for r in results if isinstance(r, Document)]
     rejected += [r for r in results if isinstance(r, Rejected)]
+    cleaned = corpus_boilerplate_task(cleaned)
     deduped = dedup_task(cleaned)
     report = write_task(deduped, rejected, str(Path(output)))
     print(f"wirewash: {report['counts']}")

@@ -57,6 +57,7 @@ def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | 
     if progress:
         progress("read", len(docs), len(docs))
     cleaned, bad = clean_all(docs, workers, progress)
+    cleaned = stages.boilerplate_corpus_stage(cleaned)
     deduped = stages.dedup_stage(cleaned)
     if progress:
         progress("dedup", len(deduped), len(deduped))
