@@ -85,6 +85,67 @@ def _literal_words(pat: str) -> set[str]:
     return set(_LITERAL_WORD.findall(with_opt)) | set(_LITERAL_WORD.findall(without_opt))
 
 
+_LEAD_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _ends_word(rest: str) -> bool:
+    """Does a literal word followed by ``rest`` always end there as a \\w+ token?"""
+    return rest == "" or (rest[0] == " " and rest[1:2] != "?")
+
+
+def _leading_words(pat: str) -> set[str] | None:
+    """The words a match of ``pat`` can start with, or ``None`` when that is not plain to see.
+
+    >>> sorted(_leading_words("(?:story|article) continues"))
+    ['article', 'story']
+    >>> sorted(_leading_words("comments? (?:are|is) closed"))
+    ['comment', 'comments']
+    >>> _leading_words("log ?in to comment") is None
+    True
+    """
+    if pat.startswith("(?:"):
+        depth, end, cuts = 0, -1, []
+        i = 0
+        while i < len(pat):
+            ch = pat[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+            elif ch == "|" and depth == 1:
+                cuts.append(i)
+            i += 1
+        if end < 0 or not _ends_word(pat[end + 1 :]) and pat[end + 1 : end + 2] != " ":
+            return None
+        if pat[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        bounds = [3] + [c + 1 for c in cuts] + [end + 1]
+        out: set[str] = set()
+        for a, b in zip(bounds, bounds[1:]):
+            branch = pat[a : b - 1]
+            # a branch that ends the group continues with what follows the group
+            words = _leading_words(branch + pat[end + 1 :]) if _LEAD_WORD.fullmatch(branch) else _leading_words(branch)
+            if words is None:
+                return None
+            out |= words
+        return out
+    m = _LEAD_WORD.match(pat)
+    if not m:
+        return None
+    word, rest = m.group(), pat[m.end() :]
+    if _ends_word(rest):
+        return {word}
+    if rest[:1] == "?" and _ends_word(rest[1:]):
+        return {word, word[:-1]}
+    return None
+
+
 @functools.cache
 def _phrase_tables() -> _PhraseTables:
     """The chrome phrases of ``data/chrome_phrases.txt``, compiled for lower-cased lines.
@@ -104,9 +165,9 @@ def _phrase_tables() -> _PhraseTables:
         if pat.startswith("^"):
             whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
         elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha():
-            words = _literal_words(pat)
-            # frequent words ("for", "the") would send most paragraphs to every pattern
-            words = (words - linescore.stopwords()) or words
+            # a line is searched for a pattern only if it has a word the pattern starts with
+            # (or, when that is not plain, any of the pattern's literal words)
+            words = _leading_words(pat) or _literal_words(pat)
             for w in words:
                 by_word[w].append(len(inner))
             # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
