@@ -37,6 +37,7 @@ _TOK = re.compile(r"\w+")
 L2 = 1.0
 CONFIDENT = 0.8
 CLEAN_WEIGHT = 0.3  # weight of a page's chrome-free copy relative to the page
+N_CONTEXT_STAGES = 2  # stages that read the previous stage's scores
 SHORT_WEIGHT = 0.05  # weight of its one- and two-line cuts
 
 
@@ -148,18 +149,20 @@ def fit(prepared: Sequence[Prepared]) -> dict:
     y = np.concatenate([p.y for p in prepared])
     w = np.concatenate([p.w for p in prepared])
     w1 = irls(xl, y, w)
-    rows = []
-    for p in prepared:
-        p1 = 1.0 / (1.0 + np.exp(-np.clip(p.xl @ w1, -30, 30)))
-        rows.append(np.hstack([p.xl, linescore.context_features(p1, p.chars, CONFIDENT, *p.rules, p.xl[:, 1])]))
-    w2 = irls(np.vstack(rows), y, w)
+    probs = [1.0 / (1.0 + np.exp(-np.clip(p.xl @ w1, -30, 30))) for p in prepared]
+    stages = []
+    for _ in range(N_CONTEXT_STAGES):
+        rows = [np.hstack([p.xl, linescore.context_features(pr, p.chars, CONFIDENT, *p.rules, p.xl[:, 1])]) for p, pr in zip(prepared, probs)]
+        wk = irls(np.vstack(rows), y, w)
+        stages.append([round(float(v), 6) for v in wk])
+        probs = [1.0 / (1.0 + np.exp(-np.clip(r @ wk, -30, 30))) for r in rows]
     return {
         "_doc": "Weights of the two-stage line model in cleaners/linescore.py; fitted by bench/fit_boilerplate.py on the extraction benchmark's text dumps (report held-out-by-domain scores only).",
         "local_features": list(linescore.LOCAL_FEATURES),
         "context_features": list(linescore.CONTEXT_FEATURES),
         "confident": CONFIDENT,
         "w1": [round(float(v), 6) for v in w1],
-        "w2": [round(float(v), 6) for v in w2],
+        "context_stages": stages,
     }
 
 

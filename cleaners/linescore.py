@@ -6,7 +6,8 @@ chrome-phrase evidence, position, in-document repeats). A two-stage logistic
 model turns them into a probability that the line is article body: stage one
 reads the line alone, stage two adds its neighbours' stage-one scores and where
 the line sits relative to the confident body lines (leading navigation and
-trailing footer blocks). The weights are plain numbers in
+trailing footer blocks) and how much prose its run of lines holds; a third
+stage repeats that on stage two's scores. The weights are plain numbers in
 ``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``), so
 scoring needs numpy only.
 
@@ -29,13 +30,6 @@ from cleaners.settings import read_data_text
 
 _TOKEN = re.compile(r"\w+")
 _SENT_END = ("." , "!", "?", "。", "！", "？", "…", '"', "”", "’", "»", ")", ":")
-_SEPARATOR = re.compile(r"[|/»›·•>–—]")
-_CAP_WORD = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſА-ЯΑ-Ω]")
-_DIGIT_WORD = re.compile(r"\b\d+\b")
-_SENT_BREAK = re.compile(r"[.?!] |。")
-_COMMA = re.compile(r"[,、，]")
-# kana and han: scripts written without spaces, where one \w+ token can be a whole sentence
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @functools.cache
@@ -99,7 +93,49 @@ CONTEXT_FEATURES = (
     "log_lines_before_last_body",
     "words_prev1",
     "words_next1",
+    "run_share_gap2",
+    "run_share_gap4",
+    "in_largest_run",
 )
+
+
+@functools.cache
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For every BMP code point: is it a ``\\w`` character, is it an upper-case letter."""
+    chars = [chr(c) for c in range(65536)]
+    word = np.array([c.isalnum() or c == "_" for c in chars], dtype=bool)
+    upper = np.array([c.isupper() for c in chars], dtype=bool)
+    return word, upper
+
+
+# per-character categories counted per line in one bincount
+_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
+_SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
+_COMMA_CODES = np.array([ord(c) for c in ",、，"], dtype=np.uint32)
+_BREAK_CODES = np.array([ord(c) for c in ".?!"], dtype=np.uint32)
+_END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
+
+
+def _char_counts(lines: Sequence[str]) -> np.ndarray:
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters.
+
+    Computed on the code points of the whole document at once (numpy), not line by line.
+    """
+    n = len(lines)
+    cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
+    line_of = np.cumsum(cp == 10)
+    word_t, upper_t = _char_tables()
+    bmp = np.minimum(cp, 65535)
+    word = word_t[bmp] & (cp < 65536)
+    prev_word = np.concatenate([[False], word[:-1]])
+    next_space = np.concatenate([cp[1:] == 32, [False]])
+    cat = np.zeros(len(cp), dtype=np.int64)
+    cat[upper_t[bmp] & ~prev_word & (cp < 65536)] = _CAT_CAPS
+    cat[np.isin(cp, _COMMA_CODES)] = _CAT_COMMA
+    cat[np.isin(cp, _SEP_CODES)] = _CAT_SEP
+    cat[(np.isin(cp, _BREAK_CODES) & next_space) | (cp == 0x3002)] = _CAT_BREAK
+    cat[((cp >= 0x3040) & (cp <= 0x30FF)) | ((cp >= 0x3400) & (cp <= 0x9FFF))] = _CAT_CJK
+    return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
 
 
 def local_features(
@@ -113,54 +149,63 @@ def local_features(
 
     ``lows`` and ``tokens`` are the lower-cased lines and their ``\\w+`` tokens, when known.
     """
-    stop_has = stopwords().__contains__
     n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(LOCAL_FEATURES)))
+    stop_has = stopwords().__contains__
     lows = lows if lows is not None else [s.lower() for s in lines]
     tokens = tokens if tokens is not None else [_TOKEN.findall(low) for low in lows]
-    log1p = math.log1p
-    rows = []
-    for i, s in enumerate(lines):
-        toks = tokens[i]
-        cjk = 0 if s.isascii() else len(_CJK.findall(s))
-        # a kana/han line counts one word per two characters
-        nt = len(toks) + cjk // 2
-        nw = nt or 1
-        low = lows[i]
-        n_cap = len(_CAP_WORD.findall(s))
-        last = s[-1]
-        ends = last in _SENT_END
-        rr = rule_reasons[i]
-        rows.append((
-            1.0,
-            log1p(nt),
-            log1p(len(s)),
-            1.0 if ends and last != ":" else 0.0,
-            1.0 if last == ":" else 0.0,
-            sum(map(stop_has, toks)) / nw,
-            n_cap / nw,
-            len(_DIGIT_WORD.findall(s)) / nw,
-            log1p(len(_SENT_BREAK.findall(s))),
-            len(_COMMA.findall(s)) / nw,
-            len(_SEPARATOR.findall(s)) / nw,
-            1.0 if s[0].islower() else 0.0,
-            1.0 if nt <= 3 else 0.0,
-            1.0 if nt >= 3 and n_cap >= nt - 1 and not ends else 0.0,
-            cjk / len(s),
-            1.0 if rr and not rr.startswith("phrase") else 0.0,
-            1.0 if rr and rr.startswith("phrase") else 0.0,
-            1.0 if repeats[i] else 0.0,
-            i / n,
-            1.0 if nt <= 12 and ("http" in low or "www." in low or "@" in s) else 0.0,
-            1.0 if nt <= 1 else 0.0,
-            1.0 if 4 <= nt <= 6 else 0.0,
-            1.0 if 7 <= nt <= 12 else 0.0,
-            1.0 if 13 <= nt <= 25 else 0.0,
-            1.0 if 26 <= nt <= 50 else 0.0,
-            1.0 if nt > 50 else 0.0,
-        ))
-    x = np.array(rows, dtype=np.float64).reshape(n, len(LOCAL_FEATURES) - 3)
-    lw = x[:, 1]
-    return np.column_stack([x, x[:, 3] * lw, x[:, 5] * lw, x[:, 6] * lw])
+    counts = _char_counts(lines)
+    cjk = counts[:, _CAT_CJK].astype(float)
+    # a kana/han line counts one word per two characters
+    nt = np.array(list(map(len, tokens)), dtype=float) + cjk // 2
+    nw = np.maximum(nt, 1.0)
+    chars = np.array(list(map(len, lines)), dtype=float)
+    stops = np.array([sum(map(stop_has, t)) for t in tokens], dtype=float)
+    digits = np.array([sum(map(str.isdigit, t)) for t in tokens], dtype=float)
+    last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
+    ends = np.isin(last, _END_CODES)
+    colon = last == ord(":")
+    lower_start = np.array([s[0].islower() for s in lines], dtype=float)
+    url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
+    phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
+    rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
+    caps = counts[:, _CAT_CAPS].astype(float)
+    lw = np.log1p(nt)
+    stop_share = stops / nw
+    cap_share = caps / nw
+    endf = ends.astype(float)
+    return np.column_stack([
+        np.ones(n),
+        lw,
+        np.log1p(chars),
+        endf,
+        colon.astype(float),
+        stop_share,
+        cap_share,
+        digits / nw,
+        np.log1p(counts[:, _CAT_BREAK]),
+        counts[:, _CAT_COMMA] / nw,
+        counts[:, _CAT_SEP] / nw,
+        lower_start,
+        (nt <= 3).astype(float),
+        ((nt >= 3) & (caps >= nt - 1) & ~ends & ~colon).astype(float),
+        cjk / chars,
+        rule,
+        phrase,
+        np.asarray(repeats, dtype=float),
+        np.arange(n) / n,
+        url.astype(float),
+        (nt <= 1).astype(float),
+        ((nt >= 4) & (nt <= 6)).astype(float),
+        ((nt >= 7) & (nt <= 12)).astype(float),
+        ((nt >= 13) & (nt <= 25)).astype(float),
+        ((nt >= 26) & (nt <= 50)).astype(float),
+        (nt > 50).astype(float),
+        endf * lw,
+        stop_share * lw,
+        cap_share * lw,
+    ])
 
 
 def _shift(p: np.ndarray, k: int) -> np.ndarray:
@@ -177,6 +222,33 @@ def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
     return np.convolve(pad, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
 
 
+def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
+    """Run id of every line: a run of prose lines ends at ``gap`` or more non-prose lines in a row."""
+    n = len(prose)
+    run = np.zeros(n, dtype=np.int64)
+    rid, since = 0, gap
+    for i in range(n):
+        if prose[i]:
+            if since >= gap:
+                rid += 1
+            since = 0
+        else:
+            since += 1
+        run[i] = rid
+    return run
+
+
+def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: prose characters of its run over those of the largest run; is its run the largest."""
+    run = _runs(prose, chars, gap)
+    mass = np.bincount(run, weights=np.where(prose, chars, 0.0))
+    mass[0] = 0.0  # lines before the first prose line belong to no run
+    top = mass.max()
+    if top <= 0:
+        return np.zeros(len(prose)), np.zeros(len(prose))
+    return mass[run] / top, (run == mass.argmax()).astype(float)
+
+
 def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
@@ -187,6 +259,9 @@ def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_h
     if n == 0:
         return np.zeros((0, len(CONTEXT_FEATURES)))
     window = _window_mean(p1)
+    prose = p1 >= 0.5
+    share2, _ = _run_share(prose, chars, 2)
+    share4, largest = _run_share(prose, chars, 4)
     body = p1 >= confident
     idx = np.arange(n)
     if body.any():
@@ -214,7 +289,8 @@ def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_h
         before = np.ones(n)
         after = np.zeros(n)
     return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1, _window_mean(rule_hits), after_comments,
-        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1)])
+        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1),
+        share2, share4, largest])
 
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -241,14 +317,22 @@ def stage_scores(
     lows: Sequence[str] | None = None,
     tokens: Sequence[list[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Local features, stage-one scores, context features and stage-two scores."""
+    """Local features, stage-one scores, the last context features and the final scores.
+
+    Every stage after the first reads the local features plus context features
+    built from the previous stage's scores (stacking).
+    """
     model = model or _default_model()
     repeats = repeats if repeats is not None else [False] * len(lines)
     xl = local_features(lines, rule_reasons, repeats, lows, tokens)
     p1 = _sigmoid(xl @ np.asarray(model["w1"]))
-    xc = context_features(p1, np.array([len(s) for s in lines], dtype=float), model["confident"], *rule_arrays(rule_reasons), xl[:, 1])
-    p2 = _sigmoid(np.hstack([xl, xc]) @ np.asarray(model["w2"]))
-    return xl, p1, xc, p2
+    chars = np.array([len(s) for s in lines], dtype=float)
+    hits, comments = rule_arrays(rule_reasons)
+    p, xc = p1, np.zeros((len(lines), 0))
+    for w in model["context_stages"]:
+        xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
+        p = _sigmoid(np.hstack([xl, xc]) @ np.asarray(w))
+    return xl, p1, xc, p
 
 
 def body_probabilities(

@@ -132,7 +132,8 @@ def test_kana_and_han_lines_count_as_long():
 def test_model_weights_match_feature_lists():
     model = linescore._default_model()
     assert len(model["w1"]) == len(linescore.LOCAL_FEATURES)
-    assert len(model["w2"]) == len(linescore.LOCAL_FEATURES) + len(linescore.CONTEXT_FEATURES)
+    assert model["context_stages"]
+    assert all(len(w) == len(linescore.LOCAL_FEATURES) + len(linescore.CONTEXT_FEATURES) for w in model["context_stages"])
 
 
 def test_empty_and_blank_input():
