@@ -95,16 +95,10 @@ class Prepared:
 
 def prepare(page: Page) -> Prepared:
     lines = [l.strip() for l in page.text.split("\n") if l.strip()]
-    reasons = boilerplate._rule_reasons(lines)
-    keys = [boilerplate._key(s) for s in lines]
-    seen: set[str] = set()
-    repeats = []
-    for k in keys:
-        repeats.append(len(k) >= 12 and k in seen)
-        seen.add(k)
-    xl = linescore.local_features(lines, reasons, repeats)
+    ev = boilerplate.line_evidence(lines)
+    xl = linescore.local_features(ev)
     y, w = line_labels(lines, page.truth)
-    return Prepared(lines, xl, np.array([len(s) for s in lines], dtype=float), linescore.rule_arrays(reasons), y, w)
+    return Prepared(lines, xl, np.array([len(s) for s in lines], dtype=float), linescore.rule_arrays(ev.reasons), y, w)
 
 
 def irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = L2, iters: int = 30) -> np.ndarray:

@@ -214,7 +214,8 @@ _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
 _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 _DATE_TOKEN = re.compile(
     r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$"
-    r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}:\d{2}$|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|jst)$"
+    r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
+    r"|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|et|pt|ct|pst|cst|cet|cest|bst|ist|jst|kst|wib)$"
     r"|^(?:published|updated|posted|last|update|at|on)$|^[,:|•·/-]$",
     re.I,
 )
@@ -250,10 +251,18 @@ def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, to
     ``lows`` and ``tokens`` (lower-cased lines and their ``\\w+`` tokens) may be
     passed in when the caller has them already.
     """
+    return _rule_evidence(stripped, lows, tokens)[0]
+
+
+def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> tuple[list[str | None], list[float]]:
+    """Per line: the rule that marks it as chrome (or ``None``), and the share of its
+    sentences holding a chrome phrase (evidence for the line model even when it is
+    too small for the rule)."""
     tables = _phrase_tables()
     lows = lows if lows is not None else [s.lower() for s in stripped]
     tokens = tokens if tokens is not None else [_WORD.findall(low) for low in lows]
     out: list[str | None] = [None] * len(stripped)
+    shares = [0.0] * len(stripped)
     for i, s in enumerate(stripped):
         low = lows[i]
         if s[:1] in "•·▪◦-–*":
@@ -268,9 +277,49 @@ def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, to
         fams = _phrase_hits(low, tokens[i], tables)
         if "@" in s:
             fams += ["contact"] * len(_EMAIL.findall(s))
-        if fams and len(fams) * 2 >= _sentence_count(s):
-            out[i] = f"phrase:{fams[0]}"
-    return out
+        if fams:
+            share = len(fams) / _sentence_count(s)
+            shares[i] = min(share, 1.0)
+            if share >= 0.5:
+                out[i] = f"phrase:{fams[0]}"
+    return out, shares
+
+
+@dataclass
+class LineEvidence:
+    """Everything the line model reads about a document's non-empty lines."""
+
+    stripped: list[str]
+    lows: list[str]
+    tokens: list[list[str]]
+    keys: list[str]
+    reasons: list[str | None]
+    phrase_share: list[float]
+    repeats: list[bool]  # an earlier line has the same key
+    duplicated: list[bool]  # some other line has the same key
+
+
+def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
+    """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
+    lows = [s.lower() for s in stripped]
+    tokens = [_WORD.findall(low) for low in lows]
+    keys = [" ".join(low.split()) for low in lows]
+    reasons, shares = _rule_evidence(stripped, lows, tokens)
+    if known_chrome:
+        for k, key in enumerate(keys):
+            if reasons[k] is None and key in known_chrome:
+                reasons[k] = known_chrome[key]
+    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
+    counts = Counter(keys)
+    repeats = [False] * len(keys)
+    seen: set[str] = set()
+    min_chars = _cfg["min_repeat_chars"]
+    for k, key in enumerate(keys):
+        if len(key) >= min_chars:
+            repeats[k] = key in seen
+            seen.add(key)
+    duplicated = [len(key) >= min_chars and counts[key] > 1 for key in keys]
+    return LineEvidence(list(stripped), lows, tokens, keys, reasons, shares, repeats, duplicated)
 
 
 def line_reason(line: str) -> str | None:
@@ -313,24 +362,9 @@ def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = Non
     if not idx:
         return StripResult(text=text.strip())
     stripped = [lines[i].strip() for i in idx]
-    lows = [s.lower() for s in stripped]
-    tokens = [_WORD.findall(low) for low in lows]
-    keys = [" ".join(low.split()) for low in lows]
-    reasons = _rule_reasons(stripped, lows, tokens)
-    if known_chrome:
-        for k, key in enumerate(keys):
-            if reasons[k] is None and key in known_chrome:
-                reasons[k] = known_chrome[key]
-
-    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
-    repeats = [False] * len(idx)
-    seen: set[str] = set()
-    for k, key in enumerate(keys):
-        if len(key) >= _cfg["min_repeat_chars"]:
-            repeats[k] = key in seen
-            seen.add(key)
-
-    probs = linescore.body_probabilities(stripped, reasons, repeats, model, lows=lows, tokens=tokens)
+    ev = line_evidence(stripped, known_chrome)
+    keys, reasons, repeats = ev.keys, ev.reasons, ev.repeats
+    probs = linescore.body_probabilities(ev, model)
     threshold = _cfg["body_threshold"]
     final: list[str | None] = list(reasons)
     for k in range(len(idx)):

@@ -11,8 +11,9 @@ stage repeats that on stage two's scores. The weights are plain numbers in
 ``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``), so
 scoring needs numpy only.
 
+>>> from cleaners.boilerplate import line_evidence
 >>> lines = ["Home", "World", "The minister said on Monday that talks with the union would go on next week in the capital."]
->>> [round(p) for p in body_probabilities(lines, [None] * 3)]
+>>> [round(p) for p in body_probabilities(line_evidence(lines))]
 [0, 0, 1]
 """
 
@@ -23,10 +24,14 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cleaners.settings import read_data_text
+
+if TYPE_CHECKING:
+    from cleaners.boilerplate import LineEvidence
 
 _TOKEN = re.compile(r"\w+")
 _SENT_END = ("." , "!", "?", "。", "！", "？", "…", '"', "”", "’", "»", ")", ":")
@@ -72,6 +77,8 @@ LOCAL_FEATURES = (
     "ends_x_log_words",
     "stop_x_log_words",
     "cap_x_log_words",
+    "phrase_share",
+    "duplicated",
 )
 
 CONTEXT_FEATURES = (
@@ -138,23 +145,13 @@ def _char_counts(lines: Sequence[str]) -> np.ndarray:
     return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
 
 
-def local_features(
-    lines: Sequence[str],
-    rule_reasons: Sequence[str | None],
-    repeats: Sequence[bool],
-    lows: Sequence[str] | None = None,
-    tokens: Sequence[list[str]] | None = None,
-) -> np.ndarray:
-    """One row of :data:`LOCAL_FEATURES` per line (lines are already stripped and non-empty).
-
-    ``lows`` and ``tokens`` are the lower-cased lines and their ``\\w+`` tokens, when known.
-    """
+def local_features(ev: "LineEvidence") -> np.ndarray:
+    """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`)."""
+    lines, lows, tokens, rule_reasons = ev.stripped, ev.lows, ev.tokens, ev.reasons
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(LOCAL_FEATURES)))
     stop_has = stopwords().__contains__
-    lows = lows if lows is not None else [s.lower() for s in lines]
-    tokens = tokens if tokens is not None else [_TOKEN.findall(low) for low in lows]
     counts = _char_counts(lines)
     cjk = counts[:, _CAT_CJK].astype(float)
     # a kana/han line counts one word per two characters
@@ -193,7 +190,7 @@ def local_features(
         cjk / chars,
         rule,
         phrase,
-        np.asarray(repeats, dtype=float),
+        np.asarray(ev.repeats, dtype=float),
         np.arange(n) / n,
         url.astype(float),
         (nt <= 1).astype(float),
@@ -205,6 +202,8 @@ def local_features(
         endf * lw,
         stop_share * lw,
         cap_share * lw,
+        np.asarray(ev.phrase_share, dtype=float),
+        np.asarray(ev.duplicated, dtype=float),
     ])
 
 
@@ -309,41 +308,26 @@ def _default_model() -> dict:
     return json.loads(read_data_text("boilerplate_model.json"))
 
 
-def stage_scores(
-    lines: Sequence[str],
-    rule_reasons: Sequence[str | None],
-    repeats: Sequence[bool] | None = None,
-    model: dict | None = None,
-    lows: Sequence[str] | None = None,
-    tokens: Sequence[list[str]] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
     Every stage after the first reads the local features plus context features
     built from the previous stage's scores (stacking).
     """
     model = model or _default_model()
-    repeats = repeats if repeats is not None else [False] * len(lines)
-    xl = local_features(lines, rule_reasons, repeats, lows, tokens)
+    xl = local_features(ev)
     p1 = _sigmoid(xl @ np.asarray(model["w1"]))
-    chars = np.array([len(s) for s in lines], dtype=float)
-    hits, comments = rule_arrays(rule_reasons)
-    p, xc = p1, np.zeros((len(lines), 0))
+    chars = np.array([len(s) for s in ev.stripped], dtype=float)
+    hits, comments = rule_arrays(ev.reasons)
+    p, xc = p1, np.zeros((len(ev.stripped), 0))
     for w in model["context_stages"]:
         xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
         p = _sigmoid(np.hstack([xl, xc]) @ np.asarray(w))
     return xl, p1, xc, p
 
 
-def body_probabilities(
-    lines: Sequence[str],
-    rule_reasons: Sequence[str | None],
-    repeats: Sequence[bool] | None = None,
-    model: dict | None = None,
-    lows: Sequence[str] | None = None,
-    tokens: Sequence[list[str]] | None = None,
-) -> list[float]:
-    """Probability that each (stripped, non-empty) line is article body."""
-    if not lines:
+def body_probabilities(ev: "LineEvidence", model: dict | None = None) -> list[float]:
+    """Probability that each line of ``ev`` is article body."""
+    if not ev.stripped:
         return []
-    return stage_scores(lines, rule_reasons, repeats, model, lows, tokens)[3].tolist()
+    return stage_scores(ev, model)[3].tolist()

@@ -124,7 +124,7 @@ def test_headline_becomes_title_and_its_copy_goes():
 
 def test_kana_and_han_lines_count_as_long():
     line = "日本銀行は木曜日、主要な政策金利を据え置くと発表し、物価の上昇は和らいだものの目標を上回っていると説明した。"
-    x = linescore.local_features([line, "ホーム"], [None, None], [False, False])
+    x = linescore.local_features(boilerplate.line_evidence([line, "ホーム"]))
     words = linescore.LOCAL_FEATURES.index("log_words")
     assert x[0, words] > x[1, words] + 2
 
