@@ -172,7 +172,8 @@ def _phrase_tables() -> _PhraseTables:
                 by_word[w].append(len(inner))
             # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
             # the word boundary before a match is checked in _phrase_hits instead
-            inner.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
+            # a pattern ending in a word must end at a word boundary (ones ending in ":" need not)
+            inner.append((family, re.compile(r"(?:" + pat + r")" + (r"(?!\w)" if pat[-1:].isalnum() or pat[-1:] in ")?" else ""))))
         else:
             symbol.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
     return _PhraseTables(
@@ -236,7 +237,7 @@ def _own_rule(s: str, low: str) -> str | None:
         return "icon-sprite"
     if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
         return "photo-credit"
-    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").split()):
+    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
         return "dateline-only"
     return None
 
@@ -271,7 +272,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         if own:
             out[i] = own
             continue
-        if len(low) < 60 and tables.whole_any.match(low):
+        if len(low) < 120 and tables.whole_any.match(low):
             out[i] = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
             continue
         fams = _phrase_hits(low, tokens[i], tables)
