@@ -69,6 +69,7 @@ class _PhraseTables:
     words: frozenset[str]  # the keys of by_word
     symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
     symbol_any: re.Pattern[str]
+    symbol_first: str  # characters a symbol-led match can start with
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
 
@@ -146,6 +147,74 @@ def _leading_words(pat: str) -> set[str] | None:
     return None
 
 
+def _first_chars(pat: str) -> set[str]:
+    """Characters a match of a symbol-led pattern can start with (``(?:©|\\(c\\))`` -> © and ().
+
+    >>> sorted(_first_chars(r"(?:©|\\(c\\)) ?(?:\\d{4}|[a-z])"))
+    ['(', '©']
+    """
+    if not pat.startswith("(?:"):
+        if pat[0] == "\\" and pat[1:2].isalpha():
+            raise ValueError(f"chrome phrase starts with a character class, not a symbol: {pat!r}")
+        return {pat[1] if pat[0] == "\\" else pat[0]}
+    out, depth, i, start = set(), 0, 0, True
+    while i < len(pat):
+        ch = pat[i]
+        if start and depth == 1 and not pat.startswith("(?:", i):
+            out.add(pat[i + 1] if ch == "\\" else ch)
+            start = False
+        if ch == "\\":
+            i += 2
+            continue
+        if pat.startswith("(?:", i):
+            depth += 1
+            i += 3
+            start = depth == 1
+            continue
+        if ch == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif ch == "|" and depth == 1:
+            start = True
+        i += 1
+    return out
+
+
+_GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)[?*+]?(?:\{\d*,?\d*\})?")
+_NON_LITERAL = re.compile(r"\[[^\]]*\][?*+]?(?:\{[^}]*\})?|\\.[?*+]?(?:\{[^}]*\})?|\.[?*+]?(?:\{[^}]*\})?")
+
+
+def _required_words(pat: str) -> list[set[str]]:
+    """Words every match of ``pat`` contains as whole tokens (each as its spelling variants).
+
+    >>> _required_words("(?:story|article) continues (?:below|after)")
+    [{'continues'}]
+    >>> sorted(map(sorted, _required_words("free articles? (?:left|remaining)")))
+    [['article', 'articles'], ['free']]
+    >>> _required_words("comment(?:ing)? (?:community|section)")
+    []
+    """
+    s = pat
+    while True:  # drop groups, innermost first, leaving a marker that glues to neighbours
+        t = _GROUP.sub("\x00", s)
+        if t == s:
+            break
+        s = t
+    s = _NON_LITERAL.sub("\x00", s)
+    if "|" in s:
+        return []
+    out: list[set[str]] = []
+    for m in re.finditer(r"[^\W\d_]+\??", s):
+        word, (a, b) = m.group(), m.span()
+        before = s[a - 1] if a > 0 else " "
+        after = s[b] if b < len(s) else " "
+        if before != " " or after != " " or s[b + 1 : b + 2] == "?":
+            continue  # glued to a group, a symbol or an optional space: not a whole token for sure
+        out.append({word[:-1], word[:-2]} if word.endswith("?") else {word})
+    return out
+
+
 @functools.cache
 def _phrase_tables() -> _PhraseTables:
     """The chrome phrases of ``data/chrome_phrases.txt``, compiled for lower-cased lines.
@@ -157,6 +226,7 @@ def _phrase_tables() -> _PhraseTables:
     symbol: list[tuple[str, re.Pattern[str]]] = []
     whole: list[tuple[str, re.Pattern[str]]] = []
     by_word: dict[str, list[int]] = defaultdict(list)
+    symbol_first: set[str] = set()
     for raw in read_data_text("chrome_phrases.txt").splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
@@ -167,7 +237,9 @@ def _phrase_tables() -> _PhraseTables:
         elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha():
             # a line is searched for a pattern only if it has a word the pattern starts with
             # (or, when that is not plain, any of the pattern's literal words)
-            words = _leading_words(pat) or _literal_words(pat)
+            # the rarest word every match must contain, else the words a match can start with
+            required = [w for w in _required_words(pat) if not w & linescore.stopwords()]
+            words = max(required, key=lambda w: max(map(len, w))) if required else (_leading_words(pat) or _literal_words(pat))
             for w in words:
                 by_word[w].append(len(inner))
             # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
@@ -176,19 +248,22 @@ def _phrase_tables() -> _PhraseTables:
             inner.append((family, re.compile(r"(?:" + pat + r")" + (r"(?!\w)" if pat[-1:].isalnum() or pat[-1:] in ")?" else ""))))
         else:
             symbol.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
+            symbol_first |= _first_chars(pat)
     return _PhraseTables(
         inner=inner,
         by_word={w: tuple(v) for w, v in by_word.items()},
         words=frozenset(by_word),
         symbol=symbol,
         symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
+        symbol_first="".join(sorted(symbol_first)),
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
     )
 
 
-def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables) -> list[str]:
-    """Families of the chrome phrases in one lower-cased line, one entry per match."""
+def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bool = True) -> list[str]:
+    """Families of the chrome phrases in one lower-cased line, one entry per match
+    (``symbols=False``: the caller knows no symbol-led pattern can match)."""
     cands: set[int] = set()
     for w in tables.words.intersection(tokens):
         cands.update(tables.by_word[w])
@@ -199,7 +274,7 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables) -> list[str
             st = m.start()
             if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
                 starts.setdefault(st, fam)
-    if tables.symbol_any.search(low):
+    if symbols and tables.symbol_any.search(low):
         for fam, rx in tables.symbol:
             for m in rx.finditer(low):
                 starts.setdefault(m.start(), fam)
@@ -264,6 +339,8 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     tokens = tokens if tokens is not None else [_WORD.findall(low) for low in lows]
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
+    words = tables.words
+    first = tables.symbol_first
     for i, s in enumerate(stripped):
         low = lows[i]
         if s[:1] in "•·▪◦-–*":
@@ -275,7 +352,8 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         if len(low) < 120 and tables.whole_any.match(low):
             out[i] = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
             continue
-        fams = _phrase_hits(low, tokens[i], tables)
+        sym = any(c in low for c in first)
+        fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
         if "@" in s:
             fams += ["contact"] * len(_EMAIL.findall(s))
         if fams:

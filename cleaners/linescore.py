@@ -107,12 +107,27 @@ CONTEXT_FEATURES = (
 
 
 @functools.cache
-def _char_tables() -> tuple[np.ndarray, np.ndarray]:
-    """For every BMP code point: is it a ``\\w`` character, is it an upper-case letter."""
+def _end_table() -> np.ndarray:
+    out = np.zeros(65536, dtype=bool)
+    out[_END_CODES] = True
+    return out
+
+
+@functools.cache
+def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every BMP code point: is it a ``\\w`` character, is it an upper-case letter,
+    and its category (comma, separator, sentence end, kana/han; 0 otherwise)."""
     chars = [chr(c) for c in range(65536)]
     word = np.array([c.isalnum() or c == "_" for c in chars], dtype=bool)
     upper = np.array([c.isupper() for c in chars], dtype=bool)
-    return word, upper
+    cat = np.zeros(65536, dtype=np.int64)
+    cat[0x3040:0x3100] = _CAT_CJK
+    cat[0x3400:0xA000] = _CAT_CJK
+    cat[_COMMA_CODES] = _CAT_COMMA
+    cat[_SEP_CODES] = _CAT_SEP
+    cat[_BREAK_CODES] = _CAT_BREAK
+    cat[0x3002] = _CAT_BREAK
+    return word, upper, cat
 
 
 # per-character categories counted per line in one bincount
@@ -131,17 +146,18 @@ def _char_counts(lines: Sequence[str]) -> np.ndarray:
     n = len(lines)
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
     line_of = np.cumsum(cp == 10)
-    word_t, upper_t = _char_tables()
-    bmp = np.minimum(cp, 65535)
-    word = word_t[bmp] & (cp < 65536)
-    prev_word = np.concatenate([[False], word[:-1]])
-    next_space = np.concatenate([cp[1:] == 32, [False]])
-    cat = np.zeros(len(cp), dtype=np.int64)
-    cat[upper_t[bmp] & ~prev_word & (cp < 65536)] = _CAT_CAPS
-    cat[np.isin(cp, _COMMA_CODES)] = _CAT_COMMA
-    cat[np.isin(cp, _SEP_CODES)] = _CAT_SEP
-    cat[(np.isin(cp, _BREAK_CODES) & next_space) | (cp == 0x3002)] = _CAT_BREAK
-    cat[((cp >= 0x3040) & (cp <= 0x30FF)) | ((cp >= 0x3400) & (cp <= 0x9FFF))] = _CAT_CJK
+    word_t, upper_t, cat_t = _char_tables()
+    bmp = np.minimum(cp, 65535)  # astral characters fall on U+FFFF: not a word, no category
+    cat = cat_t[bmp]
+    word = word_t[bmp]
+    caps = upper_t[bmp]
+    caps[1:] &= ~word[:-1]  # an upper-case letter that starts a word
+    cat[caps] = _CAT_CAPS
+    # ".", "?" and "!" end a sentence only before a space
+    dot = cat == _CAT_BREAK
+    dot[:-1] &= (cp[1:] == 32) | (cp[:-1] == 0x3002)
+    dot[-1] = cp[-1] == 0x3002
+    cat[(cat == _CAT_BREAK) & ~dot] = 0
     return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
 
 
@@ -161,7 +177,7 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     stops = np.array([sum(map(stop_has, t)) for t in tokens], dtype=float)
     digits = np.array([sum(map(str.isdigit, t)) for t in tokens], dtype=float)
     last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
-    ends = np.isin(last, _END_CODES)
+    ends = _end_table()[np.minimum(last, 65535)]
     colon = last == ord(":")
     lower_start = np.array([s[0].islower() for s in lines], dtype=float)
     url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
@@ -308,6 +324,15 @@ def _default_model() -> dict:
     return json.loads(read_data_text("boilerplate_model.json"))
 
 
+def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The model's weights as arrays (converted once for the shipped model)."""
+    cached = model.get("_arrays")
+    if cached is None:
+        cached = (np.asarray(model["w1"]), [np.asarray(w) for w in model["context_stages"]])
+        model["_arrays"] = cached
+    return cached
+
+
 def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
@@ -316,13 +341,14 @@ def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndar
     """
     model = model or _default_model()
     xl = local_features(ev)
-    p1 = _sigmoid(xl @ np.asarray(model["w1"]))
+    w1, context_ws = _weights(model)
+    p1 = _sigmoid(xl @ w1)
     chars = np.array([len(s) for s in ev.stripped], dtype=float)
     hits, comments = rule_arrays(ev.reasons)
     p, xc = p1, np.zeros((len(ev.stripped), 0))
-    for w in model["context_stages"]:
+    for w in context_ws:
         xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
-        p = _sigmoid(np.hstack([xl, xc]) @ np.asarray(w))
+        p = _sigmoid(np.hstack([xl, xc]) @ w)
     return xl, p1, xc, p
 
 
