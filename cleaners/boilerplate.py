@@ -340,7 +340,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
     words = tables.words
-    first = tables.symbol_first
+    first = re.compile("[" + re.escape(tables.symbol_first) + "]") if tables.symbol_first else None
     for i, s in enumerate(stripped):
         low = lows[i]
         if s[:1] in "•·▪◦-–*":
@@ -352,7 +352,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         if len(low) < 120 and tables.whole_any.match(low):
             out[i] = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
             continue
-        sym = any(c in low for c in first)
+        sym = first is not None and first.search(low) is not None
         fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
         if "@" in s:
             fams += ["contact"] * len(_EMAIL.findall(s))
