@@ -238,19 +238,20 @@ def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
 
 
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
-    """Run id of every line: a run of prose lines ends at ``gap`` or more non-prose lines in a row."""
+    """Run id of every line: a run of prose lines ends at ``gap`` or more non-prose lines in a row.
+
+    Lines before the first prose line get run 0; a non-prose line belongs to the run of
+    the last prose line before it.
+    """
     n = len(prose)
-    run = np.zeros(n, dtype=np.int64)
-    rid, since = 0, gap
-    for i in range(n):
-        if prose[i]:
-            if since >= gap:
-                rid += 1
-            since = 0
-        else:
-            since += 1
-        run[i] = rid
-    return run
+    pidx = np.flatnonzero(prose)
+    if len(pidx) == 0:
+        return np.zeros(n, dtype=np.int64)
+    new_run = np.concatenate([[True], np.diff(pidx) - 1 >= gap])
+    ids = np.cumsum(new_run)
+    last_prose = np.maximum.accumulate(np.where(prose, np.arange(n), -1))
+    pos = np.searchsorted(pidx, last_prose)  # index of that prose line among prose lines
+    return np.where(last_prose >= 0, ids[np.minimum(pos, len(pidx) - 1)], 0)
 
 
 def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
