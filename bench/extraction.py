@@ -80,11 +80,12 @@ def run(dataset: Path = DATASET, limit: int | None = None, cv: bool = True, n_bo
     add("text: no cleaning", dict(texts))
     add("text: lines of 20+ words", {k: min_words_20(v) for k, v in texts.items()})
     strip_boilerplate(texts[ids[0]])  # load data files before timing
-    best = float("inf")
-    for _ in range(3):  # the machine is shared: best of three passes
+    best, best_cpu = float("inf"), float("inf")
+    for _ in range(3):  # the machine is shared: best of three passes, wall clock and CPU time
+        cpu0 = time.process_time()
         pred, spent = _timed(strip_boilerplate, texts)
-        best = min(best, spent)
-    add("text: strip_boilerplate (shipped model)", pred, best, "in-sample: the model was fitted on these pages")
+        best, best_cpu = min(best, spent), min(best_cpu, time.process_time() - cpu0)
+    add("text: strip_boilerplate (shipped model)", pred, best, f"in-sample (fitted on these pages); {len(ids) / best_cpu:.0f} docs per CPU second")
     if cv:
         import fit_boilerplate
 

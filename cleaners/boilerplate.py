@@ -453,6 +453,12 @@ def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = Non
             final[k] = "repeat"
         elif probs[k] < threshold:
             final[k] = "line-model"
+    # context, as jusText does: a line only the model rejected, between two confident body
+    # lines, is body (a short paragraph, a subhead)
+    sure = _cfg["sandwich_confidence"]
+    for k in range(1, len(idx) - 1):
+        if final[k] == "line-model" and final[k - 1] is None and final[k + 1] is None and min(probs[k - 1], probs[k + 1]) >= sure:
+            final[k] = None
 
     # headline: a headline-shaped line among the few lines above the first body line
     title = None

@@ -199,3 +199,38 @@ def test_corpus_stage_removes_site_chrome_with_provenance():
 def test_corpus_stage_leaves_documents_without_site_alone():
     docs = [Document(id=str(i), source=f"{i}.txt", text=t) for i, t in enumerate(site_docs(4, "Tips for the newsroom welcome at any hour"))]
     assert stages.boilerplate_corpus_stage(docs) == docs
+
+
+@pytest.mark.parametrize(
+    "line,family",
+    [
+        ("Share on FacebookShare on TwitterShare via Email", "share"),
+        ("Facebook Twitter WhatsApp Email", "share"),
+        ("Jane Roe on March 4, 2019 at 10:58 am said:", "comments"),
+        ("Trump at the rally last week.Credit...Jane Roe/Example Times", "caption"),
+        ("Patrick Doe, ASSOCIATED PRESS", "caption"),
+        ("Read more: Markets fall as rates rise", "related"),
+        ("No spam, we promise. You can unsubscribe at any time.", "newsletter"),
+    ],
+)
+def test_more_phrase_families(line, family):
+    assert boilerplate.line_reason(line) == f"phrase:{family}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TOKYO (Reuters) – Japan and the United States will try to narrow gaps on trade when their negotiators meet this week.",
+        "WASHINGTON (AP) — The Senate voted on Tuesday to extend the program for another year, lawmakers said.",
+        "Let’s hope we see more of that kind of candour from officials in the coming weeks.",
+        "The page was last updated in July, while the main site was refreshed in May.",
+    ],
+)
+def test_agency_datelines_and_prose_are_not_chrome(line):
+    assert boilerplate.line_reason(line) is None
+
+
+def test_required_and_leading_words():
+    assert boilerplate._required_words("all rights reserved") == [{"all"}, {"rights"}, {"reserved"}]
+    assert boilerplate._required_words("(?:a|b) c|d") == []
+    assert boilerplate._leading_words("(?:be the first to|leave a) comment") == {"be", "leave"}
