@@ -234,7 +234,7 @@ def _phrase_tables() -> _PhraseTables:
         family, pat = family.strip(), pat.strip()
         if pat.startswith("^"):
             whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
-        elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha():
+        elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha() or pat.startswith("\\d"):
             # a line is searched for a pattern only if it has a word the pattern starts with
             # (or, when that is not plain, any of the pattern's literal words)
             # the rarest word every match must contain, else the words a match can start with
