@@ -291,8 +291,8 @@ _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 _DATE_TOKEN = re.compile(
     r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$"
     r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
-    r"|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|et|pt|ct|pst|cst|cet|cest|bst|ist|jst|kst|wib)$"
-    r"|^(?:published|updated|posted|last|update|at|on)$|^[,:|•·/-]$",
+    r"|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|et|pt|ct|pst|cst|cet|cest|bst|ist|jst|kst|wib|hst|amt)$"
+    r"|^(?:published|updated|posted|last|update|original|at|on|ago|hours?|minutes?|days?)$|^[,:|•·/-]$",
     re.I,
 )
 
@@ -301,7 +301,8 @@ _DIGIT = re.compile(r"\d")
 
 
 def _is_date_line(words: list[str]) -> bool:
-    return 0 < len(words) <= 12 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
+    words = [w.rstrip(":") or w for w in words]
+    return 0 < len(words) <= 14 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
 
 
 def _own_rule(s: str, low: str) -> str | None:
