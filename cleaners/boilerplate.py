@@ -147,6 +147,11 @@ def _leading_words(pat: str) -> set[str] | None:
     return None
 
 
+def _word_end(pat: str) -> str:
+    """A pattern ending in a word must end at a word boundary; one ending in ":" or ";" need not."""
+    return r"(?!\w)" if pat[-1:].isalnum() or pat[-1:] in ")?" else ""
+
+
 def _first_chars(pat: str) -> set[str]:
     """Characters a match of a symbol-led pattern can start with (``(?:©|\\(c\\))`` -> © and ().
 
@@ -245,9 +250,9 @@ def _phrase_tables() -> _PhraseTables:
             # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
             # the word boundary before a match is checked in _phrase_hits instead
             # a pattern ending in a word must end at a word boundary (ones ending in ":" need not)
-            inner.append((family, re.compile(r"(?:" + pat + r")" + (r"(?!\w)" if pat[-1:].isalnum() or pat[-1:] in ")?" else ""))))
+            inner.append((family, re.compile(r"(?:" + pat + r")" + _word_end(pat))))
         else:
-            symbol.append((family, re.compile(r"(?:" + pat + r")(?!\w)")))
+            symbol.append((family, re.compile(r"(?:" + pat + r")" + _word_end(pat))))
             symbol_first |= _first_chars(pat)
     return _PhraseTables(
         inner=inner,
