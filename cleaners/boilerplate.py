@@ -462,9 +462,18 @@ def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = Non
     # context, as jusText does: a line only the model rejected, between two confident body
     # lines, is body (a short paragraph, a subhead)
     sure = _cfg["sandwich_confidence"]
-    for k in range(1, len(idx) - 1):
-        if final[k] == "line-model" and final[k - 1] is None and final[k + 1] is None and min(probs[k - 1], probs[k + 1]) >= sure:
-            final[k] = None
+    span = _cfg["sandwich_lines"]
+    k = 1
+    while k < len(idx) - 1:
+        if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
+            end = k
+            while end < len(idx) and end - k < span and final[end] == "line-model":
+                end += 1
+            if end < len(idx) and final[end] is None and probs[end] >= sure:
+                for j in range(k, end):
+                    final[j] = None
+            k = end
+        k += 1
 
     # headline: a headline-shaped line among the few lines above the first body line
     title = None
