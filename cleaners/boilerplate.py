@@ -435,6 +435,23 @@ def _is_headline_shape(line: str) -> bool:
     return _cfg["headline_min_words"] <= len(words) <= _cfg["headline_max_words"] and not line.rstrip().endswith((".", ":", ";", ",")) and line[:1].isupper()
 
 
+def _best_span(values: Sequence[float]) -> tuple[int, int]:
+    """The contiguous span with the largest sum (Kadane).
+
+    >>> _best_span([-1, 2, -0.5, 3, -4, 1])
+    (1, 3)
+    """
+    best, cur, start, span = float("-inf"), 0.0, 0, (0, -1)
+    for i, v in enumerate(values):
+        if cur <= 0:
+            cur, start = v, i
+        else:
+            cur += v
+        if cur > best:
+            best, span = cur, (start, i)
+    return span
+
+
 def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = None, model: dict | None = None) -> StripResult:
     """Strip chrome from one text dump; return body, headline and removals.
 
@@ -474,6 +491,13 @@ def strip_document_lines(text: str, known_chrome: Mapping[str, str] | None = Non
                     final[j] = None
             k = end
         k += 1
+
+    # main block: the article is one contiguous stretch of lines; take the span that
+    # maximises the sum of (body probability - block_offset) and drop kept lines outside it
+    a, b = _best_span([p - _cfg["block_offset"] for p in probs])
+    for k in range(len(idx)):
+        if final[k] is None and not a <= k <= b:
+            final[k] = "outside-main-block"
 
     # headline: a headline-shaped line among the few lines above the first body line
     title = None

@@ -234,3 +234,16 @@ def test_required_and_leading_words():
     assert boilerplate._required_words("all rights reserved") == [{"all"}, {"rights"}, {"reserved"}]
     assert boilerplate._required_words("(?:a|b) c|d") == []
     assert boilerplate._leading_words("(?:be the first to|leave a) comment") == {"be", "leave"}
+
+
+def test_prose_far_outside_the_main_block_goes():
+    teaser = "A separate story about a football club that sold its stadium to a developer last year, and what fans made of it."
+    chrome = ["Home", "World", "Markets", "Sign in", "Search", "Menu", "Video", "Opinion", "Sport", "Weather"]
+    text = page(chrome, BODY, chrome + [teaser] + chrome)
+    res = strip_document_lines(text)
+    assert res.text.split("\n\n") == BODY
+    assert any(r.text == teaser for r in res.removed)
+
+
+def test_best_span():
+    assert boilerplate._best_span([-0.2, -0.2, 0.7, 0.6, -0.2, 0.5, -0.2, -0.2, -0.2, 0.3]) == (2, 5)
