@@ -70,6 +70,7 @@ class _PhraseTables:
     symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
     symbol_any: re.Pattern[str]
     symbol_first: str  # characters a symbol-led match can start with
+    symbol_first_rx: re.Pattern[str] | None
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
 
@@ -261,6 +262,7 @@ def _phrase_tables() -> _PhraseTables:
         symbol=symbol,
         symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
         symbol_first="".join(sorted(symbol_first)),
+        symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
     )
@@ -327,6 +329,13 @@ def _sentence_count(s: str) -> int:
     return len([x for x in _SENT_SPLIT.split(s) if x.strip()]) if ("." in s or "!" in s or "?" in s or "…" in s) else 1
 
 
+# navigation, share bars and footers repeat across the pages of a corpus: the rule verdict
+# on a short line is remembered (it depends on the line alone)
+_SHORT_LINE = 120
+_SHORT_LINE_CACHE = 100_000
+_SHORT_LINE_RULES: dict[str, tuple[str | None, float]] = {}
+
+
 def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> list[str | None]:
     """:func:`line_reason` for many lines at once.
 
@@ -346,27 +355,35 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
     words = tables.words
-    first = re.compile("[" + re.escape(tables.symbol_first) + "]") if tables.symbol_first else None
+    first = tables.symbol_first_rx
+    cache = _SHORT_LINE_RULES
     for i, s in enumerate(stripped):
+        short = len(s) <= _SHORT_LINE
+        if short:
+            hit = cache.get(s)
+            if hit is not None:
+                out[i], shares[i] = hit
+                continue
         low = lows[i]
         if s[:1] in "•·▪◦-–*":
             low = _BULLET.sub("", low)
-        own = _own_rule(s, low)
-        if own:
-            out[i] = own
-            continue
-        if len(low) < 120 and tables.whole_any.match(low):
-            out[i] = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
-            continue
-        sym = first is not None and first.search(low) is not None
-        fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
-        if "@" in s:
-            fams += ["contact"] * len(_EMAIL.findall(s))
-        if fams:
-            share = len(fams) / _sentence_count(s)
-            shares[i] = min(share, 1.0)
-            if share >= 0.5:
-                out[i] = f"phrase:{fams[0]}"
+        reason, share = _own_rule(s, low), 0.0
+        if reason is None and len(low) < 120 and tables.whole_any.match(low):
+            reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
+        if reason is None:
+            sym = first is not None and first.search(low) is not None
+            fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
+            if "@" in s:
+                fams += ["contact"] * len(_EMAIL.findall(s))
+            if fams:
+                share = min(len(fams) / _sentence_count(s), 1.0)
+                if share >= 0.5:
+                    reason = f"phrase:{fams[0]}"
+        out[i], shares[i] = reason, share
+        if short:
+            if len(cache) >= _SHORT_LINE_CACHE:
+                cache.clear()
+            cache[s] = (reason, share)
     return out, shares
 
 
