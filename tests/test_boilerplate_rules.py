@@ -247,3 +247,18 @@ def test_prose_far_outside_the_main_block_goes():
 
 def test_best_span():
     assert boilerplate._best_span([-0.2, -0.2, 0.7, 0.6, -0.2, 0.5, -0.2, -0.2, -0.2, 0.3]) == (2, 5)
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=25))
+def test_every_line_is_kept_or_removed_with_a_reason(lines):
+    text = "\n".join(lines)
+    res = strip_document_lines(text)
+    kept = [l.strip() for l in res.text.split("\n") if l.strip()]
+    gone = [r.text.strip() for r in res.removed]
+    assert all(r.reason for r in res.removed)
+    assert sorted(kept + gone) == sorted(l.strip() for l in text.split("\n") if l.strip())
