@@ -2,22 +2,37 @@
 
 :func:`strip_boilerplate` takes one plain-text document and returns the body;
 :func:`strip_document_lines` also returns the detected headline and every
-removed line with the rule that removed it (provenance).
+removed line with the rule (or model score) that removed it (provenance);
+:func:`strip_corpus` adds corpus evidence: lines that recur across many
+documents of one site, or of the whole corpus, are chrome (as in CCNet).
 
-Evidence is per line (template placeholders, icon-sprite runs, chrome phrases
-from ``data/chrome_phrases.txt``, date-only lines) and per document (exact
-repeats, the doubled headline, a chrome-dominated tail).
+Evidence, in the order it is applied:
 
->>> strip_boilerplate("Skip to main content\\n\\nThe minister said on Monday that talks would go on next week in Tokyo.")
-'The minister said on Monday that talks would go on next week in Tokyo.'
+* rules on a line alone (:func:`line_reason`): ``{{template}}`` placeholders,
+  icon-sprite runs, photo credits, date-only lines, e-mail contacts and the
+  chrome phrases of ``data/chrome_phrases.txt`` (when they make up at least
+  half of the line's sentences);
+* exact repeats inside the document (only the first copy of a line is kept);
+* a two-stage line model (:mod:`cleaners.linescore`): length, stop-word share,
+  sentence shape, capitalisation, separators and position, then the scores of
+  the neighbouring lines, which is what keeps a short line between two body
+  lines and drops leading navigation and trailing footer blocks;
+* the headline: a headline-shaped line just above the first body line becomes
+  the title, and any copy of it is removed from the body.
+
+>>> strip_boilerplate("Skip to main content\\n\\nThe minister said on Monday that talks would go on next week in Tokyo, officials said.")
+'The minister said on Monday that talks would go on next week in Tokyo, officials said.'
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cleaners import linescore
 from cleaners.settings import read_data_text, section
 
 _cfg = section("boilerplate")
@@ -28,9 +43,13 @@ class Removal:
     line: int  # 0-based line number in the input text
     text: str
     reason: str
+    score: float | None = None  # the line model's body probability, when the model decided
 
     def to_record(self) -> dict:
-        return {"line": self.line, "text": self.text, "reason": self.reason}
+        rec = {"line": self.line, "text": self.text, "reason": self.reason}
+        if self.score is not None:
+            rec["score"] = round(self.score, 3)
+        return rec
 
 
 @dataclass
@@ -40,20 +59,233 @@ class StripResult:
     removed: list[Removal] = field(default_factory=list)
 
 
+# ------------------------------------------------------------------ rules ---
+
+
+@dataclass(frozen=True)
+class _PhraseTables:
+    inner: list[tuple[str, re.Pattern[str]]]  # (family, regex) found inside a line; patterns starting with a letter
+    by_word: dict[str, tuple[int, ...]]  # literal word -> the inner patterns that contain it
+    words: frozenset[str]  # the keys of by_word
+    symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
+    symbol_any: re.Pattern[str]
+    symbol_first: str  # characters a symbol-led match can start with
+    symbol_first_rx: re.Pattern[str] | None
+    whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
+    whole_any: re.Pattern[str]
+
+
+_LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _literal_words(pat: str) -> set[str]:
+    """Words of 3+ letters a match of ``pat`` may contain, with and without optional letters."""
+    bare = re.sub(r"\\[a-zA-Z]", " ", pat)  # \d, \w, \s ... are not literal
+    bare = re.sub(r"\[[^\]]*\]", " ", bare)  # nor are character classes
+    with_opt = re.sub(r"[?*+]|\{\d*,?\d*\}", "", bare)
+    without_opt = re.sub(r"[^\W_]\?", "", bare)
+    return set(_LITERAL_WORD.findall(with_opt)) | set(_LITERAL_WORD.findall(without_opt))
+
+
+_LEAD_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _ends_word(rest: str) -> bool:
+    """Does a literal word followed by ``rest`` always end there as a \\w+ token?"""
+    return rest == "" or (rest[0] == " " and rest[1:2] != "?")
+
+
+def _leading_words(pat: str) -> set[str] | None:
+    """The words a match of ``pat`` can start with, or ``None`` when that is not plain to see.
+
+    >>> sorted(_leading_words("(?:story|article) continues"))
+    ['article', 'story']
+    >>> sorted(_leading_words("comments? (?:are|is) closed"))
+    ['comment', 'comments']
+    >>> _leading_words("log ?in to comment") is None
+    True
+    """
+    if pat.startswith("(?:"):
+        depth, end, cuts = 0, -1, []
+        i = 0
+        while i < len(pat):
+            ch = pat[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+            elif ch == "|" and depth == 1:
+                cuts.append(i)
+            i += 1
+        if end < 0 or not _ends_word(pat[end + 1 :]) and pat[end + 1 : end + 2] != " ":
+            return None
+        if pat[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        bounds = [3] + [c + 1 for c in cuts] + [end + 1]
+        out: set[str] = set()
+        for a, b in zip(bounds, bounds[1:]):
+            branch = pat[a : b - 1]
+            # a branch that ends the group continues with what follows the group
+            words = _leading_words(branch + pat[end + 1 :]) if _LEAD_WORD.fullmatch(branch) else _leading_words(branch)
+            if words is None:
+                return None
+            out |= words
+        return out
+    m = _LEAD_WORD.match(pat)
+    if not m:
+        return None
+    word, rest = m.group(), pat[m.end() :]
+    if _ends_word(rest):
+        return {word}
+    if rest[:1] == "?" and _ends_word(rest[1:]):
+        return {word, word[:-1]}
+    return None
+
+
+def _word_end(pat: str) -> str:
+    """A pattern ending in a word must end at a word boundary; one ending in ":" or ";" need not."""
+    return r"(?!\w)" if pat[-1:].isalnum() or pat[-1:] in ")?" else ""
+
+
+def _first_chars(pat: str) -> set[str]:
+    """Characters a match of a symbol-led pattern can start with (``(?:©|\\(c\\))`` -> © and ().
+
+    >>> sorted(_first_chars(r"(?:©|\\(c\\)) ?(?:\\d{4}|[a-z])"))
+    ['(', '©']
+    """
+    if not pat.startswith("(?:"):
+        if pat[0] == "\\" and pat[1:2].isalpha():
+            raise ValueError(f"chrome phrase starts with a character class, not a symbol: {pat!r}")
+        return {pat[1] if pat[0] == "\\" else pat[0]}
+    out, depth, i, start = set(), 0, 0, True
+    while i < len(pat):
+        ch = pat[i]
+        if start and depth == 1 and not pat.startswith("(?:", i):
+            out.add(pat[i + 1] if ch == "\\" else ch)
+            start = False
+        if ch == "\\":
+            i += 2
+            continue
+        if pat.startswith("(?:", i):
+            depth += 1
+            i += 3
+            start = depth == 1
+            continue
+        if ch == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif ch == "|" and depth == 1:
+            start = True
+        i += 1
+    return out
+
+
+_GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)[?*+]?(?:\{\d*,?\d*\})?")
+_NON_LITERAL = re.compile(r"\[[^\]]*\][?*+]?(?:\{[^}]*\})?|\\.[?*+]?(?:\{[^}]*\})?|\.[?*+]?(?:\{[^}]*\})?")
+
+
+def _required_words(pat: str) -> list[set[str]]:
+    """Words every match of ``pat`` contains as whole tokens (each as its spelling variants).
+
+    >>> _required_words("(?:story|article) continues (?:below|after)")
+    [{'continues'}]
+    >>> sorted(map(sorted, _required_words("free articles? (?:left|remaining)")))
+    [['article', 'articles'], ['free']]
+    >>> _required_words("comment(?:ing)? (?:community|section)")
+    []
+    """
+    s = pat
+    while True:  # drop groups, innermost first, leaving a marker that glues to neighbours
+        t = _GROUP.sub("\x00", s)
+        if t == s:
+            break
+        s = t
+    s = _NON_LITERAL.sub("\x00", s)
+    if "|" in s:
+        return []
+    out: list[set[str]] = []
+    for m in re.finditer(r"[^\W\d_]+\??", s):
+        word, (a, b) = m.group(), m.span()
+        before = s[a - 1] if a > 0 else " "
+        after = s[b] if b < len(s) else " "
+        if before != " " or after != " " or s[b + 1 : b + 2] == "?":
+            continue  # glued to a group, a symbol or an optional space: not a whole token for sure
+        out.append({word[:-1], word[:-2]} if word.endswith("?") else {word})
+    return out
+
+
 @functools.cache
-def _chrome_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    out = []
+def _phrase_tables() -> _PhraseTables:
+    """The chrome phrases of ``data/chrome_phrases.txt``, compiled for lower-cased lines.
+
+    A line is searched only for the patterns whose literal words it contains, so
+    a long paragraph costs a set intersection, not sixty regex scans.
+    """
+    inner: list[tuple[str, re.Pattern[str]]] = []
+    symbol: list[tuple[str, re.Pattern[str]]] = []
+    whole: list[tuple[str, re.Pattern[str]]] = []
+    by_word: dict[str, list[int]] = defaultdict(list)
+    symbol_first: set[str] = set()
     for raw in read_data_text("chrome_phrases.txt").splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
         family, _, pat = raw.partition("\t")
-        pat = pat.strip()
-        if pat.startswith("^"):  # whole-line pattern
-            rx = r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$"
+        family, pat = family.strip(), pat.strip()
+        if pat.startswith("^"):
+            whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
+        elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha() or pat.startswith("\\d"):
+            # a line is searched for a pattern only if it has a word the pattern starts with
+            # (or, when that is not plain, any of the pattern's literal words)
+            # the rarest word every match must contain, else the words a match can start with
+            required = [w for w in _required_words(pat) if not w & linescore.stopwords()]
+            words = max(required, key=lambda w: max(map(len, w))) if required else (_leading_words(pat) or _literal_words(pat))
+            for w in words:
+                by_word[w].append(len(inner))
+            # no leading \b: it defeats the regex engine's literal-prefix scan (3x slower);
+            # the word boundary before a match is checked in _phrase_hits instead
+            # a pattern ending in a word must end at a word boundary (ones ending in ":" need not)
+            inner.append((family, re.compile(r"(?:" + pat + r")" + _word_end(pat))))
         else:
-            rx = r"(?<!\w)(?:" + pat + r")(?!\w)"
-        out.append((family.strip(), re.compile(rx, re.I)))
-    return out
+            symbol.append((family, re.compile(r"(?:" + pat + r")" + _word_end(pat))))
+            symbol_first |= _first_chars(pat)
+    return _PhraseTables(
+        inner=inner,
+        by_word={w: tuple(v) for w, v in by_word.items()},
+        words=frozenset(by_word),
+        symbol=symbol,
+        symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
+        symbol_first="".join(sorted(symbol_first)),
+        symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
+        whole=whole,
+        whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
+    )
+
+
+def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bool = True) -> list[str]:
+    """Families of the chrome phrases in one lower-cased line, one entry per match
+    (``symbols=False``: the caller knows no symbol-led pattern can match)."""
+    cands: set[int] = set()
+    for w in tables.words.intersection(tokens):
+        cands.update(tables.by_word[w])
+    starts: dict[int, str] = {}
+    for j in sorted(cands):
+        fam, rx = tables.inner[j]
+        for m in rx.finditer(low):
+            st = m.start()
+            if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
+                starts.setdefault(st, fam)
+    if symbols and tables.symbol_any.search(low):
+        for fam, rx in tables.symbol:
+            for m in rx.finditer(low):
+                starts.setdefault(m.start(), fam)
+    return [starts[k] for k in sorted(starts)]
 
 
 _TEMPLATE = re.compile(r"\{\{[^{}\n]{0,200}\}\}")
@@ -65,18 +297,131 @@ _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
 _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 _DATE_TOKEN = re.compile(
     r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$"
-    r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}:\d{2}$|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|jst)$"
-    r"|^(?:published|updated|posted|last|update|at|on)$|^[,:|•·/-]$",
+    r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
+    r"|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|et|pt|ct|pst|cst|cet|cest|bst|ist|jst|kst|wib|hst|amt)$"
+    r"|^(?:published|updated|posted|last|update|original|at|on|ago|hours?|minutes?|days?)$|^[,:|•·/-]$",
     re.I,
 )
 
 
-def _norm(line: str) -> str:
-    return " ".join(_WORD.findall(line.lower()))
+_DIGIT = re.compile(r"\d")
 
 
 def _is_date_line(words: list[str]) -> bool:
-    return 0 < len(words) <= 12 and all(_DATE_TOKEN.match(w) for w in words) and any(ch.isdigit() for w in words for ch in w)
+    words = [w.rstrip(":") or w for w in words]
+    return 0 < len(words) <= 14 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
+
+
+def _own_rule(s: str, low: str) -> str | None:
+    """Rules other than chrome phrases, each behind a cheap pre-check."""
+    if "{{" in s and _TEMPLATE.search(s):
+        return "template"
+    if ("icon" in low or "sketch" in low or "chevron" in low or "arrow" in low) and len(_ICON_TOKEN.findall(s)) >= 4:
+        return "icon-sprite"
+    if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
+        return "photo-credit"
+    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
+        return "dateline-only"
+    return None
+
+
+def _sentence_count(s: str) -> int:
+    return len([x for x in _SENT_SPLIT.split(s) if x.strip()]) if ("." in s or "!" in s or "?" in s or "…" in s) else 1
+
+
+# navigation, share bars and footers repeat across the pages of a corpus: the rule verdict
+# on a short line is remembered (it depends on the line alone)
+_SHORT_LINE = 120
+_SHORT_LINE_CACHE = 100_000
+_SHORT_LINE_RULES: dict[str, tuple[str | None, float]] = {}
+
+
+def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> list[str | None]:
+    """:func:`line_reason` for many lines at once.
+
+    ``lows`` and ``tokens`` (lower-cased lines and their ``\\w+`` tokens) may be
+    passed in when the caller has them already.
+    """
+    return _rule_evidence(stripped, lows, tokens)[0]
+
+
+def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> tuple[list[str | None], list[float]]:
+    """Per line: the rule that marks it as chrome (or ``None``), and the share of its
+    sentences holding a chrome phrase (evidence for the line model even when it is
+    too small for the rule)."""
+    tables = _phrase_tables()
+    lows = lows if lows is not None else [s.lower() for s in stripped]
+    tokens = tokens if tokens is not None else [_WORD.findall(low) for low in lows]
+    out: list[str | None] = [None] * len(stripped)
+    shares = [0.0] * len(stripped)
+    words = tables.words
+    first = tables.symbol_first_rx
+    cache = _SHORT_LINE_RULES
+    for i, s in enumerate(stripped):
+        short = len(s) <= _SHORT_LINE
+        if short:
+            hit = cache.get(s)
+            if hit is not None:
+                out[i], shares[i] = hit
+                continue
+        low = lows[i]
+        if s[:1] in "•·▪◦-–*":
+            low = _BULLET.sub("", low)
+        reason, share = _own_rule(s, low), 0.0
+        if reason is None and len(low) < 120 and tables.whole_any.match(low):
+            reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
+        if reason is None:
+            sym = first is not None and first.search(low) is not None
+            fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
+            if "@" in s:
+                fams += ["contact"] * len(_EMAIL.findall(s))
+            if fams:
+                share = min(len(fams) / _sentence_count(s), 1.0)
+                if share >= 0.5:
+                    reason = f"phrase:{fams[0]}"
+        out[i], shares[i] = reason, share
+        if short:
+            if len(cache) >= _SHORT_LINE_CACHE:
+                cache.clear()
+            cache[s] = (reason, share)
+    return out, shares
+
+
+@dataclass
+class LineEvidence:
+    """Everything the line model reads about a document's non-empty lines."""
+
+    stripped: list[str]
+    lows: list[str]
+    tokens: list[list[str]]
+    keys: list[str]
+    reasons: list[str | None]
+    phrase_share: list[float]
+    repeats: list[bool]  # an earlier line has the same key
+    duplicated: list[bool]  # some other line has the same key
+
+
+def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
+    """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
+    lows = [s.lower() for s in stripped]
+    tokens = [_WORD.findall(low) for low in lows]
+    keys = [" ".join(low.split()) for low in lows]
+    reasons, shares = _rule_evidence(stripped, lows, tokens)
+    if known_chrome:
+        for k, key in enumerate(keys):
+            if reasons[k] is None and key in known_chrome:
+                reasons[k] = known_chrome[key]
+    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
+    counts = Counter(keys)
+    repeats = [False] * len(keys)
+    seen: set[str] = set()
+    min_chars = _cfg["min_repeat_chars"]
+    for k, key in enumerate(keys):
+        if len(key) >= min_chars:
+            repeats[k] = key in seen
+            seen.add(key)
+    duplicated = [len(key) >= min_chars and counts[key] > 1 for key in keys]
+    return LineEvidence(list(stripped), lows, tokens, keys, reasons, shares, repeats, duplicated)
 
 
 def line_reason(line: str) -> str | None:
@@ -89,33 +434,17 @@ def line_reason(line: str) -> str | None:
     >>> line_reason("The minister said talks would continue.") is None
     True
     """
-    stripped = _BULLET.sub("", line).strip()
+    stripped = line.strip()
     if not stripped:
         return None
-    if _TEMPLATE.search(stripped):
-        return "template"
-    if len(_ICON_TOKEN.findall(stripped)) >= 4:
-        return "icon-sprite"
-    if _CREDIT.match(stripped) and len(stripped.split()) <= 8:
-        return "photo-credit"
-    if _is_date_line(stripped.replace(",", " , ").split()):
-        return "dateline-only"
-    sentences = [s for s in _SENT_SPLIT.split(stripped) if s.strip()]
-    hits = 0
-    family = None
-    for sent in sentences:
-        if _EMAIL.search(sent):
-            hits += 1
-            family = family or "contact"
-            continue
-        for fam, pat in _chrome_patterns():
-            if pat.search(sent):
-                hits += 1
-                family = family or fam
-                break
-    if hits and hits * 2 >= len(sentences):
-        return f"phrase:{family}"
-    return None
+    return _rule_reasons([stripped])[0]
+
+
+# -------------------------------------------------------------- document ---
+
+
+def _key(s: str) -> str:
+    return " ".join(s.lower().split())
 
 
 def _is_headline_shape(line: str) -> bool:
@@ -123,80 +452,211 @@ def _is_headline_shape(line: str) -> bool:
     return _cfg["headline_min_words"] <= len(words) <= _cfg["headline_max_words"] and not line.rstrip().endswith((".", ":", ";", ",")) and line[:1].isupper()
 
 
-def _is_body_shape(line: str) -> bool:
-    words = line.split()
-    return len(words) >= 15 and line.rstrip()[-1:] in ".!?\"”’)"
+def _best_span(values: Sequence[float]) -> tuple[int, int]:
+    """The contiguous span with the largest sum (Kadane).
 
-
-def strip_document_lines(text: str) -> StripResult:
-    """Strip chrome from one text dump; return body, headline and removals."""
-    lines = text.split("\n")
-    reasons: list[str | None] = [line_reason(l) for l in lines]
-    norms = [_norm(l) for l in lines]
-
-    # exact repeats inside the document: keep the first copy of a line, or none when
-    # the line is already chrome (a notice repeated three times is chrome every time)
-    seen: dict[str, int] = {}
-    for i, n in enumerate(norms):
-        if len(n) < _cfg["min_repeat_chars"]:
-            continue
-        if n in seen and reasons[i] is None:
-            reasons[i] = "repeat"
-        seen.setdefault(n, i)
-    # near-repeat: a shorter line that is the prefix of an earlier chrome line
-    chrome_norms = [norms[i] for i, r in enumerate(reasons) if r and r != "repeat"]
-    for i, n in enumerate(norms):
-        if reasons[i] is None and len(n) >= 20 and any(c != n and c.startswith(n) for c in chrome_norms):
-            reasons[i] = "repeat-of-chrome"
-
-    # headline: first content line of headline shape, followed later by body
-    title = None
-    content = [i for i, l in enumerate(lines) if l.strip() and reasons[i] is None]
-    for i in content[:4]:
-        if _is_headline_shape(lines[i].strip()) and any(_is_body_shape(lines[j]) for j in content if j > i):
-            title = lines[i].strip()
-            reasons[i] = "headline"
-            for j in content:  # a one-to-three word section label ("kicker") above the headline
-                if j < i and len(lines[j].split()) <= 3:
-                    reasons[j] = "kicker"
-            for j in content:
-                if j != i and norms[j] == norms[i]:
-                    reasons[j] = "repeat-of-headline"
-            break
-
-    # tail: after the last body-shaped line, a block that contains chrome and no
-    # body-shaped line is page footer (comment sections, newsletters, offers)
-    body_idx = [i for i, l in enumerate(lines) if reasons[i] is None and _is_body_shape(l)]
-    if body_idx:
-        last_body = body_idx[-1]
-        tail = [i for i in range(last_body + 1, len(lines)) if lines[i].strip()]
-        if any(reasons[i] for i in tail):
-            first_chrome = min(i for i in tail if reasons[i])
-            for i in tail:
-                if i > first_chrome and reasons[i] is None:
-                    reasons[i] = "footer-block"
-    # context: a short unlabelled line sandwiched between chrome lines is chrome
-    content_all = [i for i, l in enumerate(lines) if l.strip()]
-    for k, i in enumerate(content_all):
-        if reasons[i] is None and len(lines[i].split()) < 10 and 0 < k < len(content_all) - 1:
-            prev_r, next_r = reasons[content_all[k - 1]], reasons[content_all[k + 1]]
-            if prev_r and next_r and prev_r != "headline" and next_r != "headline":
-                reasons[i] = "between-chrome"
-
-    kept: list[str] = []
-    removed: list[Removal] = []
-    for i, line in enumerate(lines):
-        if reasons[i] and line.strip():
-            if reasons[i] != "headline":
-                removed.append(Removal(i, line, reasons[i]))
-            else:
-                removed.append(Removal(i, line, "headline"))
+    >>> _best_span([-1, 2, -0.5, 3, -4, 1])
+    (1, 3)
+    """
+    best, cur, start, span = float("-inf"), 0.0, 0, (0, -1)
+    for i, v in enumerate(values):
+        if cur <= 0:
+            cur, start = v, i
         else:
-            kept.append(line)
-    body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    return StripResult(text=body, title=title, removed=removed)
+            cur += v
+        if cur > best:
+            best, span = cur, (start, i)
+    return span
+
+
+def strip_document_lines(
+    text: str,
+    known_chrome: Mapping[str, str] | None = None,
+    model: dict | None = None,
+    title: str | None = None,
+) -> StripResult:
+    """Strip chrome from one text dump; return body, headline and removals.
+
+    ``known_chrome`` maps a line key (lower-cased, whitespace folded) to a reason
+    for lines known to be chrome from outside evidence (see :func:`strip_corpus`);
+    ``model`` replaces the shipped line-model weights (used for held-out evaluation).
+    ``title``, when the document already has one, is the headline: only copies of it are
+    removed and no other line is taken for a headline (so cleaning cleaned text is a no-op).
+
+    Context rules look at neighbours, so removing a line can expose another: the passes
+    repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
+    """
+    lines = text.split("\n")
+    alive = list(range(len(lines)))  # original line numbers still kept
+    reasons: dict[int, tuple[str, float | None]] = {}
+    found_title = None
+    for n_pass in range(_cfg["max_passes"]):
+        sub = [lines[i] for i in alive]
+        final, probs, t = _classify(sub, known_chrome, model, title, headline=n_pass == 0 and title is None)
+        if n_pass == 0:
+            found_title = t
+        gone = [k for k, r in enumerate(final) if r]
+        for k in gone:
+            reasons[alive[k]] = (final[k], probs[k] if final[k] == "line-model" else None)
+        if not gone:
+            break
+        alive = [alive[k] for k, r in enumerate(final) if not r]
+    kept = [lines[i] for i in alive]
+    removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())]
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return StripResult(text=out, title=found_title if title is None else title, removed=removed)
+
+
+def _classify(
+    lines: list[str],
+    known_chrome: Mapping[str, str] | None,
+    model: dict | None,
+    title: str | None,
+    headline: bool,
+) -> tuple[list[str | None], list[float], str | None]:
+    """One pass: a removal reason (or None) and a body probability per line, and the headline."""
+    final_all: list[str | None] = [None] * len(lines)
+    probs_all: list[float] = [1.0] * len(lines)
+    idx = [i for i, l in enumerate(lines) if l.strip()]
+    if not idx:
+        return final_all, probs_all, None
+    stripped = [lines[i].strip() for i in idx]
+    ev = line_evidence(stripped, known_chrome)
+    keys, reasons, repeats = ev.keys, ev.reasons, ev.repeats
+    probs = linescore.body_probabilities(ev, model)
+    threshold = _cfg["body_threshold"]
+    final: list[str | None] = list(reasons)
+    for k in range(len(idx)):
+        if final[k]:
+            continue
+        if repeats[k]:
+            final[k] = "repeat"
+        elif probs[k] < threshold:
+            final[k] = "line-model"
+    # context, as jusText does: a line only the model rejected, between two confident body
+    # lines, is body (a short paragraph, a subhead)
+    sure = _cfg["sandwich_confidence"]
+    span = _cfg["sandwich_lines"]
+    k = 1
+    while k < len(idx) - 1:
+        if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
+            end = k
+            while end < len(idx) and end - k < span and final[end] == "line-model":
+                end += 1
+            if end < len(idx) and final[end] is None and probs[end] >= sure:
+                for j in range(k, end):
+                    final[j] = None
+            k = end
+        k += 1
+
+    # main block: the article is one contiguous stretch of lines; take the span that
+    # maximises the sum of (body probability - block_offset) and drop kept lines outside it
+    a, b = _best_span([p - _cfg["block_offset"] for p in probs])
+    for k in range(len(idx)):
+        if final[k] is None and not a <= k <= b:
+            final[k] = "outside-main-block"
+
+    # headline: a headline-shaped line among the few lines above the first body line
+    found = None
+    body = [k for k in range(len(idx)) if final[k] is None]
+    if headline and body:
+        first = body[0]
+        window = range(max(0, first - _cfg["headline_window"]), first + 1)
+        for k in window:
+            if _is_headline_shape(stripped[k]) and (reasons[k] is None or final[k] == "repeat") and not (k == first and len(body) == 1):
+                found = stripped[k]
+                break
+    if found is not None or title is not None:
+        tkey = _key(found if found is not None else title)
+        seen_first = found is None  # a known title: every copy left in the text is a repeat
+        for k in range(len(idx)):
+            if keys[k] == tkey:
+                final[k] = "repeat-of-headline" if seen_first else "headline"
+                seen_first = True
+    for k, i in enumerate(idx):
+        final_all[i], probs_all[i] = final[k], probs[k]
+    return final_all, probs_all, found
 
 
 def strip_boilerplate(text: str) -> str:
     """One plain-text document in, its article body out (headline removed)."""
     return strip_document_lines(text).text
+
+
+# ---------------------------------------------------------------- corpus ---
+
+
+def repeated_lines(docs_lines: Sequence[Sequence[str]], sites: Sequence[str | None] | None = None) -> list[dict[str, str]]:
+    """Per document, the keys of its lines that recur across documents (corpus evidence).
+
+    A line is *site chrome* when it occurs in at least ``min_site_docs`` documents
+    of one site and in at least ``min_site_share`` of that site's documents; it is
+    *web chrome* when it occurs in ``min_corpus_docs`` documents across two or more
+    sites. Copies of one story (documents sharing their longest line) count once,
+    so a syndicated story or a quote carried by two reports is not chrome, and
+    lines of ``max_words`` words or more are never removed on this evidence.
+
+    >>> docs = [["Subscribe to our newsletter", f"Story {i} is about a different thing entirely."] for i in range(4)]
+    >>> sorted(repeated_lines(docs, ["a.example"] * 4)[0].values())
+    ['site-repeat:4/4']
+    """
+    cfg = section("corpus")
+    sites = list(sites) if sites is not None else [None] * len(docs_lines)
+    site_docs: Counter[str] = Counter()
+    site_df: dict[tuple[str, str], set[str]] = defaultdict(set)
+    corpus_df: dict[str, set[str]] = defaultdict(set)
+    corpus_sites: dict[str, set[str]] = defaultdict(set)
+    doc_keys: list[set[str]] = []
+    for lines, site in zip(docs_lines, sites):
+        site = site or ""
+        keys = {_key(l) for l in lines if l.strip()}
+        keys = {k for k in keys if len(k) >= _cfg["min_repeat_chars"] and len(k.split()) < cfg["max_words"]}
+        longest = max((_key(l) for l in lines if l.strip()), key=len, default="")
+        story = str(hash(longest))
+        doc_keys.append(keys)
+        site_docs[site] += 1
+        for k in keys:
+            site_df[(site, k)].add(story)
+            corpus_df[k].add(story)
+            corpus_sites[k].add(site)
+    out: list[dict[str, str]] = []
+    for keys, site in zip(doc_keys, sites):
+        site = site or ""
+        flagged: dict[str, str] = {}
+        n_site = site_docs[site]
+        for k in keys:
+            df = len(site_df[(site, k)])
+            if site and df >= cfg["min_site_docs"] and df >= cfg["min_site_share"] * n_site:
+                flagged[k] = f"site-repeat:{df}/{n_site}"
+            elif len(corpus_df[k]) >= cfg["min_corpus_docs"] and len(corpus_sites[k]) >= 2:
+                flagged[k] = f"corpus-repeat:{len(corpus_df[k])}"
+        out.append(flagged)
+    return out
+
+
+def remove_known_lines(text: str, known_chrome: Mapping[str, str]) -> StripResult:
+    """Remove the lines of ``text`` whose key is in ``known_chrome`` (the corpus pass over
+    already-stripped text; nothing else changes).
+
+    >>> remove_known_lines("Body line.\\nSubscribe now", {"subscribe now": "site-repeat:3/3"}).text
+    'Body line.'
+    """
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for i, line in enumerate(text.split("\n")):
+        reason = known_chrome.get(_key(line)) if line.strip() else None
+        if reason:
+            removed.append(Removal(i, line, reason))
+        else:
+            kept.append(line)
+    return StripResult(text=re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), removed=removed)
+
+
+def strip_corpus(texts: Sequence[str], sites: Sequence[str | None] | None = None) -> list[StripResult]:
+    """:func:`strip_document_lines` for each text, plus lines repeated across the corpus.
+
+    ``sites`` gives each document's site (url host or source); documents without
+    one only share corpus-wide evidence.
+    """
+    flagged = repeated_lines([t.split("\n") for t in texts], sites)
+    return [strip_document_lines(t, known_chrome=f) for t, f in zip(texts, flagged)]

@@ -3,14 +3,27 @@
 :func:`html_to_text` returns the body only (no headline), paragraphs separated
 by newlines; :func:`extract_article` also returns title, date, author, url and
 language. Settings follow the measured best trafilatura configuration on the
-article-extraction benchmark (``include_comments=False, favor_precision=True``).
+article-extraction benchmark (``include_comments=False, favor_precision=True``),
+with two additions (see ``bench/extraction.py`` for their effect):
+
+* arbitration: when the precise extraction returns less than
+  ``[extract] min_body_chars`` characters, trafilatura is asked again with
+  ``favor_recall=True`` and the longer body wins (only a few pages pay for the
+  second pass);
+* headline removal: a first line made only of words of the page title (the
+  ``<title>`` element, the first ``<h1>`` or the extracted title) is the headline, not body.
 """
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import set_date_params
+
+from cleaners.settings import section
 
 
 @dataclass(frozen=True)
@@ -24,39 +37,98 @@ class Article:
 
 
 _OPTIONS = dict(include_comments=False, favor_precision=True, include_tables=True)
+_RECALL_OPTIONS = dict(include_comments=False, favor_recall=True, include_tables=True)
+# [^<>] rather than [^>]: a run of "<" with no ">" must not be re-scanned from every "<" (quadratic)
+_TITLE_TAG = re.compile(r"<title[^<>]*>([^<]{1,500})</title>", re.I)
+_H1_TAG = re.compile(r"<h1[^<>]*>(.{1,1000}?)</h1>", re.I | re.S)
+_TAG = re.compile(r"<[^<>]*>")
+_WORD = re.compile(r"\w+")
+
+
+def _bare(html: str | bytes, url: str | None, with_metadata: bool, options: dict):
+    params = None
+    if with_metadata and len(html) > section("extract")["extensive_date_max_chars"]:
+        # htmldate's extensive search scans all page text for date patterns: on a multi-megabyte
+        # page that costs more than the extraction itself, and the header/meta search still runs
+        params = set_date_params(extensive=False)
+    try:
+        return trafilatura.bare_extraction(
+            html, url=url, with_metadata=with_metadata, date_extraction_params=params, **options
+        )
+    except Exception:  # trafilatura raises assorted lxml errors on hostile markup
+        return None
+
+
+def _field(res, key: str):
+    if res is None:
+        return None
+    return res.get(key) if isinstance(res, dict) else getattr(res, key, None)
+
+
+def _extract(html: str | bytes, url: str | None, with_metadata: bool):
+    """(body text, trafilatura result) with arbitration for pages where the precise pass finds little."""
+    res = _bare(html, url, with_metadata, _OPTIONS)
+    text = (_field(res, "text") or "").strip()
+    if len(text) < section("extract")["min_body_chars"]:
+        alt = _bare(html, url, with_metadata, _RECALL_OPTIONS)
+        alt_text = (_field(alt, "text") or "").strip()
+        if len(alt_text) > len(text):
+            text, res = alt_text, (alt if res is None else res)
+    return text, res
+
+
+def _page_titles(html: str | bytes) -> list[str]:
+    """The ``<title>`` element and the first ``<h1>``: where a page states its headline."""
+    page = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    out = []
+    for rx in (_TITLE_TAG, _H1_TAG):
+        m = rx.search(page)
+        if m:
+            out.append(html_lib.unescape(_TAG.sub(" ", m.group(1))).strip())
+    return out
+
+
+def _empty(html: str | bytes | None) -> bool:
+    return not html or not html.strip()
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> Article:
     """Extract the article body and its metadata; an empty body if nothing is found."""
-    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+    if _empty(html):
         return Article(text="", url=url)
-    try:
-        res = trafilatura.bare_extraction(html, url=url, with_metadata=True, **_OPTIONS)
-    except Exception:  # trafilatura raises assorted lxml errors on hostile markup
-        res = None
-    if res is None:
+    text, res = _extract(html, url, with_metadata=True)
+    if res is None and not text:
         return Article(text="", url=url)
-    get = (lambda k: getattr(res, k, None)) if not isinstance(res, dict) else res.get
+    title = _field(res, "title") or None
     return Article(
-        text=_drop_leading_title((get("text") or "").strip(), get("title")),
-        title=get("title") or None,
-        date=get("date") or None,
-        author=get("author") or None,
-        url=get("url") or url,
-        language=get("language") or None,
+        text=_drop_leading_title(text, title, *_page_titles(html)),
+        title=title,
+        date=_field(res, "date") or None,
+        author=_field(res, "author") or None,
+        url=_field(res, "url") or url,
+        language=_field(res, "language") or None,
     )
 
 
-def _fold(s: str) -> str:
-    return " ".join(s.lower().split())
+def _drop_leading_title(text: str, *titles: str | None) -> str:
+    """The body must not start with the headline: drop a first line made only of title words.
 
-
-def _drop_leading_title(text: str, title: str | None) -> str:
-    """trafilatura keeps an in-article <h1>; the body must not start with the headline."""
-    if not title or not text:
+    >>> _drop_leading_title("Talks stall\\nNegotiators met on Monday.", "Talks stall | Example News")
+    'Negotiators met on Monday.'
+    >>> _drop_leading_title("Negotiators met on Monday.\\nMore.", "Talks stall")
+    'Negotiators met on Monday.\\nMore.'
+    """
+    if not text:
         return text
     first, _, rest = text.partition("\n")
-    return rest.lstrip("\n") if _fold(first) == _fold(title) else text
+    words = _WORD.findall(first.lower())
+    for title in titles:
+        if not title or not words:
+            continue
+        title_words = set(_WORD.findall(title.lower()))
+        if len(words) <= section("extract")["headline_max_words"] and all(w in title_words for w in words):
+            return rest.lstrip("\n")
+    return text
 
 
 def html_to_text(html: str | bytes, url: str | None = None) -> str:
@@ -65,4 +137,7 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     >>> html_to_text("<html><body><article><h1>T</h1><p>" + "Some words here. " * 20 + "</p></article></body></html>")[:15]
     'Some words here'
     """
-    return extract_article(html, url).text
+    if _empty(html):
+        return ""
+    text, _ = _extract(html, url, with_metadata=False)
+    return _drop_leading_title(text, *_page_titles(html))

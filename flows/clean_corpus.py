@@ -1,6 +1,7 @@
 """The Prefect flow: the same stages as ``flows.runner``, as tasks you can see in the UI.
 
-    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → despin-corpus → dedup → write
+    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → boilerplate-corpus
+         → despin-corpus → dedup → write
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flows import stages
 read_task = task(stages.read_stage, name="read")
 clean_task = task(stages.clean_documents, name="clean-chunk")
 despin_task = task(stages.despin_corpus_stage, name="despin-corpus")
+corpus_boilerplate_task = task(stages.boilerplate_corpus_stage, name="boilerplate-corpus")
 dedup_task = task(stages.dedup_stage, name="dedup")
 write_task = task(stages.write_stage, name="write")
 
@@ -32,6 +34,7 @@ def clean_corpus(input: str, output: str) -> dict[str, Any]:
     results = [r for part in parts for r in part]
     cleaned = [r for r in results if isinstance(r, Document)]
     rejected += [r for r in results if isinstance(r, Rejected)]
+    cleaned = corpus_boilerplate_task(cleaned)
     cleaned = despin_task(cleaned, str(Path(output) / "state"))
     deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))
     report = write_task(deduped, rejected, str(Path(output)))

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document
@@ -61,7 +62,7 @@ def textfix_stage(doc: Document) -> Document:
 
 def boilerplate_stage(doc: Document) -> Document:
     """Page-chrome stripping on the text; the detected headline fills an empty title."""
-    res = boilerplate.strip_document_lines(doc.text)
+    res = boilerplate.strip_document_lines(doc.text, title=doc.title)
     removed = [r.to_record() for r in res.removed if r.reason != "headline"]
     title = doc.title or res.title
     return doc.evolve(
@@ -72,6 +73,39 @@ def boilerplate_stage(doc: Document) -> Document:
         headline=res.title,
         chars_removed=len(doc.text) - len(res.text),
     )
+
+
+def boilerplate_corpus_stage(docs: Sequence[Document]) -> list[Document]:
+    """Corpus evidence after the per-document pass: drop lines that recur across many
+    documents of one site (url host or ``site`` field) or of the corpus.
+
+    Document frequencies count each document's lines before stripping (its text
+    plus the lines :func:`boilerplate_stage` removed), so chrome that the
+    per-document pass caught on most pages of a site is caught on the rest too.
+    """
+    lines_before = []
+    for d in docs:
+        removed = [r["text"] for p in d.provenance if p["stage"] == "boilerplate" for r in p.get("removed", [])]
+        lines_before.append(d.text.split("\n") + removed)
+    flagged = boilerplate.repeated_lines(lines_before, [_site(d) for d in docs])
+    out = []
+    for d, keys in zip(docs, flagged):
+        res = boilerplate.remove_known_lines(d.text, keys) if keys else None
+        if res is None or not res.removed or not res.text.strip():
+            out.append(d)  # nothing to remove (or nothing would be left): no provenance entry
+            continue
+        out.append(d.evolve("boilerplate-corpus", text=res.text, removed=[r.to_record() for r in res.removed]))
+    return out
+
+
+def _site(doc: Document) -> str | None:
+    """The url host, else a ``site`` field of the input; ``None`` when unknown (a folder of
+    files is not a site: it may mix outlets)."""
+    host = (urlparse(doc.url).hostname or "") if doc.url else ""
+    if host:
+        return host[4:] if host.startswith("www.") else host
+    site = doc.metadata.get("site")
+    return str(site) if site else None
 
 
 def spin_stage(doc: Document) -> Document:
@@ -194,7 +228,7 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
                 stage_counts["extracted"] += 1
             elif st == "textfix" and p.get("changed"):
                 stage_counts["encoding_repaired"] += 1
-            elif st == "boilerplate":
+            elif st in ("boilerplate", "boilerplate-corpus"):
                 lines_removed += len(p.get("removed", []))
                 removal_reasons.update(r["reason"].split(":")[0] for r in p.get("removed", []))
             elif st == "spin" and p.get("changed"):

@@ -53,7 +53,7 @@ def test_stdin_input(tmp_path):
 
 
 def test_stdin_with_a_bad_line_exits_3(tmp_path):
-    proc = run_cli("clean", "-", "-o", str(tmp_path / "o"), "--quiet", stdin=b'{"id": "a", "text": "fine text here"}\n{nope\n')
+    proc = run_cli("clean", "-", "-o", str(tmp_path / "o"), "--quiet", stdin=b'{"id": "a", "text": "Officials said on Monday that the talks in the capital would resume next week after a short break."}\n{nope\n')
     assert proc.returncode == 3
     (rej,) = [json.loads(l) for l in (tmp_path / "o" / "rejected.jsonl").read_text().splitlines()]
     assert rej == {"source": "<stdin>", "reason": rej["reason"], "line": 2} and "malformed JSON" in rej["reason"]

@@ -45,3 +45,51 @@ def test_a_real_benchmark_page_yields_text():
     page = sorted((SHARED / "bench/extraction/html").glob("*.html.gz"))[0]
     text = html_to_text(gzip.decompress(page.read_bytes()))
     assert len(text.split()) > 50
+
+
+def test_headline_line_made_of_title_words_is_dropped():
+    html = (
+        "<html><head><title>Rates held | Example News</title></head><body><article><h2>Rates held</h2>"
+        + "".join(f"<p>Paragraph {i} says the central bank kept rates on hold for a third month, citing slower inflation and weak demand.</p>" for i in range(6))
+        + "</article></body></html>"
+    )
+    text = html_to_text(html)
+    assert text.startswith("Paragraph 0")
+
+
+def test_short_precise_extraction_falls_back_to_recall(monkeypatch):
+    """When the precise pass finds little, a favor_recall pass runs and the longer body wins."""
+    import cleaners.extract as ex
+
+    calls = []
+
+    class Res:
+        def __init__(self, text):
+            self.text = text
+            self.title = None
+
+    def fake(html, url=None, with_metadata=False, **opts):
+        calls.append(opts)
+        return Res("short") if opts.get("favor_precision") else Res("a much longer body " * 40)
+
+    monkeypatch.setattr(ex.trafilatura, "bare_extraction", fake)
+    assert html_to_text("<html><body><p>x</p></body></html>").startswith("a much longer body")
+    assert [bool(c.get("favor_recall")) for c in calls] == [False, True]
+
+
+def test_long_precise_extraction_is_not_retried(monkeypatch):
+    import cleaners.extract as ex
+
+    calls = []
+
+    class Res:
+        text = "enough words in this body " * 40
+        title = None
+
+    def fake(html, url=None, with_metadata=False, **opts):
+        calls.append(opts)
+        return Res()
+
+    monkeypatch.setattr(ex.trafilatura, "bare_extraction", fake)
+    html_to_text("<html><body><p>x</p></body></html>")
+    assert len(calls) == 1

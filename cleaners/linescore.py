@@ -1,0 +1,360 @@
+"""Line features and the body-probability model behind :mod:`cleaners.boilerplate`.
+
+Each non-empty line of a text dump gets a vector of cheap features (length,
+stop-word share, sentence shape, capitalised and digit share, separators,
+chrome-phrase evidence, position, in-document repeats). A two-stage logistic
+model turns them into a probability that the line is article body: stage one
+reads the line alone, stage two adds its neighbours' stage-one scores and where
+the line sits relative to the confident body lines (leading navigation and
+trailing footer blocks) and how much prose its run of lines holds; a third
+stage repeats that on stage two's scores. The weights are plain numbers in
+``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``), so
+scoring needs numpy only.
+
+>>> from cleaners.boilerplate import line_evidence
+>>> lines = ["Home", "World", "The minister said on Monday that talks with the union would go on next week in the capital."]
+>>> [round(p) for p in body_probabilities(line_evidence(lines))]
+[0, 0, 1]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cleaners.settings import read_data_text
+
+if TYPE_CHECKING:
+    from cleaners.boilerplate import LineEvidence
+
+_TOKEN = re.compile(r"\w+")
+_SENT_END = ("." , "!", "?", "。", "！", "？", "…", '"', "”", "’", "»", ")", ":")
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """Union of the per-language frequent-word lists in ``data/stopwords.txt``."""
+    out: set[str] = set()
+    for raw in read_data_text("stopwords.txt").splitlines():
+        if raw and not raw.startswith("#"):
+            out.update(raw.partition("\t")[2].split())
+    return frozenset(out)
+
+
+LOCAL_FEATURES = (
+    "bias",
+    "log_words",
+    "log_chars",
+    "ends_sentence",
+    "ends_colon",
+    "stop_share",
+    "cap_share",
+    "digit_share",
+    "log_sentences",
+    "comma_rate",
+    "separator_rate",
+    "starts_lower",
+    "short_1_3",
+    "title_case",
+    "cjk_share",
+    "rule_hit",
+    "phrase_hit",
+    "repeat",
+    "rel_pos",
+    "url_like",
+    "words_1",
+    "words_4_6",
+    "words_7_12",
+    "words_13_25",
+    "words_26_50",
+    "words_51_up",
+    "ends_x_log_words",
+    "stop_x_log_words",
+    "cap_x_log_words",
+    "phrase_share",
+    "duplicated",
+)
+
+CONTEXT_FEATURES = (
+    "p_prev1",
+    "p_next1",
+    "p_prev2",
+    "p_next2",
+    "p_window",
+    "before_body",
+    "after_body",
+    "log_dist_body",
+    "body_share_before",
+    "p_self",
+    "rule_window",
+    "after_comments",
+    "p_window_1",
+    "p_window_10",
+    "log_lines_after_first_body",
+    "log_lines_before_last_body",
+    "words_prev1",
+    "words_next1",
+    "run_share_gap2",
+    "run_share_gap4",
+    "in_largest_run",
+)
+
+
+@functools.cache
+def _end_table() -> np.ndarray:
+    out = np.zeros(65536, dtype=bool)
+    out[_END_CODES] = True
+    return out
+
+
+@functools.cache
+def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every BMP code point: is it a ``\\w`` character, is it an upper-case letter,
+    and its category (comma, separator, sentence end, kana/han; 0 otherwise)."""
+    chars = [chr(c) for c in range(65536)]
+    word = np.array([c.isalnum() or c == "_" for c in chars], dtype=bool)
+    upper = np.array([c.isupper() for c in chars], dtype=bool)
+    cat = np.zeros(65536, dtype=np.int64)
+    cat[0x3040:0x3100] = _CAT_CJK
+    cat[0x3400:0xA000] = _CAT_CJK
+    cat[_COMMA_CODES] = _CAT_COMMA
+    cat[_SEP_CODES] = _CAT_SEP
+    cat[_BREAK_CODES] = _CAT_BREAK
+    cat[0x3002] = _CAT_BREAK
+    return word, upper, cat
+
+
+# per-character categories counted per line in one bincount
+_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
+_SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
+_COMMA_CODES = np.array([ord(c) for c in ",、，"], dtype=np.uint32)
+_BREAK_CODES = np.array([ord(c) for c in ".?!"], dtype=np.uint32)
+_END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
+
+
+def _char_counts(lines: Sequence[str]) -> np.ndarray:
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters.
+
+    Computed on the code points of the whole document at once (numpy), not line by line.
+    """
+    n = len(lines)
+    cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
+    line_of = np.cumsum(cp == 10)
+    word_t, upper_t, cat_t = _char_tables()
+    bmp = np.minimum(cp, 65535)  # astral characters fall on U+FFFF: not a word, no category
+    cat = cat_t[bmp]
+    word = word_t[bmp]
+    caps = upper_t[bmp]
+    caps[1:] &= ~word[:-1]  # an upper-case letter that starts a word
+    cat[caps] = _CAT_CAPS
+    # ".", "?" and "!" end a sentence only before a space
+    dot = cat == _CAT_BREAK
+    dot[:-1] &= (cp[1:] == 32) | (cp[:-1] == 0x3002)
+    dot[-1] = cp[-1] == 0x3002
+    cat[(cat == _CAT_BREAK) & ~dot] = 0
+    return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
+
+
+def local_features(ev: "LineEvidence") -> np.ndarray:
+    """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`)."""
+    lines, lows, tokens, rule_reasons = ev.stripped, ev.lows, ev.tokens, ev.reasons
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(LOCAL_FEATURES)))
+    stop_has = stopwords().__contains__
+    counts = _char_counts(lines)
+    cjk = counts[:, _CAT_CJK].astype(float)
+    # a kana/han line counts one word per two characters
+    nt = np.array(list(map(len, tokens)), dtype=float) + cjk // 2
+    nw = np.maximum(nt, 1.0)
+    chars = np.array(list(map(len, lines)), dtype=float)
+    stops = np.array([sum(map(stop_has, t)) for t in tokens], dtype=float)
+    digits = np.array([sum(map(str.isdigit, t)) for t in tokens], dtype=float)
+    last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
+    ends = _end_table()[np.minimum(last, 65535)]
+    colon = last == ord(":")
+    lower_start = np.array([s[0].islower() for s in lines], dtype=float)
+    url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
+    phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
+    rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
+    caps = counts[:, _CAT_CAPS].astype(float)
+    lw = np.log1p(nt)
+    stop_share = stops / nw
+    cap_share = caps / nw
+    endf = ends.astype(float)
+    return np.column_stack([
+        np.ones(n),
+        lw,
+        np.log1p(chars),
+        endf,
+        colon.astype(float),
+        stop_share,
+        cap_share,
+        digits / nw,
+        np.log1p(counts[:, _CAT_BREAK]),
+        counts[:, _CAT_COMMA] / nw,
+        counts[:, _CAT_SEP] / nw,
+        lower_start,
+        (nt <= 3).astype(float),
+        ((nt >= 3) & (caps >= nt - 1) & ~ends & ~colon).astype(float),
+        cjk / chars,
+        rule,
+        phrase,
+        np.asarray(ev.repeats, dtype=float),
+        np.arange(n) / n,
+        url.astype(float),
+        (nt <= 1).astype(float),
+        ((nt >= 4) & (nt <= 6)).astype(float),
+        ((nt >= 7) & (nt <= 12)).astype(float),
+        ((nt >= 13) & (nt <= 25)).astype(float),
+        ((nt >= 26) & (nt <= 50)).astype(float),
+        (nt > 50).astype(float),
+        endf * lw,
+        stop_share * lw,
+        cap_share * lw,
+        np.asarray(ev.phrase_share, dtype=float),
+        np.asarray(ev.duplicated, dtype=float),
+    ])
+
+
+def _shift(p: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros_like(p)
+    if k > 0:
+        out[k:] = p[:-k]
+    elif k < 0:
+        out[:k] = p[-k:]
+    return out
+
+
+def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
+    pad = np.concatenate([np.zeros(half), x, np.zeros(half)])
+    return np.convolve(pad, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
+
+
+def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
+    """Run id of every line: a run of prose lines ends at ``gap`` or more non-prose lines in a row.
+
+    Lines before the first prose line get run 0; a non-prose line belongs to the run of
+    the last prose line before it.
+    """
+    n = len(prose)
+    pidx = np.flatnonzero(prose)
+    if len(pidx) == 0:
+        return np.zeros(n, dtype=np.int64)
+    new_run = np.concatenate([[True], np.diff(pidx) - 1 >= gap])
+    ids = np.cumsum(new_run)
+    last_prose = np.maximum.accumulate(np.where(prose, np.arange(n), -1))
+    pos = np.searchsorted(pidx, last_prose)  # index of that prose line among prose lines
+    return np.where(last_prose >= 0, ids[np.minimum(pos, len(pidx) - 1)], 0)
+
+
+def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: prose characters of its run over those of the largest run; is its run the largest."""
+    run = _runs(prose, chars, gap)
+    mass = np.bincount(run, weights=np.where(prose, chars, 0.0))
+    mass[0] = 0.0  # lines before the first prose line belong to no run
+    top = mass.max()
+    if top <= 0:
+        return np.zeros(len(prose)), np.zeros(len(prose))
+    return mass[run] / top, (run == mass.argmax()).astype(float)
+
+
+def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray) -> np.ndarray:
+    """One row of :data:`CONTEXT_FEATURES` per line.
+
+    From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
+    as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
+    """
+    n = len(p1)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_FEATURES)))
+    window = _window_mean(p1)
+    prose = p1 >= 0.5
+    share2, _ = _run_share(prose, chars, 2)
+    share4, largest = _run_share(prose, chars, 4)
+    body = p1 >= confident
+    idx = np.arange(n)
+    if body.any():
+        bidx = idx[body]
+        first, last = bidx[0], bidx[-1]
+        # distance in lines to the nearest confident body line
+        pos = np.searchsorted(bidx, idx)
+        left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
+        right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
+        dist = np.minimum(left, right)
+        bchars = np.where(body, chars, 0.0)
+        share = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
+        before = (idx < first).astype(float)
+        after = (idx > last).astype(float)
+        # a comment-section notice after the article has started: what follows is comments
+        marks = idx[(comment_marks > 0) & (idx > first)]
+        after_comments = (idx > marks[0]).astype(float) if len(marks) else np.zeros(n)
+        from_first = np.log1p(np.maximum(idx - first, 0))
+        to_last = np.log1p(np.maximum(last - idx, 0))
+    else:
+        after_comments = np.zeros(n)
+        from_first = to_last = np.zeros(n)
+        dist = np.full(n, n, dtype=float)
+        share = np.zeros(n)
+        before = np.ones(n)
+        after = np.zeros(n)
+    return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1, _window_mean(rule_hits), after_comments,
+        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1),
+        share2, share4, largest])
+
+
+def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines a rule marked as chrome, and which are comment-section notices."""
+    hits = np.array([1.0 if r else 0.0 for r in rule_reasons])
+    comments = np.array([1.0 if r == "phrase:comments" else 0.0 for r in rule_reasons])
+    return hits, comments
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@functools.cache
+def _default_model() -> dict:
+    return json.loads(read_data_text("boilerplate_model.json"))
+
+
+def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The model's weights as arrays (converted once for the shipped model)."""
+    cached = model.get("_arrays")
+    if cached is None:
+        cached = (np.asarray(model["w1"]), [np.asarray(w) for w in model["context_stages"]])
+        model["_arrays"] = cached
+    return cached
+
+
+def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Local features, stage-one scores, the last context features and the final scores.
+
+    Every stage after the first reads the local features plus context features
+    built from the previous stage's scores (stacking).
+    """
+    model = model or _default_model()
+    xl = local_features(ev)
+    w1, context_ws = _weights(model)
+    p1 = _sigmoid(xl @ w1)
+    chars = np.array([len(s) for s in ev.stripped], dtype=float)
+    hits, comments = rule_arrays(ev.reasons)
+    p, xc = p1, np.zeros((len(ev.stripped), 0))
+    for w in context_ws:
+        xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
+        p = _sigmoid(np.hstack([xl, xc]) @ w)
+    return xl, p1, xc, p
+
+
+def body_probabilities(ev: "LineEvidence", model: dict | None = None) -> list[float]:
+    """Probability that each line of ``ev`` is article body."""
+    if not ev.stripped:
+        return []
+    return stage_scores(ev, model)[3].tolist()
