@@ -97,11 +97,16 @@ def clean_documents(docs: Sequence[Document]) -> list[Document | Rejected]:
     return [clean_document(d) for d in docs]
 
 
-def dedup_stage(docs: Sequence[Document]) -> list[Document]:
-    """Cluster near-duplicate stories; mark every non-canonical copy ``duplicate_of``."""
-    labels = dedup.cluster([d.text for d in docs])
+def dedup_stage(docs: Sequence[Document], labels: Sequence[object] | None = None) -> list[Document]:
+    """Cluster near-duplicate stories; mark every non-canonical copy ``duplicate_of``.
+
+    ``labels`` (one cluster label per doc) may come from elsewhere, e.g. the Dask
+    banding in ``flows.dask_dedup``; by default they are computed in memory.
+    """
+    if labels is None:
+        labels = dedup.cluster([d.text for d in docs])
     ranks = [dedup.canonical_rank(d.text, d.spin_score, _n_meta(d), d.date) for d in docs]
-    groups: dict[int, list[int]] = {}
+    groups: dict[object, list[int]] = {}
     for i, lab in enumerate(labels):
         groups.setdefault(lab, []).append(i)
     out: list[Document] = list(docs)
