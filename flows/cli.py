@@ -112,6 +112,7 @@ def serve(
     dask_address: str = typer.Option(None, "--dask-address", help="Run per-shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
     workers: int = typer.Option(0, "--workers", "-w", help="Start a local Dask cluster with N worker processes."),
     name: str = typer.Option("wirewash-inbox", "--name", help="Deployment name."),
+    settle: float = typer.Option(None, "--settle", help="Skip files modified less than this many seconds ago (default: settings)."),
 ) -> None:
     """Serve the inbox flow as a Prefect deployment on a cron schedule (until Ctrl-C).
 
@@ -120,7 +121,7 @@ def serve(
     """
     from flows.serve import serve_inbox
 
-    serve_inbox(inbox_dir, output, cron, dask_address=dask_address, workers=workers, name=name)
+    serve_inbox(inbox_dir, output, cron, dask_address=dask_address, workers=workers, name=name, settle_seconds=settle)
 
 
 def main() -> None:  # pragma: no cover

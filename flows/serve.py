@@ -141,6 +141,7 @@ def serve_inbox(
     dask_address: str | None = None,
     workers: int = 0,
     name: str = DEPLOYMENT_NAME,
+    settle_seconds: float | None = None,
 ) -> None:
     """Serve the inbox flow on ``cron`` until interrupted (starting a server if none is set)."""
     out = Path(out).resolve()
@@ -164,7 +165,7 @@ def serve_inbox(
         inbox_flow.serve(
             name=name,
             cron=cron,
-            parameters={"inbox": str(inbox), "out": str(out), "dask_address": dask_address},
+            parameters={"inbox": str(inbox), "out": str(out), "dask_address": dask_address, "settle_seconds": settle_seconds},
             global_limit=1,  # the deployment never runs twice at once (the lock in OUT/state covers other runs)
             limit=1,
             entrypoint_type=EntrypointType.MODULE_PATH,
