@@ -74,15 +74,14 @@ CLEAN_CACHE_POLICY = (INPUTS - "paths") + TASK_SOURCE
 
 
 @task(name="clean-shard", cache_policy=CLEAN_CACHE_POLICY, persist_result=True)
-def clean_shard_task(paths: list[str], rels: list[str], digests: list[str]) -> list[Document | Rejected]:
-    return clean_files(list(zip(paths, rels, digests)))
-
-
-@task(name="signatures", cache_policy=INPUTS + TASK_SOURCE, persist_result=True)
-def signature_task(texts: list[str]):
+def clean_shard_task(paths: list[str], rels: list[str], digests: list[str], with_signatures: bool = False):
+    """One shard: cleaned docs and rejections, plus the docs' MinHash signatures for Dask dedup."""
+    results = clean_files(list(zip(paths, rels, digests)))
+    if not with_signatures:
+        return results, None
     from flows.dask_dedup import signatures
 
-    return signatures(texts)
+    return results, signatures([r.text for r in results if isinstance(r, Document)])
 
 
 @flow(name=CLEAN_FLOW_NAME)
@@ -94,17 +93,16 @@ def clean_shards_flow(out: str, shards: list[list[tuple[str, str, str]]], with_s
     # results must live in a saved block (Dask workers load it by name); one per output folder
     block = "wirewash-cache-" + hashlib.blake2b(str(cache).encode(), digest_size=6).hexdigest()
     LocalFileSystem(basepath=str(cache / "results")).save(block, overwrite=True)
-    storage = f"local-file-system/{block}"
     clean = clean_shard_task.with_options(
-        result_storage=storage, cache_policy=CLEAN_CACHE_POLICY.configure(key_storage=str(cache / "keys"))
+        result_storage=f"local-file-system/{block}",
+        cache_policy=CLEAN_CACHE_POLICY.configure(key_storage=str(cache / "keys")),
     )
-    futures = [clean.submit([p for p, _, _ in s], [r for _, r, _ in s], [d for _, _, d in s]) for s in shards]
-    parts = [f.result() for f in futures]
-    sigs = None
-    if with_signatures:
-        sig = signature_task.with_options(result_storage=storage, cache_policy=(INPUTS + TASK_SOURCE).configure(key_storage=str(cache / "keys")))
-        texts = [[r.text for r in part if isinstance(r, Document)] for part in parts]
-        sigs = [f.result() for f in [sig.submit(t) for t in texts]]
+    futures = [
+        clean.submit([p for p, _, _ in s], [r for _, r, _ in s], [d for _, _, d in s], with_signatures) for s in shards
+    ]
+    done = [f.result() for f in futures]
+    parts = [p for p, _ in done]
+    sigs = [s for _, s in done] if with_signatures else None
     return parts, sigs
 
 
@@ -271,17 +269,17 @@ def mark_crashed_runs(out: Path) -> list[str]:
     return marked
 
 
-def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str | None, client) -> dict[str, Any]:
-    cfg = section("inbox")
+def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str | None, client, shard_bytes: int) -> dict[str, Any]:
     logger = get_run_logger()
     t0 = time.perf_counter()
-    shards = make_shards(batch.files, cfg["shard_bytes"])
+    shards = make_shards(batch.files, shard_bytes)
     runner_flow = clean_shards_flow
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         runner_flow = clean_shards_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
     parts, sig_parts = runner_flow(str(out), shards, with_signatures=client is not None)
+    t_clean = time.perf_counter()
     _pause("cleaned", out)
     results = [r for part in parts for r in part]
     taken = state.doc_ids()
@@ -294,6 +292,7 @@ def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str 
         sigs = np.vstack(sig_parts) if docs else None
     done = state.done_batches()
     decided = dedup_against_corpus(docs, out, done, client, sigs)
+    t_dedup = time.perf_counter()
     shard_dir = out / "shards" / batch.name
     report = stages.write_stage(decided, rejected, shard_dir, seconds=time.perf_counter() - t0)
     _pause("shard-written", out)
@@ -306,7 +305,9 @@ def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str 
     _pause("corpus-written", out)
     state.commit(batch, report["counts"], [(d.id, d.duplicate_of is None) for d in decided])
     logger.info("batch %s: %d files, counts %s, corpus now %d docs", batch.name, len(batch.files), report["counts"], total)
-    return {"batch": batch.name, "files": len(batch.files), "counts": report["counts"], "corpus": total}
+    timings = {"clean_s": t_clean - t0, "dedup_s": t_dedup - t_clean, "write_s": time.perf_counter() - t_dedup}
+    return {"batch": batch.name, "files": len(batch.files), "counts": report["counts"], "corpus": total,
+            "seconds": {k: round(v, 3) for k, v in timings.items()}}
 
 
 @flow(name=FLOW_NAME, log_prints=True)
@@ -316,11 +317,13 @@ def inbox_flow(
     dask_address: str | None = None,
     settle_seconds: float | None = None,
     lock_timeout: float | None = None,
+    shard_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Clean the files in ``inbox`` not seen before; add them to the corpus in ``out``."""
     cfg = section("inbox")
     settle = cfg["settle_seconds"] if settle_seconds is None else settle_seconds
     wait = cfg["lock_timeout_seconds"] if lock_timeout is None else lock_timeout
+    shard_bytes = shard_bytes or cfg["shard_bytes"]
     outp = Path(out)
     state = InboxState(outp)
     summary: dict[str, Any] = {"inbox": inbox, "out": out, "batches": [], "crashed_runs_marked": [], "skipped": None}
@@ -336,7 +339,7 @@ def inbox_flow(
                 batch = state.pending() or state.plan(scan_inbox(inbox, settle))
                 if batch is None:
                     break
-                summary["batches"].append(process_batch(batch, outp, state, dask_address, client))
+                summary["batches"].append(process_batch(batch, outp, state, dask_address, client, shard_bytes))
     except LockTimeout as exc:
         summary["skipped"] = str(exc)
         get_run_logger().warning("skipped: %s", exc)

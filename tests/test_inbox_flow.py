@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_inbox(inbox, out, **kw):
     from flows.inbox import inbox_flow
 
-    return inbox_flow(str(inbox), str(out), settle_seconds=0, **kw)
+    return inbox_flow(str(inbox), str(out), settle_seconds=0, shard_bytes=8192, **kw)  # several shards per batch
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_kill_9_mid_run_then_next_run_finishes_exactly(reference, tmp_path, poin
     run_inbox(inbox, out)
     drop2(inbox)
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "WIREWASH_INBOX_PAUSE_AT": point}
-    code = f"from flows.inbox import inbox_flow\ninbox_flow({str(inbox)!r}, {str(out)!r}, settle_seconds=0)\n"
+    code = f"from flows.inbox import inbox_flow\ninbox_flow({str(inbox)!r}, {str(out)!r}, settle_seconds=0, shard_bytes=8192)\n"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     marker = out / "state" / f"paused-at-{point}"
     try:
