@@ -88,7 +88,7 @@ def main() -> None:
     rows: dict[int, list[dict]] = {1: [], 2: []}
     load0 = os.getloadavg()
     with harness:
-        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) for n in (1, 2)}
+        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") for n in (1, 2)}
         try:
             for r in range(args.runs):
                 for n in (1, 2) if r % 2 == 0 else (2, 1):

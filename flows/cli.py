@@ -93,7 +93,7 @@ def inbox(
     if workers and not dask_address:
         from distributed import LocalCluster
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         dask_address = cluster.scheduler_address
     try:
         summary = inbox_flow(str(inbox_dir.resolve()), str(output.resolve()), dask_address=dask_address, settle_seconds=settle)

@@ -156,7 +156,7 @@ def serve_inbox(
         if workers and not dask_address:
             from distributed import LocalCluster
 
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
             dask_address = cluster.scheduler_address
         from prefect.deployments.runner import EntrypointType
 
