@@ -140,7 +140,12 @@ def test_kill_9_mid_run_then_next_run_finishes_exactly(reference, tmp_path, poin
     finally:
         if proc.poll() is None:
             proc.kill()
+    results = out / "state" / "cache" / "results"
+    cached = {p: p.stat().st_mtime_ns for p in results.iterdir()}
+    assert cached  # the killed run had finished (and persisted) its per-shard tasks
     summary = run_inbox(inbox, out)
+    # the redo reused them: same cache keys (content digests + task source), no file rewritten
+    assert {p: p.stat().st_mtime_ns for p in results.iterdir()} == cached
     assert len(summary["crashed_runs_marked"]) >= 1
     assert all(_flow_run_state(r) == "CRASHED" for r in summary["crashed_runs_marked"])
     assert [b["files"] for b in summary["batches"]] == [len(reference["new"])]
