@@ -237,8 +237,10 @@ def _pause(point: str, out: Path) -> None:
         time.sleep(600)
 
 
-def mark_crashed_runs(out: Path) -> list[str]:
-    """Flow runs of this output folder still 'Running' while we hold its lock died: mark them Crashed."""
+def mark_crashed_runs(out: Path, previous_holder: str) -> list[str]:
+    """Mark Crashed what a dead run left 'Running': the previous lock holder (we got the lock,
+    so it is gone) and any clean subflow of this output folder (they run only under the lock).
+    Runs merely waiting for the lock never held it and are left alone."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -252,20 +254,20 @@ def mark_crashed_runs(out: Path) -> list[str]:
     from prefect.states import Crashed
 
     me = str(flow_run.id or "")
+    running = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
     marked = []
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME, CLEAN_FLOW_NAME])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))),
-        )
-        for r in runs:
-            their = r.parameters.get("out")
-            if str(r.id) == me or not their or Path(their).resolve() != out.resolve():
-                continue
-            client.set_flow_run_state(
-                r.id, Crashed(message="process died while running (found by the next wirewash run holding the lock)"), force=True
-            )
-            marked.append(str(r.id))
+        for name in (FLOW_NAME, CLEAN_FLOW_NAME):
+            for r in client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])), flow_run_filter=running):
+                their = r.parameters.get("out")
+                if str(r.id) == me or not their or Path(their).resolve() != out.resolve():
+                    continue
+                if name == FLOW_NAME and str(r.id) != previous_holder:
+                    continue  # alive, waiting for the lock
+                client.set_flow_run_state(
+                    r.id, Crashed(message="process died while running (found by the next run holding the lock)"), force=True
+                )
+                marked.append(str(r.id))
     return marked
 
 
@@ -329,8 +331,10 @@ def inbox_flow(
     summary: dict[str, Any] = {"inbox": inbox, "out": out, "batches": [], "crashed_runs_marked": [], "skipped": None}
     client = None
     try:
-        with state.lock(timeout=wait):
-            summary["crashed_runs_marked"] = mark_crashed_runs(outp)
+        from prefect.runtime import flow_run
+
+        with state.lock(timeout=wait, owner=str(flow_run.id or "")) as previous_holder:
+            summary["crashed_runs_marked"] = mark_crashed_runs(outp, previous_holder)
             if dask_address:
                 from distributed import Client
 

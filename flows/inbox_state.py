@@ -116,8 +116,12 @@ class InboxState:
     # ------------------------------------------------------------ lock
 
     @contextlib.contextmanager
-    def lock(self, timeout: float = 0.0, poll: float = 0.2) -> Iterator[None]:
-        """Hold ``state/inbox.lock`` exclusively; raise :class:`LockTimeout` after ``timeout`` s."""
+    def lock(self, timeout: float = 0.0, poll: float = 0.2, owner: str = "") -> Iterator[str]:
+        """Hold ``state/inbox.lock`` exclusively; raise :class:`LockTimeout` after ``timeout`` s.
+
+        ``owner`` (e.g. a flow run id) is written into the lock file; the context yields
+        the previous holder's owner, which, since the lock was free, has finished or died.
+        """
         fh = open(self.dir / "inbox.lock", "a+")
         deadline = time.monotonic() + timeout
         try:
@@ -130,10 +134,12 @@ class InboxState:
                         raise LockTimeout(f"another wirewash run holds {self.dir / 'inbox.lock'}") from None
                     time.sleep(poll)
             fh.seek(0)
+            previous = fh.read().split()
+            fh.seek(0)
             fh.truncate()
-            fh.write(f"{os.getpid()}\n")
+            fh.write(f"{os.getpid()} {owner}\n")
             fh.flush()
-            yield
+            yield previous[1] if len(previous) > 1 else ""
         finally:
             fh.close()  # closing the descriptor releases the lock
 

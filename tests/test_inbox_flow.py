@@ -116,6 +116,19 @@ def _flow_run_state(run_id):
         return client.read_flow_run(run_id).state.type.value
 
 
+def _running_bystander(out):
+    """A flow run of this output folder in state Running that never held the lock."""
+    from prefect import get_client
+    from prefect.states import Running
+
+    from flows.inbox import inbox_flow
+
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(inbox_flow, parameters={"inbox": "x", "out": str(out)})
+        client.set_flow_run_state(run.id, Running(), force=True)
+    return str(run.id)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["cleaned", "corpus-written"])
 def test_kill_9_mid_run_then_next_run_finishes_exactly(reference, tmp_path, point):
@@ -143,10 +156,31 @@ def test_kill_9_mid_run_then_next_run_finishes_exactly(reference, tmp_path, poin
     results = out / "state" / "cache" / "results"
     cached = {p: p.stat().st_mtime_ns for p in results.iterdir()}
     assert cached  # the killed run had finished (and persisted) its per-shard tasks
+    bystander = _running_bystander(out)  # a run merely waiting for the lock is not crashed
     summary = run_inbox(inbox, out)
+    assert _flow_run_state(bystander) == "RUNNING" and bystander not in summary["crashed_runs_marked"]
     # the redo reused them: same cache keys (content digests + task source), no file rewritten
     assert {p: p.stat().st_mtime_ns for p in results.iterdir()} == cached
     assert len(summary["crashed_runs_marked"]) >= 1
     assert all(_flow_run_state(r) == "CRASHED" for r in summary["crashed_runs_marked"])
     assert [b["files"] for b in summary["batches"]] == [len(reference["new"])]
     assert snapshot(out) == reference["snap"]
+
+
+def test_cli_inbox_command(reference, tmp_path):
+    """`wirewash inbox` as a user runs it, against the same Prefect API; exit code 3 names rejections."""
+    from prefect.settings import PREFECT_API_URL
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    drop1(inbox)
+    drop2(inbox)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "inbox", str(inbox), "-o", str(out), "--settle", "0"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 3, proc.stderr[-2000:]  # later/broken.txt is rejected
+    corpus = read_jsonl_gz(out / "corpus.jsonl.gz")
+    assert {d["id"] for d in corpus} >= {"other"} and len(corpus) == len({d["id"] for d in corpus})
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "inbox", str(inbox), "-o", str(out), "--settle", "0"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # nothing new: nothing rejected
+    assert len(list((out / "shards").iterdir())) == 1
