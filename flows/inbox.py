@@ -291,7 +291,7 @@ def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str 
     if sig_parts is not None:
         import numpy as np
 
-        sigs = np.vstack(sig_parts) if docs else None
+        sigs = np.vstack(sig_parts)  # same order as docs: shard by shard, document by document
     done = state.done_batches()
     decided = dedup_against_corpus(docs, out, done, client, sigs)
     t_dedup = time.perf_counter()
@@ -303,7 +303,7 @@ def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str 
         from flows import dask_dedup
 
         keep = [i for i, d in enumerate(decided) if d.duplicate_of is None]
-        dask_dedup.BandHistory(out / "state" / "bands").append(batch.name, [decided[i].id for i in keep], sigs[keep] if sigs is not None else sigs)
+        dask_dedup.BandHistory(out / "state" / "bands").append(batch.name, [decided[i].id for i in keep], sigs[keep])
     _pause("corpus-written", out)
     state.commit(batch, report["counts"], [(d.id, d.duplicate_of is None) for d in decided])
     logger.info("batch %s: %d files, counts %s, corpus now %d docs", batch.name, len(batch.files), report["counts"], total)

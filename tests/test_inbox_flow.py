@@ -107,6 +107,9 @@ def test_dask_cluster_gives_identical_outputs(reference, local_cluster, tmp_path
     assert summary["batches"][0]["files"] == len(reference["new"])
     assert snapshot(out) == reference["snap"]
     assert len(list((out / "state" / "bands").glob("band=*"))) > 1
+    (inbox / "only-bad.txt").write_bytes(b"\x00" * 100)  # a batch with no usable document
+    (batch,) = run_inbox(inbox, out, dask_address=local_cluster.scheduler_address)["batches"]
+    assert batch["counts"]["rejected"] == 1 and batch["corpus"] == len(reference["snap"]["corpus"])
 
 
 def _flow_run_state(run_id):
