@@ -151,6 +151,9 @@ def test_kill_9_mid_run_then_next_run_finishes_exactly(reference, tmp_path, poin
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, "the run never reached the pause point"
             time.sleep(0.1)
+        # while it holds the lock, another run touches nothing
+        overlap = run_inbox(inbox, out, lock_timeout=0.5)
+        assert overlap["skipped"] and overlap["batches"] == [] and overlap["crashed_runs_marked"] == []
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
