@@ -139,6 +139,25 @@ def corpus_docs(out: Path, batches: Sequence[str]) -> list[Document]:
     return docs
 
 
+def corpus_docs_by_id(out: Path, batches: Sequence[str], ids: set[str]) -> list[Document]:
+    """Only the named corpus docs, read from the shards' Parquet with a filter (corpus order)."""
+    if not ids:
+        return []
+    import json
+
+    import pyarrow.parquet as pq
+
+    docs: list[Document] = []
+    for b in batches:
+        f = out / "shards" / b / "corpus.parquet"
+        if not f.exists():
+            continue
+        for rec in pq.read_table(f, filters=[("id", "in", sorted(ids))]).to_pylist():
+            rec["metadata"] = json.loads(rec["metadata"] or "{}")
+            docs.append(Document.from_record(rec))
+    return docs
+
+
 def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
     """Doc ids unique across the whole output folder (deterministic suffixes)."""
     seen = set(taken)
@@ -175,8 +194,7 @@ def dedup_against_corpus(
         history = dask_dedup.BandHistory(out / "state" / "bands")
         ensure_history(out, batches, history)
         labels, joined = dask_dedup.cluster_with_history([d.id for d in new], new_sigs, history, batches, dask_client)
-        wanted = set(joined)
-        old = [d for d in corpus_docs(out, batches) if d.id in wanted] if wanted else []
+        old = corpus_docs_by_id(out, batches, set(joined))
         docs = old + list(new)
         decided = stages.dedup_stage(docs, labels=[labels[d.id] for d in docs])
     else:
