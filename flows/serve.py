@@ -101,10 +101,16 @@ class LocalPrefectServer:
     def start(self, timeout: float = 120.0) -> "LocalPrefectServer":
         self._spawn()
         self.wait_healthy(timeout)
-        (self.home / "server.json").write_text(json.dumps({"api_url": self.api_url, "pid": self.proc.pid}))
+        self._record()
         self._watcher = threading.Thread(target=self._watch, name="prefect-server-watch", daemon=True)
         self._watcher.start()
         return self
+
+    def _record(self) -> None:
+        info = {"api_url": self.api_url, "pid": self.proc.pid, "restarts": self.restarts}
+        tmp = self.home / ".server.json.tmp"
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, self.home / "server.json")
 
     def _watch(self) -> None:
         while not self._stopping.wait(2.0):
@@ -114,6 +120,7 @@ class LocalPrefectServer:
                 try:
                     self._spawn()
                     self.wait_healthy(120)
+                    self._record()
                 except Exception as exc:  # keep trying on the next tick
                     print(f"wirewash: restart failed: {exc}", file=sys.stderr)
 

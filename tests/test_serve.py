@@ -1,5 +1,5 @@
-"""`wirewash serve` end to end: it starts its own Prefect server, serves the deployment,
-and runs triggered with `run_deployment` process only what is new in the inbox."""
+"""`wirewash serve` end to end: it starts (and restarts) its own Prefect server, serves the
+deployment, and runs triggered with `run_deployment` process only what is new in the inbox."""
 
 import json
 import os
@@ -64,6 +64,14 @@ def test_serve_starts_server_and_runs_deployment(tmp_path):
             assert first.state.is_completed(), first.state
             shards = sorted((out / "shards").iterdir())
             assert len(shards) == 1 and len(read_jsonl_gz(out / "corpus.jsonl.gz")) >= 5
+            # the supervised server dies: serve restarts it on the same port and keeps serving
+            os.kill(server["pid"], signal.SIGKILL)
+            deadline = time.monotonic() + 150
+            while json.loads(info.read_text())["restarts"] < 1:
+                assert proc.poll() is None, proc.stderr.read()[-3000:]
+                assert time.monotonic() < deadline, "server not restarted"
+                time.sleep(0.3)
+            assert json.loads(info.read_text())["api_url"] == server["api_url"]
             new = drop2(inbox)
             second = run_deployment("wirewash-inbox/test", timeout=120)
             assert second.state.is_completed(), second.state
