@@ -47,10 +47,45 @@ def build_inbox(inbox: Path, copies: int) -> int:
     return n
 
 
+def dedup_table(n_docs: int) -> None:
+    """Dedup at scale: banding shuffle of n_docs, then a batch of n_docs/10 against that history."""
+    import numpy as np
+    from distributed import Client, LocalCluster
+
+    from flows import dask_dedup
+
+    rng = np.random.default_rng(7)
+    num_perm = dask_dedup.signatures(["x y z"]).shape[1]
+    sigs = rng.integers(0, 2**32, size=(n_docs, num_perm), dtype=np.uint64)
+    near = rng.choice(n_docs, size=n_docs // 10, replace=False)  # planted near-duplicates: 10 % of values changed
+    copies = sigs[near].copy()
+    mask = rng.random(copies.shape) < 0.1
+    copies[mask] = rng.integers(0, 2**32, size=int(mask.sum()), dtype=np.uint64)
+    ids = [f"h{i}" for i in range(n_docs)]
+    new_ids = [f"n{i}" for i in range(len(near))]
+    b, r = dask_dedup.lsh_params()
+    print(f"\ndedup at scale: {n_docs} docs x {b} bands ({b * n_docs} rows), then {len(near)} new docs against that history")
+    print(f"{'workers':>7} {'shuffle all s':>13} {'pairs':>7} {'batch vs history s':>18} {'pairs':>7} {'recall of planted':>17}")
+    for n in (1, 2):
+        with tempfile.TemporaryDirectory() as d, LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=":0") as cl, Client(cl) as client:
+            hist = dask_dedup.BandHistory(Path(d) / "bands")
+            t0 = time.perf_counter()
+            pairs_all = dask_dedup.candidate_pairs(ids, sigs, hist, [], client)
+            t_all = time.perf_counter() - t0
+            hist.append("h", ids, sigs)
+            t0 = time.perf_counter()
+            pairs_new = dask_dedup.candidate_pairs(new_ids, copies, hist, ["h"], client)
+            t_new = time.perf_counter() - t0
+            found = {(a, b) for a, b in zip(pairs_new["a"], pairs_new["b"])}
+            recall = sum((f"n{k}", f"h{i}") in found for k, i in enumerate(near)) / len(near)
+            print(f"{n:>7} {t_all:>13.2f} {len(pairs_all):>7} {t_new:>18.2f} {len(pairs_new):>7} {recall:>17.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=1)
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--dedup-docs", type=int, default=40000, help="size of the dedup-at-scale table (0: skip)")
     args = ap.parse_args()
     if not (SHARED / "extraction" / "html").exists():
         sys.exit("needs ../shared/bench/extraction/html")
@@ -122,6 +157,8 @@ def main() -> None:
     print(f"plain process pool, same shards (no Prefect/Dask): 1 proc {ceiling[1]:.2f} s, 2 procs {ceiling[2]:.2f} s "
           f"-> machine ceiling now {ceiling[1] / ceiling[2]:.2f}x")
     print(f"speed-up 2 vs 1 workers: total {best[2][0] / best[1][0]:.2f}x, clean stage {best[2][1] / best[1][1]:.2f}x (target >= 1.7x)")
+    if args.dedup_docs:
+        dedup_table(args.dedup_docs)
 
 
 if __name__ == "__main__":

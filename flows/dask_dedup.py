@@ -77,7 +77,7 @@ def band_rows(ids: Sequence[str], sigs: np.ndarray) -> pd.DataFrame:
         for band in range(b):
             block = sigs[:, band * r : (band + 1) * r]
             bucket = (block * mult).sum(axis=1, dtype=np.uint64).view(np.int64)
-            frames.append(pd.DataFrame({"band": np.full(n, band, dtype=np.int32), "bucket": bucket, "doc": list(ids)}))
+            frames.append(pd.DataFrame({"band": np.full(n, band, dtype=np.int32), "bucket": bucket, "doc": pd.Series(list(ids), dtype=object)}))
     if not frames:
         return pd.DataFrame({"band": pd.Series(dtype=np.int32), "bucket": pd.Series(dtype=np.int64), "doc": pd.Series(dtype=str)})
     return pd.concat(frames, ignore_index=True)
@@ -151,16 +151,25 @@ def _pairs_in_partition(df: pd.DataFrame, history_root: str, batches: tuple[str,
     return pd.concat(out, ignore_index=True).drop_duplicates()
 
 
+def _band_chunk(chunk: tuple[list[str], np.ndarray]) -> pd.DataFrame:
+    return band_rows(*chunk)
+
+
 def candidate_pairs(ids: Sequence[str], sigs: np.ndarray, history: BandHistory, batches: Sequence[str], client=None) -> pd.DataFrame:
     """Doc pairs sharing a bucket in some band (new×new, new×history), via a Dask shuffle."""
+    import dask
     import dask.dataframe as dd
 
-    rows = band_rows(ids, sigs)
-    if rows.empty:
+    if len(ids) == 0:
         return pd.DataFrame({"a": pd.Series(dtype=str), "b": pd.Series(dtype=str)})
     b, _ = lsh_params()
-    nparts = max(1, min(b, len(rows) // 2000 + 1))
-    ddf = dd.from_pandas(rows, npartitions=nparts)
+    nparts = max(1, min(b, len(ids) * b // 2000 + 1))
+    # band rows are built where the data lands: signature chunks are scattered to the workers
+    step = max(1, -(-len(ids) // nparts))
+    chunks = [(list(ids[i : i + step]), sigs[i : i + step]) for i in range(0, len(ids), step)]
+    if client is not None:
+        chunks = client.scatter(chunks)
+    ddf = dd.from_delayed([dask.delayed(_band_chunk)(c) for c in chunks], meta=band_rows([], sigs[:0]), verify_meta=False)
     shuffled = ddf.shuffle("band", npartitions=nparts)
     meta = pd.DataFrame({"a": pd.Series(dtype=object), "b": pd.Series(dtype=object)})
     pairs = shuffled.map_partitions(_pairs_in_partition, str(history.root), tuple(batches), meta=meta)
