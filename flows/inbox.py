@@ -28,7 +28,7 @@ from cleaners.document import Document
 from cleaners.io import Rejected, read_jsonl_gz, write_jsonl_gz, write_parquet
 from cleaners.settings import section
 from flows import stages
-from flows.inbox_state import Batch, InboxFile, InboxState, LockTimeout, file_digest, scan_inbox
+from flows.inbox_state import Batch, InboxFile, InboxState, LockTimeout, file_digest, relocate, scan_inbox
 
 FLOW_NAME = "wirewash-inbox"
 CLEAN_FLOW_NAME = "wirewash-inbox-clean"
@@ -358,7 +358,11 @@ def inbox_flow(
 
                 client = Client(dask_address, set_as_default=False)
             while True:
-                batch = state.pending() or state.plan(scan_inbox(inbox, settle))
+                batch = state.pending()
+                if batch is not None:
+                    batch = relocate(batch, scan_inbox(inbox))
+                else:
+                    batch = state.plan(scan_inbox(inbox, settle))
                 if batch is None:
                     break
                 summary["batches"].append(process_batch(batch, outp, state, dask_address, client, shard_bytes))

@@ -86,6 +86,14 @@ def scan_inbox(inbox: str | os.PathLike[str], settle_seconds: float = 0.0) -> li
     return found
 
 
+def relocate(batch: Batch, found: list[InboxFile]) -> Batch:
+    """A redone batch's files where they are now: a file renamed since the crash is
+    found again by its content digest (files that are gone stay as planned)."""
+    by_digest = {f.digest: f for f in sorted(found, key=lambda f: f.rel, reverse=True)}
+    files = tuple(f if os.path.exists(f.path) else by_digest.get(f.digest, f) for f in batch.files)
+    return Batch(batch.name, batch.seq, files)
+
+
 class InboxState:
     """The manifest and lock of one output folder."""
 

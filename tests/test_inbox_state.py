@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.inbox_state import InboxState, LockTimeout, scan_inbox
+from flows.inbox_state import InboxState, LockTimeout, relocate, scan_inbox
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +50,18 @@ def test_unfinished_batch_is_redone_with_the_same_files_and_name(tmp_path):
     st.commit(batch, {})
     assert st.pending() is None
     assert [f.rel for f in st.plan(scan_inbox(inbox)).files] == ["z.txt"]
+
+
+def test_redone_batch_finds_files_renamed_since_the_crash(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    _write(inbox / "a.txt", "story a")
+    _write(inbox / "b.txt", "story b")
+    batch = InboxState(out).plan(scan_inbox(inbox))
+    (inbox / "a.txt").rename(inbox / "moved.txt")
+    (inbox / "b.txt").unlink()
+    again = relocate(InboxState(out).pending(), scan_inbox(inbox))
+    assert again.name == batch.name
+    assert [(f.rel, Path(f.path).exists()) for f in again.files] == [("moved.txt", True), ("b.txt", False)]
 
 
 def test_settle_time_skips_files_still_being_written(tmp_path):
