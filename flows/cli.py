@@ -101,6 +101,12 @@ def inbox(
         if cluster is not None:
             cluster.close()
     rejected = sum(b["counts"]["rejected"] for b in summary["batches"])
+    if summary["skipped"]:
+        print(f"wirewash: skipped: {summary['skipped']}", file=sys.stderr)
+    for b in summary["batches"]:
+        print(f"wirewash: batch {b['batch']}: {b['files']} files, counts {b['counts']}; corpus {b['corpus']} docs", file=sys.stderr)
+    if not summary["batches"] and not summary["skipped"]:
+        print("wirewash: nothing new in the inbox", file=sys.stderr)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)
 
 

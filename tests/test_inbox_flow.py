@@ -189,4 +189,5 @@ def test_cli_inbox_command(reference, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "inbox", str(inbox), "-o", str(out), "--settle", "0"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]  # nothing new: nothing rejected
+    assert "nothing new in the inbox" in proc.stderr
     assert len(list((out / "shards").iterdir())) == 1
