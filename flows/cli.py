@@ -154,6 +154,66 @@ def run(
     raise typer.Exit(EXIT_REJECTED if report["counts"]["rejected"] else EXIT_OK)
 
 
+@app.command()
+def inbox(
+    inbox_dir: Path = typer.Argument(..., metavar="INBOX", help="Folder that new files are dropped into."),
+    output: Path = typer.Option(Path("outputs/inbox"), "-o", "--out", "--output", help="Output folder (corpus, shards, state/)."),
+    dask_address: str = typer.Option(None, "--dask-address", help="Run per-shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
+    workers: int = typer.Option(0, "--workers", "-w", help="Start a local Dask cluster with N worker processes."),
+    settle: float = typer.Option(None, "--settle", help="Skip files modified less than this many seconds ago."),
+    dask_dedup: bool = typer.Option(
+        False, "--dask-dedup",
+        help="With a Dask cluster, also dedup there (LSH banding shuffle against band history; char view only) "
+        "instead of the persistent SQLite index.",
+    ),
+) -> None:
+    """Clean the files in INBOX not processed before, once, and add them to the corpus in OUT."""
+    from flows.inbox import inbox_flow
+
+    cluster = None
+    if workers and not dask_address:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        dask_address = cluster.scheduler_address
+    try:
+        summary = inbox_flow(
+            str(inbox_dir.resolve()), str(output.resolve()), dask_address=dask_address, settle_seconds=settle,
+            dask_dedup=dask_dedup,
+        )
+    finally:
+        if cluster is not None:
+            cluster.close()
+    rejected = sum(b["counts"]["rejected"] for b in summary["batches"])
+    if summary["skipped"]:
+        print(f"wirewash: skipped: {summary['skipped']}", file=sys.stderr)
+    for b in summary["batches"]:
+        print(f"wirewash: batch {b['batch']}: {b['files']} files, counts {b['counts']}; corpus {b['corpus']} docs", file=sys.stderr)
+    if not summary["batches"] and not summary["skipped"]:
+        print("wirewash: nothing new in the inbox", file=sys.stderr)
+    raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)
+
+
+@app.command()
+def serve(
+    inbox_dir: Path = typer.Option(..., "--inbox", help="Folder that new files are dropped into."),
+    output: Path = typer.Option(..., "--out", "-o", help="Output folder (corpus, shards, state/)."),
+    cron: str = typer.Option("*/15 * * * *", "--cron", help="When to run, as a cron expression."),
+    dask_address: str = typer.Option(None, "--dask-address", help="Run per-shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
+    workers: int = typer.Option(0, "--workers", "-w", help="Start a local Dask cluster with N worker processes."),
+    name: str = typer.Option("wirewash-inbox", "--name", help="Deployment name."),
+    settle: float = typer.Option(None, "--settle", help="Skip files modified less than this many seconds ago (default: settings)."),
+) -> None:
+    """Serve the inbox flow as a Prefect deployment on a cron schedule (until Ctrl-C).
+
+    Uses the Prefect server at PREFECT_API_URL; without it, starts a local one
+    (SQLite under OUT/state/prefect, 127.0.0.1) and keeps it running.
+    """
+    from flows.serve import serve_inbox
+
+    serve_inbox(inbox_dir, output, cron, dask_address=dask_address, workers=workers, name=name, settle_seconds=settle)
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
 

@@ -170,13 +170,19 @@ def clean_documents(docs: Sequence[Document]) -> list[Document | Rejected]:
     return [clean_document(d) for d in docs]
 
 
-def dedup_stage(docs: Sequence[Document], index_path: str | Path | None = None) -> list[Document]:
+def dedup_stage(
+    docs: Sequence[Document], index_path: str | Path | None = None, labels: Sequence[object] | None = None
+) -> list[Document]:
     """Cluster near-duplicate stories; mark every non-canonical copy ``duplicate_of``.
 
     With ``index_path`` (see :func:`dedup_index_path`) the batch is also deduplicated
     against every document of earlier runs kept in that index, and then added to it.
+    ``labels`` (one cluster label per doc) may instead come from elsewhere, e.g. the Dask
+    banding in ``flows.dask_dedup``; the canonical copy is then chosen here, the same way.
     """
     ranks = [dedup.canonical_rank(d.text, d.spin_score, _n_meta(d), d.date) for d in docs]
+    if labels is not None:
+        return _dedup_by_labels(docs, labels, ranks)
     ids, texts = [d.id for d in docs], [d.text for d in docs]
     if index_path is None:
         decisions = dedup.dedup_batch(ids, texts, ranks)
@@ -193,6 +199,22 @@ def dedup_stage(docs: Sequence[Document], index_path: str | Path | None = None) 
 def dedup_index_path(out_dir: str | Path) -> Path:
     """Where a run keeps the dedup index that later runs into the same folder dedup against."""
     return Path(out_dir) / "state" / "dedup.sqlite"
+
+
+def _dedup_by_labels(docs: Sequence[Document], labels: Sequence[object], ranks: Sequence[tuple]) -> list[Document]:
+    groups: dict[object, list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(lab, []).append(i)
+    out: list[Document] = list(docs)
+    for members in groups.values():
+        canon = dedup.choose_canonical(members, ranks)
+        for i in members:
+            dup = None if i == canon else docs[canon].id
+            reason = "canonical" if dup is None else "near-duplicate; canonical copy ranks better (not spun, longer, more metadata, earlier)"
+            out[i] = docs[i].evolve(
+                "dedup", cluster_id=docs[canon].id, duplicate_of=dup, cluster_size=len(members), decision=reason
+            )
+    return out
 
 
 def _n_meta(d: Document) -> int:

@@ -179,3 +179,18 @@ def test_two_writers_share_one_index(tmp_path, seeds):
     with DedupIndex.open(path, cfg) as index:
         assert len(index) == 20
         assert {m.id for m in index.query(fps[1])[0]} == {"w1"}
+
+
+def test_remove_forgets_documents_and_their_bands(tmp_path, seeds):
+    cfg = DedupConfig.from_settings()
+    path = tmp_path / "dedup.sqlite"
+    with DedupIndex.open(path, cfg) as index:
+        index.add(["keep", "drop"], fingerprint([seeds["000"], seeds["002"]], cfg))
+        assert index.remove(["drop", "never-added"]) == 1
+        assert len(index) == 1
+        assert index.query(fingerprint([seeds["002"]], cfg)) == {}
+        assert [m.id for m in index.query(fingerprint([seeds["000"]], cfg))[0]] == ["keep"]
+    conn = sqlite3.connect(path)
+    n_bands = cfg.bands + cfg.spin_bands + cfg.head_bands
+    assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == n_bands
+    conn.close()

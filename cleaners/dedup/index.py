@@ -191,6 +191,33 @@ class DedupIndex:
         self.conn.commit()
         return nums
 
+    def remove(self, ids: Sequence[str]) -> int:
+        """Forget the documents with these ids (and their band rows); returns how many.
+
+        For recovery only: a batch whose run died after adding its documents but before
+        the caller committed the batch is removed, then redone. Band rows have no index
+        on ``doc``, so this scans the band table once.
+        """
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return 0
+        if self.conn.in_transaction:
+            self.conn.commit()
+        self.conn.execute("BEGIN IMMEDIATE")
+        nums: list[int] = []
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            nums += [r[0] for r in self.conn.execute(f"SELECT doc FROM docs WHERE id IN ({marks})", part)]
+        if nums:
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS gone(doc INTEGER PRIMARY KEY)")
+            self.conn.execute("DELETE FROM gone")
+            self.conn.executemany("INSERT OR IGNORE INTO gone VALUES (?)", [(n,) for n in nums])
+            self.conn.execute("DELETE FROM bands WHERE doc IN (SELECT doc FROM gone)")
+            self.conn.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM gone)")
+        self.conn.commit()
+        return len(nums)
+
     # ---- reading ---------------------------------------------------------
     def candidates(self, fp: Fingerprints) -> dict[int, set[int]]:
         """Indexed documents sharing at least one band key with each row of ``fp``."""

@@ -1,0 +1,431 @@
+"""The scheduled flow: clean what is new in an inbox folder and add it to a cumulative corpus.
+
+    lock OUT/state ─ mark crashed runs ─ batch = pending or new files (by content hash)
+      │ clean-shard ×N ── read + per-document stages (flows.stages), cached by file digests,
+      │                    on the flow's task runner (a Dask cluster with --dask-address)
+      │ dedup ─────────── new docs against each other and the corpus (one seam: dedup_against_corpus)
+      │ write ─────────── OUT/shards/<batch>/ (deterministic name) · OUT/corpus.{jsonl.gz,parquet}
+      ▼ commit ────────── manifest marks the batch done · Prefect artifacts (counts table, summary)
+
+Outputs are derived only from *committed* batches plus the one being written, and every
+write is atomic and overwrites the same name when a batch is redone, so a run killed at
+any point is finished by the next run with no document lost or written twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import INPUTS, TASK_SOURCE
+
+from cleaners.document import Document
+from cleaners.io import Rejected, read_jsonl_gz, write_jsonl_gz, write_parquet
+from cleaners.settings import section
+from flows import stages
+from flows.inbox_state import Batch, InboxFile, InboxState, LockTimeout, file_digest, relocate, scan_inbox
+
+FLOW_NAME = "wirewash-inbox"
+CLEAN_FLOW_NAME = "wirewash-inbox-clean"
+PAUSE_ENV = "WIREWASH_INBOX_PAUSE_AT"  # test hook: stop at a named point so a test can kill -9 there
+
+
+# ----------------------------------------------------------------- per-shard work (tasks)
+
+
+def clean_files(files: Sequence[tuple[str, str, str]]) -> list[Document | Rejected]:
+    """Read and clean a shard of inbox files, given as ``(path, rel, digest)``.
+
+    Sources are named by the path relative to the inbox. A file whose content changed
+    since it was planned (or that vanished) is rejected, never half-processed.
+    """
+    out: list[Document | Rejected] = []
+    for path, rel, digest in files:
+        try:
+            now = file_digest(path)
+        except OSError as exc:
+            out.append(Rejected(rel, f"file left the inbox before it was processed: {exc.strerror or exc}"))
+            continue
+        if now != digest:
+            out.append(Rejected(rel, "file changed after it was planned; it will be picked up as new content"))
+            continue
+        docs, rejected = stages.read_stage(path)
+        name = Path(path).name
+        docs = [d.evolve(source=_rename(d.source, name, rel)) for d in docs]
+        rejected = [Rejected(_rename(r.source, name, rel), r.reason, r.line) for r in rejected]
+        out.extend(stages.clean_documents(docs))
+        out.extend(rejected)
+    return out
+
+
+def _rename(source: str, name: str, rel: str) -> str:
+    if source == name or source.startswith(name + ":"):
+        return rel + source[len(name) :]
+    return source
+
+
+#: The content digests (not the paths) key the cache: a moved file reuses its result.
+CLEAN_CACHE_POLICY = (INPUTS - "paths") + TASK_SOURCE
+
+
+@task(name="clean-shard", cache_policy=CLEAN_CACHE_POLICY, persist_result=True)
+def clean_shard_task(paths: list[str], rels: list[str], digests: list[str], with_signatures: bool = False):
+    """One shard: cleaned docs and rejections, plus the docs' MinHash signatures for Dask dedup."""
+    results = clean_files(list(zip(paths, rels, digests)))
+    if not with_signatures:
+        return results, None
+    from flows.dask_dedup import signatures
+
+    return results, signatures([r.text for r in results if isinstance(r, Document)])
+
+
+@flow(name=CLEAN_FLOW_NAME)
+def clean_shards_flow(out: str, shards: list[list[tuple[str, str, str]]], with_signatures: bool = False):
+    """Per-shard tasks on this flow's task runner (Dask when a cluster is given)."""
+    from prefect.filesystems import LocalFileSystem
+
+    cache = Path(out).resolve() / "state" / "cache"
+    # results must live in a saved block (Dask workers load it by name); one per output folder
+    block = "wirewash-cache-" + hashlib.blake2b(str(cache).encode(), digest_size=6).hexdigest()
+    LocalFileSystem(basepath=str(cache / "results")).save(block, overwrite=True)
+    clean = clean_shard_task.with_options(
+        result_storage=f"local-file-system/{block}",
+        cache_policy=CLEAN_CACHE_POLICY.configure(key_storage=str(cache / "keys")),
+    )
+    futures = [
+        clean.submit([p for p, _, _ in s], [r for _, r, _ in s], [d for _, _, d in s], with_signatures) for s in shards
+    ]
+    done = [f.result() for f in futures]
+    parts = [p for p, _ in done]
+    sigs = [s for _, s in done] if with_signatures else None
+    return parts, sigs
+
+
+def make_shards(files: Sequence[InboxFile], shard_bytes: int) -> list[list[tuple[str, str, str]]]:
+    """Group a batch's files (in order) into shards of about ``shard_bytes`` input each."""
+    shards: list[list[tuple[str, str, str]]] = []
+    cur: list[tuple[str, str, str]] = []
+    size = 0
+    for f in files:
+        try:
+            n = os.path.getsize(f.path)
+        except OSError:
+            n = 0
+        if cur and size + n > shard_bytes:
+            shards.append(cur)
+            cur, size = [], 0
+        cur.append((f.path, f.rel, f.digest))
+        size += n
+    if cur:
+        shards.append(cur)
+    return shards
+
+
+# ----------------------------------------------------------------- corpus and dedup
+
+
+def corpus_docs(out: Path, batches: Sequence[str]) -> list[Document]:
+    """The cumulative corpus as committed: each done batch's canonical copies, in order."""
+    docs: list[Document] = []
+    for b in batches:
+        f = out / "shards" / b / "corpus.jsonl.gz"
+        if f.exists():
+            docs.extend(Document.from_record(r) for r in read_jsonl_gz(f))
+    return docs
+
+
+def corpus_docs_by_id(out: Path, batches: Sequence[str], ids: set[str]) -> list[Document]:
+    """Only the named corpus docs, read from the shards' Parquet with a filter (corpus order)."""
+    if not ids:
+        return []
+    import json
+
+    import pyarrow.parquet as pq
+
+    docs: list[Document] = []
+    for b in batches:
+        f = out / "shards" / b / "corpus.parquet"
+        if not f.exists():
+            continue
+        for rec in pq.read_table(f, filters=[("id", "in", sorted(ids))]).to_pylist():
+            rec["metadata"] = json.loads(rec["metadata"] or "{}")
+            docs.append(Document.from_record(rec))
+    return docs
+
+
+def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
+    """Doc ids unique across the whole output folder (deterministic suffixes)."""
+    seen = set(taken)
+    out = []
+    for d in docs:
+        new_id, n = d.id, 1
+        while new_id in seen:
+            new_id = f"{d.id}~{n}"
+            n += 1
+        seen.add(new_id)
+        out.append(d if new_id == d.id else d.evolve(id=new_id, metadata={**d.metadata, "input_id": d.id}))
+    return out
+
+
+def dedup_against_corpus(
+    new: Sequence[Document], out: Path, batches: Sequence[str], dask_client=None, new_sigs=None
+) -> list[Document]:
+    """Dedup decisions for the new docs, against each other and the committed corpus.
+
+    THE seam for incremental dedup: every inbox run goes through here. By default the
+    decisions come from the persistent SQLite MinHash index under ``OUT/state/`` (the same
+    ``stages.dedup_stage`` the CLI uses: char, spin-proof and head views, containment),
+    so a run costs O(new docs) and a Dask run decides exactly as a single-process run.
+    With a Dask client (``--dask-dedup``), LSH banding is shuffled on the cluster against
+    the band history instead (``flows.dask_dedup``): it scales past one machine's index but
+    verifies the char view only, so it can find fewer shortened or spun copies.
+
+    Published corpus copies stay canonical: a new doc in a cluster with a corpus doc
+    becomes ``duplicate_of`` the best-ranked corpus doc of that cluster.
+    """
+    if not new:
+        return []
+    if dask_client is None:
+        index_path = stages.dedup_index_path(out)
+        if index_path.exists():  # a run that died before committing this batch may have indexed it
+            with stages.dedup.DedupIndex.open(index_path) as index:
+                index.remove([d.id for d in new])
+        return stages.dedup_stage(new, index_path)
+    from flows import dask_dedup
+
+    history = dask_dedup.BandHistory(out / "state" / "bands")
+    ensure_history(out, batches, history)
+    labels, joined = dask_dedup.cluster_with_history([d.id for d in new], new_sigs, history, batches, dask_client)
+    old = corpus_docs_by_id(out, batches, set(joined))
+    docs = old + list(new)
+    decided = stages.dedup_stage(docs, labels=[labels[d.id] for d in docs])
+    n_old = len(old)
+    by_cluster: dict[str, list[int]] = {}
+    for i, d in enumerate(decided):
+        by_cluster.setdefault(d.cluster_id or d.id, []).append(i)
+    ranks = [stages.dedup.canonical_rank(d.text, d.spin_score, stages._n_meta(d), d.date) for d in docs]
+    result = decided[n_old:]
+    for members in by_cluster.values():
+        olds = [i for i in members if i < n_old]
+        if not olds:
+            continue
+        anchor = docs[stages.dedup.choose_canonical(olds, ranks)]
+        for i in members:
+            if i >= n_old:
+                result[i - n_old] = docs[i].evolve(
+                    "dedup",
+                    cluster_id=anchor.cluster_id or anchor.id,
+                    duplicate_of=anchor.id,
+                    cluster_size=len(members),
+                    decision="near-duplicate of a document already in the corpus (published copies stay canonical)",
+                )
+    return result
+
+
+def ensure_history(out: Path, batches: Sequence[str], history) -> None:
+    """Backfill band history for committed batches that have none (e.g. run without Dask)."""
+    from flows import dask_dedup
+
+    for b in batches:
+        if not (history.root / "signatures" / f"{b}.parquet").exists():
+            docs = corpus_docs(out, [b])
+            history.append(b, [d.id for d in docs], dask_dedup.signatures([d.text for d in docs]))
+
+
+def write_cumulative(out: Path, batches: Sequence[str]) -> int:
+    """Rebuild OUT/corpus.jsonl.gz and OUT/corpus.parquet from the given batches' shards."""
+    records: list[dict[str, Any]] = []
+    for b in batches:
+        f = out / "shards" / b / "corpus.jsonl.gz"
+        if f.exists():
+            records.extend(read_jsonl_gz(f))
+    write_jsonl_gz(out / "corpus.jsonl.gz", records)
+    write_parquet(out / "corpus.parquet", records)
+    return len(records)
+
+
+# ----------------------------------------------------------------- the flow
+
+
+def _pause(point: str, out: Path) -> None:
+    if os.environ.get(PAUSE_ENV) == point:
+        (out / "state" / f"paused-at-{point}").write_text(str(os.getpid()))
+        time.sleep(600)
+
+
+def mark_crashed_runs(out: Path, previous_holder: str) -> list[str]:
+    """Mark Crashed what a dead run left 'Running': the previous lock holder (we got the lock,
+    so it is gone) and any clean subflow of this output folder (they run only under the lock).
+    Runs merely waiting for the lock never held it and are left alone."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.runtime import flow_run
+    from prefect.states import Crashed
+
+    me = str(flow_run.id or "")
+    running = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
+    marked = []
+    with get_client(sync_client=True) as client:
+        for name in (FLOW_NAME, CLEAN_FLOW_NAME):
+            for r in client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])), flow_run_filter=running):
+                their = r.parameters.get("out")
+                if str(r.id) == me or not their or Path(their).resolve() != out.resolve():
+                    continue
+                if name == FLOW_NAME and str(r.id) != previous_holder:
+                    continue  # alive, waiting for the lock
+                client.set_flow_run_state(
+                    r.id, Crashed(message="process died while running (found by the next run holding the lock)"), force=True
+                )
+                marked.append(str(r.id))
+    return marked
+
+
+def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str | None, client, shard_bytes: int) -> dict[str, Any]:
+    logger = get_run_logger()
+    t0 = time.perf_counter()
+    shards = make_shards(batch.files, shard_bytes)
+    runner_flow = clean_shards_flow
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        runner_flow = clean_shards_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    parts, sig_parts = runner_flow(str(out), shards, with_signatures=client is not None)
+    t_clean = time.perf_counter()
+    _pause("cleaned", out)
+    results = [r for part in parts for r in part]
+    taken = state.doc_ids()
+    docs = unique_ids([r for r in results if isinstance(r, Document)], taken)
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    sigs = None
+    if sig_parts is not None:
+        import numpy as np
+
+        sigs = np.vstack(sig_parts)  # same order as docs: shard by shard, document by document
+    done = state.done_batches()
+    decided = dedup_against_corpus(docs, out, done, client, sigs)
+    t_dedup = time.perf_counter()
+    shard_dir = out / "shards" / batch.name
+    report = stages.write_stage(decided, rejected, shard_dir, seconds=time.perf_counter() - t0)
+    _pause("shard-written", out)
+    total = write_cumulative(out, [*done, batch.name])
+    if client is not None:
+        from flows import dask_dedup
+
+        keep = [i for i, d in enumerate(decided) if d.duplicate_of is None]
+        dask_dedup.BandHistory(out / "state" / "bands").append(batch.name, [decided[i].id for i in keep], sigs[keep])
+    _pause("corpus-written", out)
+    state.commit(batch, report["counts"], [(d.id, d.duplicate_of is None) for d in decided])
+    logger.info("batch %s: %d files, counts %s, corpus now %d docs", batch.name, len(batch.files), report["counts"], total)
+    timings = {"clean_s": t_clean - t0, "dedup_s": t_dedup - t_clean, "write_s": time.perf_counter() - t_dedup}
+    return {"batch": batch.name, "files": len(batch.files), "counts": report["counts"], "corpus": total,
+            "seconds": {k: round(v, 3) for k, v in timings.items()}}
+
+
+@flow(name=FLOW_NAME, log_prints=True)
+def inbox_flow(
+    inbox: str,
+    out: str,
+    dask_address: str | None = None,
+    settle_seconds: float | None = None,
+    lock_timeout: float | None = None,
+    shard_bytes: int | None = None,
+    dask_dedup: bool = False,
+) -> dict[str, Any]:
+    """Clean the files in ``inbox`` not seen before; add them to the corpus in ``out``.
+
+    ``dask_address`` runs the per-shard cleaning on that Dask cluster; ``dask_dedup`` also
+    moves dedup there (banding shuffle, see :func:`dedup_against_corpus`).
+    """
+    cfg = section("inbox")
+    settle = cfg["settle_seconds"] if settle_seconds is None else settle_seconds
+    wait = cfg["lock_timeout_seconds"] if lock_timeout is None else lock_timeout
+    shard_bytes = shard_bytes or cfg["shard_bytes"]
+    outp = Path(out)
+    state = InboxState(outp)
+    summary: dict[str, Any] = {"inbox": inbox, "out": out, "batches": [], "crashed_runs_marked": [], "skipped": None}
+    client = None
+    try:
+        from prefect.runtime import flow_run
+
+        with state.lock(timeout=wait, owner=str(flow_run.id or "")) as previous_holder:
+            summary["crashed_runs_marked"] = mark_crashed_runs(outp, previous_holder)
+            if dask_address and dask_dedup:
+                from distributed import Client
+
+                client = Client(dask_address, set_as_default=False)
+            while True:
+                batch = state.pending()
+                if batch is not None:
+                    batch = relocate(batch, scan_inbox(inbox))
+                else:
+                    batch = state.plan(scan_inbox(inbox, settle))
+                if batch is None:
+                    break
+                summary["batches"].append(process_batch(batch, outp, state, dask_address, client, shard_bytes))
+    except LockTimeout as exc:
+        summary["skipped"] = str(exc)
+        get_run_logger().warning("skipped: %s", exc)
+    finally:
+        if client is not None:
+            client.close()
+        state.close()
+    publish_artifacts(summary)
+    return summary
+
+
+COUNT_ROWS = (
+    ("read", "read"),
+    ("extracted", "extracted_from_html"),
+    ("chrome lines removed", "chrome_lines_removed"),
+    ("encoding repaired", "encoding_repaired"),
+    ("spin repaired", "spin_repaired"),
+    ("duplicates", "duplicates"),
+    ("written", "written"),
+    ("errors (rejected)", "rejected"),
+)
+
+
+def total_counts(summary: dict[str, Any]) -> dict[str, int]:
+    totals = {key: 0 for _, key in COUNT_ROWS}
+    for b in summary["batches"]:
+        for _, key in COUNT_ROWS:
+            totals[key] += int(b["counts"].get(key, 0))
+    return totals
+
+
+def publish_artifacts(summary: dict[str, Any]) -> None:
+    """A table of per-stage counts and a markdown summary on the flow run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    totals = total_counts(summary)
+    create_table_artifact(
+        table=[{"stage": label, "count": totals[key]} for label, key in COUNT_ROWS],
+        key="wirewash-inbox-counts",
+        description="Per-stage counts of this run",
+    )
+    lines = [f"# wirewash inbox run", "", f"- inbox: `{summary['inbox']}`", f"- output: `{summary['out']}`"]
+    if summary["skipped"]:
+        lines.append(f"- **skipped**: {summary['skipped']}")
+    if not summary["batches"] and not summary["skipped"]:
+        lines.append("- nothing new in the inbox")
+    for b in summary["batches"]:
+        c = b["counts"]
+        lines.append(
+            f"- batch `{b['batch']}`: {b['files']} files, {c['read']} docs read, {c['written']} written, "
+            f"{c['duplicates']} duplicates, {c['rejected']} rejected; corpus now {b['corpus']} docs"
+        )
+    if summary["crashed_runs_marked"]:
+        lines.append(f"- marked {len(summary['crashed_runs_marked'])} crashed run(s): {', '.join(summary['crashed_runs_marked'])}")
+    create_markdown_artifact(markdown="\n".join(lines) + "\n", key="wirewash-inbox-summary", description="Run summary")
