@@ -31,9 +31,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cleaners import linescore
 from cleaners.settings import read_data_text, section
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _cfg = section("boilerplate")
 
@@ -411,7 +415,13 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
         for k, key in enumerate(keys):
             if reasons[k] is None and key in known_chrome:
                 reasons[k] = known_chrome[key]
-    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
+    repeats, duplicated = _repeat_flags(keys)
+    return LineEvidence(list(stripped), lows, tokens, keys, reasons, shares, repeats, duplicated)
+
+
+def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
+    """Exact repeats inside the document: is there an earlier line with the same key
+    (only the first copy is kept; a chrome line stays chrome), and is there any other."""
     counts = Counter(keys)
     repeats = [False] * len(keys)
     seen: set[str] = set()
@@ -421,7 +431,18 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
             repeats[k] = key in seen
             seen.add(key)
     duplicated = [len(key) >= min_chars and counts[key] > 1 for key in keys]
-    return LineEvidence(list(stripped), lows, tokens, keys, reasons, shares, repeats, duplicated)
+    return repeats, duplicated
+
+
+def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
+    """The evidence of the lines ``sel`` of ``ev`` as if they were the whole document: the
+    per-line evidence is reused, the repeat flags (which depend on the other lines) are redone."""
+    keys = [ev.keys[k] for k in sel]
+    repeats, duplicated = _repeat_flags(keys)
+    return LineEvidence(
+        [ev.stripped[k] for k in sel], [ev.lows[k] for k in sel], [ev.tokens[k] for k in sel], keys,
+        [ev.reasons[k] for k in sel], [ev.phrase_share[k] for k in sel], repeats, duplicated,
+    )
 
 
 def line_reason(line: str) -> str | None:
@@ -487,46 +508,54 @@ def strip_document_lines(
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
     lines = text.split("\n")
-    alive = list(range(len(lines)))  # original line numbers still kept
+    # blank lines are never removed and carry no evidence; the evidence of every non-empty line
+    # that depends on the line alone (rules, phrases, local features) is computed once and
+    # reused by every pass, which redoes only what depends on the other kept lines
+    nonempty = [i for i, l in enumerate(lines) if l.strip()]
+    ev_all = line_evidence([lines[i].strip() for i in nonempty], known_chrome)
+    xl_all = linescore.local_features(ev_all)
+    alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
     reasons: dict[int, tuple[str, float | None]] = {}
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
-        sub = [lines[i] for i in alive]
-        final, probs, t = _classify(sub, known_chrome, model, title, headline=n_pass == 0 and title is None)
+        if n_pass == 0:
+            ev, xl = ev_all, xl_all
+        else:
+            ev = _sub_evidence(ev_all, alive)
+            xl = linescore.reposition(xl_all[alive], ev)
+        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None)
         if n_pass == 0:
             found_title = t
         gone = [k for k, r in enumerate(final) if r]
         for k in gone:
-            reasons[alive[k]] = (final[k], probs[k] if final[k] == "line-model" else None)
+            reasons[nonempty[alive[k]]] = (final[k], probs[k] if final[k] == "line-model" else None)
         if not gone:
             break
         alive = [alive[k] for k, r in enumerate(final) if not r]
-    kept = [lines[i] for i in alive]
+    gone_lines = set(reasons)
+    kept = [line for i, line in enumerate(lines) if i not in gone_lines]
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())]
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed)
 
 
 def _classify(
-    lines: list[str],
-    known_chrome: Mapping[str, str] | None,
+    ev: LineEvidence,
+    xl: "np.ndarray",
     model: dict | None,
     title: str | None,
     headline: bool,
 ) -> tuple[list[str | None], list[float], str | None]:
-    """One pass: a removal reason (or None) and a body probability per line, and the headline."""
-    final_all: list[str | None] = [None] * len(lines)
-    probs_all: list[float] = [1.0] * len(lines)
-    idx = [i for i, l in enumerate(lines) if l.strip()]
-    if not idx:
-        return final_all, probs_all, None
-    stripped = [lines[i].strip() for i in idx]
-    ev = line_evidence(stripped, known_chrome)
-    keys, reasons, repeats = ev.keys, ev.reasons, ev.repeats
-    probs = linescore.body_probabilities(ev, model)
+    """One pass over the kept non-empty lines (``ev``, local features ``xl``): a removal
+    reason (or None) and a body probability per line, and the headline."""
+    n = len(ev.stripped)
+    if not n:
+        return [], [], None
+    stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
+    probs = linescore.stage_scores(ev, model, xl)[3].tolist()
     threshold = _cfg["body_threshold"]
     final: list[str | None] = list(reasons)
-    for k in range(len(idx)):
+    for k in range(n):
         if final[k]:
             continue
         if repeats[k]:
@@ -538,12 +567,12 @@ def _classify(
     sure = _cfg["sandwich_confidence"]
     span = _cfg["sandwich_lines"]
     k = 1
-    while k < len(idx) - 1:
+    while k < n - 1:
         if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
             end = k
-            while end < len(idx) and end - k < span and final[end] == "line-model":
+            while end < n and end - k < span and final[end] == "line-model":
                 end += 1
-            if end < len(idx) and final[end] is None and probs[end] >= sure:
+            if end < n and final[end] is None and probs[end] >= sure:
                 for j in range(k, end):
                     final[j] = None
             k = end
@@ -552,13 +581,13 @@ def _classify(
     # main block: the article is one contiguous stretch of lines; take the span that
     # maximises the sum of (body probability - block_offset) and drop kept lines outside it
     a, b = _best_span([p - _cfg["block_offset"] for p in probs])
-    for k in range(len(idx)):
+    for k in range(n):
         if final[k] is None and not a <= k <= b:
             final[k] = "outside-main-block"
 
     # headline: a headline-shaped line among the few lines above the first body line
     found = None
-    body = [k for k in range(len(idx)) if final[k] is None]
+    body = [k for k in range(n) if final[k] is None]
     if headline and body:
         first = body[0]
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
@@ -569,13 +598,11 @@ def _classify(
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in range(len(idx)):
+        for k in range(n):
             if keys[k] == tkey:
                 final[k] = "repeat-of-headline" if seen_first else "headline"
                 seen_first = True
-    for k, i in enumerate(idx):
-        final_all[i], probs_all[i] = final[k], probs[k]
-    return final_all, probs_all, found
+    return final, probs, found
 
 
 def strip_boilerplate(text: str) -> str:

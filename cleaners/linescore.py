@@ -334,14 +334,29 @@ def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
     return cached
 
 
-def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
+    """Local features of a subset of a document's lines (rows of the whole document's
+    :func:`local_features`, owned by the caller), with the features that depend on the other
+    lines (position, repeats) redone for ``ev``, the subset's evidence."""
+    n = len(xl)
+    xl[:, _REL_POS] = np.arange(n) / n
+    xl[:, _REPEAT] = np.asarray(ev.repeats, dtype=float)
+    xl[:, _DUPLICATED] = np.asarray(ev.duplicated, dtype=float)
+    return xl
+
+
+_REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
+
+
+def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
     Every stage after the first reads the local features plus context features
-    built from the previous stage's scores (stacking).
+    built from the previous stage's scores (stacking). ``xl``: the local features, when
+    the caller has them already.
     """
     model = model or _default_model()
-    xl = local_features(ev)
+    xl = local_features(ev) if xl is None else xl
     w1, context_ws = _weights(model)
     p1 = _sigmoid(xl @ w1)
     chars = np.array([len(s) for s in ev.stripped], dtype=float)
