@@ -20,6 +20,7 @@ scoring needs numpy only.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -174,8 +175,11 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     nt = np.array(list(map(len, tokens)), dtype=float) + cjk // 2
     nw = np.maximum(nt, 1.0)
     chars = np.array(list(map(len, lines)), dtype=float)
-    stops = np.array([sum(map(stop_has, t)) for t in tokens], dtype=float)
-    digits = np.array([sum(map(str.isdigit, t)) for t in tokens], dtype=float)
+    # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
+    flat = list(itertools.chain.from_iterable(tokens))
+    line_of = np.repeat(np.arange(n), [len(t) for t in tokens])
+    stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
+    digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
     last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
     ends = _end_table()[np.minimum(last, 65535)]
     colon = last == ord(":")
@@ -233,8 +237,9 @@ def _shift(p: np.ndarray, k: int) -> np.ndarray:
 
 
 def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
-    pad = np.concatenate([np.zeros(half), x, np.zeros(half)])
-    return np.convolve(pad, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
+    pad = np.zeros(len(x) + 2 * half)
+    pad[half : half + len(x)] = x
+    return np.convolve(pad, _kernel(half), mode="valid")
 
 
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
@@ -265,48 +270,82 @@ def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarr
     return mass[run] / top, (run == mass.argmax()).astype(float)
 
 
-def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray) -> np.ndarray:
+def _put_shift(col: np.ndarray, p: np.ndarray, k: int) -> None:
+    """``col[:] = _shift(p, k)`` without the temporary."""
+    n = len(p)
+    if k > 0:
+        col[:k] = 0.0
+        col[k:] = p[:-k] if k < n else p[:0]
+    else:
+        col[k:] = 0.0
+        col[:k] = p[-k:] if -k < n else p[:0]
+
+
+@functools.cache
+def _kernel(half: int) -> np.ndarray:
+    return np.ones(2 * half + 1) / (2 * half + 1)
+
+
+def context_features(
+    p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
     From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
+    ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into.
     """
     n = len(p1)
+    if out is None:
+        out = np.empty((n, len(CONTEXT_FEATURES)))
     if n == 0:
-        return np.zeros((0, len(CONTEXT_FEATURES)))
-    window = _window_mean(p1)
+        return out
     prose = p1 >= 0.5
     share2, _ = _run_share(prose, chars, 2)
     share4, largest = _run_share(prose, chars, 4)
     body = p1 >= confident
-    idx = np.arange(n)
-    if body.any():
-        bidx = idx[body]
+    _put_shift(out[:, 0], p1, 1)
+    _put_shift(out[:, 1], p1, -1)
+    _put_shift(out[:, 2], p1, 2)
+    _put_shift(out[:, 3], p1, -2)
+    out[:, 4] = _window_mean(p1)
+    out[:, 9] = p1
+    out[:, 10] = _window_mean(rule_hits)
+    out[:, 12] = _window_mean(p1, 1)
+    out[:, 13] = _window_mean(p1, 10)
+    _put_shift(out[:, 16], log_words, 1)
+    _put_shift(out[:, 17], log_words, -1)
+    out[:, 18] = share2
+    out[:, 19] = share4
+    out[:, 20] = largest
+    bidx = np.flatnonzero(body)
+    if len(bidx):
+        idx = np.arange(n)
         first, last = bidx[0], bidx[-1]
         # distance in lines to the nearest confident body line
         pos = np.searchsorted(bidx, idx)
         left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
         right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
-        dist = np.minimum(left, right)
+        out[:, 7] = np.log1p(np.minimum(left, right))
         bchars = np.where(body, chars, 0.0)
-        share = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
-        before = (idx < first).astype(float)
-        after = (idx > last).astype(float)
+        out[:, 8] = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
+        out[:, 5] = idx < first
+        out[:, 6] = idx > last
         # a comment-section notice after the article has started: what follows is comments
-        marks = idx[(comment_marks > 0) & (idx > first)]
-        after_comments = (idx > marks[0]).astype(float) if len(marks) else np.zeros(n)
-        from_first = np.log1p(np.maximum(idx - first, 0))
-        to_last = np.log1p(np.maximum(last - idx, 0))
+        marks = np.flatnonzero(comment_marks > 0)
+        marks = marks[marks > first]
+        out[:, 11] = idx > marks[0] if len(marks) else 0.0
+        out[:, 14] = np.log1p(np.maximum(idx - first, 0))
+        out[:, 15] = np.log1p(np.maximum(last - idx, 0))
     else:
-        after_comments = np.zeros(n)
-        from_first = to_last = np.zeros(n)
-        dist = np.full(n, n, dtype=float)
-        share = np.zeros(n)
-        before = np.ones(n)
-        after = np.zeros(n)
-    return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1, _window_mean(rule_hits), after_comments,
-        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1),
-        share2, share4, largest])
+        out[:, 11] = 0.0
+        out[:, 14] = 0.0
+        out[:, 15] = 0.0
+        out[:, 7] = np.log1p(np.full(n, n, dtype=float))
+        out[:, 8] = 0.0
+        out[:, 5] = 1.0
+        out[:, 6] = 0.0
+    return out
 
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -361,11 +400,14 @@ def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray |
     p1 = _sigmoid(xl @ w1)
     chars = np.array([len(s) for s in ev.stripped], dtype=float)
     hits, comments = rule_arrays(ev.reasons)
-    p, xc = p1, np.zeros((len(ev.stripped), 0))
+    nl = xl.shape[1]
+    x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
+    x[:, :nl] = xl
+    p = p1
     for w in context_ws:
-        xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
-        p = _sigmoid(np.hstack([xl, xc]) @ w)
-    return xl, p1, xc, p
+        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:])
+        p = _sigmoid(x @ w)
+    return xl, p1, x[:, nl:] if context_ws else np.zeros((len(xl), 0)), p
 
 
 def body_probabilities(ev: "LineEvidence", model: dict | None = None) -> list[float]:
