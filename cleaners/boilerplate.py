@@ -409,7 +409,9 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
     lows = [s.lower() for s in stripped]
     tokens = [_WORD.findall(low) for low in lows]
-    keys = [" ".join(low.split()) for low in lows]
+    # a stripped line whose only whitespace is single ASCII spaces is its own key
+    # (isprintable() is False for every other whitespace character)
+    keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
     reasons, shares = _rule_evidence(stripped, lows, tokens)
     if known_chrome:
         for k, key in enumerate(keys):
@@ -511,8 +513,9 @@ def strip_document_lines(
     # blank lines are never removed and carry no evidence; the evidence of every non-empty line
     # that depends on the line alone (rules, phrases, local features) is computed once and
     # reused by every pass, which redoes only what depends on the other kept lines
-    nonempty = [i for i, l in enumerate(lines) if l.strip()]
-    ev_all = line_evidence([lines[i].strip() for i in nonempty], known_chrome)
+    stripped = [l.strip() for l in lines]
+    nonempty = [i for i, l in enumerate(stripped) if l]
+    ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
     xl_all = linescore.local_features(ev_all)
     alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
     reasons: dict[int, tuple[str, float | None]] = {}

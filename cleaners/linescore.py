@@ -131,6 +131,16 @@ def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return word, upper, cat
 
 
+_WORD_BIT, _UPPER_BIT = 8, 16
+
+
+@functools.cache
+def _packed_table() -> np.ndarray:
+    """:func:`_char_tables` packed into one byte per code point."""
+    word, upper, cat = _char_tables()
+    return (cat.astype(np.uint8) | np.where(word, _WORD_BIT, 0).astype(np.uint8) | np.where(upper, _UPPER_BIT, 0).astype(np.uint8))
+
+
 # per-character categories counted per line in one bincount
 _CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
 _SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
@@ -140,26 +150,29 @@ _END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
 
 
 def _char_counts(lines: Sequence[str]) -> np.ndarray:
-    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters.
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters
+    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted).
 
     Computed on the code points of the whole document at once (numpy), not line by line.
     """
     n = len(lines)
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
-    line_of = np.cumsum(cp == 10)
-    word_t, upper_t, cat_t = _char_tables()
-    bmp = np.minimum(cp, 65535)  # astral characters fall on U+FFFF: not a word, no category
-    cat = cat_t[bmp]
-    word = word_t[bmp]
-    caps = upper_t[bmp]
-    caps[1:] &= ~word[:-1]  # an upper-case letter that starts a word
+    # one lookup per character: category in the low bits, then "is \w" and "is upper-case"
+    # (astral characters fall on U+FFFF: not a word, no category)
+    t = _packed_table()[np.minimum(cp, 65535)]
+    cat = t & 7
+    caps = (t & _UPPER_BIT) != 0
+    caps[1:] &= (t[:-1] & _WORD_BIT) == 0  # an upper-case letter that starts a word
     cat[caps] = _CAT_CAPS
     # ".", "?" and "!" end a sentence only before a space
     dot = cat == _CAT_BREAK
     dot[:-1] &= (cp[1:] == 32) | (cp[:-1] == 0x3002)
     dot[-1] = cp[-1] == 0x3002
     cat[(cat == _CAT_BREAK) & ~dot] = 0
-    return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
+    # count only the characters with a category (most have none); column 0 stays zero
+    hit = np.flatnonzero(cat)
+    line_of = np.searchsorted(np.flatnonzero(cp == 10), hit)  # newlines before the character
+    return np.bincount(line_of * _N_CATS + cat[hit], minlength=n * _N_CATS).reshape(n, _N_CATS)
 
 
 def local_features(ev: "LineEvidence") -> np.ndarray:
