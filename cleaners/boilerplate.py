@@ -77,6 +77,8 @@ class _PhraseTables:
     symbol_first_rx: re.Pattern[str] | None
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
+    whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
+    whole_other: re.Pattern[str]  # the whole-line patterns that do not start with a plain word
 
 
 _LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -235,6 +237,8 @@ def _phrase_tables() -> _PhraseTables:
     inner: list[tuple[str, re.Pattern[str]]] = []
     symbol: list[tuple[str, re.Pattern[str]]] = []
     whole: list[tuple[str, re.Pattern[str]]] = []
+    whole_first: set[str] = set()
+    whole_other: list[re.Pattern[str]] = []
     by_word: dict[str, list[int]] = defaultdict(list)
     symbol_first: set[str] = set()
     for raw in read_data_text("chrome_phrases.txt").splitlines():
@@ -244,6 +248,11 @@ def _phrase_tables() -> _PhraseTables:
         family, pat = family.strip(), pat.strip()
         if pat.startswith("^"):
             whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
+            lead = _leading_words(pat[1:])
+            if lead is None:
+                whole_other.append(whole[-1][1])
+            else:
+                whole_first.update(lead)
         elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha() or pat.startswith("\\d"):
             # a line is searched for a pattern only if it has a word the pattern starts with
             # (or, when that is not plain, any of the pattern's literal words)
@@ -269,6 +278,8 @@ def _phrase_tables() -> _PhraseTables:
         symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
+        whole_first=frozenset(whole_first),
+        whole_other=re.compile("|".join(f"(?:{rx.pattern})" for rx in whole_other) or r"(?!)"),
     )
 
 
@@ -359,6 +370,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
     words = tables.words
+    whole_first = tables.whole_first
     first = tables.symbol_first_rx
     cache = _SHORT_LINE_RULES
     for i, s in enumerate(stripped):
@@ -372,7 +384,11 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         if s[:1] in "•·▪◦-–*":
             low = _BULLET.sub("", low)
         reason, share = _own_rule(s, low), 0.0
-        if reason is None and len(low) < 120 and tables.whole_any.match(low):
+        # a word-led whole-line pattern can match only a line that starts with one of its words
+        # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
+        if reason is None and len(low) < 120 and (
+            (tokens[i] and tokens[i][0] in whole_first or "_" in low) and tables.whole_any.match(low) or tables.whole_other.match(low)
+        ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
             sym = first is not None and first.search(low) is not None
