@@ -274,13 +274,33 @@ def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
 
 def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
     """Per line: prose characters of its run over those of the largest run; is its run the largest."""
-    run = _runs(prose, chars, gap)
-    mass = np.bincount(run, weights=np.where(prose, chars, 0.0))
-    mass[0] = 0.0  # lines before the first prose line belong to no run
-    top = mass.max()
-    if top <= 0:
-        return np.zeros(len(prose)), np.zeros(len(prose))
-    return mass[run] / top, (run == mass.argmax()).astype(float)
+    return _run_shares(prose, chars, (gap,))[0]
+
+
+def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`)."""
+    n = len(prose)
+    pidx = np.flatnonzero(prose)
+    if len(pidx) == 0:
+        return [(np.zeros(n), np.zeros(n)) for _ in gaps]
+    seen = np.cumsum(prose)  # prose lines up to each line: the last one is prose line seen - 1
+    before_any = seen == 0
+    last = np.maximum(seen - 1, 0)
+    holes = np.diff(pidx) - 1
+    weights = np.where(prose, chars, 0.0)
+    out = []
+    for gap in gaps:
+        ids = np.cumsum(np.concatenate([[True], holes >= gap]))
+        run = ids[last]
+        run[before_any] = 0
+        mass = np.bincount(run, weights=weights)
+        mass[0] = 0.0  # lines before the first prose line belong to no run
+        top = mass.max()
+        if top <= 0:
+            out.append((np.zeros(n), np.zeros(n)))
+        else:
+            out.append((mass[run] / top, (run == mass.argmax()).astype(float)))
+    return out
 
 
 def _put_shift(col: np.ndarray, p: np.ndarray, k: int) -> None:
@@ -314,8 +334,7 @@ def context_features(
     if n == 0:
         return out
     prose = p1 >= 0.5
-    share2, _ = _run_share(prose, chars, 2)
-    share4, largest = _run_share(prose, chars, 4)
+    (share2, _), (share4, largest) = _run_shares(prose, chars, (2, 4))
     body = p1 >= confident
     _put_shift(out[:, 0], p1, 1)
     _put_shift(out[:, 1], p1, -1)
