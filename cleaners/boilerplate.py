@@ -31,13 +31,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from cleaners import linescore
 from cleaners.settings import read_data_text, section
-
-if TYPE_CHECKING:
-    import numpy as np
 
 _cfg = section("boilerplate")
 
@@ -440,16 +438,15 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
 def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
     """Exact repeats inside the document: is there an earlier line with the same key
     (only the first copy is kept; a chrome line stays chrome), and is there any other."""
+    n = len(keys)
+    if not n:
+        return [], []
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first line (later pairs win)
     counts = Counter(keys)
-    repeats = [False] * len(keys)
-    seen: set[str] = set()
-    min_chars = _cfg["min_repeat_chars"]
-    for k, key in enumerate(keys):
-        if len(key) >= min_chars:
-            repeats[k] = key in seen
-            seen.add(key)
-    duplicated = [len(key) >= min_chars and counts[key] > 1 for key in keys]
-    return repeats, duplicated
+    long = np.fromiter(map(len, keys), dtype=np.int64, count=n) >= _cfg["min_repeat_chars"]
+    repeats = long & (np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n) != np.arange(n))
+    duplicated = long & (np.fromiter(map(counts.__getitem__, keys), dtype=np.int64, count=n) > 1)
+    return repeats.tolist(), duplicated.tolist()
 
 
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
@@ -560,7 +557,7 @@ def strip_document_lines(
 
 def _classify(
     ev: LineEvidence,
-    xl: "np.ndarray",
+    xl: np.ndarray,
     model: dict | None,
     title: str | None,
     headline: bool,

@@ -131,14 +131,20 @@ def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return word, upper, cat
 
 
-_WORD_BIT, _UPPER_BIT = 8, 16
+_WORD_BIT, _UPPER_BIT, _LOWER_BIT = 8, 16, 32
 
 
 @functools.cache
 def _packed_table() -> np.ndarray:
     """:func:`_char_tables` packed into one byte per code point."""
     word, upper, cat = _char_tables()
-    return (cat.astype(np.uint8) | np.where(word, _WORD_BIT, 0).astype(np.uint8) | np.where(upper, _UPPER_BIT, 0).astype(np.uint8))
+    lower = np.array([chr(c).islower() for c in range(65536)], dtype=bool)
+    return (
+        cat.astype(np.uint8)
+        | np.where(word, _WORD_BIT, 0).astype(np.uint8)
+        | np.where(upper, _UPPER_BIT, 0).astype(np.uint8)
+        | np.where(lower, _LOWER_BIT, 0).astype(np.uint8)
+    )
 
 
 # per-character categories counted per line in one bincount
@@ -151,7 +157,13 @@ _END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
 
 def _char_counts(lines: Sequence[str]) -> np.ndarray:
     """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters
-    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted).
+    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted)."""
+    return _char_stats(lines)[0]
+
+
+def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_char_counts`, the code points of the lines joined by newlines, and where each
+    line starts and ends (one past its last character) among them.
 
     Computed on the code points of the whole document at once (numpy), not line by line.
     """
@@ -171,8 +183,12 @@ def _char_counts(lines: Sequence[str]) -> np.ndarray:
     cat[(cat == _CAT_BREAK) & ~dot] = 0
     # count only the characters with a category (most have none); column 0 stays zero
     hit = np.flatnonzero(cat)
-    line_of = np.searchsorted(np.flatnonzero(cp == 10), hit)  # newlines before the character
-    return np.bincount(line_of * _N_CATS + cat[hit], minlength=n * _N_CATS).reshape(n, _N_CATS)
+    newlines = np.flatnonzero(cp == 10)
+    line_of = np.searchsorted(newlines, hit)  # newlines before the character
+    counts = np.bincount(line_of * _N_CATS + cat[hit], minlength=n * _N_CATS).reshape(n, _N_CATS)
+    starts = np.concatenate([[0], newlines + 1])
+    ends = np.concatenate([newlines, [len(cp)]])  # one past each line's last character
+    return counts, cp, starts, ends
 
 
 def local_features(ev: "LineEvidence") -> np.ndarray:
@@ -182,21 +198,25 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(LOCAL_FEATURES)))
     stop_has = stopwords().__contains__
-    counts = _char_counts(lines)
+    counts, cp, starts, ends = _char_stats(lines)
     cjk = counts[:, _CAT_CJK].astype(float)
     # a kana/han line counts one word per two characters
-    nt = np.array(list(map(len, tokens)), dtype=float) + cjk // 2
+    n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    nt = n_tokens.astype(float) + cjk // 2
     nw = np.maximum(nt, 1.0)
-    chars = np.array(list(map(len, lines)), dtype=float)
+    chars = (ends - starts).astype(float)
     # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
     flat = list(itertools.chain.from_iterable(tokens))
-    line_of = np.repeat(np.arange(n), [len(t) for t in tokens])
+    line_of = np.repeat(np.arange(n), n_tokens)
     stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
     digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
-    last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
+    last = cp[ends - 1]
     ends = _end_table()[np.minimum(last, 65535)]
     colon = last == ord(":")
-    lower_start = np.array([s[0].islower() for s in lines], dtype=float)
+    first = cp[starts]
+    lower_start = ((_packed_table()[np.minimum(first, 65535)] & _LOWER_BIT) != 0).astype(float)
+    for k in np.flatnonzero(first > 65535):  # an astral first character
+        lower_start[k] = float(lines[k][0].islower())
     url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
     phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
     rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
