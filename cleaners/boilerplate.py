@@ -27,6 +27,7 @@ Evidence, in the order it is applied:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -570,14 +571,9 @@ def _classify(
     stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
     probs = linescore.stage_scores(ev, model, xl)[3].tolist()
     threshold = _cfg["body_threshold"]
-    final: list[str | None] = list(reasons)
-    for k in range(n):
-        if final[k]:
-            continue
-        if repeats[k]:
-            final[k] = "repeat"
-        elif probs[k] < threshold:
-            final[k] = "line-model"
+    final: list[str | None] = [
+        r if r else "repeat" if rp else "line-model" if p < threshold else r for r, rp, p in zip(reasons, repeats, probs)
+    ]
     # context, as jusText does: a line only the model rejected, between two confident body
     # lines, is body (a short paragraph, a subhead)
     sure = _cfg["sandwich_confidence"]
@@ -597,13 +593,13 @@ def _classify(
     # main block: the article is one contiguous stretch of lines; take the span that
     # maximises the sum of (body probability - block_offset) and drop kept lines outside it
     a, b = _best_span([p - _cfg["block_offset"] for p in probs])
-    for k in range(n):
-        if final[k] is None and not a <= k <= b:
+    for k in itertools.chain(range(min(a, n)), range(max(b + 1, 0), n)):
+        if final[k] is None:
             final[k] = "outside-main-block"
 
     # headline: a headline-shaped line among the few lines above the first body line
     found = None
-    body = [k for k in range(n) if final[k] is None]
+    body = [k for k in range(n) if final[k] is None] if headline else []
     if headline and body:
         first = body[0]
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
