@@ -37,7 +37,7 @@ def inputs() -> dict[str, str]:
 def snapshot() -> dict[str, dict]:
     """Every result: each document alone, its body cleaned again with its title (the
     idempotence path), and the documents as one corpus (the corpus-evidence path)."""
-    from cleaners.boilerplate import strip_corpus, strip_document_lines
+    from cleaners.boilerplate import strip_boilerplate, strip_corpus, strip_document_lines
 
     def rec(r) -> dict:
         return {"text": r.text, "title": r.title, "removed": [x.to_record() for x in r.removed], "scores": [x.score for x in r.removed]}
@@ -47,6 +47,7 @@ def snapshot() -> dict[str, dict]:
     for name, text in docs.items():
         r = strip_document_lines(text)
         out[name] = rec(r)
+        out["plain:" + name] = strip_boilerplate(text)
         out["again:" + name] = rec(strip_document_lines(r.text, title=r.title))
         # outside evidence: every third non-empty line is known chrome
         known = {" ".join(l.lower().split()): "known" for l in [l for l in text.split("\n") if l.strip()][::3]}

@@ -511,6 +511,7 @@ def strip_document_lines(
     known_chrome: Mapping[str, str] | None = None,
     model: dict | None = None,
     title: str | None = None,
+    removals: bool = True,
 ) -> StripResult:
     """Strip chrome from one text dump; return body, headline and removals.
 
@@ -519,6 +520,7 @@ def strip_document_lines(
     ``model`` replaces the shipped line-model weights (used for held-out evaluation).
     ``title``, when the document already has one, is the headline: only copies of it are
     removed and no other line is taken for a headline (so cleaning cleaned text is a no-op).
+    ``removals=False`` leaves ``removed`` empty (for callers that want the body only).
 
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
@@ -551,7 +553,7 @@ def strip_document_lines(
         alive = [alive[k] for k, r in enumerate(final) if not r]
     gone_lines = set(reasons)
     kept = [line for i, line in enumerate(lines) if i not in gone_lines]
-    removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())]
+    removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed)
 
@@ -619,7 +621,7 @@ def _classify(
 
 def strip_boilerplate(text: str) -> str:
     """One plain-text document in, its article body out (headline removed)."""
-    return strip_document_lines(text).text
+    return strip_document_lines(text, removals=False).text
 
 
 # ---------------------------------------------------------------- corpus ---
