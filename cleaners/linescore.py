@@ -340,13 +340,16 @@ def _kernel(half: int) -> np.ndarray:
 
 
 def context_features(
-    p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None
+    p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None,
+    static: bool = False,
 ) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
     From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
-    ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into.
+    ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into;
+    ``static=True``: ``out`` already holds the features that do not depend on ``p1``
+    (the rule window and the neighbours' lengths), from an earlier stage.
     """
     n = len(p1)
     if out is None:
@@ -362,11 +365,12 @@ def context_features(
     _put_shift(out[:, 3], p1, -2)
     out[:, 4] = _window_mean(p1)
     out[:, 9] = p1
-    out[:, 10] = _window_mean(rule_hits)
+    if not static:
+        out[:, 10] = _window_mean(rule_hits)
+        _put_shift(out[:, 16], log_words, 1)
+        _put_shift(out[:, 17], log_words, -1)
     out[:, 12] = _window_mean(p1, 1)
     out[:, 13] = _window_mean(p1, 10)
-    _put_shift(out[:, 16], log_words, 1)
-    _put_shift(out[:, 17], log_words, -1)
     out[:, 18] = share2
     out[:, 19] = share4
     out[:, 20] = largest
@@ -456,8 +460,8 @@ def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray |
     x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
     x[:, :nl] = xl
     p = p1
-    for w in context_ws:
-        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:])
+    for stage, w in enumerate(context_ws):
+        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0)
         p = _sigmoid(x @ w)
     return xl, p1, x[:, nl:] if context_ws else np.zeros((len(xl), 0)), p
 
