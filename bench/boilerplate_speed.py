@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -73,8 +74,8 @@ print(json.dumps({"n": len(texts), "wall": time.perf_counter() - t0, "cpu": time
 
 
 def _time(src: Path) -> dict:
-    env_path = str(src)
-    res = subprocess.run([sys.executable, "-c", _TIMER, str(TEXT_DIR)], cwd=src, env={"PYTHONPATH": env_path, "PATH": ""}, capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    res = subprocess.run([sys.executable, "-c", _TIMER, str(TEXT_DIR)], cwd=src, env=env, capture_output=True, text=True, check=True)
     return json.loads(res.stdout)
 
 
