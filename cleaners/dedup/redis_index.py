@@ -20,8 +20,8 @@ with every value plain bytes or JSON. Keys (``P`` is the prefix, default ``wirew
 * ``P:b:<band>:<hash>``: a set of document numbers (the LSH band table).
 * ``P:docs``: the set of all document numbers (``len``); ``P:id:<id>``: numbers of an id.
 
-A document's keys are written in one ``MULTI``/``EXEC`` transaction, so a reader never
-sees band entries of a document whose signatures are not there yet.
+A document's keys are written in one ``MULTI``/``EXEC`` transaction (up to 2000 documents
+each), so a reader never sees band entries of a document whose signatures are not there yet.
 """
 
 from __future__ import annotations
@@ -133,6 +133,8 @@ class RedisDedupIndex:
             pipe.sadd(self._k("id", ids[i]), n)
             for b, h in enumerate(row.tolist()):
                 pipe.sadd(self._k("b", b, h), n)
+            if (i + 1) % 2000 == 0:  # bounded transactions; each document's keys stay in one
+                pipe.execute()
         pipe.execute()
         return nums
 
