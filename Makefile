@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests cleaners
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,redis,bench]"
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -17,6 +17,7 @@ RUNS = [
     ("extraction", ["extraction.py"]),
     ("spin", ["spin.py"]),
     ("dedup", ["dedup.py"]),
+    ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
     ("scale", ["scale.py", "--copies", "2", "--runs", "1"]),
 ]
 
