@@ -72,6 +72,7 @@ def boilerplate_stage(doc: Document) -> Document:
         title=title,
         removed=removed,
         headline=res.title,
+        unwrapped=res.unwrapped,
         chars_removed=len(doc.text) - len(res.text),
     )
 
