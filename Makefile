@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,redis]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,12 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/wirewash clean seeds -o outputs/demo
 	@echo
-	@echo "Results are in outputs/demo/: corpus.jsonl.gz, corpus.parquet, documents.jsonl.gz, report.json"
+	@echo "Results are in outputs/demo/: corpus.jsonl.gz, corpus.parquet (deduplicated corpus), documents.jsonl.gz (every document with provenance), report.html (open in a browser), report.json, rejected.jsonl"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests cleaners
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,redis,bench]"
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -60,6 +60,9 @@ class StripResult:
     text: str
     title: str | None = None
     removed: list[Removal] = field(default_factory=list)
+    #: the input was hard-wrapped (paragraphs broken at a fixed width) and was unwrapped to one
+    #: paragraph a line first; removal line numbers then count those paragraph lines
+    unwrapped: bool = False
 
 
 # ------------------------------------------------------------------ rules ---
@@ -506,6 +509,51 @@ def _best_span(values: Sequence[float]) -> tuple[int, int]:
     return span
 
 
+_SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
+
+
+def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
+    """Join hard-wrapped paragraphs (wire copy, e-mail, text re-flowed at ~72 columns) into one line each.
+
+    The line evidence below is about blocks; a paragraph broken into 70-character lines would be
+    judged line by line and lost. A text counts as hard-wrapped when most of its lines continue
+    on the next line, those lines fit a fixed width and mostly stop mid-sentence; lines that
+    are separated by blank lines (one block a line, as HTML dumps are) are left alone.
+
+    >>> unwrap_hard_wrapped("a b c d e f g\nh i j k l m n\n\no p")[1]
+    False
+    """
+    lines = text.split("\n")
+    nonblank = [i for i, l in enumerate(lines) if l.strip()]
+    if len(nonblank) < _cfg["unwrap_min_lines"]:
+        return text, False
+    continued = [i for i in nonblank if i + 1 < len(lines) and lines[i + 1].strip()]
+    if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
+        return text, False
+    lengths = sorted(len(lines[i].strip()) for i in continued)
+    if lengths[int(0.9 * (len(lengths) - 1))] > _cfg["unwrap_max_width"]:
+        return text, False
+    open_ends = sum(1 for i in continued if not lines[i].rstrip().endswith(_SENTENCE_END))
+    if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
+        return text, False
+    out: list[str] = []
+    para = ""
+    for line in lines + [""]:
+        piece = line.strip()
+        if not piece:
+            if para:
+                out.append(para)
+                para = ""
+            out.append("")
+        elif not para:
+            para = piece
+        elif para[-1] == "-" and para[-2:-1].isalpha() and piece[:1].islower():
+            para += piece  # a word hyphenated across the break ("well-\nknown")
+        else:
+            para += " " + piece
+    return "\n".join(out[:-1]), True
+
+
 def strip_document_lines(
     text: str,
     known_chrome: Mapping[str, str] | None = None,
@@ -525,6 +573,7 @@ def strip_document_lines(
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
+    text, unwrapped = unwrap_hard_wrapped(text)
     lines = text.split("\n")
     # blank lines are never removed and carry no evidence; the evidence of every non-empty line
     # that depends on the line alone (rules, phrases, local features) is computed once and
@@ -555,7 +604,7 @@ def strip_document_lines(
     kept = [line for i, line in enumerate(lines) if i not in gone_lines]
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    return StripResult(text=out, title=found_title if title is None else title, removed=removed)
+    return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
 
 
 def _classify(

@@ -192,8 +192,8 @@ def dedup_against_corpus(
         return []
     if dask_client is None:
         index_path = stages.dedup_index_path(out)
-        if index_path.exists():  # a run that died before committing this batch may have indexed it
-            with stages.dedup.DedupIndex.open(index_path) as index:
+        if stages.dedup.is_redis_url(index_path) or index_path.exists():  # a run that died before committing this batch may have indexed it
+            with stages.dedup.open_index(index_path) as index:
                 index.remove([d.id for d in new])
         return stages.dedup_stage(new, index_path)
     from flows import dask_dedup

@@ -10,6 +10,7 @@ turned into a :class:`~cleaners.io.Rejected` record and the run goes on.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections import Counter
 from collections.abc import Sequence
@@ -71,6 +72,7 @@ def boilerplate_stage(doc: Document) -> Document:
         title=title,
         removed=removed,
         headline=res.title,
+        unwrapped=res.unwrapped,
         chars_removed=len(doc.text) - len(res.text),
     )
 
@@ -187,7 +189,7 @@ def dedup_stage(
     if index_path is None:
         decisions = dedup.dedup_batch(ids, texts, ranks)
     else:
-        with dedup.DedupIndex.open(index_path) as index:
+        with dedup.open_index(index_path) as index:  # an SQLite path or a redis:// URL
             decisions = dedup.dedup_batch(ids, texts, ranks, index)
     return [
         d.evolve("dedup", cluster_id=dec.cluster_id, duplicate_of=dec.duplicate_of, cluster_size=dec.cluster_size,
@@ -196,9 +198,14 @@ def dedup_stage(
     ]
 
 
-def dedup_index_path(out_dir: str | Path) -> Path:
-    """Where a run keeps the dedup index that later runs into the same folder dedup against."""
-    return Path(out_dir) / "state" / "dedup.sqlite"
+def dedup_index_path(out_dir: str | Path) -> Path | str:
+    """Where a run keeps the dedup index that later runs into the same folder dedup against.
+
+    The environment variable ``WIREWASH_DEDUP_INDEX`` (e.g. ``redis://host:6379/0``) points
+    every run at one shared index instead (several writers; needs the ``redis`` extra).
+    """
+    shared = os.environ.get("WIREWASH_DEDUP_INDEX", "").strip()
+    return shared if shared else Path(out_dir) / "state" / "dedup.sqlite"
 
 
 def _dedup_by_labels(docs: Sequence[Document], labels: Sequence[object], ranks: Sequence[tuple]) -> list[Document]:

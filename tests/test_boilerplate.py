@@ -69,3 +69,21 @@ def test_exact_repeats_keep_first_copy():
 def test_clean_text_without_chrome_is_unchanged_except_headline():
     text = "Officials met on Monday and agreed to continue the talks next month in the capital city.\n\nThe talks will focus on farm tariffs and car parts, according to people familiar with them."
     assert strip_boilerplate(text) == text
+
+
+def test_hard_wrapped_article_is_unwrapped_not_dropped(seeds):
+    import textwrap
+
+    paragraphs = [p for p in seeds["000"].split("\n\n") if p.strip()][1:]  # body paragraphs, no headline
+    wrapped = "Skip to main content\n\n" + "\n\n".join(textwrap.fill(p, 72) for p in paragraphs)
+    res = strip_document_lines(wrapped)
+    assert res.unwrapped
+    kept = set(res.text.split("\n"))
+    assert all(p.strip() in kept for p in paragraphs)
+    assert "Skip to main content" not in res.text
+    assert strip_document_lines(res.text).text == res.text  # unwrapped output is a fixed point
+
+
+def test_one_block_a_line_dumps_are_not_unwrapped(seeds):
+    for sid in ("001", "002", "004"):
+        assert not strip_document_lines(seeds[sid]).unwrapped

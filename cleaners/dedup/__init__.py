@@ -2,7 +2,8 @@
 
 :func:`cluster` assigns a cluster label to each text of one batch;
 :func:`choose_canonical` picks the copy to keep in each cluster;
-:class:`DedupIndex` remembers earlier runs (SQLite band table).
+:class:`DedupIndex` remembers earlier runs (SQLite band table; or a Redis server for several
+writers: :func:`open_index` takes a path or a ``redis://`` URL).
 
 >>> labels = cluster(["the cat sat on the mat today " * 5, "the cat sat on the mat today " * 5, "completely different words about trade"])
 >>> labels[0] == labels[1] != labels[2]
@@ -25,13 +26,13 @@ from cleaners.dedup.core import (
     verify,
 )
 from cleaners.dedup.batch import Decision, dedup_batch
-from cleaners.dedup.index import DedupIndex, IndexConfigError
+from cleaners.dedup.index import DedupIndex, IndexConfigError, is_redis_url, open_index
 from cleaners.dedup.signature import permutations, poly_hash32
 from cleaners.dedup.views import normalize_for_dedup, shingles, spin_proof_view, view_hashes
 
 __all__ = [
     "DedupConfig", "DedupIndex", "Decision", "dedup_batch", "Fingerprints", "IndexConfigError", "canonical_rank", "choose_canonical",
-    "cluster", "cluster_fingerprints", "containment_from_jaccard", "fingerprint", "normalize_for_dedup",
+    "cluster", "cluster_fingerprints", "containment_from_jaccard", "fingerprint", "is_redis_url", "normalize_for_dedup", "open_index",
     "permutations", "poly_hash32", "shingles", "signature", "spin_proof_view", "verify",
 ]
 

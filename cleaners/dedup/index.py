@@ -248,17 +248,47 @@ class DedupIndex:
                    f" FROM docs d LEFT JOIN docs c ON c.doc = d.canonical WHERE d.doc IN ({marks})")
             for row in self.conn.execute(sql, part):
                 info[row[0]] = row
-        qsig = _pack(fp.sig, SIG_BITS)
-        qspin = _pack(fp.spin, SPIN_BITS)
-        out: dict[int, list[Match]] = {}
-        for qi, docs in cands.items():
-            a = _unpack(qsig[qi].tobytes(), self.cfg.num_perm, SIG_BITS)
-            a_spin = _unpack(qspin[qi].tobytes(), self.cfg.spin_num_perm, SPIN_BITS)
-            for d in sorted(docs):
-                _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
-                j, j_se = bbit_jaccard(a, _unpack(sig, self.cfg.num_perm, SIG_BITS), SIG_BITS)
-                spin_j, spin_se = bbit_jaccard(a_spin, _unpack(spin, self.cfg.spin_num_perm, SPIN_BITS), SPIN_BITS)
-                why = verify(self.cfg, j, int(fp.size[qi]), size, spin_j, int(fp.spin_size[qi]), spin_size, j_se, spin_se)
-                if why:
-                    out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
-        return out
+        return verify_candidates(self.cfg, fp, cands, info)
+
+
+def verify_candidates(cfg: DedupConfig, fp: Fingerprints, cands: dict[int, set[int]],
+                      info: dict[int, tuple]) -> dict[int, list[Match]]:
+    """Verified matches among the candidates of each row of ``fp`` (shared by every backend).
+
+    ``info[doc]`` is ``(doc, id, canonical id, canonical doc, size, spin_size, packed sig, packed spin)``;
+    a candidate missing from ``info`` (removed meanwhile by another writer) is skipped.
+    """
+    qsig = _pack(fp.sig, SIG_BITS)
+    qspin = _pack(fp.spin, SPIN_BITS)
+    out: dict[int, list[Match]] = {}
+    for qi, docs in cands.items():
+        a = _unpack(qsig[qi].tobytes(), cfg.num_perm, SIG_BITS)
+        a_spin = _unpack(qspin[qi].tobytes(), cfg.spin_num_perm, SPIN_BITS)
+        for d in sorted(docs):
+            if d not in info:
+                continue
+            _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
+            j, j_se = bbit_jaccard(a, _unpack(sig, cfg.num_perm, SIG_BITS), SIG_BITS)
+            spin_j, spin_se = bbit_jaccard(a_spin, _unpack(spin, cfg.spin_num_perm, SPIN_BITS), SPIN_BITS)
+            why = verify(cfg, j, int(fp.size[qi]), size, spin_j, int(fp.spin_size[qi]), spin_size, j_se, spin_se)
+            if why:
+                out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
+    return out
+
+
+def is_redis_url(target: object) -> bool:
+    """Does ``target`` name a Redis server (``redis://``, ``rediss://``, ``unix://``) rather than a file?"""
+    return isinstance(target, str) and target.split("://", 1)[0] in ("redis", "rediss", "unix") and "://" in target
+
+
+def open_index(target: str | Path, cfg: DedupConfig | None = None):
+    """Open the dedup index at ``target``: a Redis URL (``redis://host:port/db``) or an SQLite file path.
+
+    Both backends have the same interface (``add``/``query``/``remove``/``save``/``close``/``len``),
+    so :func:`cleaners.dedup.dedup_batch` works with either. Redis needs the ``redis`` extra.
+    """
+    if is_redis_url(target):
+        from cleaners.dedup.redis_index import RedisDedupIndex  # lazy: redis-py is an optional extra
+
+        return RedisDedupIndex.open(str(target), cfg)
+    return DedupIndex.open(target, cfg)
