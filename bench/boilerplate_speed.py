@@ -41,7 +41,7 @@ def snapshot() -> dict[str, dict]:
     from cleaners.boilerplate import strip_boilerplate, strip_corpus, strip_document_lines
 
     def rec(r) -> dict:
-        return {"text": r.text, "title": r.title, "removed": [x.to_record() for x in r.removed], "scores": [x.score for x in r.removed]}
+        return {"text": r.text, "title": r.title, "removed": [x.to_record() for x in r.removed], "scores": [x.score for x in r.removed], "unwrapped": getattr(r, "unwrapped", None)}
 
     out = {}
     docs = inputs()

@@ -16,6 +16,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 def _naive(text: str, known_chrome=None, title=None) -> StripResult:
     """The fixed point with everything recomputed from the kept lines on every pass."""
+    text, unwrapped = boilerplate.unwrap_hard_wrapped(text)
     lines = text.split("\n")
     alive = list(range(len(lines)))
     reasons = {}
@@ -39,7 +40,7 @@ def _naive(text: str, known_chrome=None, title=None) -> StripResult:
     out = "\n".join(kept)
     while "\n\n\n" in out:
         out = out.replace("\n\n\n", "\n\n")
-    return StripResult(text=out.strip(), title=found_title if title is None else title, removed=removed)
+    return StripResult(text=out.strip(), title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
 
 
 def _texts() -> list[str]:
@@ -50,6 +51,11 @@ def _texts() -> list[str]:
         "Skip to main content\nA line  with  odd\tspacing that repeats in the document, as chrome does.\n"
         "A line with odd spacing that repeats in the document, as chrome does.\nThe court ruled on Tuesday that the law, passed last year, was void.",
     ]
+    import textwrap
+
+    para = ("The council voted on Thursday to extend the program for another two years, and the mayor said "
+            "the city would look for new money to pay for it, although several members objected to the plan. ") * 3
+    texts.append("Home | News\n\n" + "\n\n".join(textwrap.fill(para, 70) for _ in range(4)) + "\n\nShare this article")
     for d in (SHARED_TEXT, SEEDS):
         if d.exists():
             texts += [p.read_text(encoding="utf-8") for p in sorted(d.glob("*.txt"))[:12]]
@@ -60,7 +66,7 @@ def _texts() -> list[str]:
 def test_fast_passes_equal_recomputed_passes(k):
     text = _texts()[k]
     fast, slow = strip_document_lines(text), _naive(text)
-    assert (fast.text, fast.title, fast.removed) == (slow.text, slow.title, slow.removed)
+    assert (fast.text, fast.title, fast.removed, fast.unwrapped) == (slow.text, slow.title, slow.removed, slow.unwrapped)
     known = {" ".join(l.lower().split()): "known" for l in [l for l in text.split("\n") if l.strip()][1::4]}
     fast, slow = strip_document_lines(text, known_chrome=known), _naive(text, known_chrome=known)
     assert (fast.text, fast.removed) == (slow.text, slow.removed)
