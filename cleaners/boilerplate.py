@@ -520,7 +520,7 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
     on the next line, those lines fit a fixed width and mostly stop mid-sentence; lines that
     are separated by blank lines (one block a line, as HTML dumps are) are left alone.
 
-    >>> unwrap_hard_wrapped("a b c d e f g\nh i j k l m n\n\no p")[1]
+    >>> unwrap_hard_wrapped("a b c d e f g\\nh i j k l m n\\n\\no p")[1]
     False
     """
     lines = text.split("\n")
