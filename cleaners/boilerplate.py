@@ -27,10 +27,13 @@ Evidence, in the order it is applied:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from cleaners import linescore
 from cleaners.settings import read_data_text, section
@@ -76,6 +79,8 @@ class _PhraseTables:
     symbol_first_rx: re.Pattern[str] | None
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
+    whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
+    whole_other: re.Pattern[str]  # the whole-line patterns that do not start with a plain word
 
 
 _LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -234,6 +239,8 @@ def _phrase_tables() -> _PhraseTables:
     inner: list[tuple[str, re.Pattern[str]]] = []
     symbol: list[tuple[str, re.Pattern[str]]] = []
     whole: list[tuple[str, re.Pattern[str]]] = []
+    whole_first: set[str] = set()
+    whole_other: list[re.Pattern[str]] = []
     by_word: dict[str, list[int]] = defaultdict(list)
     symbol_first: set[str] = set()
     for raw in read_data_text("chrome_phrases.txt").splitlines():
@@ -243,6 +250,11 @@ def _phrase_tables() -> _PhraseTables:
         family, pat = family.strip(), pat.strip()
         if pat.startswith("^"):
             whole.append((family, re.compile(r"^[\W_]*(?:" + pat[1:] + r")[\W_]*$")))
+            lead = _leading_words(pat[1:])
+            if lead is None:
+                whole_other.append(whole[-1][1])
+            else:
+                whole_first.update(lead)
         elif pat[:1].isalpha() or pat.startswith("(?:") and pat[3:4].isalpha() or pat.startswith("\\d"):
             # a line is searched for a pattern only if it has a word the pattern starts with
             # (or, when that is not plain, any of the pattern's literal words)
@@ -268,6 +280,8 @@ def _phrase_tables() -> _PhraseTables:
         symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
+        whole_first=frozenset(whole_first),
+        whole_other=re.compile("|".join(f"(?:{rx.pattern})" for rx in whole_other) or r"(?!)"),
     )
 
 
@@ -358,6 +372,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
     words = tables.words
+    whole_first = tables.whole_first
     first = tables.symbol_first_rx
     cache = _SHORT_LINE_RULES
     for i, s in enumerate(stripped):
@@ -371,7 +386,11 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         if s[:1] in "•·▪◦-–*":
             low = _BULLET.sub("", low)
         reason, share = _own_rule(s, low), 0.0
-        if reason is None and len(low) < 120 and tables.whole_any.match(low):
+        # a word-led whole-line pattern can match only a line that starts with one of its words
+        # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
+        if reason is None and len(low) < 120 and (
+            (tokens[i] and tokens[i][0] in whole_first or "_" in low) and tables.whole_any.match(low) or tables.whole_other.match(low)
+        ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
             sym = first is not None and first.search(low) is not None
@@ -408,23 +427,41 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
     lows = [s.lower() for s in stripped]
     tokens = [_WORD.findall(low) for low in lows]
-    keys = [" ".join(low.split()) for low in lows]
+    # a stripped line whose only whitespace is single ASCII spaces is its own key
+    # (isprintable() is False for every other whitespace character)
+    keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
     reasons, shares = _rule_evidence(stripped, lows, tokens)
     if known_chrome:
         for k, key in enumerate(keys):
             if reasons[k] is None and key in known_chrome:
                 reasons[k] = known_chrome[key]
-    # exact repeats inside the document: keep the first copy (a chrome line stays chrome)
-    counts = Counter(keys)
-    repeats = [False] * len(keys)
-    seen: set[str] = set()
-    min_chars = _cfg["min_repeat_chars"]
-    for k, key in enumerate(keys):
-        if len(key) >= min_chars:
-            repeats[k] = key in seen
-            seen.add(key)
-    duplicated = [len(key) >= min_chars and counts[key] > 1 for key in keys]
+    repeats, duplicated = _repeat_flags(keys)
     return LineEvidence(list(stripped), lows, tokens, keys, reasons, shares, repeats, duplicated)
+
+
+def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
+    """Exact repeats inside the document: is there an earlier line with the same key
+    (only the first copy is kept; a chrome line stays chrome), and is there any other."""
+    n = len(keys)
+    if not n:
+        return [], []
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first line (later pairs win)
+    counts = Counter(keys)
+    long = np.fromiter(map(len, keys), dtype=np.int64, count=n) >= _cfg["min_repeat_chars"]
+    repeats = long & (np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n) != np.arange(n))
+    duplicated = long & (np.fromiter(map(counts.__getitem__, keys), dtype=np.int64, count=n) > 1)
+    return repeats.tolist(), duplicated.tolist()
+
+
+def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
+    """The evidence of the lines ``sel`` of ``ev`` as if they were the whole document: the
+    per-line evidence is reused, the repeat flags (which depend on the other lines) are redone."""
+    keys = [ev.keys[k] for k in sel]
+    repeats, duplicated = _repeat_flags(keys)
+    return LineEvidence(
+        [ev.stripped[k] for k in sel], [ev.lows[k] for k in sel], [ev.tokens[k] for k in sel], keys,
+        [ev.reasons[k] for k in sel], [ev.phrase_share[k] for k in sel], repeats, duplicated,
+    )
 
 
 def line_reason(line: str) -> str | None:
@@ -483,7 +520,7 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
     on the next line, those lines fit a fixed width and mostly stop mid-sentence; lines that
     are separated by blank lines (one block a line, as HTML dumps are) are left alone.
 
-    >>> unwrap_hard_wrapped("a b c d e f g\nh i j k l m n\n\no p")[1]
+    >>> unwrap_hard_wrapped("a b c d e f g\\nh i j k l m n\\n\\no p")[1]
     False
     """
     lines = text.split("\n")
@@ -522,6 +559,7 @@ def strip_document_lines(
     known_chrome: Mapping[str, str] | None = None,
     model: dict | None = None,
     title: str | None = None,
+    removals: bool = True,
 ) -> StripResult:
     """Strip chrome from one text dump; return body, headline and removals.
 
@@ -530,69 +568,74 @@ def strip_document_lines(
     ``model`` replaces the shipped line-model weights (used for held-out evaluation).
     ``title``, when the document already has one, is the headline: only copies of it are
     removed and no other line is taken for a headline (so cleaning cleaned text is a no-op).
+    ``removals=False`` leaves ``removed`` empty (for callers that want the body only).
 
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
     text, unwrapped = unwrap_hard_wrapped(text)
     lines = text.split("\n")
-    alive = list(range(len(lines)))  # original line numbers still kept
+    # blank lines are never removed and carry no evidence; the evidence of every non-empty line
+    # that depends on the line alone (rules, phrases, local features) is computed once and
+    # reused by every pass, which redoes only what depends on the other kept lines
+    stripped = [l.strip() for l in lines]
+    nonempty = [i for i, l in enumerate(stripped) if l]
+    ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
+    xl_all = linescore.local_features(ev_all)
+    alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
     reasons: dict[int, tuple[str, float | None]] = {}
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
-        sub = [lines[i] for i in alive]
-        final, probs, t = _classify(sub, known_chrome, model, title, headline=n_pass == 0 and title is None)
+        if n_pass == 0:
+            ev, xl = ev_all, xl_all
+        else:
+            ev = _sub_evidence(ev_all, alive)
+            xl = linescore.reposition(xl_all[alive], ev)
+        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None)
         if n_pass == 0:
             found_title = t
         gone = [k for k, r in enumerate(final) if r]
         for k in gone:
-            reasons[alive[k]] = (final[k], probs[k] if final[k] == "line-model" else None)
+            reasons[nonempty[alive[k]]] = (final[k], probs[k] if final[k] == "line-model" else None)
         if not gone:
             break
         alive = [alive[k] for k, r in enumerate(final) if not r]
-    kept = [lines[i] for i in alive]
-    removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())]
+    gone_lines = set(reasons)
+    kept = [line for i, line in enumerate(lines) if i not in gone_lines]
+    removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
 
 
 def _classify(
-    lines: list[str],
-    known_chrome: Mapping[str, str] | None,
+    ev: LineEvidence,
+    xl: np.ndarray,
     model: dict | None,
     title: str | None,
     headline: bool,
 ) -> tuple[list[str | None], list[float], str | None]:
-    """One pass: a removal reason (or None) and a body probability per line, and the headline."""
-    final_all: list[str | None] = [None] * len(lines)
-    probs_all: list[float] = [1.0] * len(lines)
-    idx = [i for i, l in enumerate(lines) if l.strip()]
-    if not idx:
-        return final_all, probs_all, None
-    stripped = [lines[i].strip() for i in idx]
-    ev = line_evidence(stripped, known_chrome)
-    keys, reasons, repeats = ev.keys, ev.reasons, ev.repeats
-    probs = linescore.body_probabilities(ev, model)
+    """One pass over the kept non-empty lines (``ev``, local features ``xl``): a removal
+    reason (or None) and a body probability per line, and the headline."""
+    n = len(ev.stripped)
+    if not n:
+        return [], [], None
+    stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
+    probs = linescore.stage_scores(ev, model, xl)[3].tolist()
     threshold = _cfg["body_threshold"]
-    final: list[str | None] = list(reasons)
-    for k in range(len(idx)):
-        if final[k]:
-            continue
-        if repeats[k]:
-            final[k] = "repeat"
-        elif probs[k] < threshold:
-            final[k] = "line-model"
+    final: list[str | None] = [
+        r if r else "repeat" if rp else "line-model" if p < threshold else r for r, rp, p in zip(reasons, repeats, probs)
+    ]
     # context, as jusText does: a line only the model rejected, between two confident body
     # lines, is body (a short paragraph, a subhead)
     sure = _cfg["sandwich_confidence"]
     span = _cfg["sandwich_lines"]
     k = 1
-    while k < len(idx) - 1:
+    while k < n - 1:
         if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
             end = k
-            while end < len(idx) and end - k < span and final[end] == "line-model":
+            while end < n and end - k < span and final[end] == "line-model":
                 end += 1
-            if end < len(idx) and final[end] is None and probs[end] >= sure:
+            if end < n and final[end] is None and probs[end] >= sure:
                 for j in range(k, end):
                     final[j] = None
             k = end
@@ -601,13 +644,13 @@ def _classify(
     # main block: the article is one contiguous stretch of lines; take the span that
     # maximises the sum of (body probability - block_offset) and drop kept lines outside it
     a, b = _best_span([p - _cfg["block_offset"] for p in probs])
-    for k in range(len(idx)):
-        if final[k] is None and not a <= k <= b:
+    for k in itertools.chain(range(min(a, n)), range(max(b + 1, 0), n)):
+        if final[k] is None:
             final[k] = "outside-main-block"
 
     # headline: a headline-shaped line among the few lines above the first body line
     found = None
-    body = [k for k in range(len(idx)) if final[k] is None]
+    body = [k for k in range(n) if final[k] is None] if headline else []
     if headline and body:
         first = body[0]
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
@@ -618,18 +661,16 @@ def _classify(
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in range(len(idx)):
+        for k in range(n):
             if keys[k] == tkey:
                 final[k] = "repeat-of-headline" if seen_first else "headline"
                 seen_first = True
-    for k, i in enumerate(idx):
-        final_all[i], probs_all[i] = final[k], probs[k]
-    return final_all, probs_all, found
+    return final, probs, found
 
 
 def strip_boilerplate(text: str) -> str:
     """One plain-text document in, its article body out (headline removed)."""
-    return strip_document_lines(text).text
+    return strip_document_lines(text, removals=False).text
 
 
 # ---------------------------------------------------------------- corpus ---

@@ -20,6 +20,7 @@ scoring needs numpy only.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -130,6 +131,22 @@ def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return word, upper, cat
 
 
+_WORD_BIT, _UPPER_BIT, _LOWER_BIT = 8, 16, 32
+
+
+@functools.cache
+def _packed_table() -> np.ndarray:
+    """:func:`_char_tables` packed into one byte per code point."""
+    word, upper, cat = _char_tables()
+    lower = np.array([chr(c).islower() for c in range(65536)], dtype=bool)
+    return (
+        cat.astype(np.uint8)
+        | np.where(word, _WORD_BIT, 0).astype(np.uint8)
+        | np.where(upper, _UPPER_BIT, 0).astype(np.uint8)
+        | np.where(lower, _LOWER_BIT, 0).astype(np.uint8)
+    )
+
+
 # per-character categories counted per line in one bincount
 _CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
 _SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
@@ -139,26 +156,39 @@ _END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
 
 
 def _char_counts(lines: Sequence[str]) -> np.ndarray:
-    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters.
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters
+    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted)."""
+    return _char_stats(lines)[0]
+
+
+def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_char_counts`, the code points of the lines joined by newlines, and where each
+    line starts and ends (one past its last character) among them.
 
     Computed on the code points of the whole document at once (numpy), not line by line.
     """
     n = len(lines)
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
-    line_of = np.cumsum(cp == 10)
-    word_t, upper_t, cat_t = _char_tables()
-    bmp = np.minimum(cp, 65535)  # astral characters fall on U+FFFF: not a word, no category
-    cat = cat_t[bmp]
-    word = word_t[bmp]
-    caps = upper_t[bmp]
-    caps[1:] &= ~word[:-1]  # an upper-case letter that starts a word
+    # one lookup per character: category in the low bits, then "is \w" and "is upper-case"
+    # (astral characters fall on U+FFFF: not a word, no category)
+    t = _packed_table()[np.minimum(cp, 65535)]
+    cat = t & 7
+    caps = (t & _UPPER_BIT) != 0
+    caps[1:] &= (t[:-1] & _WORD_BIT) == 0  # an upper-case letter that starts a word
     cat[caps] = _CAT_CAPS
     # ".", "?" and "!" end a sentence only before a space
     dot = cat == _CAT_BREAK
     dot[:-1] &= (cp[1:] == 32) | (cp[:-1] == 0x3002)
     dot[-1] = cp[-1] == 0x3002
     cat[(cat == _CAT_BREAK) & ~dot] = 0
-    return np.bincount(line_of * _N_CATS + cat, minlength=n * _N_CATS).reshape(n, _N_CATS)
+    # count only the characters with a category (most have none); column 0 stays zero
+    hit = np.flatnonzero(cat)
+    newlines = np.flatnonzero(cp == 10)
+    line_of = np.searchsorted(newlines, hit)  # newlines before the character
+    counts = np.bincount(line_of * _N_CATS + cat[hit], minlength=n * _N_CATS).reshape(n, _N_CATS)
+    starts = np.concatenate([[0], newlines + 1])
+    ends = np.concatenate([newlines, [len(cp)]])  # one past each line's last character
+    return counts, cp, starts, ends
 
 
 def local_features(ev: "LineEvidence") -> np.ndarray:
@@ -168,18 +198,25 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(LOCAL_FEATURES)))
     stop_has = stopwords().__contains__
-    counts = _char_counts(lines)
+    counts, cp, starts, ends = _char_stats(lines)
     cjk = counts[:, _CAT_CJK].astype(float)
     # a kana/han line counts one word per two characters
-    nt = np.array(list(map(len, tokens)), dtype=float) + cjk // 2
+    n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    nt = n_tokens.astype(float) + cjk // 2
     nw = np.maximum(nt, 1.0)
-    chars = np.array(list(map(len, lines)), dtype=float)
-    stops = np.array([sum(map(stop_has, t)) for t in tokens], dtype=float)
-    digits = np.array([sum(map(str.isdigit, t)) for t in tokens], dtype=float)
-    last = np.array([ord(s[-1]) for s in lines], dtype=np.uint32)
+    chars = (ends - starts).astype(float)
+    # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
+    flat = list(itertools.chain.from_iterable(tokens))
+    line_of = np.repeat(np.arange(n), n_tokens)
+    stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
+    digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
+    last = cp[ends - 1]
     ends = _end_table()[np.minimum(last, 65535)]
     colon = last == ord(":")
-    lower_start = np.array([s[0].islower() for s in lines], dtype=float)
+    first = cp[starts]
+    lower_start = ((_packed_table()[np.minimum(first, 65535)] & _LOWER_BIT) != 0).astype(float)
+    for k in np.flatnonzero(first > 65535):  # an astral first character
+        lower_start[k] = float(lines[k][0].islower())
     url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
     phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
     rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
@@ -233,8 +270,9 @@ def _shift(p: np.ndarray, k: int) -> np.ndarray:
 
 
 def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
-    pad = np.concatenate([np.zeros(half), x, np.zeros(half)])
-    return np.convolve(pad, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
+    pad = np.zeros(len(x) + 2 * half)
+    pad[half : half + len(x)] = x
+    return np.convolve(pad, _kernel(half), mode="valid")
 
 
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
@@ -256,57 +294,114 @@ def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
 
 def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
     """Per line: prose characters of its run over those of the largest run; is its run the largest."""
-    run = _runs(prose, chars, gap)
-    mass = np.bincount(run, weights=np.where(prose, chars, 0.0))
-    mass[0] = 0.0  # lines before the first prose line belong to no run
-    top = mass.max()
-    if top <= 0:
-        return np.zeros(len(prose)), np.zeros(len(prose))
-    return mass[run] / top, (run == mass.argmax()).astype(float)
+    return _run_shares(prose, chars, (gap,))[0]
 
 
-def context_features(p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray) -> np.ndarray:
+def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`)."""
+    n = len(prose)
+    pidx = np.flatnonzero(prose)
+    if len(pidx) == 0:
+        return [(np.zeros(n), np.zeros(n)) for _ in gaps]
+    seen = np.cumsum(prose)  # prose lines up to each line: the last one is prose line seen - 1
+    before_any = seen == 0
+    last = np.maximum(seen - 1, 0)
+    holes = np.diff(pidx) - 1
+    weights = np.where(prose, chars, 0.0)
+    out = []
+    for gap in gaps:
+        ids = np.cumsum(np.concatenate([[True], holes >= gap]))
+        run = ids[last]
+        run[before_any] = 0
+        mass = np.bincount(run, weights=weights)
+        mass[0] = 0.0  # lines before the first prose line belong to no run
+        top = mass.max()
+        if top <= 0:
+            out.append((np.zeros(n), np.zeros(n)))
+        else:
+            out.append((mass[run] / top, (run == mass.argmax()).astype(float)))
+    return out
+
+
+def _put_shift(col: np.ndarray, p: np.ndarray, k: int) -> None:
+    """``col[:] = _shift(p, k)`` without the temporary."""
+    n = len(p)
+    if k > 0:
+        col[:k] = 0.0
+        col[k:] = p[:-k] if k < n else p[:0]
+    else:
+        col[k:] = 0.0
+        col[:k] = p[-k:] if -k < n else p[:0]
+
+
+@functools.cache
+def _kernel(half: int) -> np.ndarray:
+    return np.ones(2 * half + 1) / (2 * half + 1)
+
+
+def context_features(
+    p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None,
+    static: bool = False,
+) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
     From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
+    ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into;
+    ``static=True``: ``out`` already holds the features that do not depend on ``p1``
+    (the rule window and the neighbours' lengths), from an earlier stage.
     """
     n = len(p1)
+    if out is None:
+        out = np.empty((n, len(CONTEXT_FEATURES)))
     if n == 0:
-        return np.zeros((0, len(CONTEXT_FEATURES)))
-    window = _window_mean(p1)
+        return out
     prose = p1 >= 0.5
-    share2, _ = _run_share(prose, chars, 2)
-    share4, largest = _run_share(prose, chars, 4)
+    (share2, _), (share4, largest) = _run_shares(prose, chars, (2, 4))
     body = p1 >= confident
-    idx = np.arange(n)
-    if body.any():
-        bidx = idx[body]
+    _put_shift(out[:, 0], p1, 1)
+    _put_shift(out[:, 1], p1, -1)
+    _put_shift(out[:, 2], p1, 2)
+    _put_shift(out[:, 3], p1, -2)
+    out[:, 4] = _window_mean(p1)
+    out[:, 9] = p1
+    if not static:
+        out[:, 10] = _window_mean(rule_hits)
+        _put_shift(out[:, 16], log_words, 1)
+        _put_shift(out[:, 17], log_words, -1)
+    out[:, 12] = _window_mean(p1, 1)
+    out[:, 13] = _window_mean(p1, 10)
+    out[:, 18] = share2
+    out[:, 19] = share4
+    out[:, 20] = largest
+    bidx = np.flatnonzero(body)
+    if len(bidx):
+        idx = np.arange(n)
         first, last = bidx[0], bidx[-1]
         # distance in lines to the nearest confident body line
         pos = np.searchsorted(bidx, idx)
         left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
         right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
-        dist = np.minimum(left, right)
+        out[:, 7] = np.log1p(np.minimum(left, right))
         bchars = np.where(body, chars, 0.0)
-        share = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
-        before = (idx < first).astype(float)
-        after = (idx > last).astype(float)
+        out[:, 8] = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
+        out[:, 5] = idx < first
+        out[:, 6] = idx > last
         # a comment-section notice after the article has started: what follows is comments
-        marks = idx[(comment_marks > 0) & (idx > first)]
-        after_comments = (idx > marks[0]).astype(float) if len(marks) else np.zeros(n)
-        from_first = np.log1p(np.maximum(idx - first, 0))
-        to_last = np.log1p(np.maximum(last - idx, 0))
+        marks = np.flatnonzero(comment_marks > 0)
+        marks = marks[marks > first]
+        out[:, 11] = idx > marks[0] if len(marks) else 0.0
+        out[:, 14] = np.log1p(np.maximum(idx - first, 0))
+        out[:, 15] = np.log1p(np.maximum(last - idx, 0))
     else:
-        after_comments = np.zeros(n)
-        from_first = to_last = np.zeros(n)
-        dist = np.full(n, n, dtype=float)
-        share = np.zeros(n)
-        before = np.ones(n)
-        after = np.zeros(n)
-    return np.column_stack([_shift(p1, 1), _shift(p1, -1), _shift(p1, 2), _shift(p1, -2), window, before, after, np.log1p(dist), share, p1, _window_mean(rule_hits), after_comments,
-        _window_mean(p1, 1), _window_mean(p1, 10), from_first, to_last, _shift(log_words, 1), _shift(log_words, -1),
-        share2, share4, largest])
+        out[:, 11] = 0.0
+        out[:, 14] = 0.0
+        out[:, 15] = 0.0
+        out[:, 7] = np.log1p(np.full(n, n, dtype=float))
+        out[:, 8] = 0.0
+        out[:, 5] = 1.0
+        out[:, 6] = 0.0
+    return out
 
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -334,23 +429,41 @@ def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
     return cached
 
 
-def stage_scores(ev: "LineEvidence", model: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
+    """Local features of a subset of a document's lines (rows of the whole document's
+    :func:`local_features`, owned by the caller), with the features that depend on the other
+    lines (position, repeats) redone for ``ev``, the subset's evidence."""
+    n = len(xl)
+    xl[:, _REL_POS] = np.arange(n) / n
+    xl[:, _REPEAT] = np.asarray(ev.repeats, dtype=float)
+    xl[:, _DUPLICATED] = np.asarray(ev.duplicated, dtype=float)
+    return xl
+
+
+_REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
+
+
+def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
     Every stage after the first reads the local features plus context features
-    built from the previous stage's scores (stacking).
+    built from the previous stage's scores (stacking). ``xl``: the local features, when
+    the caller has them already.
     """
     model = model or _default_model()
-    xl = local_features(ev)
+    xl = local_features(ev) if xl is None else xl
     w1, context_ws = _weights(model)
     p1 = _sigmoid(xl @ w1)
     chars = np.array([len(s) for s in ev.stripped], dtype=float)
     hits, comments = rule_arrays(ev.reasons)
-    p, xc = p1, np.zeros((len(ev.stripped), 0))
-    for w in context_ws:
-        xc = context_features(p, chars, model["confident"], hits, comments, xl[:, 1])
-        p = _sigmoid(np.hstack([xl, xc]) @ w)
-    return xl, p1, xc, p
+    nl = xl.shape[1]
+    x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
+    x[:, :nl] = xl
+    p = p1
+    for stage, w in enumerate(context_ws):
+        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0)
+        p = _sigmoid(x @ w)
+    return xl, p1, x[:, nl:] if context_ws else np.zeros((len(xl), 0)), p
 
 
 def body_probabilities(ev: "LineEvidence", model: dict | None = None) -> list[float]:
