@@ -41,6 +41,19 @@ class IndexConfigError(ValueError):
     """The index was built with another signature/band configuration."""
 
 
+def index_identity(cfg: DedupConfig) -> dict:
+    """What an index stores about how it was built; another configuration is refused."""
+    return {"format": FORMAT, "sig_bits": SIG_BITS, "spin_bits": SPIN_BITS, **cfg.identity()}
+
+
+def check_identity(have: dict, want: dict, where: str) -> None:
+    """Raise :class:`IndexConfigError` naming every setting where ``have`` differs from ``want``."""
+    diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
+    if diff:
+        detail = ", ".join(f"{k}: index {a!r} vs requested {b!r}" for k, (a, b) in sorted(diff.items()))
+        raise IndexConfigError(f"dedup index {where} was built with another configuration ({detail})")
+
+
 @dataclass(frozen=True)
 class Match:
     """An indexed document that a new document copies."""
@@ -115,18 +128,17 @@ class DedupIndex:
             "CREATE TABLE IF NOT EXISTS bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, doc INTEGER NOT NULL,"
             " PRIMARY KEY(band, hash, doc)) WITHOUT ROWID"
         )
-        want = {"format": FORMAT, "sig_bits": SIG_BITS, "spin_bits": SPIN_BITS, **cfg.identity()}
+        want = index_identity(cfg)
         rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if not rows:
             conn.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in want.items()])
             conn.commit()
         else:
-            have = {k: json.loads(v) for k, v in rows.items()}
-            diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
-            if diff:
+            try:
+                check_identity({k: json.loads(v) for k, v in rows.items()}, want, path)
+            except IndexConfigError:
                 conn.close()
-                detail = ", ".join(f"{k}: index {a!r} vs requested {b!r}" for k, (a, b) in sorted(diff.items()))
-                raise IndexConfigError(f"dedup index {path} was built with another configuration ({detail})")
+                raise
         return cls(conn, cfg, path)
 
     def save(self) -> None:

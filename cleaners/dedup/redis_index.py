@@ -33,12 +33,13 @@ import numpy as np
 
 from cleaners.dedup.core import DedupConfig, Fingerprints
 from cleaners.dedup.index import (
-    FORMAT,
     SIG_BITS,
     SPIN_BITS,
     IndexConfigError,
     Match,
     _pack,
+    check_identity,
+    index_identity,
     verify_candidates,
 )
 
@@ -66,14 +67,13 @@ class RedisDedupIndex:
         cfg = cfg or DedupConfig.from_settings()
         client = redis.Redis.from_url(url)
         self = cls(client, cfg, url, prefix)
-        want = {"format": FORMAT, "sig_bits": SIG_BITS, "spin_bits": SPIN_BITS, **cfg.identity()}
+        want = index_identity(cfg)
         client.set(self._k("meta"), json.dumps(want, sort_keys=True), nx=True)  # the first writer decides
-        have = json.loads(client.get(self._k("meta")))
-        diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
-        if diff:
+        try:
+            check_identity(json.loads(client.get(self._k("meta"))), want, f"{url} ({prefix})")
+        except IndexConfigError:
             client.close()
-            detail = ", ".join(f"{k}: index {a!r} vs requested {b!r}" for k, (a, b) in sorted(diff.items()))
-            raise IndexConfigError(f"dedup index {url} ({prefix}) was built with another configuration ({detail})")
+            raise
         return self
 
     def save(self) -> None:
