@@ -11,9 +11,6 @@ from typing import Any
 
 from prefect import flow, task
 
-from cleaners.document import Document
-from cleaners.io import Rejected
-from cleaners.settings import section
 from flows import stages
 
 read_task = task(stages.read_stage, name="read")
@@ -28,12 +25,10 @@ write_task = task(stages.write_stage, name="write")
 def clean_corpus(input: str, output: str) -> dict[str, Any]:
     """Clean every document under ``input`` and write the corpus to ``output``."""
     docs, rejected = read_task(input)
-    size = section("pipeline")["chunk_size"]
-    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    chunks = stages.chunks(docs)
     parts = clean_task.map(chunks).result() if chunks else []
-    results = [r for part in parts for r in part]
-    cleaned = [r for r in results if isinstance(r, Document)]
-    rejected += [r for r in results if isinstance(r, Rejected)]
+    cleaned, bad = stages.split_results([r for part in parts for r in part])
+    rejected += bad
     cleaned = corpus_boilerplate_task(cleaned)
     cleaned = despin_task(cleaned, str(Path(output) / "state"))
     deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))

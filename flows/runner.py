@@ -21,15 +21,11 @@ from flows import stages
 Progress = Callable[[str, int, int], None]
 
 
-def _chunks(seq: list, size: int) -> list[list]:
-    return [seq[i : i + size] for i in range(0, len(seq), size)]
-
-
 def clean_all(docs: list[Document], workers: int | None = None, progress: Progress | None = None) -> tuple[list[Document], list[Rejected]]:
     """Per-document stages over all docs, in a pool when the batch is large enough."""
     cfg = section("pipeline")
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = _chunks(docs, cfg["chunk_size"])
+    chunks = stages.chunks(docs)
     results: list[Document | Rejected] = []
     done = 0
     if workers > 1 and len(docs) >= cfg["pool_min_docs"]:
@@ -45,9 +41,7 @@ def clean_all(docs: list[Document], workers: int | None = None, progress: Progre
             done += len(chunk)
             if progress:
                 progress("clean", done, len(docs))
-    cleaned = [r for r in results if isinstance(r, Document)]
-    rejected = [r for r in results if isinstance(r, Rejected)]
-    return cleaned, rejected
+    return stages.split_results(results)
 
 
 def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None) -> dict[str, Any]:

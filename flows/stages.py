@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document
+from cleaners.settings import section
 from cleaners.io import Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
 from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
@@ -165,6 +166,17 @@ def clean_document(doc: Document) -> Document | Rejected:
     if not doc.text.strip():
         return Rejected(doc.source, "no article text left after cleaning")
     return doc
+
+
+def chunks(docs: Sequence[Document]) -> list[list[Document]]:
+    """The units of per-document work for a pool or a task map (``[pipeline] chunk_size`` docs each)."""
+    size = section("pipeline")["chunk_size"]
+    return [list(docs[i : i + size]) for i in range(0, len(docs), size)]
+
+
+def split_results(results: Sequence[Document | Rejected]) -> tuple[list[Document], list[Rejected]]:
+    """Cleaned documents and rejections, each in input order."""
+    return [r for r in results if isinstance(r, Document)], [r for r in results if isinstance(r, Rejected)]
 
 
 def clean_documents(docs: Sequence[Document]) -> list[Document | Rejected]:
