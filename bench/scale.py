@@ -138,7 +138,8 @@ def main() -> None:
                     s = inbox_flow(str(base / "inbox"), str(out), dask_address=clusters[n].scheduler_address, settle_seconds=0)
                     total = time.perf_counter() - t0
                     (b,) = s["batches"]
-                    rows[n].append({"docs": b["counts"]["read"], "total": total, "clean": b["seconds"]["clean_s"]})
+                    rows[n].append({"docs": b["counts"]["read"], "total": total, "clean": b["seconds"]["clean_s"],
+                                    "dedup": b["seconds"]["dedup_s"], "write": b["seconds"]["write_s"]})
                     shutil.rmtree(out)
         finally:
             for c in clusters.values():
@@ -146,14 +147,15 @@ def main() -> None:
     load1 = os.getloadavg()
     print(f"input: {files} files ({args.copies} cop{'y' if args.copies == 1 else 'ies'}); cpus={os.cpu_count()}; "
           f"loadavg before {load0[0]:.2f}, after {load1[0]:.2f} (other jobs share this machine)")
-    print(f"{'workers':>7} {'docs':>6} {'total s':>8} {'docs/s':>7} {'clean s':>8} {'clean docs/s':>12}")
+    print(f"{'workers':>7} {'docs':>6} {'total s':>8} {'docs/s':>7} {'clean s':>8} {'clean docs/s':>12} {'dedup s':>8} {'write s':>8}")
     best = {}
     for n in (1, 2):
         docs = rows[n][0]["docs"]
         total = min(x["total"] for x in rows[n])
         clean = min(x["clean"] for x in rows[n])
         best[n] = (docs / total, docs / clean)
-        print(f"{n:>7} {docs:>6} {total:>8.2f} {docs / total:>7.1f} {clean:>8.2f} {docs / clean:>12.1f}")
+        dd, wr = min(x["dedup"] for x in rows[n]), min(x["write"] for x in rows[n])
+        print(f"{n:>7} {docs:>6} {total:>8.2f} {docs / total:>7.1f} {clean:>8.2f} {docs / clean:>12.1f} {dd:>8.2f} {wr:>8.2f}")
     print(f"plain process pool, same shards (no Prefect/Dask): 1 proc {ceiling[1]:.2f} s, 2 procs {ceiling[2]:.2f} s "
           f"-> machine ceiling now {ceiling[1] / ceiling[2]:.2f}x")
     print(f"speed-up 2 vs 1 workers: total {best[2][0] / best[1][0]:.2f}x, clean stage {best[2][1] / best[1][1]:.2f}x (target >= 1.7x)")

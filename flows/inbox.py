@@ -75,13 +75,22 @@ CLEAN_CACHE_POLICY = (INPUTS - "paths") + TASK_SOURCE
 
 @task(name="clean-shard", cache_policy=CLEAN_CACHE_POLICY, persist_result=True)
 def clean_shard_task(paths: list[str], rels: list[str], digests: list[str], with_signatures: bool = False):
-    """One shard: cleaned docs and rejections, plus the docs' MinHash signatures for Dask dedup."""
+    """One shard: cleaned docs and rejections, plus the docs' MinHash signatures for Dask dedup.
+
+    Without Dask dedup, the shard also returns its docs' dedup fingerprints (the index's
+    signatures), so hashing runs on the workers instead of serially on the driver.
+    """
     results = clean_files(list(zip(paths, rels, digests)))
+    texts = [r.text for r in results if isinstance(r, Document)]
     if not with_signatures:
-        return results, None
+        from cleaners.dedup import DedupConfig
+        from cleaners.dedup.core import fingerprint
+
+        cfg = DedupConfig.from_settings()
+        return results, (cfg, fingerprint(texts, cfg))
     from flows.dask_dedup import signatures
 
-    return results, signatures([r.text for r in results if isinstance(r, Document)])
+    return results, signatures(texts)
 
 
 @flow(name=CLEAN_FLOW_NAME)
@@ -102,8 +111,22 @@ def clean_shards_flow(out: str, shards: list[list[tuple[str, str, str]]], with_s
     ]
     done = [f.result() for f in futures]
     parts = [p for p, _ in done]
-    sigs = [s for _, s in done] if with_signatures else None
+    sigs = [s for _, s in done]
     return parts, sigs
+
+
+def join_fingerprints(parts: Sequence[tuple]):
+    """The shards' ``(config, fingerprints)`` as one for all their docs (shard order); None if configs differ."""
+    import dataclasses
+
+    import numpy as np
+
+    from cleaners.dedup import Fingerprints
+
+    if not parts or any(p is None or p[0] != parts[0][0] for p in parts):
+        return None
+    fps = [p[1] for p in parts]
+    return parts[0][0], Fingerprints(*(np.concatenate([getattr(f, fl.name) for f in fps]) for fl in dataclasses.fields(Fingerprints)))
 
 
 def make_shards(files: Sequence[InboxFile], shard_bytes: int) -> list[list[tuple[str, str, str]]]:
@@ -173,7 +196,7 @@ def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
 
 
 def dedup_against_corpus(
-    new: Sequence[Document], out: Path, batches: Sequence[str], dask_client=None, new_sigs=None
+    new: Sequence[Document], out: Path, batches: Sequence[str], dask_client=None, new_sigs=None, fingerprints=None
 ) -> list[Document]:
     """Dedup decisions for the new docs, against each other and the committed corpus.
 
@@ -195,7 +218,7 @@ def dedup_against_corpus(
         if stages.dedup.is_redis_url(index_path) or index_path.exists():  # a run that died before committing this batch may have indexed it
             with stages.dedup.open_index(index_path) as index:
                 index.remove([d.id for d in new])
-        return stages.dedup_stage(new, index_path)
+        return stages.dedup_stage(new, index_path, fingerprints=fingerprints)
     from flows import dask_dedup
 
     history = dask_dedup.BandHistory(out / "state" / "bands")
@@ -308,13 +331,15 @@ def process_batch(batch: Batch, out: Path, state: InboxState, dask_address: str 
     taken = state.doc_ids()
     docs = unique_ids([r for r in results if isinstance(r, Document)], taken)
     rejected = [r for r in results if isinstance(r, Rejected)]
-    sigs = None
-    if sig_parts is not None:
+    sigs = fps = None
+    if client is not None:
         import numpy as np
 
         sigs = np.vstack(sig_parts)  # same order as docs: shard by shard, document by document
+    else:
+        fps = join_fingerprints(sig_parts)  # likewise
     done = state.done_batches()
-    decided = dedup_against_corpus(docs, out, done, client, sigs)
+    decided = dedup_against_corpus(docs, out, done, client, sigs, fps)
     t_dedup = time.perf_counter()
     shard_dir = out / "shards" / batch.name
     report = stages.write_stage(decided, rejected, shard_dir, seconds=time.perf_counter() - t0)

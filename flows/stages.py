@@ -185,7 +185,8 @@ def clean_documents(docs: Sequence[Document]) -> list[Document | Rejected]:
 
 
 def dedup_stage(
-    docs: Sequence[Document], index_path: str | Path | None = None, labels: Sequence[object] | None = None
+    docs: Sequence[Document], index_path: str | Path | None = None, labels: Sequence[object] | None = None,
+    fingerprints: tuple | None = None,
 ) -> list[Document]:
     """Cluster near-duplicate stories; mark every non-canonical copy ``duplicate_of``.
 
@@ -193,16 +194,18 @@ def dedup_stage(
     against every document of earlier runs kept in that index, and then added to it.
     ``labels`` (one cluster label per doc) may instead come from elsewhere, e.g. the Dask
     banding in ``flows.dask_dedup``; the canonical copy is then chosen here, the same way.
+    ``fingerprints``: ``(config, signatures of the docs' texts)`` computed elsewhere (see
+    ``dedup.dedup_batch``'s ``precomputed``), e.g. on the workers that cleaned them.
     """
     ranks = [dedup.canonical_rank(d.text, d.spin_score, _n_meta(d), d.date) for d in docs]
     if labels is not None:
         return _dedup_by_labels(docs, labels, ranks)
     ids, texts = [d.id for d in docs], [d.text for d in docs]
     if index_path is None:
-        decisions = dedup.dedup_batch(ids, texts, ranks)
+        decisions = dedup.dedup_batch(ids, texts, ranks, precomputed=fingerprints)
     else:
         with dedup.open_index(index_path) as index:  # an SQLite path or a redis:// URL
-            decisions = dedup.dedup_batch(ids, texts, ranks, index)
+            decisions = dedup.dedup_batch(ids, texts, ranks, index, precomputed=fingerprints)
     return [
         d.evolve("dedup", cluster_id=dec.cluster_id, duplicate_of=dec.duplicate_of, cluster_size=dec.cluster_size,
                  decision=dec.reason)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cleaners.dedup.core import DedupConfig, cluster_fingerprints, fingerprint
+from cleaners.dedup.core import DedupConfig, Fingerprints, cluster_fingerprints, fingerprint
 from cleaners.dedup.index import DedupIndex, Match
 
 
@@ -34,10 +34,18 @@ def _choose(members: Sequence[int], ranks: Sequence[tuple]) -> int:
 
 
 def dedup_batch(ids: Sequence[str], texts: Sequence[str], ranks: Sequence[tuple],
-                index: DedupIndex | None = None, cfg: DedupConfig | None = None) -> list[Decision]:
-    """Decide canonical/duplicate for each document (``ranks``: smaller is a better canonical copy)."""
+                index: DedupIndex | None = None, cfg: DedupConfig | None = None,
+                precomputed: tuple[DedupConfig, Fingerprints] | None = None) -> list[Decision]:
+    """Decide canonical/duplicate for each document (``ranks``: smaller is a better canonical copy).
+
+    ``precomputed`` is ``(config, fingerprint(texts, config))`` made elsewhere (e.g. on the
+    workers that cleaned the texts); it is used only if that config is the one in force here.
+    """
     cfg = index.cfg if index is not None else (cfg or DedupConfig.from_settings())
-    fp = fingerprint(texts, cfg)
+    if precomputed is not None and precomputed[0] == cfg and len(precomputed[1]) == len(texts):
+        fp = precomputed[1]
+    else:
+        fp = fingerprint(texts, cfg)
     labels, pair_reasons = cluster_fingerprints(fp, cfg)
     why_in_batch: dict[int, str] = {}
     for (i, k), why in pair_reasons.items():
