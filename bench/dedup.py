@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_gen  # noqa: E402
 
 from cleaners.dedup import cluster, normalize_for_dedup, shingles  # noqa: E402
+from cleaners.dedup.core import UnionFind  # noqa: E402
 from cleaners.dedup.signature import permutations  # noqa: E402
 from cleaners.dedup.views import view_hashes  # noqa: E402
 
@@ -59,23 +60,15 @@ def baseline(texts: list[str]) -> list[int]:
 
     sigs = MinHash.bulk([list(shingles(t, "char", 9)) for t in texts], num_perm=256)
     lsh = MinHashLSH(threshold=0.5, num_perm=256)
-    parent = list(range(len(texts)))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    uf = UnionFind(len(texts))
     for i, s in enumerate(sigs):
         if not texts[i].strip():
             continue
         for j in lsh.query(s):
             if s.jaccard(sigs[j]) >= 0.5:
-                a, b = find(i), find(j)
-                parent[max(a, b)] = min(a, b)
+                uf.union(i, j)
         lsh.insert(i, s)
-    return [find(i) for i in range(len(texts))]
+    return [uf.find(i) for i in range(len(texts))]
 
 
 def ours(texts: list[str]) -> list[int]:

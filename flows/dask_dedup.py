@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners import dedup
+from cleaners.dedup.core import UnionFind
 from cleaners.settings import section
 
 BUCKET_SEED = 20240601
@@ -190,23 +191,18 @@ def cluster_with_history(
     new_sig = {d: sigs[i] for i, d in enumerate(ids)}
     hist_ids = set(pairs["b"]) - set(new_sig) if len(pairs) else set()
     all_sig = {**history.signatures_of(hist_ids, batches), **new_sig}
-    parent: dict[str, str] = {d: d for d in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    # nodes in id order, so UnionFind's smallest-position root is the smallest id of a cluster
+    nodes = sorted(set(ids) | hist_ids)
+    pos = {d: i for i, d in enumerate(nodes)}
+    uf = UnionFind(len(nodes))
+    involved = set(ids)  # history docs join only through a verified edge
     for a, b in zip(pairs["a"], pairs["b"]):
         sa, sb = all_sig.get(a), all_sig.get(b)
         if sa is None or sb is None:
             continue
         if np.count_nonzero(sa == sb) / len(sa) >= threshold:
-            parent.setdefault(b, b)
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    labels = {d: find(d) for d in parent}
+            involved.add(b)
+            uf.union(pos[a], pos[b])
+    labels = {d: nodes[uf.find(pos[d])] for d in involved}
     joined = sorted(d for d in labels if d not in new_sig)
     return labels, joined

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cleaners import dedup
+from cleaners.dedup.core import UnionFind
 from cleaners.settings import section
 from flows import dask_dedup
 from inbox_scenario import drop_tail, restyle, seed_texts
@@ -36,20 +37,13 @@ def _minhashlsh_clusters(sigs) -> list[int]:
     num_perm = sigs.shape[1]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     mh = [LeanMinHash(MinHash(num_perm=num_perm, hashvalues=row, scheme="affine32")) for row in sigs]
-    parent = list(range(len(mh)))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    uf = UnionFind(len(mh))
     for i, m in enumerate(mh):
         for j in lsh.query(m):
             if float((sigs[i] == sigs[j]).mean()) >= threshold:
-                parent[find(i)] = find(j)
+                uf.union(i, j)
         lsh.insert(i, m)
-    return [find(i) for i in range(len(mh))]
+    return [uf.find(i) for i in range(len(mh))]
 
 
 def _check_same_as_in_memory(texts, tmp_path):
