@@ -423,10 +423,33 @@ class LineEvidence:
     duplicated: list[bool]  # some other line has the same key
 
 
+# \w for ASCII: letters, digits and "_"; every other ASCII character but the line break becomes a space
+_ASCII_WORDS = str.maketrans({chr(c): chr(c) if chr(c).isalnum() or chr(c) in "_\n" else " " for c in range(128)})
+
+
+def _tokenize(lows: Sequence[str]) -> list[list[str]]:
+    """The ``\w+`` tokens of each line (``_WORD.findall``). ASCII lines are tokenised together:
+    with every non-word character made a space, a line's tokens are its ``split()``."""
+    if not lows:
+        return []
+    joined = "\n".join(lows)
+    if joined.isascii():
+        return [line.split() for line in joined.translate(_ASCII_WORDS).split("\n")]
+    ascii_lines = [k for k, low in enumerate(lows) if low.isascii()]
+    out = [_WORD.findall(low) for low in lows] if not ascii_lines else [None] * len(lows)
+    if ascii_lines:
+        for k, line in zip(ascii_lines, "\n".join([lows[k] for k in ascii_lines]).translate(_ASCII_WORDS).split("\n")):
+            out[k] = line.split()
+        for k, low in enumerate(lows):
+            if out[k] is None:
+                out[k] = _WORD.findall(low)
+    return out  # type: ignore[return-value]
+
+
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
     lows = [s.lower() for s in stripped]
-    tokens = [_WORD.findall(low) for low in lows]
+    tokens = _tokenize(lows)
     # a stripped line whose only whitespace is single ASCII spaces is its own key
     # (isprintable() is False for every other whitespace character)
     keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
@@ -524,22 +547,29 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
     False
     """
     lines = text.split("\n")
-    nonblank = [i for i, l in enumerate(lines) if l.strip()]
+    stripped = [l.strip() for l in lines]
+    out = _unwrap(stripped, [i for i, l in enumerate(stripped) if l])
+    return (text, False) if out is None else (out, True)
+
+
+def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
+    """:func:`unwrap_hard_wrapped` of the text whose lines, stripped, are ``stripped`` (the
+    non-blank ones at ``nonblank``): the unwrapped text, or ``None`` when it is not hard-wrapped."""
     if len(nonblank) < _cfg["unwrap_min_lines"]:
-        return text, False
-    continued = [i for i in nonblank if i + 1 < len(lines) and lines[i + 1].strip()]
+        return None
+    n_lines = len(stripped)
+    continued = [i for i in nonblank if i + 1 < n_lines and stripped[i + 1]]
     if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
-        return text, False
-    lengths = sorted(len(lines[i].strip()) for i in continued)
+        return None
+    lengths = sorted(len(stripped[i]) for i in continued)
     if lengths[int(0.9 * (len(lengths) - 1))] > _cfg["unwrap_max_width"]:
-        return text, False
-    open_ends = sum(1 for i in continued if not lines[i].rstrip().endswith(_SENTENCE_END))
+        return None
+    open_ends = sum(1 for i in continued if not stripped[i].endswith(_SENTENCE_END))
     if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
-        return text, False
+        return None
     out: list[str] = []
     para = ""
-    for line in lines + [""]:
-        piece = line.strip()
+    for piece in [*stripped, ""]:
         if not piece:
             if para:
                 out.append(para)
@@ -551,7 +581,7 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
             para += piece  # a word hyphenated across the break ("well-\nknown")
         else:
             para += " " + piece
-    return "\n".join(out[:-1]), True
+    return "\n".join(out[:-1])
 
 
 def strip_document_lines(
@@ -573,25 +603,32 @@ def strip_document_lines(
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
-    text, unwrapped = unwrap_hard_wrapped(text)
     lines = text.split("\n")
+    stripped = [l.strip() for l in lines]
+    nonempty = [i for i, l in enumerate(stripped) if l]
+    text_unwrapped = _unwrap(stripped, nonempty)  # unwrap_hard_wrapped, on the lines at hand
+    unwrapped = text_unwrapped is not None
+    if text_unwrapped is not None:
+        lines = text_unwrapped.split("\n")
+        stripped = [l.strip() for l in lines]
+        nonempty = [i for i, l in enumerate(stripped) if l]
     # blank lines are never removed and carry no evidence; the evidence of every non-empty line
     # that depends on the line alone (rules, phrases, local features) is computed once and
     # reused by every pass, which redoes only what depends on the other kept lines
-    stripped = [l.strip() for l in lines]
-    nonempty = [i for i, l in enumerate(stripped) if l]
     ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
     xl_all = linescore.local_features(ev_all)
+    arrays_all = linescore.line_arrays(ev_all)
     alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
     reasons: dict[int, tuple[str, float | None]] = {}
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
         if n_pass == 0:
-            ev, xl = ev_all, xl_all
+            ev, xl, arrays = ev_all, xl_all, arrays_all
         else:
             ev = _sub_evidence(ev_all, alive)
             xl = linescore.reposition(xl_all[alive], ev)
-        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None)
+            arrays = tuple(a[alive] for a in arrays_all)
+        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None, arrays=arrays)
         if n_pass == 0:
             found_title = t
         gone = [k for k, r in enumerate(final) if r]
@@ -613,14 +650,16 @@ def _classify(
     model: dict | None,
     title: str | None,
     headline: bool,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[list[str | None], list[float], str | None]:
-    """One pass over the kept non-empty lines (``ev``, local features ``xl``): a removal
-    reason (or None) and a body probability per line, and the headline."""
+    """One pass over the kept non-empty lines (``ev``, local features ``xl``, and
+    :func:`cleaners.linescore.line_arrays` when known): a removal reason (or None) and a
+    body probability per line, and the headline."""
     n = len(ev.stripped)
     if not n:
         return [], [], None
     stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
-    probs = linescore.stage_scores(ev, model, xl)[3].tolist()
+    probs = linescore.stage_scores(ev, model, xl, arrays)[3].tolist()
     threshold = _cfg["body_threshold"]
     final: list[str | None] = [
         r if r else "repeat" if rp else "line-model" if p < threshold else r for r, rp, p in zip(reasons, repeats, probs)

@@ -191,6 +191,9 @@ def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return counts, cp, starts, ends
 
 
+_URLISH = re.compile(r"http|www\.|@")
+
+
 def local_features(ev: "LineEvidence") -> np.ndarray:
     """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`)."""
     lines, lows, tokens, rule_reasons = ev.stripped, ev.lows, ev.tokens, ev.reasons
@@ -211,53 +214,67 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
     digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
     last = cp[ends - 1]
-    ends = _end_table()[np.minimum(last, 65535)]
-    colon = last == ord(":")
+    endb = _end_table()[np.minimum(last, 65535)]
+    colon = last == 58  # ":"
     first = cp[starts]
     lower_start = ((_packed_table()[np.minimum(first, 65535)] & _LOWER_BIT) != 0).astype(float)
     for k in np.flatnonzero(first > 65535):  # an astral first character
         lower_start[k] = float(lines[k][0].islower())
-    url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
-    phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
-    rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
+    # "http", "www." or "@" in a line: one scan of the whole lower-cased document
+    url = np.zeros(n, dtype=bool)
+    joined = "\n".join(lows)
+    hits = [m.start() for m in _URLISH.finditer(joined)]
+    if hits:
+        offsets = np.fromiter(map(len, lows), dtype=np.int64, count=n)
+        offsets += 1
+        url[np.cumsum(offsets).searchsorted(hits, side="right")] = True
+    url &= nt <= 12
+    rule = np.zeros(n)
+    phrase = np.zeros(n)
+    for k, r in enumerate(rule_reasons):
+        if r:
+            if r.startswith("phrase"):
+                phrase[k] = 1.0
+            else:
+                rule[k] = 1.0
     caps = counts[:, _CAT_CAPS].astype(float)
     lw = np.log1p(nt)
     stop_share = stops / nw
     cap_share = caps / nw
-    endf = ends.astype(float)
-    return np.column_stack([
-        np.ones(n),
-        lw,
-        np.log1p(chars),
-        endf,
-        colon.astype(float),
-        stop_share,
-        cap_share,
-        digits / nw,
-        np.log1p(counts[:, _CAT_BREAK]),
-        counts[:, _CAT_COMMA] / nw,
-        counts[:, _CAT_SEP] / nw,
-        lower_start,
-        (nt <= 3).astype(float),
-        ((nt >= 3) & (caps >= nt - 1) & ~ends & ~colon).astype(float),
-        cjk / chars,
-        rule,
-        phrase,
-        np.asarray(ev.repeats, dtype=float),
-        np.arange(n) / n,
-        url.astype(float),
-        (nt <= 1).astype(float),
-        ((nt >= 4) & (nt <= 6)).astype(float),
-        ((nt >= 7) & (nt <= 12)).astype(float),
-        ((nt >= 13) & (nt <= 25)).astype(float),
-        ((nt >= 26) & (nt <= 50)).astype(float),
-        (nt > 50).astype(float),
-        endf * lw,
-        stop_share * lw,
-        cap_share * lw,
-        np.asarray(ev.phrase_share, dtype=float),
-        np.asarray(ev.duplicated, dtype=float),
-    ])
+    endf = endb.astype(float)
+    x = np.empty((n, len(LOCAL_FEATURES)))  # C order, as np.column_stack gives (the scores' dot products depend on it)
+    x[:, 0] = 1.0
+    x[:, 1] = lw
+    x[:, 2] = np.log1p(chars)
+    x[:, 3] = endf
+    x[:, 4] = colon
+    x[:, 5] = stop_share
+    x[:, 6] = cap_share
+    x[:, 7] = digits / nw
+    x[:, 8] = np.log1p(counts[:, _CAT_BREAK])
+    x[:, 9] = counts[:, _CAT_COMMA] / nw
+    x[:, 10] = counts[:, _CAT_SEP] / nw
+    x[:, 11] = lower_start
+    x[:, 12] = nt <= 3
+    x[:, 13] = (nt >= 3) & (caps >= nt - 1) & ~endb & ~colon
+    x[:, 14] = cjk / chars
+    x[:, 15] = rule
+    x[:, 16] = phrase
+    x[:, 17] = ev.repeats
+    x[:, 18] = np.arange(n) / n
+    x[:, 19] = url
+    x[:, 20] = nt <= 1
+    x[:, 21] = (nt >= 4) & (nt <= 6)
+    x[:, 22] = (nt >= 7) & (nt <= 12)
+    x[:, 23] = (nt >= 13) & (nt <= 25)
+    x[:, 24] = (nt >= 26) & (nt <= 50)
+    x[:, 25] = nt > 50
+    x[:, 26] = endf * lw
+    x[:, 27] = stop_share * lw
+    x[:, 28] = cap_share * lw
+    x[:, 29] = ev.phrase_share
+    x[:, 30] = ev.duplicated
+    return x
 
 
 def _shift(p: np.ndarray, k: int) -> np.ndarray:
@@ -298,23 +315,29 @@ def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarr
 
 
 def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`)."""
+    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`).
+
+    Only prose lines carry weight, so each run's mass is summed over its prose lines alone
+    (the same additions in the same order as summing over all its lines, less the zeros).
+    """
     n = len(prose)
-    pidx = np.flatnonzero(prose)
+    pidx = prose.nonzero()[0]
     if len(pidx) == 0:
         return [(np.zeros(n), np.zeros(n)) for _ in gaps]
-    seen = np.cumsum(prose)  # prose lines up to each line: the last one is prose line seen - 1
-    before_any = seen == 0
-    last = np.maximum(seen - 1, 0)
-    holes = np.diff(pidx) - 1
-    weights = np.where(prose, chars, 0.0)
+    last = prose.cumsum()  # prose lines up to each line: the last one is prose line seen - 1
+    last -= 1
+    head = int(pidx[0])  # lines before the first prose line belong to no run (run 0)
+    holes = pidx[1:] - pidx[:-1]
+    weights = chars[pidx]
+    ids = np.empty(len(pidx), dtype=np.int64)
+    ids[0] = 1
     out = []
     for gap in gaps:
-        ids = np.cumsum(np.concatenate([[True], holes >= gap]))
+        np.cumsum(holes > gap, out=ids[1:])
+        ids[1:] += 1
+        mass = np.bincount(ids, weights=weights)  # mass[0] = 0: no prose line is in run 0
         run = ids[last]
-        run[before_any] = 0
-        mass = np.bincount(run, weights=weights)
-        mass[0] = 0.0  # lines before the first prose line belong to no run
+        run[:head] = 0
         top = mass.max()
         if top <= 0:
             out.append((np.zeros(n), np.zeros(n)))
@@ -323,20 +346,21 @@ def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> li
     return out
 
 
-def _put_shift(col: np.ndarray, p: np.ndarray, k: int) -> None:
-    """``col[:] = _shift(p, k)`` without the temporary."""
-    n = len(p)
-    if k > 0:
-        col[:k] = 0.0
-        col[k:] = p[:-k] if k < n else p[:0]
-    else:
-        col[k:] = 0.0
-        col[:k] = p[-k:] if -k < n else p[:0]
-
-
 @functools.cache
 def _kernel(half: int) -> np.ndarray:
     return np.ones(2 * half + 1) / (2 * half + 1)
+
+
+_PAD = 10  # the widest window's half width
+
+
+def _window_means(x: np.ndarray, halves: Sequence[int]) -> list[np.ndarray]:
+    """:func:`_window_mean` of ``x`` for several half widths (each window is the same dot
+    product with the same kernel over the same zero-padded values)."""
+    n = len(x)
+    pad = np.zeros(n + 2 * _PAD)
+    pad[_PAD : _PAD + n] = x
+    return [np.correlate(pad[_PAD - h : _PAD + n + h], _kernel(h), "valid") for h in halves]
 
 
 def context_features(
@@ -358,39 +382,52 @@ def context_features(
         return out
     prose = p1 >= 0.5
     (share2, _), (share4, largest) = _run_shares(prose, chars, (2, 4))
-    body = p1 >= confident
-    _put_shift(out[:, 0], p1, 1)
-    _put_shift(out[:, 1], p1, -1)
-    _put_shift(out[:, 2], p1, 2)
-    _put_shift(out[:, 3], p1, -2)
-    out[:, 4] = _window_mean(p1)
+    # neighbours' scores (zero beyond either end)
+    out[0, 0] = 0.0
+    out[1:, 0] = p1[:-1]
+    out[-1, 1] = 0.0
+    out[:-1, 1] = p1[1:]
+    out[:2, 2] = 0.0
+    out[2:, 2] = p1[:-2]
+    out[-2:, 3] = 0.0
+    out[:-2, 3] = p1[2:]
+    out[:, 4], out[:, 12], out[:, 13] = _window_means(p1, (3, 1, 10))
     out[:, 9] = p1
     if not static:
-        out[:, 10] = _window_mean(rule_hits)
-        _put_shift(out[:, 16], log_words, 1)
-        _put_shift(out[:, 17], log_words, -1)
-    out[:, 12] = _window_mean(p1, 1)
-    out[:, 13] = _window_mean(p1, 10)
+        out[:, 10] = _window_means(rule_hits, (3,))[0]
+        out[0, 16] = 0.0
+        out[1:, 16] = log_words[:-1]
+        out[-1, 17] = 0.0
+        out[:-1, 17] = log_words[1:]
     out[:, 18] = share2
     out[:, 19] = share4
     out[:, 20] = largest
-    bidx = np.flatnonzero(body)
+    bidx = (p1 >= confident).nonzero()[0]
     if len(bidx):
         idx = np.arange(n)
-        first, last = bidx[0], bidx[-1]
+        first, last = int(bidx[0]), int(bidx[-1])
         # distance in lines to the nearest confident body line
-        pos = np.searchsorted(bidx, idx)
-        left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
-        right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
+        pos = bidx.searchsorted(idx)
+        left = idx - bidx[np.maximum(pos - 1, 0)]
+        left[:first + 1] = n  # no confident body line before (pos == 0 exactly up to the first)
+        right = bidx[np.minimum(pos, len(bidx) - 1)] - idx
+        right[last + 1 :] = n  # none after
         out[:, 7] = np.log1p(np.minimum(left, right))
-        bchars = np.where(body, chars, 0.0)
-        out[:, 8] = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
-        out[:, 5] = idx < first
-        out[:, 6] = idx > last
+        bchars = np.zeros(n)
+        bchars[bidx] = chars[bidx]
+        cum = bchars.cumsum()
+        cum -= bchars
+        out[:, 8] = cum / max(bchars.sum(), 1.0)
+        out[:, 5] = 0.0
+        out[:first, 5] = 1.0
+        out[:, 6] = 0.0
+        out[last + 1 :, 6] = 1.0
         # a comment-section notice after the article has started: what follows is comments
-        marks = np.flatnonzero(comment_marks > 0)
+        marks = comment_marks.nonzero()[0]
         marks = marks[marks > first]
-        out[:, 11] = idx > marks[0] if len(marks) else 0.0
+        out[:, 11] = 0.0
+        if len(marks):
+            out[marks[0] + 1 :, 11] = 1.0
         out[:, 14] = np.log1p(np.maximum(idx - first, 0))
         out[:, 15] = np.log1p(np.maximum(last - idx, 0))
     else:
@@ -404,6 +441,14 @@ def context_features(
     return out
 
 
+def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line of ``ev``: its length, and :func:`rule_arrays` (what the context stages read
+    besides the scores; a subset of lines takes the same rows)."""
+    n = len(ev.stripped)
+    chars = np.fromiter(map(len, ev.stripped), dtype=np.int64, count=n).astype(float)
+    return (chars, *rule_arrays(ev.reasons))
+
+
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Which lines a rule marked as chrome, and which are comment-section notices."""
     hits = np.array([1.0 if r else 0.0 for r in rule_reasons])
@@ -412,7 +457,12 @@ def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndar
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    # np.clip(z, -30, 30) without its Python-level dispatch (same values, NaN included)
+    z = np.minimum(np.maximum(z, -30.0), 30.0)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    return np.divide(1.0, z, out=z)
 
 
 @functools.cache
@@ -443,19 +493,20 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
 _REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
 
 
-def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def stage_scores(
+    ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
     Every stage after the first reads the local features plus context features
     built from the previous stage's scores (stacking). ``xl``: the local features, when
-    the caller has them already.
+    the caller has them already; ``arrays``: :func:`line_arrays` of ``ev``, likewise.
     """
     model = model or _default_model()
     xl = local_features(ev) if xl is None else xl
     w1, context_ws = _weights(model)
     p1 = _sigmoid(xl @ w1)
-    chars = np.array([len(s) for s in ev.stripped], dtype=float)
-    hits, comments = rule_arrays(ev.reasons)
+    chars, hits, comments = line_arrays(ev) if arrays is None else arrays
     nl = xl.shape[1]
     x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
     x[:, :nl] = xl
