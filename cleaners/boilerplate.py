@@ -81,6 +81,9 @@ class _PhraseTables:
     whole_any: re.Pattern[str]
     whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
     whole_other: re.Pattern[str]  # the whole-line patterns that do not start with a plain word
+    #: per inner pattern, strings a line must hold for a match (see :func:`_prefilter`)
+    inner_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    symbol_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()  # the same for the symbol-led patterns
 
 
 _LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -195,6 +198,62 @@ def _first_chars(pat: str) -> set[str]:
     return out
 
 
+def _needed_substrings(items) -> list[frozenset[str]]:  # items: a parsed regex sequence (re._parser)
+    """Clauses that every match of the parsed sequence ``items`` satisfies: each clause is a set
+    of strings of which the match contains at least one (a run of plain characters is a clause
+    of one string; a group of alternatives that all hold a run is a clause of those runs)."""
+    from re import _constants as c
+
+    clauses: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            clauses.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group that sets no flags
+            clauses += _needed_substrings(av[3])
+        elif op is c.BRANCH:
+            best = []
+            for alt in av[1]:
+                singles = [next(iter(cl)) for cl in _needed_substrings(alt) if len(cl) == 1]
+                if not singles:
+                    break
+                best.append(max(singles, key=len))
+            else:
+                clauses.append(frozenset(best))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # repeated at least once
+            clauses += _needed_substrings(av[2])
+        # anything else (classes, optional parts, assertions, ...) needs nothing for sure
+    flush()
+    return clauses
+
+
+def _prefilter(rx: re.Pattern[str], min_len: int = 2) -> tuple[tuple[str, ...], ...]:
+    """At most two clauses of :func:`_needed_substrings` for ``rx`` whose strings have at least
+    ``min_len`` characters (the most selective: longest shortest string); a line failing one
+    cannot hold a match, so the scan is skipped (no clauses when the pattern cannot be
+    analysed or sets flags)."""
+    try:
+        from re import _parser
+
+        parsed = _parser.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return ()
+        clauses = _needed_substrings(parsed.data)
+    except Exception:  # a Python without re._parser, or a construct it cannot take
+        return ()
+    clauses = [cl for cl in clauses if min(map(len, cl)) >= min_len]
+    clauses.sort(key=lambda cl: (-min(map(len, cl)), len(cl), sorted(cl)))
+    return tuple(tuple(sorted(cl)) for cl in clauses[:2])
+
+
 _GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)[?*+]?(?:\{\d*,?\d*\})?")
 _NON_LITERAL = re.compile(r"\[[^\]]*\][?*+]?(?:\{[^}]*\})?|\\.[?*+]?(?:\{[^}]*\})?|\.[?*+]?(?:\{[^}]*\})?")
 
@@ -282,6 +341,8 @@ def _phrase_tables() -> _PhraseTables:
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
         whole_first=frozenset(whole_first),
         whole_other=re.compile("|".join(f"(?:{rx.pattern})" for rx in whole_other) or r"(?!)"),
+        inner_needs=tuple(_prefilter(rx) for _, rx in inner),
+        symbol_needs=tuple(_prefilter(rx, 1) for _, rx in symbol),
     )
 
 
@@ -292,16 +353,33 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bo
     for w in tables.words.intersection(tokens):
         cands.update(tables.by_word[w])
     starts: dict[int, str] = {}
+    needs = tables.inner_needs
     for j in sorted(cands):
-        fam, rx = tables.inner[j]
-        for m in rx.finditer(low):
-            st = m.start()
-            if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
-                starts.setdefault(st, fam)
-    if symbols and tables.symbol_any.search(low):
-        for fam, rx in tables.symbol:
+        for clause in needs[j]:  # strings every match holds: without them, no scan
+            for x in clause:
+                if x in low:
+                    break
+            else:
+                break
+        else:
+            fam, rx = tables.inner[j]
             for m in rx.finditer(low):
-                starts.setdefault(m.start(), fam)
+                st = m.start()
+                if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
+                    starts.setdefault(st, fam)
+    if symbols:
+        # each symbol-led pattern that can match (a line no pattern matches is not scanned:
+        # the same as scanning every pattern only when one of them matches)
+        for (fam, rx), need in zip(tables.symbol, tables.symbol_needs):
+            for clause in need:
+                for x in clause:
+                    if x in low:
+                        break
+                else:
+                    break
+            else:
+                for m in rx.finditer(low):
+                    starts.setdefault(m.start(), fam)
     return [starts[k] for k in sorted(starts)]
 
 
@@ -325,8 +403,9 @@ _DIGIT = re.compile(r"\d")
 
 
 def _is_date_line(words: list[str]) -> bool:
-    words = [w.rstrip(":") or w for w in words]
-    return 0 < len(words) <= 14 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
+    # every word (less a trailing ":") a date token, stopping at the first that is not;
+    # "..." or ":" is kept whole; a trailing ":" holds no digit, so the digit test reads the words as given
+    return 0 < len(words) <= 14 and all(_DATE_TOKEN.match(w.rstrip(":") or w) for w in words) and any(map(_DIGIT.search, words))
 
 
 def _own_rule(s: str, low: str) -> str | None:
@@ -466,14 +545,22 @@ def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
     """Exact repeats inside the document: is there an earlier line with the same key
     (only the first copy is kept; a chrome line stays chrome), and is there any other."""
     n = len(keys)
-    if not n:
-        return [], []
-    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first line (later pairs win)
     counts = Counter(keys)
-    long = np.fromiter(map(len, keys), dtype=np.int64, count=n) >= _cfg["min_repeat_chars"]
-    repeats = long & (np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n) != np.arange(n))
-    duplicated = long & (np.fromiter(map(counts.__getitem__, keys), dtype=np.int64, count=n) > 1)
-    return repeats.tolist(), duplicated.tolist()
+    if len(counts) == n:  # no key twice (the usual case once chrome is gone)
+        return [False] * n, [False] * n
+    m = _cfg["min_repeat_chars"]
+    dup = {k for k, c in counts.items() if c > 1 and len(k) >= m}
+    if not dup:
+        return [False] * n, [False] * n
+    seen: set[str] = set()
+    repeats = []
+    for k in keys:
+        if k in dup:
+            repeats.append(k in seen)
+            seen.add(k)
+        else:
+            repeats.append(False)
+    return repeats, [k in dup for k in keys]
 
 
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:

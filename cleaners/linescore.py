@@ -139,6 +139,8 @@ def _packed_table() -> np.ndarray:
     """:func:`_char_tables` packed into one byte per code point."""
     word, upper, cat = _char_tables()
     lower = np.array([chr(c).islower() for c in range(65536)], dtype=bool)
+    digit = np.array([chr(c).isdigit() for c in range(65536)], dtype=bool)
+    cat = np.where(digit & (cat == 0), _CAT_DIGIT, cat)  # no digit has another category
     return (
         cat.astype(np.uint8)
         | np.where(word, _WORD_BIT, 0).astype(np.uint8)
@@ -148,7 +150,7 @@ def _packed_table() -> np.ndarray:
 
 
 # per-character categories counted per line in one bincount
-_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
+_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _CAT_DIGIT, _N_CATS = 1, 2, 3, 4, 5, 6, 7
 _SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
 _COMMA_CODES = np.array([ord(c) for c in ",、，"], dtype=np.uint32)
 _BREAK_CODES = np.array([ord(c) for c in ".?!"], dtype=np.uint32)
@@ -156,8 +158,8 @@ _END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
 
 
 def _char_counts(lines: Sequence[str]) -> np.ndarray:
-    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters
-    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted)."""
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters,
+    digits (``str.isdigit``) (columns ``_CAT_CAPS`` ... ``_CAT_DIGIT``; column 0 is not counted)."""
     return _char_stats(lines)[0]
 
 
@@ -191,9 +193,6 @@ def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return counts, cp, starts, ends
 
 
-_URLISH = re.compile(r"http|www\.|@")
-
-
 def local_features(ev: "LineEvidence") -> np.ndarray:
     """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`)."""
     lines, lows, tokens, rule_reasons = ev.stripped, ev.lows, ev.tokens, ev.reasons
@@ -212,18 +211,33 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     flat = list(itertools.chain.from_iterable(tokens))
     line_of = np.repeat(np.arange(n), n_tokens)
     stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
-    digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
+    # number tokens: only a line holding a digit character can have one (lower-casing neither
+    # makes nor unmakes a digit); astral characters are not in the table, so then every line counts
+    astral = len(cp) and int(cp.max()) > 65535
+    with_digits = np.arange(n) if astral else counts[:, _CAT_DIGIT].nonzero()[0]
+    digits = np.zeros(n)
+    if len(with_digits):
+        dtokens = [tokens[k] for k in with_digits.tolist()]
+        flags = np.fromiter(map(str.isdigit, itertools.chain.from_iterable(dtokens)), dtype=bool)
+        per = np.fromiter(map(len, dtokens), dtype=np.int64, count=len(dtokens))
+        digits[with_digits] = np.bincount(np.repeat(np.arange(len(dtokens)), per), weights=flags, minlength=len(dtokens))
     last = cp[ends - 1]
     endb = _end_table()[np.minimum(last, 65535)]
     colon = last == 58  # ":"
     first = cp[starts]
     lower_start = ((_packed_table()[np.minimum(first, 65535)] & _LOWER_BIT) != 0).astype(float)
-    for k in np.flatnonzero(first > 65535):  # an astral first character
-        lower_start[k] = float(lines[k][0].islower())
-    # "http", "www." or "@" in a line: one scan of the whole lower-cased document
+    if astral:
+        for k in np.flatnonzero(first > 65535):  # an astral first character
+            lower_start[k] = float(lines[k][0].islower())
+    # "http", "www." or "@" in a line: found in the whole lower-cased document at once
     url = np.zeros(n, dtype=bool)
     joined = "\n".join(lows)
-    hits = [m.start() for m in _URLISH.finditer(joined)]
+    hits = []
+    for needle in ("http", "www.", "@"):
+        at = joined.find(needle)
+        while at >= 0:
+            hits.append(at)
+            at = joined.find(needle, at + 1)
     if hits:
         offsets = np.fromiter(map(len, lows), dtype=np.int64, count=n)
         offsets += 1
@@ -260,7 +274,7 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     x[:, 14] = cjk / chars
     x[:, 15] = rule
     x[:, 16] = phrase
-    x[:, 17] = ev.repeats
+    x[:, 17] = np.fromiter(ev.repeats, dtype=bool, count=n)
     x[:, 18] = np.arange(n) / n
     x[:, 19] = url
     x[:, 20] = nt <= 1
@@ -272,8 +286,8 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     x[:, 26] = endf * lw
     x[:, 27] = stop_share * lw
     x[:, 28] = cap_share * lw
-    x[:, 29] = ev.phrase_share
-    x[:, 30] = ev.duplicated
+    x[:, 29] = np.fromiter(ev.phrase_share, dtype=float, count=n)
+    x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
     return x
 
 
@@ -365,7 +379,7 @@ def _window_means(x: np.ndarray, halves: Sequence[int]) -> list[np.ndarray]:
 
 def context_features(
     p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None,
-    static: bool = False,
+    static: bool = False, shared: "_Shared | None" = None,
 ) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
@@ -373,25 +387,27 @@ def context_features(
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
     ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into;
     ``static=True``: ``out`` already holds the features that do not depend on ``p1``
-    (the rule window and the neighbours' lengths), from an earlier stage.
+    (the rule window and the neighbours' lengths), from an earlier stage;
+    ``shared``: :func:`_shared` of these lines, when an earlier stage made it.
     """
     n = len(p1)
     if out is None:
         out = np.empty((n, len(CONTEXT_FEATURES)))
     if n == 0:
         return out
+    sh = _shared(n, comment_marks) if shared is None else shared
     prose = p1 >= 0.5
     (share2, _), (share4, largest) = _run_shares(prose, chars, (2, 4))
-    # neighbours' scores (zero beyond either end)
-    out[0, 0] = 0.0
-    out[1:, 0] = p1[:-1]
-    out[-1, 1] = 0.0
-    out[:-1, 1] = p1[1:]
-    out[:2, 2] = 0.0
-    out[2:, 2] = p1[:-2]
-    out[-2:, 3] = 0.0
-    out[:-2, 3] = p1[2:]
-    out[:, 4], out[:, 12], out[:, 13] = _window_means(p1, (3, 1, 10))
+    # neighbours' scores (zero beyond either end) and window means, from one zero-padded copy
+    pad = sh.pad
+    pad[_PAD : _PAD + n] = p1
+    out[:, 0] = pad[_PAD - 1 : _PAD - 1 + n]
+    out[:, 1] = pad[_PAD + 1 : _PAD + 1 + n]
+    out[:, 2] = pad[_PAD - 2 : _PAD - 2 + n]
+    out[:, 3] = pad[_PAD + 2 : _PAD + 2 + n]
+    out[:, 4] = np.correlate(pad[_PAD - 3 : _PAD + n + 3], _kernel(3), "valid")
+    out[:, 12] = np.correlate(pad[_PAD - 1 : _PAD + n + 1], _kernel(1), "valid")
+    out[:, 13] = np.correlate(pad, _kernel(10), "valid")
     out[:, 9] = p1
     if not static:
         out[:, 10] = _window_means(rule_hits, (3,))[0]
@@ -402,43 +418,66 @@ def context_features(
     out[:, 18] = share2
     out[:, 19] = share4
     out[:, 20] = largest
-    bidx = (p1 >= confident).nonzero()[0]
+    body = p1 >= confident
+    bidx = body.nonzero()[0]
+    log1p = sh.log1p  # log1p(0 ... n): every log feature is one of these (numpy's own log1p, elementwise)
     if len(bidx):
-        idx = np.arange(n)
         first, last = int(bidx[0]), int(bidx[-1])
-        # distance in lines to the nearest confident body line
-        pos = bidx.searchsorted(idx)
-        left = idx - bidx[np.maximum(pos - 1, 0)]
-        left[:first + 1] = n  # no confident body line before (pos == 0 exactly up to the first)
-        right = bidx[np.minimum(pos, len(bidx) - 1)] - idx
-        right[last + 1 :] = n  # none after
-        out[:, 7] = np.log1p(np.minimum(left, right))
-        bchars = np.zeros(n)
-        bchars[bidx] = chars[bidx]
+        # distance in lines to the nearest confident body line (one always exists: never n)
+        ext = np.empty(len(bidx) + 2, dtype=np.int64)
+        ext[0], ext[-1] = -2 * n, 3 * n
+        ext[1:-1] = bidx
+        idx = sh.idx
+        pos = ext.searchsorted(idx)
+        dist = ext[pos]
+        dist -= idx
+        np.minimum(dist, idx - ext[pos - 1], out=dist)
+        out[:, 7] = log1p[dist]
+        bchars = np.where(body, chars, 0.0)
         cum = bchars.cumsum()
         cum -= bchars
-        out[:, 8] = cum / max(bchars.sum(), 1.0)
-        out[:, 5] = 0.0
+        cum /= max(bchars.sum(), 1.0)
+        out[:, 8] = cum
         out[:first, 5] = 1.0
-        out[:, 6] = 0.0
+        out[first:, 5] = 0.0
+        out[: last + 1, 6] = 0.0
         out[last + 1 :, 6] = 1.0
         # a comment-section notice after the article has started: what follows is comments
-        marks = comment_marks.nonzero()[0]
-        marks = marks[marks > first]
+        marks = sh.marks
+        j = int(marks.searchsorted(first, side="right"))
         out[:, 11] = 0.0
-        if len(marks):
-            out[marks[0] + 1 :, 11] = 1.0
-        out[:, 14] = np.log1p(np.maximum(idx - first, 0))
-        out[:, 15] = np.log1p(np.maximum(last - idx, 0))
+        if j < len(marks):
+            out[marks[j] + 1 :, 11] = 1.0
+        out[:first, 14] = 0.0
+        out[first:, 14] = log1p[: n - first]
+        out[: last + 1, 15] = log1p[last::-1]
+        out[last + 1 :, 15] = 0.0
     else:
         out[:, 11] = 0.0
         out[:, 14] = 0.0
         out[:, 15] = 0.0
-        out[:, 7] = np.log1p(np.full(n, n, dtype=float))
+        out[:, 7] = log1p[n]
         out[:, 8] = 0.0
         out[:, 5] = 1.0
         out[:, 6] = 0.0
     return out
+
+
+class _Shared:
+    """What the context stages of one set of lines share: line numbers, a zero-padded buffer,
+    log1p of 0 ... n, and the comment-notice lines."""
+
+    __slots__ = ("idx", "pad", "log1p", "marks")
+
+    def __init__(self, n: int, comment_marks: np.ndarray) -> None:
+        self.idx = np.arange(n)
+        self.pad = np.zeros(n + 2 * _PAD)
+        self.log1p = np.log1p(np.arange(n + 1))
+        self.marks = (comment_marks > 0).nonzero()[0]
+
+
+def _shared(n: int, comment_marks: np.ndarray) -> _Shared:
+    return _Shared(n, comment_marks)
 
 
 def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -511,8 +550,9 @@ def stage_scores(
     x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
     x[:, :nl] = xl
     p = p1
+    shared = _shared(len(xl), comments)
     for stage, w in enumerate(context_ws):
-        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0)
+        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0, shared=shared)
         p = _sigmoid(x @ w)
     return xl, p1, x[:, nl:] if context_ws else np.zeros((len(xl), 0)), p
 
