@@ -452,7 +452,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     shares = [0.0] * len(stripped)
     words = tables.words
     whole_first = tables.whole_first
-    first = tables.symbol_first_rx
+    first_chars = tables.symbol_first  # a symbol-led match starts with one of these (str.find beats a regex scan)
     cache = _SHORT_LINE_RULES
     for i, s in enumerate(stripped):
         short = len(s) <= _SHORT_LINE
@@ -472,7 +472,11 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
-            sym = first is not None and first.search(low) is not None
+            sym = False
+            for ch in first_chars:
+                if ch in low:
+                    sym = True
+                    break
             fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
             if "@" in s:
                 fams += ["contact"] * len(_EMAIL.findall(s))
@@ -504,24 +508,33 @@ class LineEvidence:
 
 # \w for ASCII: letters, digits and "_"; every other ASCII character but the line break becomes a space
 _ASCII_WORDS = str.maketrans({chr(c): chr(c) if chr(c).isalnum() or chr(c) in "_\n" else " " for c in range(128)})
+# punctuation common in news text outside ASCII; none is a \w character, so as a space it splits tokens alike
+_NON_ASCII_SPACES = "\u2019\u2018\u201c\u201d\u2014\u2013\u00a9\u00ab\u00bb\u2026\u2022\u00b7\u00a0\u201e\u00b4"
+assert not any(c.isalnum() or c == "_" for c in _NON_ASCII_SPACES)
 
 
 def _tokenize(lows: Sequence[str]) -> list[list[str]]:
-    """The ``\w+`` tokens of each line (``_WORD.findall``). ASCII lines are tokenised together:
-    with every non-word character made a space, a line's tokens are its ``split()``."""
+    """The ``\\w+`` tokens of each line (``_WORD.findall``). ASCII lines are tokenised together:
+    with every non-word character made a space, a line's tokens are its ``split()``; common
+    non-ASCII punctuation is made a space first, so that most lines of English text are ASCII."""
     if not lows:
         return []
     joined = "\n".join(lows)
+    if not joined.isascii():
+        for ch in _NON_ASCII_SPACES:
+            if ch in joined:
+                joined = joined.replace(ch, " ")
     if joined.isascii():
         return [line.split() for line in joined.translate(_ASCII_WORDS).split("\n")]
-    ascii_lines = [k for k, low in enumerate(lows) if low.isascii()]
-    out = [_WORD.findall(low) for low in lows] if not ascii_lines else [None] * len(lows)
+    lines = joined.split("\n")
+    ascii_lines = [k for k, line in enumerate(lines) if line.isascii()]
+    out: list[list[str] | None] = [None] * len(lines)
     if ascii_lines:
-        for k, line in zip(ascii_lines, "\n".join([lows[k] for k in ascii_lines]).translate(_ASCII_WORDS).split("\n")):
+        for k, line in zip(ascii_lines, "\n".join([lines[k] for k in ascii_lines]).translate(_ASCII_WORDS).split("\n")):
             out[k] = line.split()
-        for k, low in enumerate(lows):
-            if out[k] is None:
-                out[k] = _WORD.findall(low)
+    for k, line in enumerate(lines):
+        if out[k] is None:
+            out[k] = _WORD.findall(line)
     return out  # type: ignore[return-value]
 
 

@@ -173,7 +173,7 @@ def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
     # one lookup per character: category in the low bits, then "is \w" and "is upper-case"
     # (astral characters fall on U+FFFF: not a word, no category)
-    t = _packed_table()[np.minimum(cp, 65535)]
+    t = _packed_table().take(np.minimum(cp, 65535))
     cat = t & 7
     caps = (t & _UPPER_BIT) != 0
     caps[1:] &= (t[:-1] & _WORD_BIT) == 0  # an upper-case letter that starts a word
