@@ -718,30 +718,47 @@ def strip_document_lines(
     ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
     xl_all = linescore.local_features(ev_all)
     arrays_all = linescore.line_arrays(ev_all)
-    alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
+    alive = np.arange(len(nonempty))  # non-empty lines still kept (positions in nonempty)
+    gone_at: list[np.ndarray] = []  # per pass, the positions (in nonempty) of the lines it removed
     reasons: dict[int, tuple[str, float | None]] = {}
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
         if n_pass == 0:
             ev, xl, arrays = ev_all, xl_all, arrays_all
         else:
-            ev = _sub_evidence(ev_all, alive)
+            sel = alive.tolist()
+            ev = _sub_evidence(ev_all, sel)
             xl = linescore.reposition(xl_all[alive], ev)
             arrays = tuple(a[alive] for a in arrays_all)
-        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None, arrays=arrays)
+        codes, extra, probs, t = _classify_codes(ev, xl, model, title, headline=n_pass == 0 and title is None, arrays=arrays)
         if n_pass == 0:
             found_title = t
-        gone = [k for k, r in enumerate(final) if r]
-        for k in gone:
-            reasons[nonempty[alive[k]]] = (final[k], probs[k] if final[k] == "line-model" else None)
-        if not gone:
+        gone = (codes >= _GONE).nonzero()[0]
+        if not len(gone):
             break
-        alive = [alive[k] for k, r in enumerate(final) if not r]
-    gone_lines = set(reasons)
-    kept = [line for i, line in enumerate(lines) if i not in gone_lines]
+        if removals:
+            code_list = codes.tolist()
+            for k, pos in zip(gone.tolist(), alive[gone].tolist()):
+                c = code_list[k]
+                reason = extra[k] if c == _RULE or c == _TITLE else _CODE_REASON[c]
+                reasons[nonempty[pos]] = (reason, probs[k] if c == _MODEL else None)
+        gone_at.append(alive[gone])
+        alive = alive[codes < _GONE]
+    keep = np.ones(len(lines), dtype=bool)
+    if gone_at:
+        keep[np.asarray(nonempty)[np.concatenate(gone_at)]] = False
+    kept = list(itertools.compress(lines, keep.tolist()))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
+
+
+# a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
+# reason that is an empty string), then removed by a rule (the reason is the rule's), as a
+# repeat, by the line model, outside the main block, or as the headline or a copy of it
+_KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE = range(7)
+_GONE = _RULE
+_CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None)
 
 
 def _classify(
@@ -755,56 +772,100 @@ def _classify(
     """One pass over the kept non-empty lines (``ev``, local features ``xl``, and
     :func:`cleaners.linescore.line_arrays` when known): a removal reason (or None) and a
     body probability per line, and the headline."""
+    codes, extra, probs, found = _classify_codes(ev, xl, model, title, headline, arrays)
+    final = [extra[k] if c == _RULE or c == _TITLE or c == _KEPT_FALSY else _CODE_REASON[c] for k, c in enumerate(codes.tolist())]
+    return final, probs, found
+
+
+def _classify_codes(
+    ev: LineEvidence,
+    xl: np.ndarray,
+    model: dict | None,
+    title: str | None,
+    headline: bool,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, Mapping[int, str], list[float], str | None]:
+    """:func:`_classify` as a verdict code per line (``_KEPT`` ... ``_TITLE``), the reason
+    strings the codes do not name (rule reasons, headline verdicts: by line, or the evidence's
+    reasons list), the body probabilities and the headline."""
     n = len(ev.stripped)
     if not n:
-        return [], [], None
+        return np.zeros(0, dtype=np.int8), {}, [], None
     stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
-    probs = linescore.stage_scores(ev, model, xl, arrays)[3].tolist()
-    threshold = _cfg["body_threshold"]
-    final: list[str | None] = [
-        r if r else "repeat" if rp else "line-model" if p < threshold else r for r, rp, p in zip(reasons, repeats, probs)
-    ]
+    if arrays is None:
+        arrays = linescore.line_arrays(ev)
+    p = linescore.stage_scores(ev, model, xl, arrays)[3]
+    probs = p.tolist()
+    # the verdict before context: a rule's reason, else a repeat, else the model's threshold
+    codes = np.full(n, _KEPT, dtype=np.int8)
+    if "" in reasons:  # a reason that is an empty string is kept, but is not "no reason"
+        codes[[k for k, r in enumerate(reasons) if r == ""]] = _KEPT_FALSY
+    codes[arrays[1] > 0] = _RULE
+    if True in repeats:
+        codes[np.fromiter(repeats, dtype=bool, count=n) & (codes < _GONE)] = _REPEAT
+    codes[(codes < _GONE) & (p < _cfg["body_threshold"])] = _MODEL
     # context, as jusText does: a line only the model rejected, between two confident body
-    # lines, is body (a short paragraph, a subhead)
+    # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
+    # follows a kept confident line, and the scan resumes after the run's end
     sure = _cfg["sandwich_confidence"]
     span = _cfg["sandwich_lines"]
-    k = 1
-    while k < n - 1:
-        if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
+    if n > 2:
+        starts = ((codes[1:-1] == _MODEL) & (codes[:-2] == _KEPT) & (p[:-2] >= sure)).nonzero()[0]
+        resume = 0
+        for k in (starts + 1).tolist():
+            if k < resume:
+                continue
             end = k
-            while end < n and end - k < span and final[end] == "line-model":
+            while end < n and end - k < span and codes[end] == _MODEL:
                 end += 1
-            if end < n and final[end] is None and probs[end] >= sure:
-                for j in range(k, end):
-                    final[j] = None
-            k = end
-        k += 1
+            if end < n and codes[end] == _KEPT and probs[end] >= sure:
+                codes[k:end] = _KEPT
+            resume = end + 1
 
     # main block: the article is one contiguous stretch of lines; take the span that
     # maximises the sum of (body probability - block_offset) and drop kept lines outside it
-    a, b = _best_span([p - _cfg["block_offset"] for p in probs])
-    for k in itertools.chain(range(min(a, n)), range(max(b + 1, 0), n)):
-        if final[k] is None:
-            final[k] = "outside-main-block"
+    a, b = _best_span([q - _cfg["block_offset"] for q in probs])
+    for part in (codes[: min(a, n)], codes[max(b + 1, 0) :]):
+        part[part == _KEPT] = _OUTSIDE
 
     # headline: a headline-shaped line among the few lines above the first body line
+    extra: dict[int, str] = {}
     found = None
-    body = [k for k in range(n) if final[k] is None] if headline else []
-    if headline and body:
-        first = body[0]
+    body = (codes == _KEPT).nonzero()[0] if headline else ()
+    if headline and len(body):
+        first = int(body[0])
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
         for k in window:
-            if _is_headline_shape(stripped[k]) and (reasons[k] is None or final[k] == "repeat") and not (k == first and len(body) == 1):
+            if _is_headline_shape(stripped[k]) and (reasons[k] is None or codes[k] == _REPEAT) and not (k == first and len(body) == 1):
                 found = stripped[k]
                 break
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in range(n):
-            if keys[k] == tkey:
-                final[k] = "repeat-of-headline" if seen_first else "headline"
-                seen_first = True
-    return final, probs, found
+        for k in [k for k, key in enumerate(keys) if key == tkey]:
+            codes[k] = _TITLE
+            extra[k] = "repeat-of-headline" if seen_first else "headline"
+            seen_first = True
+    return codes, _Reasons(reasons, extra), probs, found
+
+
+class _Reasons(Mapping[int, str]):
+    """The reason strings of one pass: the headline verdicts, else the evidence's rule reasons."""
+
+    __slots__ = ("rules", "titles")
+
+    def __init__(self, rules: Sequence[str | None], titles: dict[int, str]) -> None:
+        self.rules, self.titles = rules, titles
+
+    def __getitem__(self, k: int) -> str:
+        t = self.titles.get(k)
+        return t if t is not None else self.rules[k]  # type: ignore[return-value]
+
+    def __iter__(self):
+        return iter(range(len(self.rules)))
+
+    def __len__(self) -> int:
+        return len(self.rules)
 
 
 def strip_boilerplate(text: str) -> str:
