@@ -349,12 +349,15 @@ def _phrase_tables() -> _PhraseTables:
 def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bool = True) -> list[str]:
     """Families of the chrome phrases in one lower-cased line, one entry per match
     (``symbols=False``: the caller knows no symbol-led pattern can match)."""
-    cands: set[int] = set()
-    for w in tables.words.intersection(tokens):
-        cands.update(tables.by_word[w])
+    hit_words = tables.words.intersection(tokens)
+    by_word = tables.by_word
+    if len(hit_words) == 1:
+        cands: Sequence[int] = by_word[next(iter(hit_words))]  # already in pattern order
+    else:
+        cands = sorted({j for w in hit_words for j in by_word[w]})
     starts: dict[int, str] = {}
     needs = tables.inner_needs
-    for j in sorted(cands):
+    for j in cands:
         for clause in needs[j]:  # strings every match holds: without them, no scan
             for x in clause:
                 if x in low:
@@ -380,6 +383,8 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bo
             else:
                 for m in rx.finditer(low):
                     starts.setdefault(m.start(), fam)
+    if len(starts) < 2:
+        return list(starts.values())
     return [starts[k] for k in sorted(starts)]
 
 

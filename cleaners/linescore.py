@@ -208,9 +208,11 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     nw = np.maximum(nt, 1.0)
     chars = (ends - starts).astype(float)
     # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
-    flat = list(itertools.chain.from_iterable(tokens))
-    line_of = np.repeat(np.arange(n), n_tokens)
-    stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
+    flags = np.fromiter(map(stop_has, itertools.chain.from_iterable(tokens)), dtype=bool, count=int(n_tokens.sum()))
+    seen = np.zeros(len(flags) + 1, dtype=np.int64)  # stop words among the first k tokens of the document
+    np.cumsum(flags, out=seen[1:])
+    ends_at = n_tokens.cumsum()
+    stops = (seen[ends_at] - seen[ends_at - n_tokens]).astype(float)  # whole counts, as a weighted bincount gives
     # number tokens: only a line holding a digit character can have one (lower-casing neither
     # makes nor unmakes a digit); astral characters are not in the table, so then every line counts
     astral = len(cp) and int(cp.max()) > 65535
