@@ -545,7 +545,7 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
 
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
-    lows = [s.lower() for s in stripped]
+    lows = list(map(str.lower, stripped))
     tokens = _tokenize(lows)
     # a stripped line whose only whitespace is single ASCII spaces is its own key
     # (isprintable() is False for every other whitespace character)
@@ -709,18 +709,18 @@ def strip_document_lines(
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
     lines = text.split("\n")
-    stripped = [l.strip() for l in lines]
-    nonempty = [i for i, l in enumerate(stripped) if l]
+    stripped = list(map(str.strip, lines))
+    nonempty = list(itertools.compress(range(len(stripped)), stripped))  # the non-empty lines
     text_unwrapped = _unwrap(stripped, nonempty)  # unwrap_hard_wrapped, on the lines at hand
     unwrapped = text_unwrapped is not None
     if text_unwrapped is not None:
         lines = text_unwrapped.split("\n")
-        stripped = [l.strip() for l in lines]
-        nonempty = [i for i, l in enumerate(stripped) if l]
+        stripped = list(map(str.strip, lines))
+        nonempty = list(itertools.compress(range(len(stripped)), stripped))  # the non-empty lines
     # blank lines are never removed and carry no evidence; the evidence of every non-empty line
     # that depends on the line alone (rules, phrases, local features) is computed once and
     # reused by every pass, which redoes only what depends on the other kept lines
-    ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
+    ev_all = line_evidence(list(filter(None, stripped)), known_chrome)
     xl_all = linescore.local_features(ev_all)
     arrays_all = linescore.line_arrays(ev_all)
     alive = np.arange(len(nonempty))  # non-empty lines still kept (positions in nonempty)

@@ -23,6 +23,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -492,8 +493,9 @@ def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Which lines a rule marked as chrome, and which are comment-section notices."""
-    hits = np.array([1.0 if r else 0.0 for r in rule_reasons])
-    comments = np.array([1.0 if r == "phrase:comments" else 0.0 for r in rule_reasons])
+    n = len(rule_reasons)
+    hits = np.fromiter(map(bool, rule_reasons), dtype=bool, count=n).astype(float)
+    comments = np.fromiter(map(operator.eq, rule_reasons, itertools.repeat("phrase:comments")), dtype=bool, count=n).astype(float)
     return hits, comments
 
 
