@@ -74,9 +74,7 @@ class _PhraseTables:
     by_word: dict[str, tuple[int, ...]]  # literal word -> the inner patterns that contain it
     words: frozenset[str]  # the keys of by_word
     symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
-    symbol_any: re.Pattern[str]
     symbol_first: str  # characters a symbol-led match can start with
-    symbol_first_rx: re.Pattern[str] | None
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
     whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
@@ -334,9 +332,7 @@ def _phrase_tables() -> _PhraseTables:
         by_word={w: tuple(v) for w, v in by_word.items()},
         words=frozenset(by_word),
         symbol=symbol,
-        symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
         symbol_first="".join(sorted(symbol_first)),
-        symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
         whole_first=frozenset(whole_first),

@@ -294,21 +294,6 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     return x
 
 
-def _shift(p: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros_like(p)
-    if k > 0:
-        out[k:] = p[:-k]
-    elif k < 0:
-        out[:k] = p[-k:]
-    return out
-
-
-def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
-    pad = np.zeros(len(x) + 2 * half)
-    pad[half : half + len(x)] = x
-    return np.convolve(pad, _kernel(half), mode="valid")
-
-
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
     """Run id of every line: a run of prose lines ends at ``gap`` or more non-prose lines in a row.
 
@@ -372,8 +357,8 @@ _PAD = 10  # the widest window's half width
 
 
 def _window_means(x: np.ndarray, halves: Sequence[int]) -> list[np.ndarray]:
-    """:func:`_window_mean` of ``x`` for several half widths (each window is the same dot
-    product with the same kernel over the same zero-padded values)."""
+    """The mean of ``x`` over a window of ``2 * half + 1`` lines (zero beyond either end), for
+    several half widths: one zero-padded copy, one ``np.correlate`` per width."""
     n = len(x)
     pad = np.zeros(n + 2 * _PAD)
     pad[_PAD : _PAD + n] = x
