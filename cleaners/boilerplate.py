@@ -409,6 +409,13 @@ def _is_date_line(words: list[str]) -> bool:
     return 0 < len(words) <= 14 and all(_DATE_TOKEN.match(w.rstrip(":") or w) for w in words) and any(map(_DIGIT.search, words))
 
 
+def _may_be_date(s: str) -> bool:
+    """False when the first word :func:`_is_date_line` would read is not a date token (the
+    words are cut per whitespace-separated chunk, so the first chunk alone gives it)."""
+    head = s.split(None, 1)[0].replace(",", " , ").replace("(", " ").replace(")", " ").split()
+    return not head or _DATE_TOKEN.match(head[0].rstrip(":") or head[0]) is not None
+
+
 def _own_rule(s: str, low: str) -> str | None:
     """Rules other than chrome phrases, each behind a cheap pre-check."""
     if "{{" in s and _TEMPLATE.search(s):
@@ -417,7 +424,7 @@ def _own_rule(s: str, low: str) -> str | None:
         return "icon-sprite"
     if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
         return "photo-credit"
-    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
+    if len(s) < 80 and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
         return "dateline-only"
     return None
 
