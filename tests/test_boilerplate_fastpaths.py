@@ -233,3 +233,16 @@ def test_unwrap_shares_the_stripped_lines():
     joined, unwrapped = boilerplate.unwrap_hard_wrapped(text)
     assert unwrapped and "\n\n".join([para.strip()] * 4) in joined
     assert strip_document_lines(text).unwrapped
+
+
+def test_date_prefilter_never_hides_a_dateline():
+    """The first-word check before the dateline rule only skips lines the rule would reject."""
+    lines = [l for l in _real_lines() if len(l) < 80] + [
+        "Tuesday, March 5, 2019 10:14 am", "(Updated) 12:00 pm", "( ) 2019", "Published: 5 hours ago", "Posted on 12/03/2021",
+        ", 2020", "Last update: 2019-05-01", "By Ann Lee 2019", "(AP) 2019", "Mon. Jan 5",
+    ]
+    full = lambda s: boilerplate._is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split())
+    dates = [s for s in lines if full(s)]
+    assert len(dates) >= 5
+    assert all(boilerplate._may_be_date(s) for s in dates)
+    assert not all(boilerplate._may_be_date(s) for s in lines)  # it does skip lines
