@@ -8,6 +8,7 @@ and a check that the output is unchanged.
 The baseline's ``cleaners/`` is taken from git (``git archive``) into a temporary directory;
 each implementation is timed in its own subprocess, alternating, best of ``--rounds`` rounds
 (the machine is shared). Timing starts cold (the short-line rule cache is cleared).
+``bench/boilerplate_equiv.py`` compares more results (synthetic corpus, held-out fits) with a baseline.
 """
 
 from __future__ import annotations

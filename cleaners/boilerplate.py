@@ -74,13 +74,14 @@ class _PhraseTables:
     by_word: dict[str, tuple[int, ...]]  # literal word -> the inner patterns that contain it
     words: frozenset[str]  # the keys of by_word
     symbol: list[tuple[str, re.Pattern[str]]]  # patterns starting with a symbol such as ©
-    symbol_any: re.Pattern[str]
     symbol_first: str  # characters a symbol-led match can start with
-    symbol_first_rx: re.Pattern[str] | None
     whole: list[tuple[str, re.Pattern[str]]]  # patterns that must be the whole line
     whole_any: re.Pattern[str]
     whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
     whole_other: re.Pattern[str]  # the whole-line patterns that do not start with a plain word
+    #: per inner pattern, strings a line must hold for a match (see :func:`_prefilter`)
+    inner_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    symbol_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()  # the same for the symbol-led patterns
 
 
 _LITERAL_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -195,6 +196,62 @@ def _first_chars(pat: str) -> set[str]:
     return out
 
 
+def _needed_substrings(items) -> list[frozenset[str]]:  # items: a parsed regex sequence (re._parser)
+    """Clauses that every match of the parsed sequence ``items`` satisfies: each clause is a set
+    of strings of which the match contains at least one (a run of plain characters is a clause
+    of one string; a group of alternatives that all hold a run is a clause of those runs)."""
+    from re import _constants as c
+
+    clauses: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            clauses.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group that sets no flags
+            clauses += _needed_substrings(av[3])
+        elif op is c.BRANCH:
+            best = []
+            for alt in av[1]:
+                singles = [next(iter(cl)) for cl in _needed_substrings(alt) if len(cl) == 1]
+                if not singles:
+                    break
+                best.append(max(singles, key=len))
+            else:
+                clauses.append(frozenset(best))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # repeated at least once
+            clauses += _needed_substrings(av[2])
+        # anything else (classes, optional parts, assertions, ...) needs nothing for sure
+    flush()
+    return clauses
+
+
+def _prefilter(rx: re.Pattern[str], min_len: int = 2) -> tuple[tuple[str, ...], ...]:
+    """At most two clauses of :func:`_needed_substrings` for ``rx`` whose strings have at least
+    ``min_len`` characters (the most selective: longest shortest string); a line failing one
+    cannot hold a match, so the scan is skipped (no clauses when the pattern cannot be
+    analysed or sets flags)."""
+    try:
+        from re import _parser
+
+        parsed = _parser.parse(rx.pattern, rx.flags)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return ()
+        clauses = _needed_substrings(parsed.data)
+    except Exception:  # a Python without re._parser, or a construct it cannot take
+        return ()
+    clauses = [cl for cl in clauses if min(map(len, cl)) >= min_len]
+    clauses.sort(key=lambda cl: (-min(map(len, cl)), len(cl), sorted(cl)))
+    return tuple(tuple(sorted(cl)) for cl in clauses[:2])
+
+
 _GROUP = re.compile(r"\((?:[^()\\]|\\.)*\)[?*+]?(?:\{\d*,?\d*\})?")
 _NON_LITERAL = re.compile(r"\[[^\]]*\][?*+]?(?:\{[^}]*\})?|\\.[?*+]?(?:\{[^}]*\})?|\.[?*+]?(?:\{[^}]*\})?")
 
@@ -275,33 +332,55 @@ def _phrase_tables() -> _PhraseTables:
         by_word={w: tuple(v) for w, v in by_word.items()},
         words=frozenset(by_word),
         symbol=symbol,
-        symbol_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in symbol) or r"(?!)"),
         symbol_first="".join(sorted(symbol_first)),
-        symbol_first_rx=re.compile("[" + re.escape("".join(sorted(symbol_first))) + "]") if symbol_first else None,
         whole=whole,
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
         whole_first=frozenset(whole_first),
         whole_other=re.compile("|".join(f"(?:{rx.pattern})" for rx in whole_other) or r"(?!)"),
+        inner_needs=tuple(_prefilter(rx) for _, rx in inner),
+        symbol_needs=tuple(_prefilter(rx, 1) for _, rx in symbol),
     )
 
 
 def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bool = True) -> list[str]:
     """Families of the chrome phrases in one lower-cased line, one entry per match
     (``symbols=False``: the caller knows no symbol-led pattern can match)."""
-    cands: set[int] = set()
-    for w in tables.words.intersection(tokens):
-        cands.update(tables.by_word[w])
+    hit_words = tables.words.intersection(tokens)
+    by_word = tables.by_word
+    if len(hit_words) == 1:
+        cands: Sequence[int] = by_word[next(iter(hit_words))]  # already in pattern order
+    else:
+        cands = sorted({j for w in hit_words for j in by_word[w]})
     starts: dict[int, str] = {}
-    for j in sorted(cands):
-        fam, rx = tables.inner[j]
-        for m in rx.finditer(low):
-            st = m.start()
-            if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
-                starts.setdefault(st, fam)
-    if symbols and tables.symbol_any.search(low):
-        for fam, rx in tables.symbol:
+    needs = tables.inner_needs
+    for j in cands:
+        for clause in needs[j]:  # strings every match holds: without them, no scan
+            for x in clause:
+                if x in low:
+                    break
+            else:
+                break
+        else:
+            fam, rx = tables.inner[j]
             for m in rx.finditer(low):
-                starts.setdefault(m.start(), fam)
+                st = m.start()
+                if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
+                    starts.setdefault(st, fam)
+    if symbols:
+        # each symbol-led pattern that can match (a line no pattern matches is not scanned:
+        # the same as scanning every pattern only when one of them matches)
+        for (fam, rx), need in zip(tables.symbol, tables.symbol_needs):
+            for clause in need:
+                for x in clause:
+                    if x in low:
+                        break
+                else:
+                    break
+            else:
+                for m in rx.finditer(low):
+                    starts.setdefault(m.start(), fam)
+    if len(starts) < 2:
+        return list(starts.values())
     return [starts[k] for k in sorted(starts)]
 
 
@@ -325,8 +404,16 @@ _DIGIT = re.compile(r"\d")
 
 
 def _is_date_line(words: list[str]) -> bool:
-    words = [w.rstrip(":") or w for w in words]
-    return 0 < len(words) <= 14 and all(map(_DATE_TOKEN.match, words)) and any(map(_DIGIT.search, words))
+    # every word (less a trailing ":") a date token, stopping at the first that is not;
+    # "..." or ":" is kept whole; a trailing ":" holds no digit, so the digit test reads the words as given
+    return 0 < len(words) <= 14 and all(_DATE_TOKEN.match(w.rstrip(":") or w) for w in words) and any(map(_DIGIT.search, words))
+
+
+def _may_be_date(s: str) -> bool:
+    """False when the first word :func:`_is_date_line` would read is not a date token (the
+    words are cut per whitespace-separated chunk, so the first chunk alone gives it)."""
+    head = s.split(None, 1)[0].replace(",", " , ").replace("(", " ").replace(")", " ").split()
+    return not head or _DATE_TOKEN.match(head[0].rstrip(":") or head[0]) is not None
 
 
 def _own_rule(s: str, low: str) -> str | None:
@@ -337,7 +424,7 @@ def _own_rule(s: str, low: str) -> str | None:
         return "icon-sprite"
     if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
         return "photo-credit"
-    if len(s) < 80 and _DIGIT.search(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
+    if len(s) < 80 and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
         return "dateline-only"
     return None
 
@@ -373,7 +460,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     shares = [0.0] * len(stripped)
     words = tables.words
     whole_first = tables.whole_first
-    first = tables.symbol_first_rx
+    first_chars = tables.symbol_first  # a symbol-led match starts with one of these (str.find beats a regex scan)
     cache = _SHORT_LINE_RULES
     for i, s in enumerate(stripped):
         short = len(s) <= _SHORT_LINE
@@ -393,7 +480,11 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
-            sym = first is not None and first.search(low) is not None
+            sym = False
+            for ch in first_chars:
+                if ch in low:
+                    sym = True
+                    break
             fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
             if "@" in s:
                 fams += ["contact"] * len(_EMAIL.findall(s))
@@ -423,10 +514,42 @@ class LineEvidence:
     duplicated: list[bool]  # some other line has the same key
 
 
+# \w for ASCII: letters, digits and "_"; every other ASCII character but the line break becomes a space
+_ASCII_WORDS = str.maketrans({chr(c): chr(c) if chr(c).isalnum() or chr(c) in "_\n" else " " for c in range(128)})
+# punctuation common in news text outside ASCII; none is a \w character, so as a space it splits tokens alike
+_NON_ASCII_SPACES = "\u2019\u2018\u201c\u201d\u2014\u2013\u00a9\u00ab\u00bb\u2026\u2022\u00b7\u00a0\u201e\u00b4"
+assert not any(c.isalnum() or c == "_" for c in _NON_ASCII_SPACES)
+
+
+def _tokenize(lows: Sequence[str]) -> list[list[str]]:
+    """The ``\\w+`` tokens of each line (``_WORD.findall``). ASCII lines are tokenised together:
+    with every non-word character made a space, a line's tokens are its ``split()``; common
+    non-ASCII punctuation is made a space first, so that most lines of English text are ASCII."""
+    if not lows:
+        return []
+    joined = "\n".join(lows)
+    if not joined.isascii():
+        for ch in _NON_ASCII_SPACES:
+            if ch in joined:
+                joined = joined.replace(ch, " ")
+    if joined.isascii():
+        return [line.split() for line in joined.translate(_ASCII_WORDS).split("\n")]
+    lines = joined.split("\n")
+    ascii_lines = [k for k, line in enumerate(lines) if line.isascii()]
+    out: list[list[str] | None] = [None] * len(lines)
+    if ascii_lines:
+        for k, line in zip(ascii_lines, "\n".join([lines[k] for k in ascii_lines]).translate(_ASCII_WORDS).split("\n")):
+            out[k] = line.split()
+    for k, line in enumerate(lines):
+        if out[k] is None:
+            out[k] = _WORD.findall(line)
+    return out  # type: ignore[return-value]
+
+
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
-    lows = [s.lower() for s in stripped]
-    tokens = [_WORD.findall(low) for low in lows]
+    lows = list(map(str.lower, stripped))
+    tokens = _tokenize(lows)
     # a stripped line whose only whitespace is single ASCII spaces is its own key
     # (isprintable() is False for every other whitespace character)
     keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
@@ -443,14 +566,22 @@ def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
     """Exact repeats inside the document: is there an earlier line with the same key
     (only the first copy is kept; a chrome line stays chrome), and is there any other."""
     n = len(keys)
-    if not n:
-        return [], []
-    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first line (later pairs win)
     counts = Counter(keys)
-    long = np.fromiter(map(len, keys), dtype=np.int64, count=n) >= _cfg["min_repeat_chars"]
-    repeats = long & (np.fromiter(map(first.__getitem__, keys), dtype=np.int64, count=n) != np.arange(n))
-    duplicated = long & (np.fromiter(map(counts.__getitem__, keys), dtype=np.int64, count=n) > 1)
-    return repeats.tolist(), duplicated.tolist()
+    if len(counts) == n:  # no key twice (the usual case once chrome is gone)
+        return [False] * n, [False] * n
+    m = _cfg["min_repeat_chars"]
+    dup = {k for k, c in counts.items() if c > 1 and len(k) >= m}
+    if not dup:
+        return [False] * n, [False] * n
+    seen: set[str] = set()
+    repeats = []
+    for k in keys:
+        if k in dup:
+            repeats.append(k in seen)
+            seen.add(k)
+        else:
+            repeats.append(False)
+    return repeats, [k in dup for k in keys]
 
 
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
@@ -524,22 +655,29 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
     False
     """
     lines = text.split("\n")
-    nonblank = [i for i, l in enumerate(lines) if l.strip()]
+    stripped = [l.strip() for l in lines]
+    out = _unwrap(stripped, [i for i, l in enumerate(stripped) if l])
+    return (text, False) if out is None else (out, True)
+
+
+def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
+    """:func:`unwrap_hard_wrapped` of the text whose lines, stripped, are ``stripped`` (the
+    non-blank ones at ``nonblank``): the unwrapped text, or ``None`` when it is not hard-wrapped."""
     if len(nonblank) < _cfg["unwrap_min_lines"]:
-        return text, False
-    continued = [i for i in nonblank if i + 1 < len(lines) and lines[i + 1].strip()]
+        return None
+    n_lines = len(stripped)
+    continued = [i for i in nonblank if i + 1 < n_lines and stripped[i + 1]]
     if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
-        return text, False
-    lengths = sorted(len(lines[i].strip()) for i in continued)
+        return None
+    lengths = sorted(len(stripped[i]) for i in continued)
     if lengths[int(0.9 * (len(lengths) - 1))] > _cfg["unwrap_max_width"]:
-        return text, False
-    open_ends = sum(1 for i in continued if not lines[i].rstrip().endswith(_SENTENCE_END))
+        return None
+    open_ends = sum(1 for i in continued if not stripped[i].endswith(_SENTENCE_END))
     if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
-        return text, False
+        return None
     out: list[str] = []
     para = ""
-    for line in lines + [""]:
-        piece = line.strip()
+    for piece in [*stripped, ""]:
         if not piece:
             if para:
                 out.append(para)
@@ -551,7 +689,7 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
             para += piece  # a word hyphenated across the break ("well-\nknown")
         else:
             para += " " + piece
-    return "\n".join(out[:-1]), True
+    return "\n".join(out[:-1])
 
 
 def strip_document_lines(
@@ -573,38 +711,62 @@ def strip_document_lines(
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
     """
-    text, unwrapped = unwrap_hard_wrapped(text)
     lines = text.split("\n")
+    stripped = list(map(str.strip, lines))
+    nonempty = list(itertools.compress(range(len(stripped)), stripped))  # the non-empty lines
+    text_unwrapped = _unwrap(stripped, nonempty)  # unwrap_hard_wrapped, on the lines at hand
+    unwrapped = text_unwrapped is not None
+    if text_unwrapped is not None:
+        lines = text_unwrapped.split("\n")
+        stripped = list(map(str.strip, lines))
+        nonempty = list(itertools.compress(range(len(stripped)), stripped))  # the non-empty lines
     # blank lines are never removed and carry no evidence; the evidence of every non-empty line
     # that depends on the line alone (rules, phrases, local features) is computed once and
     # reused by every pass, which redoes only what depends on the other kept lines
-    stripped = [l.strip() for l in lines]
-    nonempty = [i for i, l in enumerate(stripped) if l]
-    ev_all = line_evidence([stripped[i] for i in nonempty], known_chrome)
+    ev_all = line_evidence(list(filter(None, stripped)), known_chrome)
     xl_all = linescore.local_features(ev_all)
-    alive = list(range(len(nonempty)))  # non-empty lines still kept (positions in nonempty)
+    arrays_all = linescore.line_arrays(ev_all)
+    alive = np.arange(len(nonempty))  # non-empty lines still kept (positions in nonempty)
+    gone_at: list[np.ndarray] = []  # per pass, the positions (in nonempty) of the lines it removed
     reasons: dict[int, tuple[str, float | None]] = {}
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
         if n_pass == 0:
-            ev, xl = ev_all, xl_all
+            ev, xl, arrays = ev_all, xl_all, arrays_all
         else:
-            ev = _sub_evidence(ev_all, alive)
+            sel = alive.tolist()
+            ev = _sub_evidence(ev_all, sel)
             xl = linescore.reposition(xl_all[alive], ev)
-        final, probs, t = _classify(ev, xl, model, title, headline=n_pass == 0 and title is None)
+            arrays = tuple(a[alive] for a in arrays_all)
+        codes, extra, probs, t = _classify_codes(ev, xl, model, title, headline=n_pass == 0 and title is None, arrays=arrays)
         if n_pass == 0:
             found_title = t
-        gone = [k for k, r in enumerate(final) if r]
-        for k in gone:
-            reasons[nonempty[alive[k]]] = (final[k], probs[k] if final[k] == "line-model" else None)
-        if not gone:
+        gone = (codes >= _GONE).nonzero()[0]
+        if not len(gone):
             break
-        alive = [alive[k] for k, r in enumerate(final) if not r]
-    gone_lines = set(reasons)
-    kept = [line for i, line in enumerate(lines) if i not in gone_lines]
+        if removals:
+            code_list = codes.tolist()
+            for k, pos in zip(gone.tolist(), alive[gone].tolist()):
+                c = code_list[k]
+                reason = extra[k] if c == _RULE or c == _TITLE else _CODE_REASON[c]
+                reasons[nonempty[pos]] = (reason, probs[k] if c == _MODEL else None)
+        gone_at.append(alive[gone])
+        alive = alive[codes < _GONE]
+    keep = np.ones(len(lines), dtype=bool)
+    if gone_at:
+        keep[np.asarray(nonempty)[np.concatenate(gone_at)]] = False
+    kept = list(itertools.compress(lines, keep.tolist()))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
+
+
+# a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
+# reason that is an empty string), then removed by a rule (the reason is the rule's), as a
+# repeat, by the line model, outside the main block, or as the headline or a copy of it
+_KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE = range(7)
+_GONE = _RULE
+_CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None)
 
 
 def _classify(
@@ -613,59 +775,105 @@ def _classify(
     model: dict | None,
     title: str | None,
     headline: bool,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[list[str | None], list[float], str | None]:
-    """One pass over the kept non-empty lines (``ev``, local features ``xl``): a removal
-    reason (or None) and a body probability per line, and the headline."""
+    """One pass over the kept non-empty lines (``ev``, local features ``xl``, and
+    :func:`cleaners.linescore.line_arrays` when known): a removal reason (or None) and a
+    body probability per line, and the headline."""
+    codes, extra, probs, found = _classify_codes(ev, xl, model, title, headline, arrays)
+    final = [extra[k] if c == _RULE or c == _TITLE or c == _KEPT_FALSY else _CODE_REASON[c] for k, c in enumerate(codes.tolist())]
+    return final, probs, found
+
+
+def _classify_codes(
+    ev: LineEvidence,
+    xl: np.ndarray,
+    model: dict | None,
+    title: str | None,
+    headline: bool,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, Mapping[int, str], list[float], str | None]:
+    """:func:`_classify` as a verdict code per line (``_KEPT`` ... ``_TITLE``), the reason
+    strings the codes do not name (rule reasons, headline verdicts: by line, or the evidence's
+    reasons list), the body probabilities and the headline."""
     n = len(ev.stripped)
     if not n:
-        return [], [], None
+        return np.zeros(0, dtype=np.int8), {}, [], None
     stripped, keys, reasons, repeats = ev.stripped, ev.keys, ev.reasons, ev.repeats
-    probs = linescore.stage_scores(ev, model, xl)[3].tolist()
-    threshold = _cfg["body_threshold"]
-    final: list[str | None] = [
-        r if r else "repeat" if rp else "line-model" if p < threshold else r for r, rp, p in zip(reasons, repeats, probs)
-    ]
+    if arrays is None:
+        arrays = linescore.line_arrays(ev)
+    p = linescore.stage_scores(ev, model, xl, arrays)[3]
+    probs = p.tolist()
+    # the verdict before context: a rule's reason, else a repeat, else the model's threshold
+    codes = np.full(n, _KEPT, dtype=np.int8)
+    if "" in reasons:  # a reason that is an empty string is kept, but is not "no reason"
+        codes[[k for k, r in enumerate(reasons) if r == ""]] = _KEPT_FALSY
+    codes[arrays[1] > 0] = _RULE
+    if True in repeats:
+        codes[np.fromiter(repeats, dtype=bool, count=n) & (codes < _GONE)] = _REPEAT
+    codes[(codes < _GONE) & (p < _cfg["body_threshold"])] = _MODEL
     # context, as jusText does: a line only the model rejected, between two confident body
-    # lines, is body (a short paragraph, a subhead)
+    # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
+    # follows a kept confident line, and the scan resumes after the run's end
     sure = _cfg["sandwich_confidence"]
     span = _cfg["sandwich_lines"]
-    k = 1
-    while k < n - 1:
-        if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= sure:
+    if n > 2:
+        starts = ((codes[1:-1] == _MODEL) & (codes[:-2] == _KEPT) & (p[:-2] >= sure)).nonzero()[0]
+        resume = 0
+        for k in (starts + 1).tolist():
+            if k < resume:
+                continue
             end = k
-            while end < n and end - k < span and final[end] == "line-model":
+            while end < n and end - k < span and codes[end] == _MODEL:
                 end += 1
-            if end < n and final[end] is None and probs[end] >= sure:
-                for j in range(k, end):
-                    final[j] = None
-            k = end
-        k += 1
+            if end < n and codes[end] == _KEPT and probs[end] >= sure:
+                codes[k:end] = _KEPT
+            resume = end + 1
 
     # main block: the article is one contiguous stretch of lines; take the span that
     # maximises the sum of (body probability - block_offset) and drop kept lines outside it
-    a, b = _best_span([p - _cfg["block_offset"] for p in probs])
-    for k in itertools.chain(range(min(a, n)), range(max(b + 1, 0), n)):
-        if final[k] is None:
-            final[k] = "outside-main-block"
+    a, b = _best_span([q - _cfg["block_offset"] for q in probs])
+    for part in (codes[: min(a, n)], codes[max(b + 1, 0) :]):
+        part[part == _KEPT] = _OUTSIDE
 
     # headline: a headline-shaped line among the few lines above the first body line
+    extra: dict[int, str] = {}
     found = None
-    body = [k for k in range(n) if final[k] is None] if headline else []
-    if headline and body:
-        first = body[0]
+    body = (codes == _KEPT).nonzero()[0] if headline else ()
+    if headline and len(body):
+        first = int(body[0])
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
         for k in window:
-            if _is_headline_shape(stripped[k]) and (reasons[k] is None or final[k] == "repeat") and not (k == first and len(body) == 1):
+            if _is_headline_shape(stripped[k]) and (reasons[k] is None or codes[k] == _REPEAT) and not (k == first and len(body) == 1):
                 found = stripped[k]
                 break
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in range(n):
-            if keys[k] == tkey:
-                final[k] = "repeat-of-headline" if seen_first else "headline"
-                seen_first = True
-    return final, probs, found
+        for k in [k for k, key in enumerate(keys) if key == tkey]:
+            codes[k] = _TITLE
+            extra[k] = "repeat-of-headline" if seen_first else "headline"
+            seen_first = True
+    return codes, _Reasons(reasons, extra), probs, found
+
+
+class _Reasons(Mapping[int, str]):
+    """The reason strings of one pass: the headline verdicts, else the evidence's rule reasons."""
+
+    __slots__ = ("rules", "titles")
+
+    def __init__(self, rules: Sequence[str | None], titles: dict[int, str]) -> None:
+        self.rules, self.titles = rules, titles
+
+    def __getitem__(self, k: int) -> str:
+        t = self.titles.get(k)
+        return t if t is not None else self.rules[k]  # type: ignore[return-value]
+
+    def __iter__(self):
+        return iter(range(len(self.rules)))
+
+    def __len__(self) -> int:
+        return len(self.rules)
 
 
 def strip_boilerplate(text: str) -> str:

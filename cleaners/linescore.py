@@ -23,6 +23,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -139,6 +140,8 @@ def _packed_table() -> np.ndarray:
     """:func:`_char_tables` packed into one byte per code point."""
     word, upper, cat = _char_tables()
     lower = np.array([chr(c).islower() for c in range(65536)], dtype=bool)
+    digit = np.array([chr(c).isdigit() for c in range(65536)], dtype=bool)
+    cat = np.where(digit & (cat == 0), _CAT_DIGIT, cat)  # no digit has another category
     return (
         cat.astype(np.uint8)
         | np.where(word, _WORD_BIT, 0).astype(np.uint8)
@@ -148,7 +151,7 @@ def _packed_table() -> np.ndarray:
 
 
 # per-character categories counted per line in one bincount
-_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _N_CATS = 1, 2, 3, 4, 5, 6
+_CAT_CAPS, _CAT_COMMA, _CAT_SEP, _CAT_BREAK, _CAT_CJK, _CAT_DIGIT, _N_CATS = 1, 2, 3, 4, 5, 6, 7
 _SEP_CODES = np.array([ord(c) for c in "|/»›·•>–—"], dtype=np.uint32)
 _COMMA_CODES = np.array([ord(c) for c in ",、，"], dtype=np.uint32)
 _BREAK_CODES = np.array([ord(c) for c in ".?!"], dtype=np.uint32)
@@ -156,8 +159,8 @@ _END_CODES = np.array([ord(c) for c in _SENT_END if c != ":"], dtype=np.uint32)
 
 
 def _char_counts(lines: Sequence[str]) -> np.ndarray:
-    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters
-    (columns ``_CAT_CAPS`` ... ``_CAT_CJK``; column 0 is not counted)."""
+    """Per line: capitalised words, commas, separators, sentence breaks, kana/han characters,
+    digits (``str.isdigit``) (columns ``_CAT_CAPS`` ... ``_CAT_DIGIT``; column 0 is not counted)."""
     return _char_stats(lines)[0]
 
 
@@ -171,7 +174,7 @@ def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
     # one lookup per character: category in the low bits, then "is \w" and "is upper-case"
     # (astral characters fall on U+FFFF: not a word, no category)
-    t = _packed_table()[np.minimum(cp, 65535)]
+    t = _packed_table().take(np.minimum(cp, 65535))
     cat = t & 7
     caps = (t & _UPPER_BIT) != 0
     caps[1:] &= (t[:-1] & _WORD_BIT) == 0  # an upper-case letter that starts a word
@@ -206,73 +209,89 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     nw = np.maximum(nt, 1.0)
     chars = (ends - starts).astype(float)
     # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
-    flat = list(itertools.chain.from_iterable(tokens))
-    line_of = np.repeat(np.arange(n), n_tokens)
-    stops = np.bincount(line_of, weights=np.fromiter(map(stop_has, flat), dtype=bool, count=len(flat)), minlength=n)
-    digits = np.bincount(line_of, weights=np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat)), minlength=n)
+    flags = np.fromiter(map(stop_has, itertools.chain.from_iterable(tokens)), dtype=bool, count=int(n_tokens.sum()))
+    seen = np.zeros(len(flags) + 1, dtype=np.int64)  # stop words among the first k tokens of the document
+    np.cumsum(flags, out=seen[1:])
+    ends_at = n_tokens.cumsum()
+    stops = (seen[ends_at] - seen[ends_at - n_tokens]).astype(float)  # whole counts, as a weighted bincount gives
+    # number tokens: only a line holding a digit character can have one (lower-casing neither
+    # makes nor unmakes a digit); astral characters are not in the table, so then every line counts
+    astral = len(cp) and int(cp.max()) > 65535
+    with_digits = np.arange(n) if astral else counts[:, _CAT_DIGIT].nonzero()[0]
+    digits = np.zeros(n)
+    if len(with_digits):
+        dtokens = [tokens[k] for k in with_digits.tolist()]
+        flags = np.fromiter(map(str.isdigit, itertools.chain.from_iterable(dtokens)), dtype=bool)
+        per = np.fromiter(map(len, dtokens), dtype=np.int64, count=len(dtokens))
+        digits[with_digits] = np.bincount(np.repeat(np.arange(len(dtokens)), per), weights=flags, minlength=len(dtokens))
     last = cp[ends - 1]
-    ends = _end_table()[np.minimum(last, 65535)]
-    colon = last == ord(":")
+    endb = _end_table()[np.minimum(last, 65535)]
+    colon = last == 58  # ":"
     first = cp[starts]
     lower_start = ((_packed_table()[np.minimum(first, 65535)] & _LOWER_BIT) != 0).astype(float)
-    for k in np.flatnonzero(first > 65535):  # an astral first character
-        lower_start[k] = float(lines[k][0].islower())
-    url = np.array(["http" in l or "www." in l or "@" in l for l in lows], dtype=bool) & (nt <= 12)
-    phrase = np.array([bool(r) and r.startswith("phrase") for r in rule_reasons], dtype=float)
-    rule = np.array([1.0 if r else 0.0 for r in rule_reasons]) - phrase
+    if astral:
+        for k in np.flatnonzero(first > 65535):  # an astral first character
+            lower_start[k] = float(lines[k][0].islower())
+    # "http", "www." or "@" in a line: found in the whole lower-cased document at once
+    url = np.zeros(n, dtype=bool)
+    joined = "\n".join(lows)
+    hits = []
+    for needle in ("http", "www.", "@"):
+        at = joined.find(needle)
+        while at >= 0:
+            hits.append(at)
+            at = joined.find(needle, at + 1)
+    if hits:
+        offsets = np.fromiter(map(len, lows), dtype=np.int64, count=n)
+        offsets += 1
+        url[np.cumsum(offsets).searchsorted(hits, side="right")] = True
+    url &= nt <= 12
+    rule = np.zeros(n)
+    phrase = np.zeros(n)
+    for k, r in enumerate(rule_reasons):
+        if r:
+            if r.startswith("phrase"):
+                phrase[k] = 1.0
+            else:
+                rule[k] = 1.0
     caps = counts[:, _CAT_CAPS].astype(float)
     lw = np.log1p(nt)
     stop_share = stops / nw
     cap_share = caps / nw
-    endf = ends.astype(float)
-    return np.column_stack([
-        np.ones(n),
-        lw,
-        np.log1p(chars),
-        endf,
-        colon.astype(float),
-        stop_share,
-        cap_share,
-        digits / nw,
-        np.log1p(counts[:, _CAT_BREAK]),
-        counts[:, _CAT_COMMA] / nw,
-        counts[:, _CAT_SEP] / nw,
-        lower_start,
-        (nt <= 3).astype(float),
-        ((nt >= 3) & (caps >= nt - 1) & ~ends & ~colon).astype(float),
-        cjk / chars,
-        rule,
-        phrase,
-        np.asarray(ev.repeats, dtype=float),
-        np.arange(n) / n,
-        url.astype(float),
-        (nt <= 1).astype(float),
-        ((nt >= 4) & (nt <= 6)).astype(float),
-        ((nt >= 7) & (nt <= 12)).astype(float),
-        ((nt >= 13) & (nt <= 25)).astype(float),
-        ((nt >= 26) & (nt <= 50)).astype(float),
-        (nt > 50).astype(float),
-        endf * lw,
-        stop_share * lw,
-        cap_share * lw,
-        np.asarray(ev.phrase_share, dtype=float),
-        np.asarray(ev.duplicated, dtype=float),
-    ])
-
-
-def _shift(p: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros_like(p)
-    if k > 0:
-        out[k:] = p[:-k]
-    elif k < 0:
-        out[:k] = p[-k:]
-    return out
-
-
-def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
-    pad = np.zeros(len(x) + 2 * half)
-    pad[half : half + len(x)] = x
-    return np.convolve(pad, _kernel(half), mode="valid")
+    endf = endb.astype(float)
+    x = np.empty((n, len(LOCAL_FEATURES)))  # C order, as np.column_stack gives (the scores' dot products depend on it)
+    x[:, 0] = 1.0
+    x[:, 1] = lw
+    x[:, 2] = np.log1p(chars)
+    x[:, 3] = endf
+    x[:, 4] = colon
+    x[:, 5] = stop_share
+    x[:, 6] = cap_share
+    x[:, 7] = digits / nw
+    x[:, 8] = np.log1p(counts[:, _CAT_BREAK])
+    x[:, 9] = counts[:, _CAT_COMMA] / nw
+    x[:, 10] = counts[:, _CAT_SEP] / nw
+    x[:, 11] = lower_start
+    x[:, 12] = nt <= 3
+    x[:, 13] = (nt >= 3) & (caps >= nt - 1) & ~endb & ~colon
+    x[:, 14] = cjk / chars
+    x[:, 15] = rule
+    x[:, 16] = phrase
+    x[:, 17] = np.fromiter(ev.repeats, dtype=bool, count=n)
+    x[:, 18] = np.arange(n) / n
+    x[:, 19] = url
+    x[:, 20] = nt <= 1
+    x[:, 21] = (nt >= 4) & (nt <= 6)
+    x[:, 22] = (nt >= 7) & (nt <= 12)
+    x[:, 23] = (nt >= 13) & (nt <= 25)
+    x[:, 24] = (nt >= 26) & (nt <= 50)
+    x[:, 25] = nt > 50
+    x[:, 26] = endf * lw
+    x[:, 27] = stop_share * lw
+    x[:, 28] = cap_share * lw
+    x[:, 29] = np.fromiter(ev.phrase_share, dtype=float, count=n)
+    x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
+    return x
 
 
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
@@ -298,23 +317,29 @@ def _run_share(prose: np.ndarray, chars: np.ndarray, gap: int) -> tuple[np.ndarr
 
 
 def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`)."""
+    """:func:`_run_share` for several gaps, sharing the work (same numbers as :func:`_runs`).
+
+    Only prose lines carry weight, so each run's mass is summed over its prose lines alone
+    (the same additions in the same order as summing over all its lines, less the zeros).
+    """
     n = len(prose)
-    pidx = np.flatnonzero(prose)
+    pidx = prose.nonzero()[0]
     if len(pidx) == 0:
         return [(np.zeros(n), np.zeros(n)) for _ in gaps]
-    seen = np.cumsum(prose)  # prose lines up to each line: the last one is prose line seen - 1
-    before_any = seen == 0
-    last = np.maximum(seen - 1, 0)
-    holes = np.diff(pidx) - 1
-    weights = np.where(prose, chars, 0.0)
+    last = prose.cumsum()  # prose lines up to each line: the last one is prose line seen - 1
+    last -= 1
+    head = int(pidx[0])  # lines before the first prose line belong to no run (run 0)
+    holes = pidx[1:] - pidx[:-1]
+    weights = chars[pidx]
+    ids = np.empty(len(pidx), dtype=np.int64)
+    ids[0] = 1
     out = []
     for gap in gaps:
-        ids = np.cumsum(np.concatenate([[True], holes >= gap]))
+        np.cumsum(holes > gap, out=ids[1:])
+        ids[1:] += 1
+        mass = np.bincount(ids, weights=weights)  # mass[0] = 0: no prose line is in run 0
         run = ids[last]
-        run[before_any] = 0
-        mass = np.bincount(run, weights=weights)
-        mass[0] = 0.0  # lines before the first prose line belong to no run
+        run[:head] = 0
         top = mass.max()
         if top <= 0:
             out.append((np.zeros(n), np.zeros(n)))
@@ -323,25 +348,26 @@ def _run_shares(prose: np.ndarray, chars: np.ndarray, gaps: Sequence[int]) -> li
     return out
 
 
-def _put_shift(col: np.ndarray, p: np.ndarray, k: int) -> None:
-    """``col[:] = _shift(p, k)`` without the temporary."""
-    n = len(p)
-    if k > 0:
-        col[:k] = 0.0
-        col[k:] = p[:-k] if k < n else p[:0]
-    else:
-        col[k:] = 0.0
-        col[:k] = p[-k:] if -k < n else p[:0]
-
-
 @functools.cache
 def _kernel(half: int) -> np.ndarray:
     return np.ones(2 * half + 1) / (2 * half + 1)
 
 
+_PAD = 10  # the widest window's half width
+
+
+def _window_means(x: np.ndarray, halves: Sequence[int]) -> list[np.ndarray]:
+    """The mean of ``x`` over a window of ``2 * half + 1`` lines (zero beyond either end), for
+    several half widths: one zero-padded copy, one ``np.correlate`` per width."""
+    n = len(x)
+    pad = np.zeros(n + 2 * _PAD)
+    pad[_PAD : _PAD + n] = x
+    return [np.correlate(pad[_PAD - h : _PAD + n + h], _kernel(h), "valid") for h in halves]
+
+
 def context_features(
     p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None,
-    static: bool = False,
+    static: bool = False, shared: "_Shared | None" = None,
 ) -> np.ndarray:
     """One row of :data:`CONTEXT_FEATURES` per line.
 
@@ -349,70 +375,122 @@ def context_features(
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
     ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into;
     ``static=True``: ``out`` already holds the features that do not depend on ``p1``
-    (the rule window and the neighbours' lengths), from an earlier stage.
+    (the rule window and the neighbours' lengths), from an earlier stage;
+    ``shared``: :func:`_shared` of these lines, when an earlier stage made it.
     """
     n = len(p1)
     if out is None:
         out = np.empty((n, len(CONTEXT_FEATURES)))
     if n == 0:
         return out
+    sh = _shared(n, comment_marks) if shared is None else shared
     prose = p1 >= 0.5
     (share2, _), (share4, largest) = _run_shares(prose, chars, (2, 4))
-    body = p1 >= confident
-    _put_shift(out[:, 0], p1, 1)
-    _put_shift(out[:, 1], p1, -1)
-    _put_shift(out[:, 2], p1, 2)
-    _put_shift(out[:, 3], p1, -2)
-    out[:, 4] = _window_mean(p1)
+    # neighbours' scores (zero beyond either end) and window means, from one zero-padded copy
+    pad = sh.pad
+    pad[_PAD : _PAD + n] = p1
+    out[:, 0] = pad[_PAD - 1 : _PAD - 1 + n]
+    out[:, 1] = pad[_PAD + 1 : _PAD + 1 + n]
+    out[:, 2] = pad[_PAD - 2 : _PAD - 2 + n]
+    out[:, 3] = pad[_PAD + 2 : _PAD + 2 + n]
+    out[:, 4] = np.correlate(pad[_PAD - 3 : _PAD + n + 3], _kernel(3), "valid")
+    out[:, 12] = np.correlate(pad[_PAD - 1 : _PAD + n + 1], _kernel(1), "valid")
+    out[:, 13] = np.correlate(pad, _kernel(10), "valid")
     out[:, 9] = p1
     if not static:
-        out[:, 10] = _window_mean(rule_hits)
-        _put_shift(out[:, 16], log_words, 1)
-        _put_shift(out[:, 17], log_words, -1)
-    out[:, 12] = _window_mean(p1, 1)
-    out[:, 13] = _window_mean(p1, 10)
+        out[:, 10] = _window_means(rule_hits, (3,))[0]
+        out[0, 16] = 0.0
+        out[1:, 16] = log_words[:-1]
+        out[-1, 17] = 0.0
+        out[:-1, 17] = log_words[1:]
     out[:, 18] = share2
     out[:, 19] = share4
     out[:, 20] = largest
-    bidx = np.flatnonzero(body)
+    body = p1 >= confident
+    bidx = body.nonzero()[0]
+    log1p = sh.log1p  # log1p(0 ... n): every log feature is one of these (numpy's own log1p, elementwise)
     if len(bidx):
-        idx = np.arange(n)
-        first, last = bidx[0], bidx[-1]
-        # distance in lines to the nearest confident body line
-        pos = np.searchsorted(bidx, idx)
-        left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
-        right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
-        out[:, 7] = np.log1p(np.minimum(left, right))
+        first, last = int(bidx[0]), int(bidx[-1])
+        # distance in lines to the nearest confident body line (one always exists: never n)
+        ext = np.empty(len(bidx) + 2, dtype=np.int64)
+        ext[0], ext[-1] = -2 * n, 3 * n
+        ext[1:-1] = bidx
+        idx = sh.idx
+        pos = ext.searchsorted(idx)
+        dist = ext[pos]
+        dist -= idx
+        np.minimum(dist, idx - ext[pos - 1], out=dist)
+        out[:, 7] = log1p[dist]
         bchars = np.where(body, chars, 0.0)
-        out[:, 8] = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
-        out[:, 5] = idx < first
-        out[:, 6] = idx > last
+        cum = bchars.cumsum()
+        cum -= bchars
+        cum /= max(bchars.sum(), 1.0)
+        out[:, 8] = cum
+        out[:first, 5] = 1.0
+        out[first:, 5] = 0.0
+        out[: last + 1, 6] = 0.0
+        out[last + 1 :, 6] = 1.0
         # a comment-section notice after the article has started: what follows is comments
-        marks = np.flatnonzero(comment_marks > 0)
-        marks = marks[marks > first]
-        out[:, 11] = idx > marks[0] if len(marks) else 0.0
-        out[:, 14] = np.log1p(np.maximum(idx - first, 0))
-        out[:, 15] = np.log1p(np.maximum(last - idx, 0))
+        marks = sh.marks
+        j = int(marks.searchsorted(first, side="right"))
+        out[:, 11] = 0.0
+        if j < len(marks):
+            out[marks[j] + 1 :, 11] = 1.0
+        out[:first, 14] = 0.0
+        out[first:, 14] = log1p[: n - first]
+        out[: last + 1, 15] = log1p[last::-1]
+        out[last + 1 :, 15] = 0.0
     else:
         out[:, 11] = 0.0
         out[:, 14] = 0.0
         out[:, 15] = 0.0
-        out[:, 7] = np.log1p(np.full(n, n, dtype=float))
+        out[:, 7] = log1p[n]
         out[:, 8] = 0.0
         out[:, 5] = 1.0
         out[:, 6] = 0.0
     return out
 
 
+class _Shared:
+    """What the context stages of one set of lines share: line numbers, a zero-padded buffer,
+    log1p of 0 ... n, and the comment-notice lines."""
+
+    __slots__ = ("idx", "pad", "log1p", "marks")
+
+    def __init__(self, n: int, comment_marks: np.ndarray) -> None:
+        self.idx = np.arange(n)
+        self.pad = np.zeros(n + 2 * _PAD)
+        self.log1p = np.log1p(np.arange(n + 1))
+        self.marks = (comment_marks > 0).nonzero()[0]
+
+
+def _shared(n: int, comment_marks: np.ndarray) -> _Shared:
+    return _Shared(n, comment_marks)
+
+
+def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line of ``ev``: its length, and :func:`rule_arrays` (what the context stages read
+    besides the scores; a subset of lines takes the same rows)."""
+    n = len(ev.stripped)
+    chars = np.fromiter(map(len, ev.stripped), dtype=np.int64, count=n).astype(float)
+    return (chars, *rule_arrays(ev.reasons))
+
+
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Which lines a rule marked as chrome, and which are comment-section notices."""
-    hits = np.array([1.0 if r else 0.0 for r in rule_reasons])
-    comments = np.array([1.0 if r == "phrase:comments" else 0.0 for r in rule_reasons])
+    n = len(rule_reasons)
+    hits = np.fromiter(map(bool, rule_reasons), dtype=bool, count=n).astype(float)
+    comments = np.fromiter(map(operator.eq, rule_reasons, itertools.repeat("phrase:comments")), dtype=bool, count=n).astype(float)
     return hits, comments
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    # np.clip(z, -30, 30) without its Python-level dispatch (same values, NaN included)
+    z = np.minimum(np.maximum(z, -30.0), 30.0)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    return np.divide(1.0, z, out=z)
 
 
 @functools.cache
@@ -443,25 +521,27 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
 _REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
 
 
-def stage_scores(ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def stage_scores(
+    ev: "LineEvidence", model: dict | None = None, xl: np.ndarray | None = None, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local features, stage-one scores, the last context features and the final scores.
 
     Every stage after the first reads the local features plus context features
     built from the previous stage's scores (stacking). ``xl``: the local features, when
-    the caller has them already.
+    the caller has them already; ``arrays``: :func:`line_arrays` of ``ev``, likewise.
     """
     model = model or _default_model()
     xl = local_features(ev) if xl is None else xl
     w1, context_ws = _weights(model)
     p1 = _sigmoid(xl @ w1)
-    chars = np.array([len(s) for s in ev.stripped], dtype=float)
-    hits, comments = rule_arrays(ev.reasons)
+    chars, hits, comments = line_arrays(ev) if arrays is None else arrays
     nl = xl.shape[1]
     x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
     x[:, :nl] = xl
     p = p1
+    shared = _shared(len(xl), comments)
     for stage, w in enumerate(context_ws):
-        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0)
+        context_features(p, chars, model["confident"], hits, comments, xl[:, 1], out=x[:, nl:], static=stage > 0, shared=shared)
         p = _sigmoid(x @ w)
     return xl, p1, x[:, nl:] if context_ws else np.zeros((len(xl), 0)), p
 
