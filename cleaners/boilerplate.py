@@ -648,6 +648,13 @@ def _classify(
         if final[k] is None:
             final[k] = "outside-main-block"
 
+    # comment section: once the article has started, a comment-section line (a comment's
+    # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") ends it
+    cut = linescore.comment_section_start(reasons, final, ev.tokens, _cfg["comments_after_words"])
+    for k in range(cut + 1, n):
+        if final[k] is None:
+            final[k] = "after-comment-section"
+
     # headline: a headline-shaped line among the few lines above the first body line
     found = None
     body = [k for k in range(n) if final[k] is None] if headline else []
