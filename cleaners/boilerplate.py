@@ -17,6 +17,9 @@ Evidence, in the order it is applied:
   sentence shape, capitalisation, separators and position, then the scores of
   the neighbouring lines, which is what keeps a short line between two body
   lines and drops leading navigation and trailing footer blocks;
+* the comment section: a comment-section line (``comments`` phrases, such as a
+  comment's "... at 4:47 pm said:" header) after a kept line of some length ends
+  the article, and what follows it goes;
 * the headline: a headline-shaped line just above the first body line becomes
   the title, and any copy of it is removed from the body.
 

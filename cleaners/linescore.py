@@ -2,7 +2,9 @@
 
 Each non-empty line of a text dump gets a vector of cheap features (length,
 stop-word share, sentence shape, capitalised and digit share, separators,
-chrome-phrase evidence, position, in-document repeats). A two-stage logistic
+chrome-phrase evidence, position, in-document repeats, clock times and question
+marks) and of the document's shape around it (:func:`structure_features`: headline /
+teaser alternation, density of author-and-date lines). A two-stage logistic
 model turns them into a probability that the line is article body: stage one
 reads the line alone, stage two adds its neighbours' stage-one scores and where
 the line sits relative to the confident body lines (leading navigation and
