@@ -17,6 +17,9 @@ Evidence, in the order it is applied:
   sentence shape, capitalisation, separators and position, then the scores of
   the neighbouring lines, which is what keeps a short line between two body
   lines and drops leading navigation and trailing footer blocks;
+* the comment section: a comment-section line (``comments`` phrases, such as a
+  comment's "... at 4:47 pm said:" header) after a kept line of some length ends
+  the article, and what follows it goes;
 * the headline: a headline-shaped line just above the first body line becomes
   the title, and any copy of it is removed from the body.
 
@@ -764,9 +767,9 @@ def strip_document_lines(
 # a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
 # reason that is an empty string), then removed by a rule (the reason is the rule's), as a
 # repeat, by the line model, outside the main block, or as the headline or a copy of it
-_KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE = range(7)
+_KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE, _AFTER_COMMENTS = range(8)
 _GONE = _RULE
-_CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None)
+_CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None, "after-comment-section")
 
 
 def _classify(
@@ -835,6 +838,13 @@ def _classify_codes(
     a, b = _best_span([q - _cfg["block_offset"] for q in probs])
     for part in (codes[: min(a, n)], codes[max(b + 1, 0) :]):
         part[part == _KEPT] = _OUTSIDE
+
+    # comment section: once the article has started, a comment-section line (a comment's
+    # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") ends it
+    cut = linescore.comment_section_start(reasons, (codes == _KEPT).tolist(), ev.tokens, _cfg["comments_after_words"])
+    if cut + 1 < n:
+        tail = codes[cut + 1 :]
+        tail[tail == _KEPT] = _AFTER_COMMENTS
 
     # headline: a headline-shaped line among the few lines above the first body line
     extra: dict[int, str] = {}

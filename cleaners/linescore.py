@@ -2,7 +2,9 @@
 
 Each non-empty line of a text dump gets a vector of cheap features (length,
 stop-word share, sentence shape, capitalised and digit share, separators,
-chrome-phrase evidence, position, in-document repeats). A two-stage logistic
+chrome-phrase evidence, position, in-document repeats, clock times and question
+marks) and of the document's shape around it (:func:`structure_features`: headline /
+teaser alternation, density of author-and-date lines). A two-stage logistic
 model turns them into a probability that the line is article body: stage one
 reads the line alone, stage two adds its neighbours' stage-one scores and where
 the line sits relative to the confident body lines (leading navigation and
@@ -49,6 +51,11 @@ def stopwords() -> frozenset[str]:
     return frozenset(out)
 
 
+STRUCTURE_FEATURES = (
+    "alternation_window",
+    "meta_window",
+)
+
 LOCAL_FEATURES = (
     "bias",
     "log_words",
@@ -81,6 +88,11 @@ LOCAL_FEATURES = (
     "cap_x_log_words",
     "phrase_share",
     "duplicated",
+    # line-alone shape marks of teaser lists and comment threads (see _shape_marks)
+    "has_time",
+    "question_rate",
+    # the document's structure around the line (see structure_features)
+    *STRUCTURE_FEATURES,
 )
 
 CONTEXT_FEATURES = (
@@ -202,6 +214,7 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
         return np.zeros((0, len(LOCAL_FEATURES)))
     stop_has = stopwords().__contains__
     counts, cp, starts, ends = _char_stats(lines)
+    marks = _shape_marks(cp, starts, ends)
     cjk = counts[:, _CAT_CJK].astype(float)
     # a kana/han line counts one word per two characters
     n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
@@ -291,7 +304,72 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     x[:, 28] = cap_share * lw
     x[:, 29] = np.fromiter(ev.phrase_share, dtype=float, count=n)
     x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
+    x[:, 31:33] = marks
+    x[:, _STRUCT] = structure_features(x, ev)
     return x
+
+
+def _shape_marks(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per line (``cp``: the code points of the lines joined by newlines; each line's start and
+    end among them): does it hold a clock time ("4:47", the author-and-date line of a comment),
+    and its question marks per five word characters (comments ask, reports tell).
+
+    Computed on the whole document at once.
+    """
+    n = len(starts)
+    newlines = np.flatnonzero(cp == 10)
+
+    def per_line(hit: np.ndarray) -> np.ndarray:
+        return np.bincount(np.searchsorted(newlines, np.flatnonzero(hit)), minlength=n)[:n].astype(float)
+
+    digit = (cp >= 48) & (cp <= 57)
+    clock = np.zeros(len(cp), dtype=bool)
+    if len(cp) >= 4:
+        clock[1:-2] = (cp[1:-2] == 58) & digit[:-3] & digit[2:-1] & digit[3:]
+    question = (cp == 63) | (cp == 0xFF1F)
+    chars = np.maximum((ends - starts) / 5.0, 1.0)
+    return np.column_stack([np.minimum(per_line(clock), 1.0), per_line(question) / chars])
+
+
+def structure_features(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
+    """The :data:`STRUCTURE_FEATURES` of each line, from the local features of all lines.
+
+    They describe the shape of the document around the line: a list of headlines each
+    followed by a one-sentence teaser alternates short unfinished lines with sentences
+    (``alternation_window``: share of such neighbouring pairs within four lines); a comment
+    thread repeats a short line with a date or clock time (author and date) every few
+    lines (``meta_window``: share of such lines within five lines). Recomputed by
+    :func:`reposition` when lines are removed.
+    """
+    n = len(xl)
+    out = np.zeros((n, len(STRUCTURE_FEATURES)))
+    if n == 0:
+        return out
+    nt = np.expm1(xl[:, _LOG_WORDS])
+    ends = xl[:, _ENDS] > 0
+    prose = ends & (nt >= 8)
+    head = ~ends & (xl[:, _ENDS_COLON] == 0) & (nt >= 3) & (nt <= 20)
+    pair = np.zeros(n, dtype=bool)
+    pair[:-1] = (head[:-1] & prose[1:]) | (prose[:-1] & head[1:])
+    out[:, 0] = _window_mean(pair.astype(float), 4)
+    meta = (nt <= 15) & ((xl[:, _HAS_TIME] > 0) | np.array([r == "dateline-only" for r in ev.reasons], dtype=bool))
+    out[:, 1] = _window_mean(meta.astype(float), 5)
+    return out
+
+
+def _shift(p: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros_like(p)
+    if k > 0:
+        out[k:] = p[:-k]
+    elif k < 0:
+        out[:k] = p[-k:]
+    return out
+
+
+def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
+    pad = np.zeros(len(x) + 2 * half)
+    pad[half : half + len(x)] = x
+    return np.convolve(pad, _kernel(half), mode="valid")
 
 
 def _runs(prose: np.ndarray, chars: np.ndarray, gap: int) -> np.ndarray:
@@ -476,6 +554,22 @@ def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return (chars, *rule_arrays(ev.reasons))
 
 
+def comment_section_start(reasons: Sequence[str | None], kept: Sequence[bool], tokens: Sequence[Sequence[str]], min_words: int) -> int:
+    """Index of the first comment-section line (rule ``phrase:comments``) that follows a kept
+    line of at least ``min_words`` words (so the article has started), or the number of lines.
+
+    >>> comment_section_start([None, None, "phrase:comments", None], [True, True, False, True], [["w"] * 20, ["w"], ["said"], ["w"] * 20], 15)
+    2
+    """
+    started = False
+    for k, r in enumerate(reasons):
+        if started and r is not None and r.startswith("phrase:comments"):
+            return k
+        if kept[k] and len(tokens[k]) >= min_words:
+            started = True
+    return len(reasons)
+
+
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Which lines a rule marked as chrome, and which are comment-section notices."""
     n = len(rule_reasons)
@@ -515,10 +609,13 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     xl[:, _REL_POS] = np.arange(n) / n
     xl[:, _REPEAT] = np.asarray(ev.repeats, dtype=float)
     xl[:, _DUPLICATED] = np.asarray(ev.duplicated, dtype=float)
+    xl[:, _STRUCT] = structure_features(xl, ev)
     return xl
 
 
 _REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
+_LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME = (LOCAL_FEATURES.index(f) for f in ("log_words", "ends_sentence", "ends_colon", "has_time"))
+_STRUCT = slice(LOCAL_FEATURES.index(STRUCTURE_FEATURES[0]), LOCAL_FEATURES.index(STRUCTURE_FEATURES[-1]) + 1)
 
 
 def stage_scores(
