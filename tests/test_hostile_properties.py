@@ -39,8 +39,14 @@ def test_textfix_never_raises_and_is_idempotent(text):
 @given(st.one_of(any_text, page_text))
 @example("Breaking News Story Title Here\nThe minister said talks would continue next week in the capital city today.")
 def test_boilerplate_never_raises_and_is_idempotent(text):
-    once = boilerplate.strip_boilerplate(text)
-    assert boilerplate.strip_boilerplate(once) == once
+    """Cleaning cleaned text changes nothing, given the headline the first cleaning found (as
+    the pipeline does: a document's title is handed back). Without it, a headline-shaped first
+    line of a body is ambiguous: see the strict xfail below."""
+    first = boilerplate.strip_document_lines(text)
+    again = boilerplate.strip_document_lines(first.text, title=first.title)
+    assert again.text == first.text
+    assert again.title == first.title
+    assert boilerplate.strip_boilerplate(text) == first.text
 
 
 # Found by hypothesis (random run of the stage test below): after the first headline-shaped
