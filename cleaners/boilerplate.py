@@ -767,6 +767,11 @@ def strip_document_lines(
 # a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
 # reason that is an empty string), then removed by a rule (the reason is the rule's), as a
 # repeat, by the line model, outside the main block, or as the headline or a copy of it
+def _has_comment_phrase(reasons: Sequence[str | None]) -> bool:
+    """Does any line carry a comment-section phrase (else there is no comment section to find)."""
+    return any(r is not None and r.startswith("phrase:comments") for r in reasons)
+
+
 _KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE, _AFTER_COMMENTS = range(8)
 _GONE = _RULE
 _CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None, "after-comment-section")
@@ -840,8 +845,12 @@ def _classify_codes(
         part[part == _KEPT] = _OUTSIDE
 
     # comment section: once the article has started, a comment-section line (a comment's
-    # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") ends it
-    cut = linescore.comment_section_start(reasons, (codes == _KEPT).tolist(), ev.tokens, _cfg["comments_after_words"])
+    # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") followed by more
+    # of a thread (author-and-date lines, replies) ends it
+    cut = linescore.comment_section_start(
+        reasons, (codes == _KEPT).tolist(), ev.tokens, _cfg["comments_after_words"],
+        linescore.thread_marks(xl, reasons), _cfg["comments_thread_window"],
+    ) if _has_comment_phrase(reasons) else n
     if cut + 1 < n:
         tail = codes[cut + 1 :]
         tail[tail == _KEPT] = _AFTER_COMMENTS

@@ -554,20 +554,44 @@ def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return (chars, *rule_arrays(ev.reasons))
 
 
-def comment_section_start(reasons: Sequence[str | None], kept: Sequence[bool], tokens: Sequence[Sequence[str]], min_words: int) -> int:
+def comment_section_start(
+    reasons: Sequence[str | None], kept: Sequence[bool], tokens: Sequence[Sequence[str]], min_words: int,
+    thread: Sequence[bool] | None = None, window: int = 10,
+) -> int:
     """Index of the first comment-section line (rule ``phrase:comments``) that follows a kept
     line of at least ``min_words`` words (so the article has started), or the number of lines.
 
+    With ``thread`` (per line: does it look like part of a comment thread, see
+    :func:`thread_marks`), a comment-section line counts only when one of the ``window``
+    lines after it does too: a "Join the conversation" prompt or a comment counter in the
+    middle of an article, followed by more article, does not end it.
+
     >>> comment_section_start([None, None, "phrase:comments", None], [True, True, False, True], [["w"] * 20, ["w"], ["said"], ["w"] * 20], 15)
     2
+    >>> comment_section_start([None, None, "phrase:comments", None], [True, True, False, True], [["w"] * 20, ["w"], ["said"], ["w"] * 20], 15, [False, False, True, False])
+    4
     """
     started = False
+    n = len(reasons)
     for k, r in enumerate(reasons):
         if started and r is not None and r.startswith("phrase:comments"):
-            return k
+            if thread is None or any(thread[k + 1 : k + 1 + window]):
+                return k
         if kept[k] and len(tokens[k]) >= min_words:
             started = True
-    return len(reasons)
+    return n
+
+
+def thread_marks(xl: np.ndarray, reasons: Sequence[str | None], max_words: int = 15) -> list[bool]:
+    """Per line: does it look like part of a comment thread: a comment-section phrase
+    ("Reply", "... said:"), or a short line with a clock time or only a date (a comment's
+    author-and-date line)."""
+    nt = np.expm1(xl[:, _LOG_WORDS]) if len(xl) else np.zeros(0)
+    short_time = ((xl[:, _HAS_TIME] > 0) & (nt <= max_words)).tolist() if len(xl) else []
+    return [
+        t or (r is not None and (r == "dateline-only" or r.startswith("phrase:comments")))
+        for t, r in zip(short_time, reasons)
+    ]
 
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:

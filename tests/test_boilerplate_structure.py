@@ -117,3 +117,16 @@ def test_cleaning_cleaned_text_changes_nothing():
     text = "\n\n".join(["Home", "News"] + ARTICLE + COMMENTS)
     once = boilerplate.strip_boilerplate(text)
     assert boilerplate.strip_boilerplate(once) == once
+
+
+def test_comment_prompt_inside_the_article_does_not_cut_it():
+    # a "join the conversation" prompt between paragraphs, followed by more article and no thread
+    more = [
+        "The first late buses will run on the two busiest routes, with the rest following by the summer.",
+        "Drivers' representatives said they had agreed the new rosters with the operator last month.",
+    ]
+    text = "\n\n".join(ARTICLE + ["Join the conversation"] + more)
+    res = strip_document_lines(text, model=keep_all_model())
+    for line in ARTICLE + more:
+        assert line in res.text
+    assert "after-comment-section" not in {r.reason for r in res.removed}
