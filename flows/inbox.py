@@ -385,7 +385,14 @@ def process_batch(
         from prefect_dask import DaskTaskRunner
 
         runner_flow = clean_shards_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
-    shard_out = runner_flow(str(out), shards, with_signatures=client is not None)
+    # The clean subflow runs inside this flow's process, whose heartbeat already covers it
+    # (and a dead run's subflows are marked Crashed by the next run: mark_crashed_runs).
+    # Its own heartbeat thread sleeps in 1 s steps and is joined when the subflow ends,
+    # which cost every batch ~0.5 s on the critical path; so it has none.
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        shard_out = runner_flow(str(out), shards, with_signatures=client is not None)
     parts, sig_parts = shard_out.results, shard_out.extra
     t_clean = time.perf_counter()
     _pause("cleaned", out)
