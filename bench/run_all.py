@@ -19,6 +19,7 @@ RUNS = [
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
     ("scale", ["scale.py", "--copies", "2", "--runs", "1"]),
+    ("cumulative", ["cumulative.py", "--batches", "10"]),
 ]
 
 

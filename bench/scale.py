@@ -112,9 +112,9 @@ def main() -> None:
     from flows.inbox import clean_files, make_shards
     from flows.inbox_state import scan_inbox
 
-    shards = make_shards(scan_inbox(base / "inbox"), section("inbox")["shard_bytes"])
     ceiling = {}
     for n in (1, 2):
+        shards = make_shards(scan_inbox(base / "inbox"), section("inbox")["shard_bytes"], slots=n)  # as the flow shards for n workers
         t0 = time.perf_counter()
         with ProcessPoolExecutor(n) as pool:
             list(pool.map(clean_files, shards))

@@ -625,16 +625,23 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
 PARQUET_COLUMNS = ("id", "source", "url", "title", "date", "text", "cluster_id", "spin_score")
 
 
+def parquet_schema():
+    """The corpus Parquet schema: the corpus columns as strings (``spin_score`` a float) plus ``metadata`` as JSON."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [(c, pa.float64() if c == "spin_score" else pa.string()) for c in PARQUET_COLUMNS]
+        + [("metadata", pa.string())]
+    )
+
+
 def write_parquet(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
     """Write the corpus columns of ``records`` to Parquet atomically; returns the count."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = list(records)
-    schema = pa.schema(
-        [(c, pa.float64() if c == "spin_score" else pa.string()) for c in PARQUET_COLUMNS]
-        + [("metadata", pa.string())]
-    )
+    schema = parquet_schema()
     cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in PARQUET_COLUMNS}
     cols["metadata"] = [json.dumps(r.get("metadata") or {}, ensure_ascii=False) for r in rows]
     table = pa.table(cols, schema=schema)
@@ -648,3 +655,50 @@ def write_parquet(path: str | os.PathLike[str], records: Iterable[dict[str, Any]
         tmp.unlink(missing_ok=True)
         raise
     return len(rows)
+
+
+def concat_files_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.PathLike[str]]) -> None:
+    """Write the bytes of ``parts`` one after another to ``path``, atomically.
+
+    For gzip files this gives one multi-member gzip file, which gzip readers (Python's
+    ``gzip``, ``zcat``, pandas, :func:`read_jsonl_gz`) read as the concatenated content.
+    """
+    import shutil
+
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for part in parts:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def concat_parquet_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.PathLike[str]]) -> int:
+    """Stream the rows of corpus Parquet files (see :func:`write_parquet`) into one file at
+    ``path``, atomically, one part in memory at a time; returns the row count."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    schema = parquet_schema()
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    n = 0
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for part in parts:
+                table = pq.read_table(part).select(schema.names).cast(schema)
+                if table.num_rows:
+                    writer.write_table(table)
+                    n += table.num_rows
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n

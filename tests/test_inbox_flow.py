@@ -62,6 +62,16 @@ def test_new_copies_dedup_against_the_corpus(reference):
     ids = [d["id"] for d in corpus]
     assert len(ids) == len(set(ids))
     assert set(ids) == first_ids | {"other"}
+    # the cumulative files are the shards' corpora in batch order, in both formats
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    per_shard = [d["id"] for b in shards for d in read_jsonl_gz(out / "shards" / b / "corpus.jsonl.gz")]
+    assert ids == per_shard
+    with gzip.open(out / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:  # a plain gzip reader sees every member
+        assert [json.loads(line)["id"] for line in fh] == ids
+    assert pq.read_table(out / "corpus.parquet").column("id").to_pylist() == ids
 
 
 def test_rerun_changes_nothing(reference, tmp_path):
