@@ -49,9 +49,15 @@ FIXER_CONFIG = ftfy.TextFixerConfig(
 )
 
 
+#: ftfy runs again on its own output until nothing changes, at most this many times: one
+#: repair can expose another (a line fixed in the first round reads as mojibake in the next),
+#: and a cleaning stage must be idempotent (cleaning cleaned text changes nothing).
+MAX_ROUNDS = 3
+
+
 def fix_text(text: str) -> str:
     """Return ``text`` with encoding, entity and control-character damage repaired."""
-    return ftfy.fix_text(text, config=FIXER_CONFIG)
+    return fix_text_explained(text)[0]
 
 
 def fix_text_explained(text: str) -> tuple[str, list[str]]:
@@ -60,6 +66,11 @@ def fix_text_explained(text: str) -> tuple[str, list[str]]:
     >>> fix_text_explained("caf\u00c3\u00a9")
     ('café', ['encode:latin-1', 'decode:utf-8'])
     """
-    fixed, explanation = ftfy.fix_and_explain(text, config=FIXER_CONFIG)
-    steps = [f"{kind}:{name}" for kind, name in (explanation or [])]
-    return fixed, steps
+    steps: list[str] = []
+    for _ in range(MAX_ROUNDS):
+        fixed, explanation = ftfy.fix_and_explain(text, config=FIXER_CONFIG)
+        if fixed == text:
+            break
+        steps.extend(f"{kind}:{name}" for kind, name in (explanation or []))
+        text = fixed
+    return text, steps

@@ -24,7 +24,7 @@ def test_explained_names_the_fixes_only_when_something_changed():
     assert steps
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)  # the same examples every run: CI is not flaky
 @given(st.text())
 def test_never_raises_and_is_idempotent(s):
     once = fix_text(s)
