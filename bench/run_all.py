@@ -18,7 +18,7 @@ RUNS = [
     ("spin", ["spin.py"]),
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
-    ("scale", ["scale.py", "--copies", "2", "--runs", "1"]),
+    ("scale", ["scale.py", "--copies", "4", "--runs", "1"]),
     ("cumulative", ["cumulative.py", "--batches", "10"]),
 ]
 

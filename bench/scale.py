@@ -83,7 +83,7 @@ def dedup_table(n_docs: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--copies", type=int, default=1)
+    ap.add_argument("--copies", type=int, default=4, help="copies of the input pages (4: 1,124 files, 1,096 docs)")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--dedup-docs", type=int, default=40000, help="size of the dedup-at-scale table (0: skip)")
     args = ap.parse_args()
