@@ -18,6 +18,7 @@ runaway file cannot exhaust memory or stall the run.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
 import io
@@ -572,19 +573,27 @@ def _atomic_target(path: Path):
     return fd, Path(tmp)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file + ``os.replace``: never half-written."""
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file handle whose content replaces ``path`` (``os.replace``, after ``fsync``)
+    only when the block ends without error; on error the temp file goes and ``path`` is untouched."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file + ``os.replace``: never half-written."""
+    with atomic_file(path) as fh:
+        fh.write(data)
 
 
 def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
@@ -665,19 +674,10 @@ def concat_files_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.P
     """
     import shutil
 
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for part in parts:
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, fh, 1 << 20)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
 
 
 def concat_parquet_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.PathLike[str]]) -> int:
