@@ -14,7 +14,6 @@ any point is finished by the next run with no document lost or written twice.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
@@ -387,12 +386,9 @@ def mark_crashed_runs(out: Path, previous_holder: str) -> list[str]:
     return marked
 
 
-def cluster_slots(dask_address: str) -> int:
-    """How many tasks the Dask cluster runs at once (its workers' threads), at least 1."""
-    from distributed import Client
-
-    with Client(dask_address, set_as_default=False, timeout=30) as c:
-        return max(1, sum(c.nthreads().values()))
+def cluster_slots(client) -> int:
+    """How many tasks a Dask cluster (through a connected ``distributed.Client``) runs at once: its workers' threads, at least 1."""
+    return max(1, sum(client.nthreads().values()))
 
 
 def process_batch(
@@ -476,11 +472,13 @@ def inbox_flow(
 
         with state.lock(timeout=wait, owner=str(flow_run.id or "")) as previous_holder:
             summary["crashed_runs_marked"] = mark_crashed_runs(outp, previous_holder)
-            slots = cluster_slots(dask_address) if dask_address else 1
-            if dask_address and dask_dedup:
+            slots = 1
+            if dask_address:
                 from distributed import Client
 
-                client = Client(dask_address, set_as_default=False)
+                # one connection for the slot count and, with --dask-dedup, the banding shuffle
+                client = Client(dask_address, set_as_default=False, timeout=30)
+                slots = cluster_slots(client)
             while True:
                 batch = state.pending()
                 if batch is not None:
@@ -489,7 +487,9 @@ def inbox_flow(
                     batch = state.plan(scan_inbox(inbox, settle))
                 if batch is None:
                     break
-                summary["batches"].append(process_batch(batch, outp, state, dask_address, client, shard_bytes, slots))
+                summary["batches"].append(
+                    process_batch(batch, outp, state, dask_address, client if dask_dedup else None, shard_bytes, slots)
+                )
     except LockTimeout as exc:
         summary["skipped"] = str(exc)
         get_run_logger().warning("skipped: %s", exc)
@@ -531,7 +531,7 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
         key="wirewash-inbox-counts",
         description="Per-stage counts of this run",
     )
-    lines = [f"# wirewash inbox run", "", f"- inbox: `{summary['inbox']}`", f"- output: `{summary['out']}`"]
+    lines = ["# wirewash inbox run", "", f"- inbox: `{summary['inbox']}`", f"- output: `{summary['out']}`"]
     if summary["skipped"]:
         lines.append(f"- **skipped**: {summary['skipped']}")
     if not summary["batches"] and not summary["skipped"]:
