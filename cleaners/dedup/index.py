@@ -100,7 +100,38 @@ def bbit_jaccard(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[float, float]
     return j, (e * (1.0 - e) / n) ** 0.5 / (1.0 - c)
 
 
-class DedupIndex:
+def canonical_numbers(ids: Sequence[str], fp: Fingerprints, nums: Sequence[int], canonical: Sequence[int | str | None] | None) -> list[int | None]:
+    """Check an ``add`` call and resolve its ``canonical`` argument: per document, the index
+    number of its cluster's kept copy, or None for itself (see :meth:`DedupIndex.add`)."""
+    if len(ids) != len(fp):
+        raise ValueError("one id per fingerprint row")
+    out: list[int | None] = []
+    for c in canonical if canonical is not None else [None] * len(ids):
+        if c is None:
+            out.append(None)
+        elif isinstance(c, str) and c.startswith("#"):
+            out.append(int(c[1:]))
+        elif isinstance(c, int):
+            out.append(nums[c])
+        else:
+            raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
+    return out
+
+
+class ClosingIndex:
+    """``with`` support shared by the index backends: the block ends with :meth:`close`."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DedupIndex(ClosingIndex):
     """Signatures and LSH bands of every document seen so far, in one SQLite file."""
 
     def __init__(self, conn: sqlite3.Connection, cfg: DedupConfig, path: str):
@@ -150,12 +181,6 @@ class DedupIndex:
         self.save()
         self.conn.close()
 
-    def __enter__(self) -> "DedupIndex":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def __len__(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
@@ -167,23 +192,16 @@ class DedupIndex:
         position of another document of this call (int), or the index number of an
         earlier document as ``"#<number>"``.
         """
-        if len(ids) != len(fp):
-            raise ValueError("one id per fingerprint row")
         if self.conn.in_transaction:
             self.conn.commit()
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock first: concurrent writers get distinct numbers
         start = self.conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
         nums = list(range(start, start + len(ids)))
-        canon: list[int | None] = []
-        for c in canonical if canonical is not None else [None] * len(ids):
-            if c is None:
-                canon.append(None)
-            elif isinstance(c, str) and c.startswith("#"):
-                canon.append(int(c[1:]))
-            elif isinstance(c, int):
-                canon.append(nums[c])
-            else:
-                raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
+        try:
+            canon = canonical_numbers(ids, fp, nums, canonical)
+        except ValueError:
+            self.conn.rollback()
+            raise
         sig, spin = _pack(fp.sig, SIG_BITS), _pack(fp.spin, SPIN_BITS)
         self.conn.executemany(
             "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",

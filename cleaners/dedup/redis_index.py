@@ -36,8 +36,10 @@ from cleaners.dedup.index import (
     SIG_BITS,
     SPIN_BITS,
     IndexConfigError,
+    ClosingIndex,
     Match,
     _pack,
+    canonical_numbers,
     check_identity,
     index_identity,
     verify_candidates,
@@ -46,7 +48,7 @@ from cleaners.dedup.index import (
 DEFAULT_PREFIX = "wirewash:dedup"
 
 
-class RedisDedupIndex:
+class RedisDedupIndex(ClosingIndex):
     """Signatures and LSH bands of every document seen so far, on a Redis server."""
 
     def __init__(self, client, cfg: DedupConfig, url: str, prefix: str = DEFAULT_PREFIX):
@@ -82,41 +84,32 @@ class RedisDedupIndex:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "RedisDedupIndex":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def __len__(self) -> int:
         return int(self.client.scard(self._k("docs")))
 
     # ---- writing ---------------------------------------------------------
     def add(self, ids: Sequence[str], fp: Fingerprints, canonical: Sequence[int | str | None] | None = None) -> list[int]:
         """Append documents; same contract as :meth:`cleaners.dedup.index.DedupIndex.add`."""
-        if len(ids) != len(fp):
-            raise ValueError("one id per fingerprint row")
+        canonical_numbers(ids, fp, range(len(ids)), canonical)  # check before taking numbers
         if not ids:
             return []
         end = int(self.client.incrby(self._k("next"), len(ids)))  # atomic: writers get distinct numbers
         nums = list(range(end - len(ids), end))
-        canon: list[tuple[str, int] | None] = []
-        earlier = [int(c[1:]) for c in canonical or [] if isinstance(c, str) and c.startswith("#")]
+        numbers = canonical_numbers(ids, fp, nums, canonical)
+        earlier = [n for n in numbers if n is not None and not nums[0] <= n <= nums[-1]]
         pipe = self.client.pipeline(transaction=False)
         for n in earlier:
             pipe.hget(self._k("doc", n), "id")
         earlier_ids = dict(zip(earlier, pipe.execute()))
-        for c in canonical if canonical is not None else [None] * len(ids):
-            if c is None:
+        canon: list[tuple[str, int] | None] = []
+        for i, n in enumerate(numbers):
+            if n is None:
                 canon.append(None)
-            elif isinstance(c, str) and c.startswith("#"):
-                n = int(c[1:])
-                cid = earlier_ids.get(n)
-                canon.append((cid.decode() if cid is not None else ids[len(canon)], n))
-            elif isinstance(c, int):
-                canon.append((ids[c], nums[c]))
+            elif nums[0] <= n <= nums[-1]:
+                canon.append((ids[n - nums[0]], n))
             else:
-                raise ValueError(f"canonical must be None, a position or '#<index number>', not {c!r}")
+                cid = earlier_ids.get(n)
+                canon.append((cid.decode() if cid is not None else ids[i], n))
         sig, spin = _pack(fp.sig, SIG_BITS), _pack(fp.spin, SPIN_BITS)
         keys = fp.keys(self.cfg)
         pipe = self.client.pipeline(transaction=True)
