@@ -345,6 +345,17 @@ def _phrase_tables() -> _PhraseTables:
     )
 
 
+def _holds_needs(low: str, needs) -> bool:
+    """Does ``low`` hold, for every clause of ``needs`` (see :func:`_prefilter`), one of its strings?"""
+    for clause in needs:
+        for x in clause:
+            if x in low:
+                break
+        else:
+            return False
+    return True
+
+
 def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bool = True) -> list[str]:
     """Families of the chrome phrases in one lower-cased line, one entry per match
     (``symbols=False``: the caller knows no symbol-led pattern can match)."""
@@ -357,13 +368,7 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bo
     starts: dict[int, str] = {}
     needs = tables.inner_needs
     for j in cands:
-        for clause in needs[j]:  # strings every match holds: without them, no scan
-            for x in clause:
-                if x in low:
-                    break
-            else:
-                break
-        else:
+        if _holds_needs(low, needs[j]):  # strings every match holds: without them, no scan
             fam, rx = tables.inner[j]
             for m in rx.finditer(low):
                 st = m.start()
@@ -373,13 +378,7 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bo
         # each symbol-led pattern that can match (a line no pattern matches is not scanned:
         # the same as scanning every pattern only when one of them matches)
         for (fam, rx), need in zip(tables.symbol, tables.symbol_needs):
-            for clause in need:
-                for x in clause:
-                    if x in low:
-                        break
-                else:
-                    break
-            else:
+            if _holds_needs(low, need):
                 for m in rx.finditer(low):
                     starts.setdefault(m.start(), fam)
     if len(starts) < 2:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import math
 import operator
 import re
 from collections.abc import Sequence
