@@ -8,7 +8,9 @@ teaser alternation, density of author-and-date lines). A two-stage logistic
 model turns them into a probability that the line is article body: stage one
 reads the line alone, stage two adds its neighbours' stage-one scores and where
 the line sits relative to the confident body lines (leading navigation and
-trailing footer blocks) and how much prose its run of lines holds; a third
+trailing footer blocks; when no line reaches the confidence level, the
+best-scoring lines stand in for them, since a page handed to the stripper
+holds an article somewhere) and how much prose its run of lines holds; a third
 stage repeats that on stage two's scores. The weights are plain numbers in
 ``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``), so
 scoring needs numpy only.
@@ -450,6 +452,10 @@ def context_features(
 
     From stage-one scores ``p1``, line lengths ``chars``, which lines a rule marked
     as chrome (``rule_hits``) and which lines are comment-section notices (``comment_marks``).
+    The "body" that positions are measured from is the lines scoring ``confident`` or more,
+    or, when none does, the best-scoring ones (a lone article paragraph under hundreds of
+    navigation lines scores below ``confident`` in stage one, and measured from nothing it
+    would be lost).
     ``out``: an ``(n, len(CONTEXT_FEATURES))`` array to write the features into;
     ``static=True``: ``out`` already holds the features that do not depend on ``p1``
     (the rule window and the neighbours' lengths), from an earlier stage;
@@ -483,12 +489,12 @@ def context_features(
     out[:, 18] = share2
     out[:, 19] = share4
     out[:, 20] = largest
-    body = p1 >= confident
+    body = p1 >= min(confident, float(p1.max()))
     bidx = body.nonzero()[0]
     log1p = sh.log1p  # log1p(0 ... n): every log feature is one of these (numpy's own log1p, elementwise)
     if len(bidx):
         first, last = int(bidx[0]), int(bidx[-1])
-        # distance in lines to the nearest confident body line (one always exists: never n)
+        # distance in lines to the nearest body line (one always exists: never n)
         ext = np.empty(len(bidx) + 2, dtype=np.int64)
         ext[0], ext[-1] = -2 * n, 3 * n
         ext[1:-1] = bidx

@@ -96,7 +96,7 @@ def _context_reference(p1, chars, confident, rule_hits, comment_marks, log_words
     out[:, 12], out[:, 13] = window(p1, 1), window(p1, 10)
     out[:, 16], out[:, 17] = shift(log_words, 1), shift(log_words, -1)
     out[:, 18], out[:, 19], out[:, 20] = cols[2][0], cols[4][0], cols[4][1]
-    body = p1 >= confident
+    body = p1 >= min(confident, p1.max())  # no confident line: the best lines stand in
     bidx = np.flatnonzero(body)
     idx = np.arange(n)
     if len(bidx):

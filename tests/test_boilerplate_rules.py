@@ -35,6 +35,8 @@ def page(nav: list[str], body: list[str], footer: list[str]) -> str:
         ("Comments are closed.", "comments"),
         ("Click here to subscribe", "paywall"),
         ("Share this article on Facebook", "share"),
+        ("Share this on WhatsApp", "share"),
+        ("Share this", "share"),
         ("This website uses cookies to improve your experience.", "cookies"),
         ("Get our free newsletter delivered to your inbox", "newsletter"),
         ("You might also like", "related"),
@@ -49,6 +51,12 @@ def test_phrase_families(line, family):
 def test_phrase_must_dominate_the_line():
     # one chrome phrase in a paragraph of four sentences is not enough to call it chrome
     line = "The paper said it would subscribe now to a new wire service. It cited costs. Editors agreed. Readers were told on Monday."
+    assert boilerplate.line_reason(line) is None
+
+
+@pytest.mark.parametrize("line", ["Share prices fell on Monday after the results.", "Share the road, the minister told drivers.", "Share this with care: the report is only a draft, officials said."])
+def test_share_phrases_are_whole_lines(line):
+    # the share-bar prompts are whole-line patterns: a sentence starting "Share" is not chrome
     assert boilerplate.line_reason(line) is None
 
 

@@ -130,3 +130,22 @@ def test_comment_prompt_inside_the_article_does_not_cut_it():
     for line in ARTICLE + more:
         assert line in res.text
     assert "after-comment-section" not in {r.reason for r in res.removed}
+
+
+def test_without_a_confident_line_the_best_lines_anchor_the_context():
+    """A lone article paragraph under hundreds of navigation lines may score below the
+    confidence level in stage one; the context is then measured from the best-scoring line,
+    not from nothing (which made every line "before the body" and far from it)."""
+    p1 = np.array([0.1, 0.2, 0.7, 0.1, 0.05])
+    chars = np.array([10.0, 12.0, 400.0, 8.0, 9.0])
+    zeros = np.zeros(5)
+    x = linescore.context_features(p1, chars, 0.8, zeros, zeros, np.log1p(chars / 5))
+    col = {name: x[:, k] for k, name in enumerate(linescore.CONTEXT_FEATURES)}
+    assert col["before_body"].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert col["after_body"].tolist() == [0.0, 0.0, 0.0, 1.0, 1.0]
+    assert col["log_dist_body"][2] == 0.0 and col["log_dist_body"][0] == np.log1p(2)
+    # with a confident line, only lines at or above the level count
+    p1[1] = 0.9
+    x = linescore.context_features(p1, chars, 0.8, zeros, zeros, np.log1p(chars / 5))
+    assert x[:, linescore.CONTEXT_FEATURES.index("before_body")].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert x[:, linescore.CONTEXT_FEATURES.index("after_body")].tolist() == [0.0, 0.0, 1.0, 1.0, 1.0]
