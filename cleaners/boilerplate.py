@@ -642,6 +642,32 @@ def _best_span(values: Sequence[float]) -> tuple[int, int]:
     return span
 
 
+def _main_blocks(values: Sequence[float], second_share: float) -> list[tuple[int, int]]:
+    """The best span of ``values`` (:func:`_best_span`), and the best span of what lies on
+    either side of it when its sum is at least ``second_share`` times the first one's.
+
+    >>> _main_blocks([3, -9, 2, -1], 0.5)
+    [(0, 0), (2, 2)]
+    >>> _main_blocks([3, -9, 1, -1], 0.5)
+    [(0, 0)]
+    """
+    a, b = _best_span(values)
+    if b < a:
+        return []
+    out = [(a, b)]
+    first = sum(values[a : b + 1])
+    if first <= 0:
+        return out
+    best, second = second_share * first, None
+    for lo, hi in ((0, a), (b + 1, len(values))):
+        a2, b2 = _best_span(values[lo:hi])
+        if b2 >= a2 and (total := sum(values[lo + a2 : lo + b2 + 1])) >= best:
+            best, second = total, (lo + a2, lo + b2)
+    if second is not None:
+        out.append(second)
+    return out
+
+
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
 
 
@@ -837,11 +863,16 @@ def _classify_codes(
                 codes[k:end] = _KEPT
             resume = end + 1
 
-    # main block: the article is one contiguous stretch of lines; take the span that
-    # maximises the sum of (body probability - block_offset) and drop kept lines outside it
-    a, b = _best_span([q - _cfg["block_offset"] for q in probs])
-    for part in (codes[: min(a, n)], codes[max(b + 1, 0) :]):
-        part[part == _KEPT] = _OUTSIDE
+    # main block: the article is one contiguous stretch of lines, or two when an inserted box
+    # (related links, an ad) splits it; take the span that maximises the sum of (body
+    # probability - block_offset), and a second span beside it when its sum is at least
+    # block_second_share of the first, and drop kept lines outside them
+    outside = np.ones(n, dtype=bool)
+    for a, b in _main_blocks([q - _cfg["block_offset"] for q in probs], _cfg["block_second_share"]):
+        outside[a : b + 1] = False
+    part = codes[outside]
+    part[part == _KEPT] = _OUTSIDE
+    codes[outside] = part
 
     # comment section: once the article has started, a comment-section line (a comment's
     # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") followed by more
