@@ -845,6 +845,13 @@ def _classify_codes(
     if True in repeats:
         codes[np.fromiter(repeats, dtype=bool, count=n) & (codes < _GONE)] = _REPEAT
     codes[(codes < _GONE) & (p < _cfg["body_threshold"])] = _MODEL
+    # hysteresis, as jusText's "near-good" lines: a line only the model rejected, right after a
+    # kept line, is body when its probability reaches continue_threshold (the article goes on);
+    # the scan runs forward, so a run of such lines after a kept line is kept whole
+    low = _cfg["continue_threshold"]
+    for k in ((codes[1:] == _MODEL) & (p[1:] >= low)).nonzero()[0].tolist():
+        if codes[k] == _KEPT:  # k is the line before (k + 1)
+            codes[k + 1] = _KEPT
     # context, as jusText does: a line only the model rejected, between two confident body
     # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
     # follows a kept confident line, and the scan resumes after the run's end
@@ -867,8 +874,11 @@ def _classify_codes(
     # (related links, an ad) splits it; take the span that maximises the sum of (body
     # probability - block_offset), and a second span beside it when its sum is at least
     # block_second_share of the first, and drop kept lines outside them
+    # (a line a rule removed or a repeat counts as probability 0, whatever the model says)
+    values = p - _cfg["block_offset"]
+    values[(codes == _RULE) | (codes == _REPEAT)] = -_cfg["block_offset"]
     outside = np.ones(n, dtype=bool)
-    for a, b in _main_blocks([q - _cfg["block_offset"] for q in probs], _cfg["block_second_share"]):
+    for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"]):
         outside[a : b + 1] = False
     part = codes[outside]
     part[part == _KEPT] = _OUTSIDE

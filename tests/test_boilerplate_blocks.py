@@ -61,3 +61,38 @@ def test_without_the_second_span_the_split_article_loses_its_second_part(monkeyp
     out = strip_boilerplate(_page(PART2))
     assert all(p in out for p in PART1)
     assert not any(p in out for p in PART2)
+
+
+SHARED_TEXT = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "bench" / "extraction" / "text"
+
+
+def _pages(limit: int = 40) -> list[list[str]]:
+    if not SHARED_TEXT.exists():
+        pytest.skip("no shared benchmark text")
+    return [[l.strip() for l in p.read_text(encoding="utf-8").split("\n") if l.strip()] for p in sorted(SHARED_TEXT.glob("*.txt"))[:limit]]
+
+
+def test_continue_threshold_keeps_only_runs_that_follow_a_kept_line(monkeypatch):
+    from cleaners import linescore
+    from cleaners.boilerplate import line_evidence
+
+    low = boilerplate._cfg["continue_threshold"]
+    assert 0 < low < boilerplate._cfg["body_threshold"]
+    monkeypatch.setitem(boilerplate._cfg, "block_offset", -1.0)  # the whole page is the main block
+    rescued = 0
+    for lines in _pages():
+        ev = line_evidence(lines)
+        xl = linescore.local_features(ev)
+        with monkeypatch.context() as m:
+            m.setitem(boilerplate._cfg, "continue_threshold", 2.0)  # off
+            off, probs, _ = boilerplate._classify(ev, xl.copy(), None, None, False)
+        on, probs_on, _ = boilerplate._classify(ev, xl.copy(), None, None, False)
+        assert probs_on == probs
+        for k, (a, b) in enumerate(zip(off, on)):
+            if a != b:
+                # only model rejections of a high enough probability, right after a kept line, are rescued
+                assert (a, b) == ("line-model", None) and probs[k] >= low and k > 0 and on[k - 1] is None
+                rescued += 1
+            elif a == "line-model" and k > 0 and on[k - 1] is None:
+                assert probs[k] < low  # a rejection after a kept line stands only below the threshold
+    assert rescued > 0

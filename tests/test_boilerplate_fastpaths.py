@@ -165,6 +165,9 @@ def _classify_reference(ev, xl, title, headline):
     cfg = boilerplate._cfg
     probs = linescore.stage_scores(ev, None, xl)[3].tolist()
     final = [r if r else "repeat" if rp else "line-model" if p < cfg["body_threshold"] else r for r, rp, p in zip(ev.reasons, ev.repeats, probs)]
+    for k in range(1, n):  # hysteresis: a rejected line after a kept one goes on the article
+        if final[k] == "line-model" and final[k - 1] is None and probs[k] >= cfg["continue_threshold"]:
+            final[k] = None
     k = 1
     while k < n - 1:
         if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= cfg["sandwich_confidence"]:
@@ -176,9 +179,12 @@ def _classify_reference(ev, xl, title, headline):
                     final[j] = None
             k = end
         k += 1
-    a, b = boilerplate._best_span([p - cfg["block_offset"] for p in probs])
-    for k in list(range(min(a, n))) + list(range(max(b + 1, 0), n)):
-        if final[k] is None:
+    values = [-cfg["block_offset"] if r or rp else p - cfg["block_offset"] for r, rp, p in zip(ev.reasons, ev.repeats, probs)]
+    inside = set()
+    for a, b in boilerplate._main_blocks(values, cfg["block_second_share"]):
+        inside.update(range(a, b + 1))
+    for k in range(n):
+        if final[k] is None and k not in inside:
             final[k] = "outside-main-block"
     found = None
     body = [k for k in range(n) if final[k] is None] if headline else []
