@@ -17,6 +17,10 @@ Evidence, in the order it is applied:
   sentence shape, capitalisation, separators and position, then the scores of
   the neighbouring lines, which is what keeps a short line between two body
   lines and drops leading navigation and trailing footer blocks;
+* the decision: a probability threshold, with hysteresis (a line right after a kept
+  line needs only ``continue_threshold``) and a short-line sandwich rule, then the main
+  block: the best-sum span of (probability - ``block_offset``), plus a second span
+  beside it when it holds at least ``block_second_share`` of that sum;
 * the comment section: a comment-section line (``comments`` phrases, such as a
   comment's "... at 4:47 pm said:" header) after a kept line of some length ends
   the article, and what follows it goes;
