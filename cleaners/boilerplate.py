@@ -700,7 +700,7 @@ def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
     n_lines = len(stripped)
     continued = [i for i in nonblank if i + 1 < n_lines and stripped[i + 1]]
     if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
-        return None
+        return _unwrap_spaced(stripped, nonblank)
     lengths = sorted(len(stripped[i]) for i in continued)
     if lengths[int(0.9 * (len(lengths) - 1))] > _cfg["unwrap_max_width"]:
         return None
@@ -717,11 +717,48 @@ def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
             out.append("")
         elif not para:
             para = piece
-        elif para[-1] == "-" and para[-2:-1].isalpha() and piece[:1].islower():
-            para += piece  # a word hyphenated across the break ("well-\nknown")
         else:
-            para += " " + piece
+            para = _joins(para, piece)
     return "\n".join(out[:-1])
+
+
+def _joins(line: str, nxt: str) -> str:
+    """``line`` and the next piece of its paragraph, as one (a word hyphenated across the break is whole again)."""
+    if line[-1] == "-" and line[-2:-1].isalpha() and nxt[:1].islower():
+        return line + nxt  # "well-\nknown"
+    return line + " " + nxt
+
+
+def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
+    """Hard-wrapped text with a blank line after every wrapped line (double-spaced e-mail or
+    PDF text, re-flowed copy): lines end at a fixed width, mid-sentence, and the next piece
+    starts in lower case. Such a piece is joined to the line before it; nothing else changes.
+    ``None`` when the text is not like that: a page dumped one block a line has no fixed
+    width and its short lines (menus, headings) are followed by capitalised ones."""
+    lines = [stripped[i] for i in nonblank]
+    lengths = sorted(map(len, lines))
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if not _cfg["unwrap_spaced_min_width"] <= width <= _cfg["unwrap_max_width"]:
+        return None
+    # the lines that stop mid-sentence, and how many of them run on in lower case
+    open_lines = [k for k in range(len(lines) - 1) if not lines[k].endswith(_SENTENCE_END)]
+    if len(open_lines) < _cfg["unwrap_open_end_share"] * (len(lines) - 1):
+        return None
+    runs_on = [k for k in open_lines if lines[k + 1][:1].islower()]
+    if len(runs_on) < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
+        return None
+    # wrapped lines fill the width: most open lines are at least this share of it
+    filled = sum(1 for k in open_lines if len(lines[k]) >= _cfg["unwrap_spaced_fill"] * width)
+    if filled < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
+        return None
+    join = set(runs_on)
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        if k - 1 in join:
+            out[-1] = _joins(out[-1], line)
+        else:
+            out.append(line)
+    return "\n\n".join(out)
 
 
 def strip_document_lines(

@@ -84,6 +84,37 @@ def test_hard_wrapped_article_is_unwrapped_not_dropped(seeds):
     assert strip_document_lines(res.text).text == res.text  # unwrapped output is a fixed point
 
 
+def test_double_spaced_hard_wrapped_article_is_unwrapped_not_dropped(seeds):
+    """A blank line after every wrapped line (double-spaced e-mail or PDF text): each 72-column
+    piece looks like a short unfinished block, and most of the article was dropped as chrome."""
+    import textwrap
+
+    paragraphs = [p for p in seeds["000"].split("\n\n") if p.strip()][1:]
+    pieces = [piece for p in paragraphs for piece in textwrap.wrap(p, 72)]
+    res = strip_document_lines("\n\n".join(pieces))
+    assert res.unwrapped
+    # every word is kept, in order, and no paragraph is glued to the next one (a piece after a line
+    # that ends a sentence, or an abbreviation such as "U.S.", stays a paragraph of its own)
+    out = res.text.split("\n\n")
+    assert " ".join(" ".join(out).split()) == " ".join(" ".join(paragraphs).split())
+    norm = [" ".join(p.split()) for p in paragraphs]
+    assert all(any(o in p for p in norm) for o in out)
+    assert len(out) < len(pieces) / 2
+    assert strip_document_lines(res.text).text == res.text  # a fixed point
+
+
+def test_double_spaced_menus_are_not_unwrapped():
+    # a dump one block a line: short capitalised menu entries and full sentences, no fixed width
+    menu = ["Home", "World news", "Business and markets", "Sport", "Culture", "Opinion and analysis", "Weather"] * 3
+    body = [
+        "The central bank kept its main interest rate unchanged on Thursday, saying that inflation had eased.",
+        "Analysts had expected the decision, although some said the bank could cut rates before the end of the year.",
+    ]
+    res = strip_document_lines("\n\n".join(menu + body))
+    assert not res.unwrapped
+    assert all(b in res.text.split("\n") for b in body)
+
+
 def test_one_block_a_line_dumps_are_not_unwrapped(seeds):
     for sid in ("001", "002", "004"):
         assert not strip_document_lines(seeds[sid]).unwrapped
