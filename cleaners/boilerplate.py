@@ -793,7 +793,7 @@ def strip_document_lines(
     # that depends on the line alone (rules, phrases, local features) is computed once and
     # reused by every pass, which redoes only what depends on the other kept lines
     ev_all = line_evidence(list(filter(None, stripped)), known_chrome)
-    xl_all = linescore.local_features(ev_all)
+    xl_all = linescore.local_features(ev_all, model)
     arrays_all = linescore.line_arrays(ev_all)
     alive = np.arange(len(nonempty))  # non-empty lines still kept (positions in nonempty)
     gone_at: list[np.ndarray] = []  # per pass, the positions (in nonempty) of the lines it removed

@@ -55,6 +55,7 @@ def stopwords() -> frozenset[str]:
 STRUCTURE_FEATURES = (
     "alternation_window",
     "meta_window",
+    "lexical_window",
 )
 
 LOCAL_FEATURES = (
@@ -92,6 +93,8 @@ LOCAL_FEATURES = (
     # line-alone shape marks of teaser lists and comment threads (see _shape_marks)
     "has_time",
     "question_rate",
+    # the words of the line, read through the model's fitted lexicon (see lexical_scores)
+    "lexical",
     # the document's structure around the line (see structure_features)
     *STRUCTURE_FEATURES,
 )
@@ -207,8 +210,9 @@ def _char_stats(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return counts, cp, starts, ends
 
 
-def local_features(ev: "LineEvidence") -> np.ndarray:
-    """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`)."""
+def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
+    """One row of :data:`LOCAL_FEATURES` per line of ``ev`` (see :func:`cleaners.boilerplate.line_evidence`);
+    ``model`` (default: the shipped one) gives the lexicon of the ``lexical`` column."""
     lines, lows, tokens, rule_reasons = ev.stripped, ev.lows, ev.tokens, ev.reasons
     n = len(lines)
     if n == 0:
@@ -306,8 +310,43 @@ def local_features(ev: "LineEvidence") -> np.ndarray:
     x[:, 29] = np.fromiter(ev.phrase_share, dtype=float, count=n)
     x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
     x[:, 31:33] = marks
+    x[:, _LEXICAL] = lexical_scores(tokens, *lexicon(model), n_tokens)
     x[:, _STRUCT] = structure_features(x, ev)
     return x
+
+
+def lexicon(model: dict | None = None) -> tuple[dict[str, float], float]:
+    """The model's lexicon: lower-cased word -> how much it moves a line's log-odds of being
+    body beyond what the line's shape says (words typical of page chrome, such as "share" or
+    "subscribe", weigh below zero), and the argument ``power`` of :func:`lexical_scores`.
+    Fitted with the rest of the model by ``bench/fit_boilerplate.py``; converted once per model."""
+    model = model or _default_model()
+    source = model.get("lexicon", {})
+    cached = model.get("_lexicon")
+    if cached is None or cached[0] is not source:  # a copy of a model may carry another's
+        cached = (source, {str(w): float(v) for w, v in source.items()})
+        model["_lexicon"] = cached
+    return cached[1], float(model.get("lexicon_power", 1.0))
+
+
+def lexical_scores(tokens: Sequence[Sequence[str]], lex: dict[str, float], power: float = 1.0, n_tokens: np.ndarray | None = None) -> np.ndarray:
+    """Per line: the sum of its words' lexicon weights over its word count to the power
+    ``power`` (words not in the lexicon weigh zero). One dictionary look-up per token.
+
+    >>> lexical_scores([["share", "this"], ["the", "minister", "said"], []], {"share": -2.0, "said": 0.9}, 0.5)
+    array([-1.41421356,  0.51961524,  0.        ])
+    """
+    n = len(tokens)
+    if n_tokens is None:
+        n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    if not lex or n == 0:
+        return np.zeros(n)
+    total = int(n_tokens.sum())
+    vals = np.fromiter(map(lex.get, itertools.chain.from_iterable(tokens), itertools.repeat(0.0)), dtype=float, count=total)
+    seen = np.zeros(total + 1)
+    np.cumsum(vals, out=seen[1:])
+    ends_at = n_tokens.cumsum()
+    return (seen[ends_at] - seen[ends_at - n_tokens]) / np.maximum(n_tokens, 1) ** power
 
 
 def _shape_marks(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -339,7 +378,8 @@ def structure_features(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     followed by a one-sentence teaser alternates short unfinished lines with sentences
     (``alternation_window``: share of such neighbouring pairs within four lines); a comment
     thread repeats a short line with a date or clock time (author and date) every few
-    lines (``meta_window``: share of such lines within five lines). Recomputed by
+    lines (``meta_window``: share of such lines within five lines); chrome words cluster
+    in menus and footers (``lexical_window``: mean ``lexical`` score within three lines). Recomputed by
     :func:`reposition` when lines are removed.
     """
     n = len(xl)
@@ -355,6 +395,7 @@ def structure_features(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     out[:, 0] = _window_mean(pair.astype(float), 4)
     meta = (nt <= 15) & ((xl[:, _HAS_TIME] > 0) | np.array([r == "dateline-only" for r in ev.reasons], dtype=bool))
     out[:, 1] = _window_mean(meta.astype(float), 5)
+    out[:, 2] = _window_mean(xl[:, _LEXICAL], 3)
     return out
 
 
@@ -644,6 +685,7 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
 
 _REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "repeat", "duplicated"))
 _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME = (LOCAL_FEATURES.index(f) for f in ("log_words", "ends_sentence", "ends_colon", "has_time"))
+_LEXICAL = LOCAL_FEATURES.index("lexical")
 _STRUCT = slice(LOCAL_FEATURES.index(STRUCTURE_FEATURES[0]), LOCAL_FEATURES.index(STRUCTURE_FEATURES[-1]) + 1)
 
 
@@ -657,7 +699,7 @@ def stage_scores(
     the caller has them already; ``arrays``: :func:`line_arrays` of ``ev``, likewise.
     """
     model = model or _default_model()
-    xl = local_features(ev) if xl is None else xl
+    xl = local_features(ev, model) if xl is None else xl
     w1, context_ws = _weights(model)
     p1 = _sigmoid(xl @ w1)
     chars, hits, comments = line_arrays(ev) if arrays is None else arrays

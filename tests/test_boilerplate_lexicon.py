@@ -1,0 +1,58 @@
+"""The lexical feature of the line model: the fitted lexicon and its column."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cleaners import boilerplate, linescore
+
+LEX = linescore.LOCAL_FEATURES.index("lexical")
+WINDOW = linescore.LOCAL_FEATURES.index("lexical_window")
+
+
+def test_shipped_lexicon_is_generic_and_signed_as_chrome_and_body():
+    lex, power = linescore.lexicon()
+    assert 0 < power <= 1
+    assert lex, "the shipped model has a lexicon"
+    # words of the web's chrome weigh below zero, the reporting verb of news prose above it
+    assert lex["cookies"] < 0 and lex["subscribe"] < 0
+    assert lex["said"] > 0
+    # no numbers (dates, counts, years) and no one-letter-rare oddities beyond \w tokens
+    assert not any(w.isdigit() for w in lex)
+    assert all(w == w.lower() for w in lex)
+
+
+def test_lexical_column_reads_the_model_lexicon():
+    lines = ["We use cookies to improve your experience", "The minister said the talks would go on."]
+    ev = boilerplate.line_evidence(lines)
+    model = {**linescore._default_model(), "lexicon": {"cookies": -3.0, "said": 2.0}, "lexicon_power": 1.0}
+    x = linescore.local_features(ev, model)
+    assert np.allclose(x[:, LEX], [-3.0 / 7, 2.0 / 8])
+    assert np.allclose(x[:, WINDOW], linescore._window_mean(x[:, LEX], 3))
+    # without a lexicon the column is zero, and the other columns are untouched
+    bare = linescore.local_features(ev, {**model, "lexicon": {}})
+    assert not bare[:, LEX].any()
+    others = [k for k in range(x.shape[1]) if k not in (LEX, WINDOW)]
+    assert np.array_equal(bare[:, others], x[:, others])
+
+
+def test_strip_document_lines_scores_with_the_given_models_lexicon():
+    body = [
+        "The committee met on Tuesday and agreed on the budget for next year after a long debate.",
+        "Its chairman said the plan would cut waiting times in hospitals by a third within two years.",
+        "Opposition members said they would vote against it, arguing that the sums did not add up.",
+        "The budget now goes to the full council, which is expected to approve it next month.",
+    ]
+    lines = [*body, "Alpha beta gamma delta epsilon zeta"]
+    text = "\n\n".join(lines)
+    base = {k: v for k, v in linescore._default_model().items() if not k.startswith("_")}
+    # a lexicon that damns the first line's words, with the stage-one weight to act on it
+    w1 = list(base["w1"])
+    w1[LEX] = 5.0
+    damning = {**base, "w1": w1, "lexicon": {w: -3.0 for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}}
+    res = boilerplate.strip_document_lines(text, model=damning)
+    assert lines[-1] not in res.text
+    assert all(b in res.text for b in body)
+    assert [r.reason for r in res.removed if r.text == lines[-1]] == ["line-model"]
+    # the shipped lexicon does not know these words: the line stays
+    assert lines[-1] in boilerplate.strip_document_lines(text, model={**base, "w1": w1}).text
