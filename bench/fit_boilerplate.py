@@ -106,7 +106,7 @@ def prepare(page: Page) -> Prepared:
 
 # ---------------------------------------------------------------- lexicon ---
 LEX_MIN_DOMAINS = 20  # a word enters the lexicon only when it occurs on pages of this many web domains (5, 10, 20 score alike)
-LEX_L2 = 3.0  # L2 penalty of the lexicon's logistic regression (among 0.1 ... 10, by the domain-split CV)
+LEX_L2 = 0.3  # L2 penalty of the lexicon's logistic regression (among 0.1 ... 1, by the domain-split CV over 5 fold seeds)
 LEX_POWER = 0.75  # a line's lexical score: its words' weights summed, over (word count) ** LEX_POWER (among 0.5, 0.75, 1)
 LEX_INNER_FOLDS = 5  # the lexical column of training pages comes from lexicons fitted without their domain
 
@@ -117,8 +117,8 @@ def fit_lexicon(prepared: Sequence[Prepared], l2: float | None = None) -> dict[s
     A logistic regression on the words of each line, fitted on top of the line model's
     other local features (their stage-one score is a fixed offset), so the lexicon learns
     only what those features miss: which words mark chrome or body among lines of the same
-    shape. L2-regularised (``LEX_L2``); pages weigh the same, lines by their share of the
-    page's words, as in :func:`fit`. Only words seen on pages of ``LEX_MIN_DOMAINS`` domains
+    shape. L2-regularised (``LEX_L2``); pages weigh the same, and so do the lines of a page
+    (the offset is fitted with :func:`fit`'s weights, by words). Only words seen on pages of ``LEX_MIN_DOMAINS`` domains
     or more, and no numbers, so that no word of one site or one story is kept."""
     from scipy.optimize import minimize
 
@@ -138,6 +138,9 @@ def fit_lexicon(prepared: Sequence[Prepared], l2: float | None = None) -> dict[s
     y = np.concatenate([p.y for p in pages])
     w = np.concatenate([p.w for p in pages])
     offset = xl @ irls(xl, y, w)
+    # the words count for every line alike (the short lines of menus and footers too; the
+    # shape features' weights, by words, would leave them out), every page the same
+    w = np.concatenate([np.full(len(p.y), 1.0 / len(p.y)) for p in pages])
     rows, cols, vals = [], [], []
     r = 0
     for p in pages:

@@ -911,30 +911,23 @@ def _classify_codes(
                 codes[k:end] = _KEPT
             resume = end + 1
 
-    # main block: the article is one contiguous stretch of lines, or two when an inserted box
-    # (related links, an ad) splits it; take the span that maximises the sum of (body
-    # probability - block_offset), and a second span beside it when its sum is at least
+    # comment section first (see _comment_cut), so that the main block cannot jump past a
+    # short article into the prose of its comments
+    cut = _comment_cut(codes, ev, xl)
+
+    # main block (before the comments): the article is one contiguous stretch of lines, or two
+    # when an inserted box (related links, an ad) splits it; take the span that maximises the sum
+    # of (body probability - block_offset), and a second span beside it when its sum is at least
     # block_second_share of the first, and drop kept lines outside them
     # (a line a rule removed or a repeat counts as probability 0, whatever the model says)
-    values = p - _cfg["block_offset"]
-    values[(codes == _RULE) | (codes == _REPEAT)] = -_cfg["block_offset"]
+    values = p[: cut + 1] - _cfg["block_offset"]
+    values[(codes[: cut + 1] == _RULE) | (codes[: cut + 1] == _REPEAT)] = -_cfg["block_offset"]
     outside = np.ones(n, dtype=bool)
     for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"]):
         outside[a : b + 1] = False
     part = codes[outside]
     part[part == _KEPT] = _OUTSIDE
     codes[outside] = part
-
-    # comment section: once the article has started, a comment-section line (a comment's
-    # "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") followed by more
-    # of a thread (author-and-date lines, replies) ends it
-    cut = linescore.comment_section_start(
-        reasons, (codes == _KEPT).tolist(), ev.tokens, _cfg["comments_after_words"],
-        linescore.thread_marks(xl, reasons), _cfg["comments_thread_window"],
-    ) if _has_comment_phrase(reasons) else n
-    if cut + 1 < n:
-        tail = codes[cut + 1 :]
-        tail[tail == _KEPT] = _AFTER_COMMENTS
 
     # headline: a headline-shaped line among the few lines above the first body line
     extra: dict[int, str] = {}
@@ -955,6 +948,23 @@ def _classify_codes(
             extra[k] = "repeat-of-headline" if seen_first else "headline"
             seen_first = True
     return codes, _Reasons(reasons, extra), probs, found
+
+
+def _comment_cut(codes: np.ndarray, ev: LineEvidence, xl: np.ndarray) -> int:
+    """The comment section: once the article has started, a comment-section line (a comment's
+    "... at 4:47 pm said:" header, "Leave a reply", "Comments are closed") followed by more of
+    a thread (author-and-date lines, replies) ends it; the kept lines after it are marked
+    ``_AFTER_COMMENTS`` in place. Returns the cut line (``n`` when there is none)."""
+    n = len(codes)
+    reasons = ev.reasons
+    cut = linescore.comment_section_start(
+        reasons, (codes == _KEPT).tolist(), ev.tokens, _cfg["comments_after_words"],
+        linescore.thread_marks(xl, reasons), _cfg["comments_thread_window"],
+    ) if _has_comment_phrase(reasons) else n
+    if cut + 1 < n:
+        tail = codes[cut + 1 :]
+        tail[tail == _KEPT] = _AFTER_COMMENTS
+    return cut
 
 
 class _Reasons(Mapping[int, str]):

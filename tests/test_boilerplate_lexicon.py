@@ -47,12 +47,36 @@ def test_strip_document_lines_scores_with_the_given_models_lexicon():
     text = "\n\n".join(lines)
     base = {k: v for k, v in linescore._default_model().items() if not k.startswith("_")}
     # a lexicon that damns the first line's words, with the stage-one weight to act on it
+    # (the window mean's weights at zero, so that only the line's own score acts)
     w1 = list(base["w1"])
-    w1[LEX] = 5.0
-    damning = {**base, "w1": w1, "lexicon": {w: -3.0 for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}}
+    w1[LEX], w1[WINDOW] = 5.0, 0.0
+    stages = [[0.0 if k == WINDOW else v for k, v in enumerate(w)] for w in base["context_stages"]]
+    base = {**base, "context_stages": stages}
+    damning = {**base, "w1": w1, "lexicon": {w: -1.0 for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}}
     res = boilerplate.strip_document_lines(text, model=damning)
     assert lines[-1] not in res.text
     assert all(b in res.text for b in body)
     assert [r.reason for r in res.removed if r.text == lines[-1]] == ["line-model"]
     # the shipped lexicon does not know these words: the line stays
     assert lines[-1] in boilerplate.strip_document_lines(text, model={**base, "w1": w1}).text
+
+
+def test_short_article_keeps_its_one_paragraph_before_a_long_comment_thread():
+    # the comment section is cut before the main block is chosen: a thread of long prose
+    # comments after a one-paragraph post must not become the "main block" instead of it
+    article = (
+        "Our goal with these monthly open threads is to give readers a chance to raise questions "
+        "about our research and the charities we recommend, in public."
+    )
+    thread = []
+    for i in range(12):
+        thread += [
+            f"Reader{i} Smith on March {i + 11}, 2019 at {i % 12 + 1}:15 pm said:",
+            f"This is comment number {i}, and it makes a long and thoughtful point about the research that the team published earlier this year.",
+            f"I would also add that the evidence from the second study, done in {2000 + i}, points in a rather different direction than the summary.",
+        ]
+    nav = ["Posted in Open thread | Permalink | 12 Comments", "Previous Post", "Next Post", "Comments"]
+    text = "\n\n".join(["Home", "About", "Blog", "March 2019 open thread", "March 10, 2019 | by Anna", article, *nav, *thread])
+    out = boilerplate.strip_document_lines(text).text
+    assert article in out
+    assert not any(line in out for line in thread)
