@@ -52,7 +52,7 @@ def test_strip_document_lines_scores_with_the_given_models_lexicon():
     w1[LEX], w1[WINDOW] = 5.0, 0.0
     stages = [[0.0 if k == WINDOW else v for k, v in enumerate(w)] for w in base["context_stages"]]
     base = {**base, "context_stages": stages}
-    damning = {**base, "w1": w1, "lexicon": {w: -1.0 for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}}
+    damning = {**base, "w1": w1, "lexicon": {w: -3.0 for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")}}
     res = boilerplate.strip_document_lines(text, model=damning)
     assert lines[-1] not in res.text
     assert all(b in res.text for b in body)
