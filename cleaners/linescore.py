@@ -217,7 +217,6 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(LOCAL_FEATURES)))
-    stop_has = stopwords().__contains__
     counts, cp, starts, ends = _char_stats(lines)
     marks = _shape_marks(cp, starts, ends)
     cjk = counts[:, _CAT_CJK].astype(float)
@@ -226,12 +225,15 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     nt = n_tokens.astype(float) + cjk // 2
     nw = np.maximum(nt, 1.0)
     chars = (ends - starts).astype(float)
-    # stop words and number tokens of all lines at once: flags over the flat token list, summed per line
-    flags = np.fromiter(map(stop_has, itertools.chain.from_iterable(tokens)), dtype=bool, count=int(n_tokens.sum()))
-    seen = np.zeros(len(flags) + 1, dtype=np.int64)  # stop words among the first k tokens of the document
-    np.cumsum(flags, out=seen[1:])
+    # stop words and lexicon weights of all lines at once, in one look-up per token (see
+    # _token_codes): codes over the flat token list, summed per line
+    total = int(n_tokens.sum())
+    codes = np.fromiter(map(_token_codes(model).get, itertools.chain.from_iterable(tokens), itertools.repeat(0j)), dtype=complex, count=total)
+    seen = np.zeros(total + 1, dtype=complex)  # sums over the first k tokens of the document
+    np.cumsum(codes, out=seen[1:])
     ends_at = n_tokens.cumsum()
-    stops = (seen[ends_at] - seen[ends_at - n_tokens]).astype(float)  # whole counts, as a weighted bincount gives
+    per_line = seen[ends_at] - seen[ends_at - n_tokens]
+    stops = per_line.real  # whole counts (sums of ones are exact)
     # number tokens: only a line holding a digit character can have one (lower-casing neither
     # makes nor unmakes a digit); astral characters are not in the table, so then every line counts
     astral = len(cp) and int(cp.max()) > 65535
@@ -310,7 +312,8 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     x[:, 29] = np.fromiter(ev.phrase_share, dtype=float, count=n)
     x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
     x[:, 31:33] = marks
-    x[:, _LEXICAL] = lexical_scores(tokens, *lexicon(model), n_tokens)
+    # lexical_scores(tokens, *lexicon(model)), from the sums above (the same additions in the same order)
+    x[:, _LEXICAL] = per_line.imag / np.maximum(n_tokens, 1) ** lexicon(model)[1] if lexicon(model)[0] else 0.0
     x[:, _STRUCT] = structure_features(x, ev)
     return x
 
@@ -327,6 +330,21 @@ def lexicon(model: dict | None = None) -> tuple[dict[str, float], float]:
         cached = (source, {str(w): float(v) for w, v in source.items()})
         model["_lexicon"] = cached
     return cached[1], float(model.get("lexicon_power", 1.0))
+
+
+def _token_codes(model: dict | None = None) -> dict[str, complex]:
+    """Word -> ``complex(is_stop_word, lexicon_weight)`` for the stop words and the model's lexicon:
+    :func:`local_features` reads both with one dictionary look-up per token and sums them per
+    line in one pass (the real and imaginary parts add separately, so either sum is exactly
+    what summing it alone gives). Built once per model."""
+    model = model or _default_model()
+    lex = lexicon(model)[0]
+    cached = model.get("_token_codes")
+    if cached is None or cached[0] is not lex:
+        stops = stopwords()
+        cached = (lex, {w: complex(w in stops, lex.get(w, 0.0)) for w in stops | lex.keys()})
+        model["_token_codes"] = cached
+    return cached[1]
 
 
 def lexical_scores(tokens: Sequence[Sequence[str]], lex: dict[str, float], power: float = 1.0, n_tokens: np.ndarray | None = None) -> np.ndarray:

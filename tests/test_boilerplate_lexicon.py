@@ -80,3 +80,19 @@ def test_short_article_keeps_its_one_paragraph_before_a_long_comment_thread():
     out = boilerplate.strip_document_lines(text).text
     assert article in out
     assert not any(line in out for line in thread)
+
+
+def test_one_lookup_per_token_gives_the_stop_counts_and_lexical_scores_exactly(seeds):
+    # local_features reads stop words and lexicon weights through one table of complex codes;
+    # each sum must be exactly what summing it alone gives
+    lex, power = linescore.lexicon()
+    stops = linescore.stopwords()
+    for text in seeds.values():
+        lines = [l.strip() for l in text.split("\n") if l.strip()]
+        ev = boilerplate.line_evidence(lines)
+        x = linescore.local_features(ev)
+        assert np.array_equal(x[:, LEX], linescore.lexical_scores(ev.tokens, lex, power))
+        cjk = np.array([sum(0x3040 <= ord(c) < 0x3100 or 0x3400 <= ord(c) < 0xA000 for c in l) for l in lines])
+        nw = np.maximum(np.array([len(t) for t in ev.tokens]) + cjk // 2, 1.0)
+        want = np.array([sum(w in stops for w in t) for t in ev.tokens]) / nw
+        assert np.array_equal(x[:, linescore.LOCAL_FEATURES.index("stop_share")], want)
