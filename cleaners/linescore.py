@@ -681,12 +681,14 @@ def _default_model() -> dict:
 
 
 def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The model's weights as arrays (converted once for the shipped model)."""
+    """The model's weights as arrays (converted once per model; a copy of a model dict with
+    other weights, ``{**model, "w1": ...}``, carries the original's cache, which is then redone)."""
+    source = (model["w1"], model["context_stages"])
     cached = model.get("_arrays")
-    if cached is None:
-        cached = (np.asarray(model["w1"]), [np.asarray(w) for w in model["context_stages"]])
+    if cached is None or cached[0][0] is not source[0] or cached[0][1] is not source[1]:
+        cached = (source, (np.asarray(source[0]), [np.asarray(w) for w in source[1]]))
         model["_arrays"] = cached
-    return cached
+    return cached[1]
 
 
 def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:

@@ -96,3 +96,17 @@ def test_one_lookup_per_token_gives_the_stop_counts_and_lexical_scores_exactly(s
         nw = np.maximum(np.array([len(t) for t in ev.tokens]) + cjk // 2, 1.0)
         want = np.array([sum(w in stops for w in t) for t in ev.tokens]) / nw
         assert np.array_equal(x[:, linescore.LOCAL_FEATURES.index("stop_share")], want)
+
+
+def test_a_copied_model_with_other_weights_is_scored_with_its_own_weights():
+    # the shipped model caches its weights as arrays; a copy with other weights carries that
+    # cache along and must not be scored with the original's weights
+    ev = boilerplate.line_evidence(["Home", "The minister said on Monday that the talks would go on next week."])
+    shipped = linescore._default_model()
+    before = linescore.body_probabilities(ev, shipped)
+    last = shipped["context_stages"][-1]
+    always = {**shipped, "context_stages": [*shipped["context_stages"][:-1], [5.0] + [0.0] * (len(last) - 1)]}  # bias only
+    after = linescore.body_probabilities(ev, always)
+    assert [round(p) for p in before] == [0, 1]
+    assert after == [1 / (1 + np.exp(-5.0))] * 2
+    assert linescore.body_probabilities(ev, shipped) == before  # the original's cache is still its own
