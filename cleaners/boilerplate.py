@@ -701,8 +701,7 @@ def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
     continued = [i for i in nonblank if i + 1 < n_lines and stripped[i + 1]]
     if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
         return _unwrap_spaced(stripped, nonblank)
-    lengths = sorted(len(stripped[i]) for i in continued)
-    if lengths[int(0.9 * (len(lengths) - 1))] > _cfg["unwrap_max_width"]:
+    if _wrap_width(len(stripped[i]) for i in continued) > _cfg["unwrap_max_width"]:
         return None
     open_ends = sum(1 for i in continued if not stripped[i].endswith(_SENTENCE_END))
     if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
@@ -722,6 +721,12 @@ def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
     return "\n".join(out[:-1])
 
 
+def _wrap_width(lengths) -> int:
+    """The width a text is wrapped at: the 90th percentile of its line lengths (non-empty)."""
+    ordered = sorted(lengths)
+    return ordered[int(0.9 * (len(ordered) - 1))]
+
+
 def _joins(line: str, nxt: str) -> str:
     """``line`` and the next piece of its paragraph, as one (a word hyphenated across the break is whole again)."""
     if line[-1] == "-" and line[-2:-1].isalpha() and nxt[:1].islower():
@@ -736,8 +741,7 @@ def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | No
     ``None`` when the text is not like that: a page dumped one block a line has no fixed
     width and its short lines (menus, headings) are followed by capitalised ones."""
     lines = [stripped[i] for i in nonblank]
-    lengths = sorted(map(len, lines))
-    width = lengths[int(0.9 * (len(lengths) - 1))]
+    width = _wrap_width(map(len, lines))
     if not _cfg["unwrap_spaced_min_width"] <= width <= _cfg["unwrap_max_width"]:
         return None
     # the lines that stop mid-sentence, and how many of them run on in lower case
@@ -817,8 +821,7 @@ def strip_document_lines(
             code_list = codes.tolist()
             for k, pos in zip(gone.tolist(), alive[gone].tolist()):
                 c = code_list[k]
-                reason = extra[k] if c == _RULE or c == _TITLE else _CODE_REASON[c]
-                reasons[nonempty[pos]] = (reason, probs[k] if c == _MODEL else None)
+                reasons[nonempty[pos]] = (_code_reason(c, k, extra), probs[k] if c == _MODEL else None)
         gone_at.append(alive[gone])
         alive = alive[codes < _GONE]
     keep = np.ones(len(lines), dtype=bool)
@@ -830,17 +833,23 @@ def strip_document_lines(
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
 
 
-# a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
-# reason that is an empty string), then removed by a rule (the reason is the rule's), as a
-# repeat, by the line model, outside the main block, or as the headline or a copy of it
 def _has_comment_phrase(reasons: Sequence[str | None]) -> bool:
     """Does any line carry a comment-section phrase (else there is no comment section to find)."""
     return any(r is not None and r.startswith("phrase:comments") for r in reasons)
 
 
+# a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
+# reason that is an empty string), then removed by a rule (the reason is the rule's), as a
+# repeat, by the line model, outside the main block, as the headline or a copy of it, or after
+# the start of the comment section
 _KEPT, _KEPT_FALSY, _RULE, _REPEAT, _MODEL, _OUTSIDE, _TITLE, _AFTER_COMMENTS = range(8)
 _GONE = _RULE
 _CODE_REASON = (None, None, None, "repeat", "line-model", "outside-main-block", None, "after-comment-section")
+
+
+def _code_reason(c: int, k: int, extra: Mapping[int, str]) -> str | None:
+    """The reason string of verdict code ``c`` of line ``k`` (``extra``: the reasons the codes do not name)."""
+    return extra[k] if c == _RULE or c == _TITLE or c == _KEPT_FALSY else _CODE_REASON[c]
 
 
 def _classify(
@@ -855,7 +864,7 @@ def _classify(
     :func:`cleaners.linescore.line_arrays` when known): a removal reason (or None) and a
     body probability per line, and the headline."""
     codes, extra, probs, found = _classify_codes(ev, xl, model, title, headline, arrays)
-    final = [extra[k] if c == _RULE or c == _TITLE or c == _KEPT_FALSY else _CODE_REASON[c] for k, c in enumerate(codes.tolist())]
+    final = [_code_reason(c, k, extra) for k, c in enumerate(codes.tolist())]
     return final, probs, found
 
 
@@ -925,9 +934,7 @@ def _classify_codes(
     outside = np.ones(n, dtype=bool)
     for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"]):
         outside[a : b + 1] = False
-    part = codes[outside]
-    part[part == _KEPT] = _OUTSIDE
-    codes[outside] = part
+    codes[outside & (codes == _KEPT)] = _OUTSIDE
 
     # headline: a headline-shaped line among the few lines above the first body line
     extra: dict[int, str] = {}
