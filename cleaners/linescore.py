@@ -227,12 +227,8 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     chars = (ends - starts).astype(float)
     # stop words and lexicon weights of all lines at once, in one look-up per token (see
     # _token_codes): codes over the flat token list, summed per line
-    total = int(n_tokens.sum())
-    codes = np.fromiter(map(_token_codes(model).get, itertools.chain.from_iterable(tokens), itertools.repeat(0j)), dtype=complex, count=total)
-    seen = np.zeros(total + 1, dtype=complex)  # sums over the first k tokens of the document
-    np.cumsum(codes, out=seen[1:])
-    ends_at = n_tokens.cumsum()
-    per_line = seen[ends_at] - seen[ends_at - n_tokens]
+    codes = np.fromiter(map(_token_codes(model).get, itertools.chain.from_iterable(tokens), itertools.repeat(0j)), dtype=complex, count=int(n_tokens.sum()))
+    per_line = _line_sums(codes, n_tokens)
     stops = per_line.real  # whole counts (sums of ones are exact)
     # number tokens: only a line holding a digit character can have one (lower-casing neither
     # makes nor unmakes a digit); astral characters are not in the table, so then every line counts
@@ -243,7 +239,7 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
         dtokens = [tokens[k] for k in with_digits.tolist()]
         flags = np.fromiter(map(str.isdigit, itertools.chain.from_iterable(dtokens)), dtype=bool)
         per = np.fromiter(map(len, dtokens), dtype=np.int64, count=len(dtokens))
-        digits[with_digits] = np.bincount(np.repeat(np.arange(len(dtokens)), per), weights=flags, minlength=len(dtokens))
+        digits[with_digits] = _line_sums(flags.astype(float), per)
     last = cp[ends - 1]
     endb = _end_table()[np.minimum(last, 65535)]
     colon = last == 58  # ":"
@@ -359,12 +355,18 @@ def lexical_scores(tokens: Sequence[Sequence[str]], lex: dict[str, float], power
         n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
     if not lex or n == 0:
         return np.zeros(n)
-    total = int(n_tokens.sum())
-    vals = np.fromiter(map(lex.get, itertools.chain.from_iterable(tokens), itertools.repeat(0.0)), dtype=float, count=total)
-    seen = np.zeros(total + 1)
-    np.cumsum(vals, out=seen[1:])
-    ends_at = n_tokens.cumsum()
-    return (seen[ends_at] - seen[ends_at - n_tokens]) / np.maximum(n_tokens, 1) ** power
+    vals = np.fromiter(map(lex.get, itertools.chain.from_iterable(tokens), itertools.repeat(0.0)), dtype=float, count=int(n_tokens.sum()))
+    return _line_sums(vals, n_tokens) / np.maximum(n_tokens, 1) ** power
+
+
+def _line_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` (one per token of the document, line after line) per line of
+    ``counts[k]`` tokens: differences of one running sum, so every line's sum is the same
+    additions in the same order whatever the caller."""
+    seen = np.zeros(len(values) + 1, dtype=values.dtype)  # sums over the first k tokens
+    np.cumsum(values, out=seen[1:])
+    ends_at = counts.cumsum()
+    return seen[ends_at] - seen[ends_at - counts]
 
 
 def _shape_marks(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -417,16 +419,8 @@ def structure_features(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     return out
 
 
-def _shift(p: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros_like(p)
-    if k > 0:
-        out[k:] = p[:-k]
-    elif k < 0:
-        out[:k] = p[-k:]
-    return out
-
-
 def _window_mean(x: np.ndarray, half: int = 3) -> np.ndarray:
+    """The mean of ``x`` over a window of ``2 * half + 1`` lines (zero beyond either end)."""
     pad = np.zeros(len(x) + 2 * half)
     pad[half : half + len(x)] = x
     return np.convolve(pad, _kernel(half), mode="valid")
@@ -494,15 +488,6 @@ def _kernel(half: int) -> np.ndarray:
 _PAD = 10  # the widest window's half width
 
 
-def _window_means(x: np.ndarray, halves: Sequence[int]) -> list[np.ndarray]:
-    """The mean of ``x`` over a window of ``2 * half + 1`` lines (zero beyond either end), for
-    several half widths: one zero-padded copy, one ``np.correlate`` per width."""
-    n = len(x)
-    pad = np.zeros(n + 2 * _PAD)
-    pad[_PAD : _PAD + n] = x
-    return [np.correlate(pad[_PAD - h : _PAD + n + h], _kernel(h), "valid") for h in halves]
-
-
 def context_features(
     p1: np.ndarray, chars: np.ndarray, confident: float, rule_hits: np.ndarray, comment_marks: np.ndarray, log_words: np.ndarray, out: np.ndarray | None = None,
     static: bool = False, shared: "_Shared | None" = None,
@@ -540,7 +525,7 @@ def context_features(
     out[:, 13] = np.correlate(pad, _kernel(10), "valid")
     out[:, 9] = p1
     if not static:
-        out[:, 10] = _window_means(rule_hits, (3,))[0]
+        out[:, 10] = _window_mean(rule_hits, 3)
         out[0, 16] = 0.0
         out[1:, 16] = log_words[:-1]
         out[-1, 17] = 0.0
@@ -582,7 +567,7 @@ def context_features(
         out[first:, 14] = log1p[: n - first]
         out[: last + 1, 15] = log1p[last::-1]
         out[last + 1 :, 15] = 0.0
-    else:
+    else:  # only when the scores are NaN: the best line otherwise always counts as body
         out[:, 11] = 0.0
         out[:, 14] = 0.0
         out[:, 15] = 0.0
