@@ -574,6 +574,20 @@ def _atomic_target(path: Path):
 
 
 @contextlib.contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
+    """A temp path beside ``path`` for a writer that opens files by name (pyarrow); it replaces
+    ``path`` only when the block ends without error, and goes on error."""
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """A binary file handle whose content replaces ``path`` (``os.replace``, after ``fsync``)
     only when the block ends without error; on error the temp file goes and ``path`` is untouched."""
@@ -654,15 +668,8 @@ def write_parquet(path: str | os.PathLike[str], records: Iterable[dict[str, Any]
     cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in PARQUET_COLUMNS}
     cols["metadata"] = [json.dumps(r.get("metadata") or {}, ensure_ascii=False) for r in rows]
     table = pa.table(cols, schema=schema)
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
+    with _atomic_path(Path(path)) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return len(rows)
 
 
@@ -685,20 +692,12 @@ def concat_parquet_atomic(path: str | os.PathLike[str], parts: Iterable[str | os
     ``path``, atomically, one part in memory at a time; returns the row count."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
     schema = parquet_schema()
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
     n = 0
-    try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for part in parts:
-                table = pq.read_table(part).select(schema.names).cast(schema)
-                if table.num_rows:
-                    writer.write_table(table)
-                    n += table.num_rows
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with _atomic_path(Path(path)) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for part in parts:
+            table = pq.read_table(part).select(schema.names).cast(schema)
+            if table.num_rows:
+                writer.write_table(table)
+                n += table.num_rows
     return n
