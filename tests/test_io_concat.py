@@ -16,12 +16,18 @@ def _recs(prefix, n):
              "metadata": {"k": i}} for i in range(n)]
 
 
+def _parts(tmp_path, sizes, suffix, write):
+    """One file per (name, record count), written with ``write``; their paths in order."""
+    paths = []
+    for name, n in sizes:
+        p = tmp_path / f"{name}{suffix}"
+        write(p, _recs(name, n))
+        paths.append(p)
+    return paths
+
+
 def test_gzip_members_concatenate_to_all_records(tmp_path):
-    parts = []
-    for name, n in (("a", 3), ("empty", 0), ("b", 2)):
-        p = tmp_path / f"{name}.jsonl.gz"
-        write_jsonl_gz(p, _recs(name, n))
-        parts.append(p)
+    parts = _parts(tmp_path, (("a", 3), ("empty", 0), ("b", 2)), ".jsonl.gz", write_jsonl_gz)
     out = tmp_path / "all.jsonl.gz"
     concat_files_atomic(out, parts)
     want = _recs("a", 3) + _recs("b", 2)
@@ -31,11 +37,7 @@ def test_gzip_members_concatenate_to_all_records(tmp_path):
 
 
 def test_parquet_parts_stream_into_one_file(tmp_path):
-    parts = []
-    for name, n in (("a", 3), ("empty", 0), ("b", 4)):
-        p = tmp_path / f"{name}.parquet"
-        write_parquet(p, _recs(name, n))
-        parts.append(p)
+    parts = _parts(tmp_path, (("a", 3), ("empty", 0), ("b", 4)), ".parquet", write_parquet)
     out = tmp_path / "all.parquet"
     assert concat_parquet_atomic(out, parts) == 7
     t = pq.read_table(out)
