@@ -395,7 +395,9 @@ _ICON_TOKEN = re.compile(r"Icon|Created with Sketch|Chevron|Artboard|Layer \d|Ar
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENT_SPLIT = re.compile(r"(?<=[.!?…])\s+")
 _CREDIT = re.compile(r"^(?:(?:photo|image|picture|credit)s?\s*:\s*)?[A-Z][A-Z .'’-]{2,60}\s*/\s*[\w .'’-]{2,40}$")
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
+# the local part starts where the run of local-part characters starts (the look-behind): a long
+# run without "@" is then tried once, not from each of its characters (64 steps apiece)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
 _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 _DATE_TOKEN = re.compile(
     r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$"
