@@ -27,6 +27,7 @@ import functools
 import itertools
 import json
 import operator
+import os
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -217,6 +218,15 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(LOCAL_FEATURES)))
+    if kernels is not None:
+        x = np.empty((n, len(LOCAL_FEATURES)))
+        lex, power = lexicon(model)
+        kernels.local_features(
+            _as_list(lines), _as_list(lows), _as_list(tokens), _token_codes(model), _as_list(rule_reasons), _as_list(ev.repeats),
+            _as_list(ev.phrase_share), _as_list(ev.duplicated), _packed_table(), _end_table(), bool(lex), power, x,
+        )
+        _structure_into(x, ev)
+        return x
     counts, cp, starts, ends = _char_stats(lines)
     marks = _shape_marks(cp, starts, ends)
     cjk = counts[:, _CAT_CJK].astype(float)
@@ -312,6 +322,18 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     x[:, _LEXICAL] = per_line.imag / np.maximum(n_tokens, 1) ** lexicon(model)[1] if lexicon(model)[0] else 0.0
     x[:, _STRUCT] = structure_features(x, ev)
     return x
+
+
+def _as_list(seq: Sequence) -> list:
+    return seq if type(seq) is list else list(seq)
+
+
+def _structure_into(x: np.ndarray, ev: "LineEvidence") -> None:
+    """``x[:, _STRUCT] = structure_features(x, ev)``, by the compiled kernel when there is one."""
+    if kernels is not None and x.dtype == np.float64 and x.flags.c_contiguous and x.ndim == 2 and x.shape[1] == len(LOCAL_FEATURES):
+        kernels.structure(x, bytes(map(operator.eq, ev.reasons, itertools.repeat("dateline-only"))), len(x))
+    else:
+        x[:, _STRUCT] = structure_features(x, ev)
 
 
 def lexicon(model: dict | None = None) -> tuple[dict[str, float], float]:
@@ -676,6 +698,16 @@ def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
     return cached[1]
 
 
+def _stacked(model: dict, context_ws: list[np.ndarray]) -> np.ndarray:
+    """The context stages' weights as one C-ordered (stages x features) array, for the kernels."""
+    cached = model.get("_stacked")
+    if cached is None or len(cached[0]) != len(context_ws) or any(a is not b for a, b in zip(cached[0], context_ws)):
+        arr = np.ascontiguousarray(np.array(context_ws, dtype=np.float64).reshape(len(context_ws), len(LOCAL_FEATURES) + len(CONTEXT_FEATURES)))
+        cached = (list(context_ws), arr)
+        model["_stacked"] = cached
+    return cached[1]
+
+
 def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     """Local features of a subset of a document's lines (rows of the whole document's
     :func:`local_features`, owned by the caller), with the features that depend on the other
@@ -684,7 +716,7 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     xl[:, _REL_POS] = np.arange(n) / n
     xl[:, _REPEAT] = np.asarray(ev.repeats, dtype=float)
     xl[:, _DUPLICATED] = np.asarray(ev.duplicated, dtype=float)
-    xl[:, _STRUCT] = structure_features(xl, ev)
+    _structure_into(xl, ev)
     return xl
 
 
@@ -692,6 +724,24 @@ _REL_POS, _REPEAT, _DUPLICATED = (LOCAL_FEATURES.index(f) for f in ("rel_pos", "
 _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME = (LOCAL_FEATURES.index(f) for f in ("log_words", "ends_sentence", "ends_colon", "has_time"))
 _LEXICAL = LOCAL_FEATURES.index("lexical")
 _STRUCT = slice(LOCAL_FEATURES.index(STRUCTURE_FEATURES[0]), LOCAL_FEATURES.index(STRUCTURE_FEATURES[-1]) + 1)
+
+
+def _load_kernels():
+    """The compiled kernels (``cleaners/_linekernels.c``), or ``None``: not built (no C compiler
+    at install time), switched off with ``WIREWASH_NO_KERNELS=1``, or built for another column
+    layout. Without them every function here takes its numpy path: the same verdicts, slower."""
+    if os.environ.get("WIREWASH_NO_KERNELS", "") not in ("", "0"):
+        return None
+    try:
+        from cleaners import _linekernels
+    except ImportError:
+        return None
+    layout = (len(LOCAL_FEATURES), len(CONTEXT_FEATURES), _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME, _LEXICAL, _STRUCT.start)
+    return _linekernels if layout == _linekernels.LAYOUT else None
+
+
+#: the compiled kernels in use (``None``: the numpy path); tests switch it to compare the two
+kernels = _load_kernels()
 
 
 def stage_scores(
@@ -706,8 +756,15 @@ def stage_scores(
     model = model or _default_model()
     xl = local_features(ev, model) if xl is None else xl
     w1, context_ws = _weights(model)
-    p1 = _sigmoid(xl @ w1)
     chars, hits, comments = line_arrays(ev) if arrays is None else arrays
+    if kernels is not None and xl.ndim == 2 and xl.shape[1] == len(LOCAL_FEATURES):
+        n = len(xl)
+        ws = _stacked(model, context_ws)
+        ctx, p1, p = np.empty((n, len(CONTEXT_FEATURES))), np.empty(n), np.empty(n)
+        f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)
+        kernels.stages(n, f64(xl), f64(w1), ws, len(context_ws), f64(chars), f64(hits), f64(comments), float(model["confident"]), ctx, p1, p)
+        return xl, p1, ctx if context_ws else np.zeros((n, 0)), p
+    p1 = _sigmoid(xl @ w1)
     nl = xl.shape[1]
     x = np.empty((len(xl), nl + len(CONTEXT_FEATURES)))  # local then context features, filled in place
     x[:, :nl] = xl

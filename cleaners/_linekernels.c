@@ -1,0 +1,669 @@
+/* Compiled kernels of cleaners.linescore: the per-line feature pass and the stacked
+ * scoring stages of the boilerplate line model.
+ *
+ * Each function here computes what a numpy function of cleaners/linescore.py computes
+ * (local_features, structure_features, stage_scores with context_features); linescore.py
+ * keeps those as the reference and falls back to them when this module is not built.
+ * The per-line work is what dominates strip_boilerplate's time in numpy (dozens of array
+ * operations on arrays of a few hundred lines per document), so doing it in one pass per
+ * line here is what makes the stripper fast.
+ *
+ * The numbers are the same as the numpy path's except for the order of additions in the
+ * two dot products (BLAS) and the window means (np.convolve): those can differ in the last
+ * bits. tests/test_linekernels.py checks every column against the numpy path.
+ *
+ * Arrays come in through the buffer protocol (float64, C-contiguous); lists of lines,
+ * tokens and reasons come in as Python lists. No numpy headers are needed to build it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+/* the column layout of LOCAL_FEATURES / CONTEXT_FEATURES (exported as LAYOUT; linescore.py
+ * compares it with its own tuples at import) */
+#define N_LOCAL 37
+#define N_CONTEXT 21
+#define COL_LOG_WORDS 1
+#define COL_ENDS 3
+#define COL_ENDS_COLON 4
+#define COL_HAS_TIME 31
+#define COL_LEXICAL 33
+#define COL_STRUCT 34
+
+/* bits of linescore._packed_table(): category in the low three bits, then flags */
+#define CAT_CAPS 1
+#define CAT_COMMA 2
+#define CAT_SEP 3
+#define CAT_BREAK 4
+#define CAT_CJK 5
+#define CAT_DIGIT 6
+#define LK_WORD_BIT 8
+#define LK_UPPER_BIT 16
+#define LK_LOWER_BIT 32
+
+static PyObject *str_phrase; /* "phrase" */
+
+/* ------------------------------------------------------------------ buffers --- */
+
+static int
+get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t items, int writable, char kind, const char *name)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0)
+        return -1;
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@')
+        f++;
+    Py_ssize_t size = kind == 'd' ? 8 : 1;
+    int ok = view->itemsize == size && f[0] == kind && f[1] == '\0';
+    if (kind == 'B' && view->itemsize == 1 && (f[0] == '?' || f[0] == 'b') && f[1] == '\0')
+        ok = 1; /* a bool or int8 table reads as bytes */
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %s, got format '%s'", name,
+                     kind == 'd' ? "float64" : "bytes", view->format ? view->format : "B");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    if (view->len / size < items) {
+        PyErr_Format(PyExc_ValueError, "%s: expected at least %zd items, got %zd", name, items, view->len / size);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_list(PyObject *obj, Py_ssize_t n, const char *name)
+{
+    if (!PyList_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list", name);
+        return -1;
+    }
+    if (PyList_GET_SIZE(obj) != n) {
+        PyErr_Format(PyExc_ValueError, "%s has %zd items, expected %zd", name, PyList_GET_SIZE(obj), n);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ local features --- */
+
+static inline int
+is_ascii_digit(Py_UCS4 c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* str.isdigit() of a non-empty token */
+static int
+token_isdigit(PyObject *tok)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(tok);
+    if (len == 0)
+        return 0;
+    int kind = PyUnicode_KIND(tok);
+    const void *data = PyUnicode_DATA(tok);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (!Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, i)))
+            return 0;
+    }
+    return 1;
+}
+
+/* does the lower-cased line hold "http", "www." or "@" */
+static int
+url_like(PyObject *low)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(low);
+    int kind = PyUnicode_KIND(low);
+    const void *data = PyUnicode_DATA(low);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '@')
+            return 1;
+        if (c == 'h' && i + 3 < len && PyUnicode_READ(kind, data, i + 1) == 't' &&
+            PyUnicode_READ(kind, data, i + 2) == 't' && PyUnicode_READ(kind, data, i + 3) == 'p')
+            return 1;
+        if (c == 'w' && i + 3 < len && PyUnicode_READ(kind, data, i + 1) == 'w' &&
+            PyUnicode_READ(kind, data, i + 2) == 'w' && PyUnicode_READ(kind, data, i + 3) == '.')
+            return 1;
+    }
+    return 0;
+}
+
+/* local_features(lines, lows, tokens, codes, reasons, repeats, phrase_share, duplicated,
+ *                packed_table, end_table, has_lexicon, lexicon_power, out)
+ * Fills columns 0 ... COL_STRUCT-1 of out (n x N_LOCAL); see linescore.local_features. */
+static PyObject *
+k_local_features(PyObject *self, PyObject *args)
+{
+    PyObject *lines, *lows, *tokens, *codes, *reasons, *repeats, *shares, *dups, *table_o, *end_o, *out_o;
+    int has_lex;
+    double power;
+    if (!PyArg_ParseTuple(args, "OOOO!OOOOOOpdO", &lines, &lows, &tokens, &PyDict_Type, &codes, &reasons, &repeats,
+                          &shares, &dups, &table_o, &end_o, &has_lex, &power, &out_o))
+        return NULL;
+    if (!PyList_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "lines must be a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    if (check_list(lows, n, "lows") < 0 || check_list(tokens, n, "tokens") < 0 || check_list(reasons, n, "reasons") < 0 ||
+        check_list(repeats, n, "repeats") < 0 || check_list(shares, n, "phrase_share") < 0 || check_list(dups, n, "duplicated") < 0)
+        return NULL;
+    Py_buffer tb, eb, ob;
+    if (get_buffer(table_o, &tb, 65536, 0, 'B', "packed_table") < 0)
+        return NULL;
+    if (get_buffer(end_o, &eb, 65536, 0, 'B', "end_table") < 0) {
+        PyBuffer_Release(&tb);
+        return NULL;
+    }
+    if (get_buffer(out_o, &ob, n * N_LOCAL, 1, 'd', "out") < 0) {
+        PyBuffer_Release(&tb);
+        PyBuffer_Release(&eb);
+        return NULL;
+    }
+    const unsigned char *table = tb.buf, *endt = eb.buf;
+    double *out = ob.buf;
+    PyObject *result = NULL;
+
+    /* an astral character anywhere: then every line's tokens are checked for numbers (as the
+     * numpy path does, which cannot tell astral digits from its BMP table) */
+    int astral = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *s = PyList_GET_ITEM(lines, k);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
+            goto done;
+        }
+        if (PyUnicode_KIND(s) == PyUnicode_4BYTE_KIND)
+            astral = 1;
+    }
+
+    /* running sums over every token of the document, line after line: a line's stop-word
+     * count and lexicon sum are differences of them (as linescore._line_sums) */
+    double run_re = 0.0, run_im = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *s = PyList_GET_ITEM(lines, k);
+        PyObject *low = PyList_GET_ITEM(lows, k);
+        PyObject *toks = PyList_GET_ITEM(tokens, k);
+        if (!PyUnicode_Check(low) || !PyList_Check(toks)) {
+            PyErr_Format(PyExc_TypeError, "line %zd: lows must hold str and tokens lists", k);
+            goto done;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        if (len == 0) {
+            PyErr_Format(PyExc_ValueError, "line %zd is empty (lines must be stripped and non-empty)", k);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        long cnt[7] = {0, 0, 0, 0, 0, 0, 0};
+        long clock = 0, question = 0;
+        int prev_word = 0; /* the character before a line is a line break: not a word character */
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            unsigned t = table[c > 0xFFFF ? 0xFFFF : c];
+            unsigned cat = t & 7;
+            if ((t & LK_UPPER_BIT) && !prev_word)
+                cat = CAT_CAPS; /* an upper-case letter that starts a word */
+            else if (cat == CAT_BREAK) {
+                /* ".", "?" and "!" end a sentence only before a space; "。" always */
+                Py_UCS4 next = i + 1 < len ? PyUnicode_READ(kind, data, i + 1) : '\n';
+                if (!(next == ' ' || c == 0x3002))
+                    cat = 0;
+            }
+            cnt[cat]++;
+            prev_word = (t & LK_WORD_BIT) != 0;
+            if (c == '?' || c == 0xFF1F)
+                question++;
+            else if (c == ':' && i >= 1 && i + 2 < len && is_ascii_digit(PyUnicode_READ(kind, data, i - 1)) &&
+                     is_ascii_digit(PyUnicode_READ(kind, data, i + 1)) && is_ascii_digit(PyUnicode_READ(kind, data, i + 2)))
+                clock++;
+        }
+        /* tokens: stop words and lexicon weights (complex codes), number tokens */
+        Py_ssize_t ntok = PyList_GET_SIZE(toks);
+        double re0 = run_re, im0 = run_im;
+        long digits = 0;
+        int count_digits = astral || cnt[CAT_DIGIT] > 0;
+        for (Py_ssize_t j = 0; j < ntok; j++) {
+            PyObject *tok = PyList_GET_ITEM(toks, j);
+            PyObject *v = PyDict_GetItemWithError(codes, tok);
+            if (v != NULL) {
+                Py_complex z = PyComplex_AsCComplex(v);
+                if (z.real == -1.0 && PyErr_Occurred())
+                    goto done;
+                run_re += z.real;
+                run_im += z.imag;
+            }
+            else if (PyErr_Occurred())
+                goto done;
+            else {
+                run_re += 0.0; /* as the numpy path's running sum adds the missing words' zeros */
+                run_im += 0.0;
+            }
+            if (count_digits) {
+                if (!PyUnicode_Check(tok)) {
+                    PyErr_Format(PyExc_TypeError, "line %zd: a token is not a str", k);
+                    goto done;
+                }
+                digits += token_isdigit(tok);
+            }
+        }
+        double stops = run_re - re0, lexsum = run_im - im0;
+
+        Py_UCS4 first = PyUnicode_READ(kind, data, 0), last = PyUnicode_READ(kind, data, len - 1);
+        int endb = endt[last > 0xFFFF ? 0xFFFF : last] != 0;
+        int colon = last == ':';
+        int lower_start = first > 0xFFFF ? Py_UNICODE_ISLOWER(first) != 0 : (table[first] & LK_LOWER_BIT) != 0;
+
+        double cjk = (double)cnt[CAT_CJK];
+        double nt = (double)ntok + floor(cjk / 2.0); /* a kana/han line counts one word per two characters */
+        double nw = nt > 1.0 ? nt : 1.0;
+        double chars = (double)len;
+        double caps = (double)cnt[CAT_CAPS];
+        double lw = log1p(nt);
+        double stop_share = stops / nw, cap_share = caps / nw;
+        double endf = endb ? 1.0 : 0.0;
+
+        PyObject *r = PyList_GET_ITEM(reasons, k);
+        double rule = 0.0, phrase = 0.0;
+        int truthy = PyObject_IsTrue(r);
+        if (truthy < 0)
+            goto done;
+        if (truthy) {
+            if (!PyUnicode_Check(r)) {
+                PyErr_Format(PyExc_TypeError, "line %zd: a reason is not a str or None", k);
+                goto done;
+            }
+            if (PyUnicode_Tailmatch(r, str_phrase, 0, PY_SSIZE_T_MAX, -1))
+                phrase = 1.0;
+            else
+                rule = 1.0;
+        }
+        int rep = PyObject_IsTrue(PyList_GET_ITEM(repeats, k));
+        int dup = PyObject_IsTrue(PyList_GET_ITEM(dups, k));
+        double share = PyFloat_AsDouble(PyList_GET_ITEM(shares, k));
+        if (rep < 0 || dup < 0 || (share == -1.0 && PyErr_Occurred()))
+            goto done;
+
+        double *x = out + k * N_LOCAL;
+        x[0] = 1.0;
+        x[1] = lw;
+        x[2] = log1p(chars);
+        x[3] = endf;
+        x[4] = colon;
+        x[5] = stop_share;
+        x[6] = cap_share;
+        x[7] = (double)digits / nw;
+        x[8] = log1p((double)cnt[CAT_BREAK]);
+        x[9] = (double)cnt[CAT_COMMA] / nw;
+        x[10] = (double)cnt[CAT_SEP] / nw;
+        x[11] = lower_start;
+        x[12] = nt <= 3;
+        x[13] = (nt >= 3) && (caps >= nt - 1) && !endb && !colon;
+        x[14] = cjk / chars;
+        x[15] = rule;
+        x[16] = phrase;
+        x[17] = rep;
+        x[18] = (double)k / (double)n;
+        x[19] = url_like(low) && nt <= 12;
+        x[20] = nt <= 1;
+        x[21] = nt >= 4 && nt <= 6;
+        x[22] = nt >= 7 && nt <= 12;
+        x[23] = nt >= 13 && nt <= 25;
+        x[24] = nt >= 26 && nt <= 50;
+        x[25] = nt > 50;
+        x[26] = endf * lw;
+        x[27] = stop_share * lw;
+        x[28] = cap_share * lw;
+        x[29] = share;
+        x[30] = dup;
+        x[31] = clock > 0 ? 1.0 : 0.0;
+        double per5 = chars / 5.0;
+        x[32] = (double)question / (per5 > 1.0 ? per5 : 1.0);
+        x[33] = has_lex ? lexsum / pow((double)(ntok > 1 ? ntok : 1), power) : 0.0;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&tb);
+    PyBuffer_Release(&eb);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
+/* ---------------------------------------------------------------- windows --- */
+
+/* out[k * ostride] = mean of x[(k - half) ... (k + half)] (zero beyond either end), as
+ * sum of x * (1 / (2 * half + 1)), which is what linescore._window_mean's kernel gives */
+static void
+window_mean(const double *x, Py_ssize_t xstride, Py_ssize_t n, int half, double *out, Py_ssize_t ostride)
+{
+    double w = 1.0 / (double)(2 * half + 1);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double s = 0.0;
+        Py_ssize_t lo = k - half < 0 ? 0 : k - half, hi = k + half >= n ? n - 1 : k + half;
+        for (Py_ssize_t j = lo; j <= hi; j++)
+            s += x[j * xstride] * w;
+        out[k * ostride] = s;
+    }
+}
+
+/* structure(x, dateline) -> None: the STRUCTURE_FEATURES columns of x (n x N_LOCAL), in place,
+ * from its other columns; dateline: one byte per line, is its rule "dateline-only" */
+static PyObject *
+k_structure(PyObject *self, PyObject *args)
+{
+    PyObject *x_o, *d_o;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OOn", &x_o, &d_o, &n))
+        return NULL;
+    Py_buffer xb, db;
+    if (get_buffer(x_o, &xb, n * N_LOCAL, 1, 'd', "x") < 0)
+        return NULL;
+    if (get_buffer(d_o, &db, n, 0, 'B', "dateline") < 0) {
+        PyBuffer_Release(&xb);
+        return NULL;
+    }
+    double *x = xb.buf;
+    const unsigned char *dateline = db.buf;
+    double *tmp = PyMem_Malloc(sizeof(double) * (size_t)(2 * n + 1));
+    unsigned char *flags = PyMem_Malloc((size_t)(2 * n + 1));
+    if (!tmp || !flags) {
+        PyMem_Free(tmp);
+        PyMem_Free(flags);
+        PyBuffer_Release(&xb);
+        PyBuffer_Release(&db);
+        return PyErr_NoMemory();
+    }
+    double *pair = tmp, *meta = tmp + n;
+    unsigned char *prose = flags, *head = flags + n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const double *row = x + k * N_LOCAL;
+        double nt = expm1(row[COL_LOG_WORDS]);
+        int ends = row[COL_ENDS] > 0;
+        prose[k] = ends && nt >= 8;
+        head[k] = !ends && row[COL_ENDS_COLON] == 0 && nt >= 3 && nt <= 20;
+        meta[k] = (nt <= 15 && (row[COL_HAS_TIME] > 0 || dateline[k])) ? 1.0 : 0.0;
+    }
+    for (Py_ssize_t k = 0; k < n; k++)
+        pair[k] = (k + 1 < n && ((head[k] && prose[k + 1]) || (prose[k] && head[k + 1]))) ? 1.0 : 0.0;
+    window_mean(pair, 1, n, 4, x + COL_STRUCT, N_LOCAL);
+    window_mean(meta, 1, n, 5, x + COL_STRUCT + 1, N_LOCAL);
+    window_mean(x + COL_LEXICAL, N_LOCAL, n, 3, x + COL_STRUCT + 2, N_LOCAL);
+    PyMem_Free(tmp);
+    PyMem_Free(flags);
+    PyBuffer_Release(&xb);
+    PyBuffer_Release(&db);
+    Py_RETURN_NONE;
+}
+
+/* ----------------------------------------------------------------- stages --- */
+
+static inline double
+sigmoid(double z)
+{
+    /* np.clip(z, -30, 30) keeping NaN, then 1 / (1 + exp(-z)) */
+    if (z < -30.0)
+        z = -30.0;
+    else if (z > 30.0)
+        z = 30.0;
+    return 1.0 / (1.0 + exp(-z));
+}
+
+typedef struct {
+    Py_ssize_t n;
+    const double *chars;
+    const Py_ssize_t *marks; /* comment-notice lines, ascending */
+    Py_ssize_t n_marks;
+    Py_ssize_t *run, *next_body;
+    double *mass;
+} ctx_work;
+
+/* per line: prose characters of its run over those of the largest run (share), and is its run
+ * the largest; a run of prose lines (p >= 0.5) ends at `gap` or more non-prose lines in a row */
+static void
+run_shares(const double *p, ctx_work *w, int gap, double *share, double *largest, Py_ssize_t stride)
+{
+    Py_ssize_t n = w->n, cur = 0, last_prose = -1;
+    w->mass[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (p[k] >= 0.5) {
+            if (last_prose < 0 || k - last_prose > gap)
+                w->mass[++cur] = 0.0;
+            w->mass[cur] += w->chars[k];
+            last_prose = k;
+        }
+        w->run[k] = cur;
+    }
+    double top = w->mass[0];
+    Py_ssize_t arg = 0;
+    for (Py_ssize_t r = 1; r <= cur; r++) {
+        if (w->mass[r] > top) {
+            top = w->mass[r];
+            arg = r;
+        }
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (top <= 0) {
+            share[k * stride] = 0.0;
+            if (largest)
+                largest[k * stride] = 0.0;
+        }
+        else {
+            share[k * stride] = w->mass[w->run[k]] / top;
+            if (largest)
+                largest[k * stride] = w->run[k] == arg ? 1.0 : 0.0;
+        }
+    }
+}
+
+/* the CONTEXT_FEATURES columns of ctx (n x N_CONTEXT) that depend on the scores p */
+static void
+context_columns(const double *p, double confident, ctx_work *w, double *ctx)
+{
+    Py_ssize_t n = w->n;
+    const int halves[3] = {3, 1, 10}, cols[3] = {4, 12, 13};
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double *row = ctx + k * N_CONTEXT;
+        row[0] = k >= 1 ? p[k - 1] : 0.0;
+        row[1] = k + 1 < n ? p[k + 1] : 0.0;
+        row[2] = k >= 2 ? p[k - 2] : 0.0;
+        row[3] = k + 2 < n ? p[k + 2] : 0.0;
+        row[9] = p[k];
+    }
+    for (int h = 0; h < 3; h++)
+        window_mean(p, 1, n, halves[h], ctx + cols[h], N_CONTEXT);
+    run_shares(p, w, 2, ctx + 18, NULL, N_CONTEXT);
+    run_shares(p, w, 4, ctx + 19, ctx + 20, N_CONTEXT);
+
+    /* the body lines: those scoring `confident` or more, or the best-scoring ones */
+    double top = p[0];
+    int nan = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (p[k] != p[k])
+            nan = 1;
+        else if (p[k] > top || top != top)
+            top = p[k];
+    }
+    double thr = (nan || !(top < confident)) ? confident : top; /* min(confident, max(p)), max being NaN with a NaN */
+    Py_ssize_t first = -1, lastb = -1;
+    double total = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (p[k] >= thr) {
+            if (first < 0)
+                first = k;
+            lastb = k;
+            total += w->chars[k];
+        }
+    }
+    if (first < 0) { /* only when the scores are NaN */
+        for (Py_ssize_t k = 0; k < n; k++) {
+            double *row = ctx + k * N_CONTEXT;
+            row[11] = row[14] = row[15] = row[8] = row[6] = 0.0;
+            row[7] = log1p((double)n);
+            row[5] = 1.0;
+        }
+        return;
+    }
+    /* distance to the nearest body line: the next one from the right, the last one from the left */
+    Py_ssize_t nb = -1;
+    for (Py_ssize_t k = n - 1; k >= 0; k--) {
+        if (p[k] >= thr)
+            nb = k;
+        w->next_body[k] = nb;
+    }
+    Py_ssize_t after_mark = n; /* lines after the first comment notice past the first body line */
+    for (Py_ssize_t j = 0; j < w->n_marks; j++) {
+        if (w->marks[j] > first) {
+            after_mark = w->marks[j] + 1;
+            break;
+        }
+    }
+    double denom = total > 1.0 ? total : 1.0, cum = 0.0;
+    Py_ssize_t prev = -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double *row = ctx + k * N_CONTEXT;
+        int body = p[k] >= thr;
+        if (body)
+            prev = k;
+        Py_ssize_t dist = n * 4;
+        if (prev >= 0)
+            dist = k - prev;
+        if (w->next_body[k] >= 0 && w->next_body[k] - k < dist)
+            dist = w->next_body[k] - k;
+        row[7] = log1p((double)dist);
+        double b = body ? w->chars[k] : 0.0;
+        cum += b;
+        row[8] = (cum - b) / denom;
+        row[5] = k < first ? 1.0 : 0.0;
+        row[6] = k > lastb ? 1.0 : 0.0;
+        row[11] = k >= after_mark ? 1.0 : 0.0;
+        row[14] = k >= first ? log1p((double)(k - first)) : 0.0;
+        row[15] = k <= lastb ? log1p((double)(lastb - k)) : 0.0;
+    }
+}
+
+/* stages(xl, w1, ws, n_stages, chars, hits, comments, confident, ctx, p1, p) -> None
+ * xl: n x N_LOCAL local features; w1: N_LOCAL weights; ws: n_stages x (N_LOCAL + N_CONTEXT);
+ * writes the stage-one scores p1, the last stage's context features ctx and the final scores p. */
+static PyObject *
+k_stages(PyObject *self, PyObject *args)
+{
+    PyObject *xl_o, *w1_o, *ws_o, *chars_o, *hits_o, *com_o, *ctx_o, *p1_o, *p_o;
+    Py_ssize_t n, stages;
+    double confident;
+    if (!PyArg_ParseTuple(args, "nOOOnOOOdOOO", &n, &xl_o, &w1_o, &ws_o, &stages, &chars_o, &hits_o, &com_o, &confident,
+                          &ctx_o, &p1_o, &p_o))
+        return NULL;
+    Py_buffer bufs[9];
+    PyObject *objs[9] = {xl_o, w1_o, ws_o, chars_o, hits_o, com_o, ctx_o, p1_o, p_o};
+    Py_ssize_t sizes[9] = {n * N_LOCAL, N_LOCAL, stages * (N_LOCAL + N_CONTEXT), n, n, n, n * N_CONTEXT, n, n};
+    const char *names[9] = {"xl", "w1", "ws", "chars", "hits", "comments", "ctx", "p1", "p"};
+    int got = 0;
+    for (; got < 9; got++) {
+        if (get_buffer(objs[got], &bufs[got], sizes[got], got >= 6, 'd', names[got]) < 0)
+            break;
+    }
+    PyObject *result = NULL;
+    ctx_work w = {0};
+    double *pcur = NULL;
+    Py_ssize_t *marks = NULL;
+    if (got < 9)
+        goto done;
+    const double *xl = bufs[0].buf, *w1 = bufs[1].buf, *ws = bufs[2].buf, *chars = bufs[3].buf, *hits = bufs[4].buf,
+                 *com = bufs[5].buf;
+    double *ctx = bufs[6].buf, *p1 = bufs[7].buf, *p = bufs[8].buf;
+    if (n == 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    w.n = n;
+    w.chars = chars;
+    w.run = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n);
+    w.next_body = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n);
+    w.mass = PyMem_Malloc(sizeof(double) * (size_t)(n + 1));
+    marks = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n);
+    pcur = PyMem_Malloc(sizeof(double) * (size_t)n);
+    if (!w.run || !w.next_body || !w.mass || !marks || !pcur) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (com[k] > 0)
+            marks[w.n_marks++] = k;
+    }
+    w.marks = marks;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const double *row = xl + k * N_LOCAL;
+        double z = 0.0;
+        for (int j = 0; j < N_LOCAL; j++)
+            z += row[j] * w1[j];
+        p1[k] = sigmoid(z);
+        pcur[k] = p1[k];
+    }
+    /* the columns that do not depend on the scores */
+    window_mean(hits, 1, n, 3, ctx + 10, N_CONTEXT);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        ctx[k * N_CONTEXT + 16] = k >= 1 ? xl[(k - 1) * N_LOCAL + COL_LOG_WORDS] : 0.0;
+        ctx[k * N_CONTEXT + 17] = k + 1 < n ? xl[(k + 1) * N_LOCAL + COL_LOG_WORDS] : 0.0;
+    }
+    for (Py_ssize_t s = 0; s < stages; s++) {
+        const double *wl = ws + s * (N_LOCAL + N_CONTEXT), *wc = wl + N_LOCAL;
+        context_columns(pcur, confident, &w, ctx);
+        for (Py_ssize_t k = 0; k < n; k++) {
+            const double *row = xl + k * N_LOCAL, *crow = ctx + k * N_CONTEXT;
+            double z = 0.0;
+            for (int j = 0; j < N_LOCAL; j++)
+                z += row[j] * wl[j];
+            for (int j = 0; j < N_CONTEXT; j++)
+                z += crow[j] * wc[j];
+            p[k] = sigmoid(z);
+        }
+        memcpy(pcur, p, sizeof(double) * (size_t)n);
+    }
+    if (stages == 0)
+        memcpy(p, p1, sizeof(double) * (size_t)n);
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(w.run);
+    PyMem_Free(w.next_body);
+    PyMem_Free(w.mass);
+    PyMem_Free(marks);
+    PyMem_Free(pcur);
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&bufs[i]);
+    return result;
+}
+
+/* ----------------------------------------------------------------- module --- */
+
+static PyMethodDef methods[] = {
+    {"local_features", k_local_features, METH_VARARGS, "Columns 0 ... 33 of linescore.local_features, in place."},
+    {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
+    {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "cleaners._linekernels",
+                                    "Compiled per-line kernels of cleaners.linescore.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC
+PyInit__linekernels(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    str_phrase = PyUnicode_InternFromString("phrase");
+    /* the column layout this was built for; linescore uses the kernels only when it matches */
+    PyObject *layout = Py_BuildValue("(iiiiiiii)", N_LOCAL, N_CONTEXT, COL_LOG_WORDS, COL_ENDS, COL_ENDS_COLON, COL_HAS_TIME,
+                                     COL_LEXICAL, COL_STRUCT);
+    if (str_phrase == NULL || layout == NULL || PyModule_AddObject(m, "LAYOUT", layout) < 0) {
+        Py_XDECREF(layout);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

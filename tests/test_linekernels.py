@@ -1,0 +1,142 @@
+"""The compiled kernels (cleaners/_linekernels.c) against the numpy path of cleaners.linescore.
+
+The local features must be the same numbers exactly; the scores may differ in the last bits
+(the kernels add the dot products' terms in order, numpy's BLAS does not) and the verdicts
+must not differ at all.
+"""
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaners import boilerplate, linescore
+from cleaners.boilerplate import line_evidence, strip_document_lines
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+KERNELS = linescore.kernels
+
+
+def _docs(limit: int | None = None) -> list[str]:
+    out = []
+    for d in (SHARED / "bench" / "extraction" / "text", SHARED / "seeds", ROOT / "seeds"):
+        if d.exists():
+            out += [p.read_text(encoding="utf-8") for p in sorted(d.glob("*.txt"))[:limit]]
+    return out
+
+
+def _random_docs(rng: random.Random, n_docs: int) -> list[list[str]]:
+    alphabet = [chr(c) for c in range(32, 300)] + list("。．？?！!:：1234567890,、，|/»›·•>–—\"”’)") + [
+        "İ", "\u0307", "𝟏", "𝐀", "中", "ホ", "ひ", "é", "²", "_", "  ", "http", "www.", "@", "Icon", "ＡＢ"]
+    docs = []
+    for _ in range(n_docs):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))).strip() for _ in range(rng.randint(1, 30))]
+        docs.append([l for l in lines if l])
+    return docs
+
+
+def _both(fn):
+    """fn() with the kernels, then with the numpy path."""
+    try:
+        linescore.kernels = KERNELS
+        a = fn()
+        linescore.kernels = None
+        b = fn()
+    finally:
+        linescore.kernels = KERNELS
+    return a, b
+
+
+def test_kernels_are_built():
+    # `make install` builds them (gcc and the Python headers); without them everything still
+    # works, slower, and this test says why the stripper is slow
+    assert KERNELS is not None, "cleaners._linekernels is not built: pip install -e . needs a C compiler and the Python headers"
+
+
+needs_kernels = pytest.mark.skipif(KERNELS is None, reason="kernels not built")
+
+
+@needs_kernels
+@pytest.mark.parametrize("model", [None, {"lexicon": {}}], ids=["shipped", "no-lexicon"])
+def test_local_features_are_the_same_numbers(model):
+    if model is not None:
+        model = {**linescore._default_model(), **model}
+    rng = random.Random(5)
+    docs = [[l.strip() for l in t.split("\n") if l.strip()] for t in _docs(40)] + _random_docs(rng, 300)
+    docs.append(["Published 12:45 pm", "2024年3月1日 東京。新しい", "𝟏𝟐 items", "ＡＢＣ is here", "A B C D", "x"])
+    checked = 0
+    for lines in docs:
+        if not lines:
+            continue
+        known = {boilerplate._key(l): "dateline-only" for l in lines[::5]}  # the meta column reads this reason
+        ev = line_evidence(lines, known)
+        got, want = _both(lambda: linescore.local_features(ev, model))
+        assert got.shape == want.shape
+        bad = [linescore.LOCAL_FEATURES[j] for j in range(got.shape[1]) if not np.array_equal(got[:, j], want[:, j])]
+        assert not bad, (bad, lines[:3])
+        checked += len(lines)
+    assert checked > 2000
+
+
+@needs_kernels
+def test_stage_scores_agree_and_verdicts_are_the_same():
+    docs = _docs()
+    if len(docs) < 50:
+        pytest.skip("shared benchmark data absent")
+    worst = 0.0
+    for text in docs:
+        lines = [l.strip() for l in text.split("\n") if l.strip()]
+        ev = line_evidence(lines)
+        xl = linescore.local_features(ev)
+        got, want = _both(lambda: linescore.stage_scores(ev, None, xl.copy()))
+        for a, b in zip(got, want):
+            assert a.shape == b.shape
+            assert np.allclose(a, b, rtol=0, atol=1e-12)
+            if a.size:
+                worst = max(worst, float(np.abs(a - b).max()))
+        r1, r2 = _both(lambda: strip_document_lines(text))
+        assert (r1.text, r1.title, [(r.line, r.reason) for r in r1.removed]) == (r2.text, r2.title, [(r.line, r.reason) for r in r2.removed])
+    assert worst < 1e-12
+
+
+@needs_kernels
+def test_stage_scores_edge_cases():
+    rng = np.random.default_rng(3)
+    model = linescore._default_model()
+    ev = line_evidence(["Home", "The minister said on Monday that talks would go on.", "Share this", "Leave a comment", "More text here, and more."])
+    xl = linescore.local_features(ev)
+    # no context stage; NaN weights (every score NaN: the no-body branch); random weights
+    cases = [{**model, "context_stages": []},
+             {**model, "w1": [float("nan")] * len(model["w1"])},
+             {**model, "context_stages": [list(rng.normal(0, 2, len(w))) for w in model["context_stages"]]}]
+    for m in cases:
+        got, want = _both(lambda: linescore.stage_scores(ev, m, xl.copy()))
+        for a, b in zip(got, want):
+            assert a.shape == b.shape
+            assert np.allclose(a, b, rtol=0, atol=1e-12, equal_nan=True)
+
+
+@needs_kernels
+def test_bad_input_is_a_clear_error():
+    x = np.empty((1, len(linescore.LOCAL_FEATURES)))
+    args = [[""], [""], [[]], {}, [None], [False], [0.0], [False], linescore._packed_table(), linescore._end_table(), False, 1.0, x]
+    with pytest.raises(ValueError, match="line 0 is empty"):
+        KERNELS.local_features(*args)
+    with pytest.raises(ValueError, match="lows has 2 items"):
+        KERNELS.local_features(["a"], ["a", "b"], *args[2:])
+    with pytest.raises(TypeError, match="out"):
+        KERNELS.local_features(["a"], ["a"], *args[2:-1], np.empty((1, len(linescore.LOCAL_FEATURES)), dtype=np.float32))
+    with pytest.raises(ValueError, match="expected at least"):
+        KERNELS.local_features(["a"], ["a"], *args[2:-1], np.empty((1, 3)))
+
+
+def test_switched_off_by_environment():
+    code = "from cleaners import linescore; print(linescore.kernels is None)"
+    env = {**os.environ, "WIREWASH_NO_KERNELS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
