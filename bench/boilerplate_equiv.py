@@ -96,6 +96,10 @@ def main() -> int:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(args.src.resolve()))
+    if args.src.resolve() != ROOT:
+        import boilerplate_speed
+
+        boilerplate_speed.hermetic_imports()
     import cleaners
 
     where = Path(cleaners.__file__).resolve().parent.parent
@@ -107,8 +111,9 @@ def main() -> int:
         return 0
     if args.baseline:
         with tempfile.TemporaryDirectory() as tmp:
-            arch = subprocess.run(["git", "archive", args.baseline, "cleaners"], cwd=ROOT, capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+            import boilerplate_speed
+
+            boilerplate_speed.checkout(args.baseline, Path(tmp))
             _snapshot_of(Path(tmp), Path(tmp) / "ref.json", args.cv)
             want = json.loads((Path(tmp) / "ref.json").read_text(encoding="utf-8"))
     elif args.check:

@@ -80,9 +80,30 @@ def compare(want: dict, got: dict) -> list[str]:
     return sorted(k for k in want.keys() | got.keys() if not _same(want.get(k), got.get(k)))
 
 
+def hermetic_imports() -> None:
+    """Import ``cleaners`` only from ``sys.path``: the editable install's finder would otherwise
+    hand a baseline checkout this tree's compiled kernels (``cleaners._linekernels``)."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+
+
+def checkout(revision: str, dest: Path) -> None:
+    """``cleaners/`` of ``revision`` into ``dest``, with its compiled kernels built there when it has them."""
+    arch = subprocess.run(["git", "archive", revision, "cleaners"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=arch, check=True)
+    if (dest / "cleaners" / "_linekernels.c").exists():
+        build = (
+            "from setuptools import Distribution, Extension\n"
+            "from setuptools.command.build_ext import build_ext\n"
+            "d = Distribution({'ext_modules': [Extension('cleaners._linekernels', ['cleaners/_linekernels.c'])]})\n"
+            "c = build_ext(d); c.inplace = True; c.ensure_finalized(); c.run()\n"
+        )
+        subprocess.run([sys.executable, "-c", build], cwd=dest, check=True, capture_output=True)
+
+
 _TIMER = r"""
 import json, sys, time
 from pathlib import Path
+sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
 from cleaners import boilerplate
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
 boilerplate.strip_boilerplate(texts[0])  # load data files before timing
@@ -102,8 +123,7 @@ def _time(src: Path, kernels: bool = True) -> dict:
 
 def compare_speed(baseline: str, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        arch = subprocess.run(["git", "archive", baseline, "cleaners"], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+        checkout(baseline, Path(tmp))
         runs = {"baseline": (Path(tmp), True), "this tree, numpy path": (ROOT, False), "this tree": (ROOT, True)}
         best = {name: [float("inf"), float("inf")] for name in runs}
         n = 0

@@ -637,12 +637,212 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------- rule screen --- */
+
+/* does `low` hold, for every clause of `needs` (a tuple of tuples of str), one of its strings */
+static int
+holds_needs(PyObject *low, PyObject *needs)
+{
+    Py_ssize_t nc = PyTuple_GET_SIZE(needs);
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *clause = PyTuple_GET_ITEM(needs, c);
+        Py_ssize_t ns = PyTuple_GET_SIZE(clause);
+        int found = 0;
+        for (Py_ssize_t i = 0; i < ns && !found; i++) {
+            int r = PyUnicode_Contains(low, PyTuple_GET_ITEM(clause, i));
+            if (r < 0)
+                return -1;
+            found = r;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static int
+contains_any(PyObject *text, PyObject *needles)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(needles);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int r = PyUnicode_Contains(text, PyTuple_GET_ITEM(needles, i));
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static int
+check_needs_table(PyObject *t, const char *name)
+{
+    if (!PyTuple_Check(t)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a tuple", name);
+        return -1;
+    }
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(t); j++) {
+        PyObject *needs = PyTuple_GET_ITEM(t, j);
+        if (!PyTuple_Check(needs))
+            goto bad;
+        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(needs); c++) {
+            PyObject *clause = PyTuple_GET_ITEM(needs, c);
+            if (!PyTuple_Check(clause))
+                goto bad;
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(clause); i++) {
+                if (!PyUnicode_Check(PyTuple_GET_ITEM(clause, i)))
+                    goto bad;
+            }
+        }
+    }
+    return 0;
+bad:
+    PyErr_Format(PyExc_TypeError, "%s must hold tuples of tuples of str", name);
+    return -1;
+}
+
+/* rule_screen(lines, lows, tokens, spec) -> bytes: per line 1 when a rule of
+ * cleaners.boilerplate._rule_evidence may fire on it, 0 when none can (its verdict is then no
+ * reason and no phrase share, and the per-line Python rules are skipped). `spec` is the tuple
+ * boilerplate._screen_spec() builds from the phrase tables and the rules' own pre-checks:
+ * (line_needles, low_needles, lead_chars, slash_max, digit_max, whole_max, whole_first,
+ *  whole_other_needs, symbol_chars, symbol_needs, by_word, inner_needs). */
+static PyObject *
+k_rule_screen(PyObject *self, PyObject *args)
+{
+    PyObject *lines, *lows, *tokens, *spec;
+    if (!PyArg_ParseTuple(args, "O!OOO!", &PyList_Type, &lines, &lows, &tokens, &PyTuple_Type, &spec))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    if (check_list(lows, n, "lows") < 0 || check_list(tokens, n, "tokens") < 0)
+        return NULL;
+    PyObject *line_needles, *low_needles, *lead_chars, *whole_first, *whole_other, *symbol_chars, *symbol_needs, *by_word,
+        *inner_needs;
+    Py_ssize_t slash_max, digit_max, whole_max;
+    if (!PyArg_ParseTuple(spec, "O!O!UnnnOO!UO!O!O!;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
+                          &lead_chars, &slash_max, &digit_max, &whole_max, &whole_first, &PyTuple_Type, &whole_other,
+                          &symbol_chars, &PyTuple_Type, &symbol_needs, &PyDict_Type, &by_word, &PyTuple_Type, &inner_needs))
+        return NULL;
+    if (!PyAnySet_Check(whole_first)) {
+        PyErr_SetString(PyExc_TypeError, "spec: whole_first must be a set");
+        return NULL;
+    }
+    if (check_needs_table(whole_other, "whole_other_needs") < 0 || check_needs_table(symbol_needs, "symbol_needs") < 0 ||
+        check_needs_table(inner_needs, "inner_needs") < 0)
+        return NULL;
+    Py_ssize_t n_inner = PyTuple_GET_SIZE(inner_needs);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (out == NULL)
+        return NULL;
+    char *flags = PyBytes_AS_STRING(out);
+    Py_ssize_t *stamp = PyMem_Calloc((size_t)(n_inner + 1), sizeof(Py_ssize_t)); /* line + 1 that last checked a pattern */
+    if (stamp == NULL) {
+        Py_DECREF(out);
+        return PyErr_NoMemory();
+    }
+    PyObject *underscore = PyUnicode_FromString("_"), *slash = PyUnicode_FromString("/");
+    if (!underscore || !slash)
+        goto error;
+    int lk = PyUnicode_KIND(lead_chars), sk = PyUnicode_KIND(symbol_chars);
+    const void *ld = PyUnicode_DATA(lead_chars), *sd = PyUnicode_DATA(symbol_chars);
+    Py_ssize_t nlead = PyUnicode_GET_LENGTH(lead_chars), nsym = PyUnicode_GET_LENGTH(symbol_chars);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *s = PyList_GET_ITEM(lines, k), *low = PyList_GET_ITEM(lows, k), *toks = PyList_GET_ITEM(tokens, k);
+        if (!PyUnicode_Check(s) || !PyUnicode_Check(low) || !PyList_Check(toks)) {
+            PyErr_Format(PyExc_TypeError, "line %zd: lines and lows must hold str, tokens lists", k);
+            goto error;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), lowlen = PyUnicode_GET_LENGTH(low);
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        int flag = 0, r;
+        if (len == 0) {
+            flags[k] = 0;
+            continue;
+        }
+        /* a leading bullet: the rules read the line without it */
+        Py_UCS4 c0 = PyUnicode_READ(kind, data, 0);
+        for (Py_ssize_t i = 0; i < nlead && !flag; i++)
+            flag = PyUnicode_READ(lk, ld, i) == c0;
+        /* the line's own rules: their pre-checks */
+        if (!flag && (r = contains_any(s, line_needles)) != 0)
+            flag = r;
+        if (!flag && (r = contains_any(low, low_needles)) != 0)
+            flag = r;
+        if (!flag && len < slash_max && (r = PyUnicode_Contains(s, slash)) != 0)
+            flag = r;
+        if (!flag && len < digit_max) {
+            for (Py_ssize_t i = 0; i < len && !flag; i++)
+                flag = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i));
+        }
+        /* whole-line phrases */
+        if (!flag && lowlen < whole_max) {
+            if (PyList_GET_SIZE(toks) && (r = PySet_Contains(whole_first, PyList_GET_ITEM(toks, 0))) != 0)
+                flag = r;
+            if (!flag && (r = PyUnicode_Contains(low, underscore)) != 0)
+                flag = r;
+            for (Py_ssize_t j = 0; !flag && j < PyTuple_GET_SIZE(whole_other); j++)
+                flag = holds_needs(low, PyTuple_GET_ITEM(whole_other, j));
+        }
+        /* symbol-led phrases: a symbol they start with, and their needed strings */
+        if (!flag) {
+            int sym = 0;
+            int lowkind = PyUnicode_KIND(low);
+            const void *lowdata = PyUnicode_DATA(low);
+            for (Py_ssize_t i = 0; i < lowlen && !sym; i++) {
+                Py_UCS4 c = PyUnicode_READ(lowkind, lowdata, i);
+                for (Py_ssize_t j = 0; j < nsym && !sym; j++)
+                    sym = PyUnicode_READ(sk, sd, j) == c;
+            }
+            for (Py_ssize_t j = 0; sym && !flag && j < PyTuple_GET_SIZE(symbol_needs); j++)
+                flag = holds_needs(low, PyTuple_GET_ITEM(symbol_needs, j));
+        }
+        /* phrases found inside a line: the patterns indexed by the line's words, and their needed strings */
+        for (Py_ssize_t t = 0; !flag && t < PyList_GET_SIZE(toks); t++) {
+            PyObject *cands = PyDict_GetItemWithError(by_word, PyList_GET_ITEM(toks, t));
+            if (cands == NULL) {
+                if (PyErr_Occurred())
+                    goto error;
+                continue;
+            }
+            if (!PyTuple_Check(cands)) {
+                PyErr_SetString(PyExc_TypeError, "spec: by_word must map words to tuples of pattern numbers");
+                goto error;
+            }
+            for (Py_ssize_t i = 0; !flag && i < PyTuple_GET_SIZE(cands); i++) {
+                Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(cands, i));
+                if (j < 0 || j >= n_inner) {
+                    if (!PyErr_Occurred())
+                        PyErr_Format(PyExc_IndexError, "spec: pattern number %zd out of range", j);
+                    goto error;
+                }
+                if (stamp[j] == k + 1)
+                    continue;
+                stamp[j] = k + 1;
+                flag = holds_needs(low, PyTuple_GET_ITEM(inner_needs, j));
+            }
+        }
+        if (flag < 0)
+            goto error;
+        flags[k] = (char)(flag != 0);
+    }
+    Py_DECREF(underscore);
+    Py_DECREF(slash);
+    PyMem_Free(stamp);
+    return out;
+error:
+    Py_XDECREF(underscore);
+    Py_XDECREF(slash);
+    PyMem_Free(stamp);
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* ----------------------------------------------------------------- module --- */
 
 static PyMethodDef methods[] = {
     {"local_features", k_local_features, METH_VARARGS, "Columns 0 ... 33 of linescore.local_features, in place."},
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
+    {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: may a rule of boilerplate._rule_evidence fire on it (bytes of 0/1)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -86,6 +86,8 @@ class _PhraseTables:
     whole_any: re.Pattern[str]
     whole_first: frozenset[str]  # words a line matching a word-led whole-line pattern starts with
     whole_other: re.Pattern[str]  # the whole-line patterns that do not start with a plain word
+    #: per whole-line pattern that does not start with a plain word, strings a line must hold for a match
+    whole_other_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
     #: per inner pattern, strings a line must hold for a match (see :func:`_prefilter`)
     inner_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
     symbol_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()  # the same for the symbol-led patterns
@@ -344,6 +346,7 @@ def _phrase_tables() -> _PhraseTables:
         whole_any=re.compile("|".join(f"(?:{rx.pattern})" for _, rx in whole) or r"(?!)"),
         whole_first=frozenset(whole_first),
         whole_other=re.compile("|".join(f"(?:{rx.pattern})" for rx in whole_other) or r"(?!)"),
+        whole_other_needs=tuple(_prefilter(rx) for rx in whole_other),
         inner_needs=tuple(_prefilter(rx) for _, rx in inner),
         symbol_needs=tuple(_prefilter(rx, 1) for _, rx in symbol),
     )
@@ -424,17 +427,48 @@ def _may_be_date(s: str) -> bool:
     return not head or _DATE_TOKEN.match(head[0].rstrip(":") or head[0]) is not None
 
 
+# the cheap pre-checks of the rules below, shared with the compiled screen (_screen_spec): a line
+# failing all of them, and holding none of the phrase tables' needed strings, gets no rule
+_ICON_HINTS = ("icon", "sketch", "chevron", "arrow")  # in the lower-cased line, before _ICON_TOKEN
+_CREDIT_MAX_CHARS = 110  # a photo credit is shorter, and holds "/"
+_DATE_MAX_CHARS = 80  # a date-only line is shorter, and holds a digit
+_WHOLE_MAX_CHARS = 120  # a whole-line phrase is shorter
+_BULLETS = "•·▪◦-–*"  # a line starting with one is read without it (_BULLET)
+
+
 def _own_rule(s: str, low: str) -> str | None:
     """Rules other than chrome phrases, each behind a cheap pre-check."""
     if "{{" in s and _TEMPLATE.search(s):
         return "template"
-    if ("icon" in low or "sketch" in low or "chevron" in low or "arrow" in low) and len(_ICON_TOKEN.findall(s)) >= 4:
+    if any(h in low for h in _ICON_HINTS) and len(_ICON_TOKEN.findall(s)) >= 4:
         return "icon-sprite"
-    if "/" in s and len(s) < 110 and _CREDIT.match(s) and len(s.split()) <= 8:
+    if "/" in s and len(s) < _CREDIT_MAX_CHARS and _CREDIT.match(s) and len(s.split()) <= 8:
         return "photo-credit"
-    if len(s) < 80 and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
+    if len(s) < _DATE_MAX_CHARS and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
         return "dateline-only"
     return None
+
+
+@functools.cache
+def _screen_spec() -> tuple:
+    """What the compiled rule screen (``linescore.kernels.rule_screen``) reads: the pre-checks of
+    :func:`_own_rule` and of :func:`_rule_evidence`, and the phrase tables' word index and needed
+    strings (:func:`_prefilter`). A line it passes over is one on which no rule can fire."""
+    t = _phrase_tables()
+    return (
+        ("{{", "@"),  # in the line: a template; an e-mail address
+        _ICON_HINTS,
+        _BULLETS,
+        _CREDIT_MAX_CHARS,
+        _DATE_MAX_CHARS,
+        _WHOLE_MAX_CHARS,
+        t.whole_first,
+        t.whole_other_needs,
+        t.symbol_first,
+        t.symbol_needs,
+        t.by_word,
+        t.inner_needs,
+    )
 
 
 def _sentence_count(s: str) -> int:
@@ -470,7 +504,12 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     whole_first = tables.whole_first
     first_chars = tables.symbol_first  # a symbol-led match starts with one of these (str.find beats a regex scan)
     cache = _SHORT_LINE_RULES
+    # the lines on which some rule may fire (the compiled screen, when built; else every line)
+    kernels = linescore.kernels
+    screen = kernels.rule_screen(_as_list(stripped), _as_list(lows), _as_list(tokens), _screen_spec()) if kernels is not None else None
     for i, s in enumerate(stripped):
+        if screen is not None and not screen[i]:
+            continue
         short = len(s) <= _SHORT_LINE
         if short:
             hit = cache.get(s)
@@ -478,12 +517,12 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
                 out[i], shares[i] = hit
                 continue
         low = lows[i]
-        if s[:1] in "•·▪◦-–*":
+        if s[:1] in _BULLETS:
             low = _BULLET.sub("", low)
         reason, share = _own_rule(s, low), 0.0
         # a word-led whole-line pattern can match only a line that starts with one of its words
         # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
-        if reason is None and len(low) < 120 and (
+        if reason is None and len(low) < _WHOLE_MAX_CHARS and (
             (tokens[i] and tokens[i][0] in whole_first or "_" in low) and tables.whole_any.match(low) or tables.whole_other.match(low)
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
@@ -590,6 +629,10 @@ def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
         else:
             repeats.append(False)
     return repeats, [k in dup for k in keys]
+
+
+def _as_list(seq: Sequence) -> list:
+    return seq if type(seq) is list else list(seq)
 
 
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:

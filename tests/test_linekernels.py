@@ -140,3 +140,51 @@ def test_switched_off_by_environment():
     env = {**os.environ, "WIREWASH_NO_KERNELS": "1"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def _rule_lines() -> list[str]:
+    rng = random.Random(11)
+    lines = [l.strip() for t in _docs() for l in t.split("\n") if l.strip()]
+    # every chrome phrase family's typical lines, bullets, templates, credits, datelines, sprites
+    lines += ["Story continues below advertisement", "• Share this article", "- Read more", "© 2024 Example Media", "(c) 2020 x",
+              "You have {{count}} free articles left", "Facebook Icon Twitter Icon Email Icon Print Icon", "JOHN SMITH / REUTERS",
+              "Published 12:45 pm ET", "March 3, 2024", "Contact: news@example.com", "Photo: AP", "Leave a comment", "12 comments",
+              "share_this", "Home | News | Sport", "&lt;div&gt;", "<span>x</span>", "Image: Getty Images", "Sign up for our newsletter"]
+    words = sorted(boilerplate._phrase_tables().words)
+    for _ in range(3000):  # random lines of phrase words, symbols and digits
+        parts = [rng.choice(words + ["the", "said", "©", "&", "(", "<", "/", "@", "1", "{{x}}", "_", "icon"]) for _ in range(rng.randint(1, 12))]
+        lines.append(" ".join(parts).capitalize())
+    return lines
+
+
+@needs_kernels
+def test_rule_screen_never_hides_a_rule():
+    """A line the compiled screen passes over gets no rule and no phrase share from the full
+    per-line rules (run here without the screen)."""
+    lines = _rule_lines()
+    lows = [l.lower() for l in lines]
+    tokens = boilerplate._tokenize(lows)
+    screen = KERNELS.rule_screen(lines, lows, tokens, boilerplate._screen_spec())
+    assert len(screen) == len(lines)
+    try:
+        linescore.kernels = None
+        boilerplate._SHORT_LINE_RULES.clear()
+        reasons, shares = boilerplate._rule_evidence(lines, lows, tokens)
+    finally:
+        linescore.kernels = KERNELS
+        boilerplate._SHORT_LINE_RULES.clear()
+    hidden = [(l, r, s) for l, f, r, s in zip(lines, screen, reasons, shares) if not f and (r is not None or s)]
+    assert not hidden, hidden[:5]
+    fired = sum(1 for r, s in zip(reasons, shares) if r is not None or s)
+    assert fired > 1000  # the lines above do exercise the rules
+    assert sum(screen) < 0.8 * len(lines)  # ... and the screen does pass over lines
+
+
+@needs_kernels
+def test_rule_screen_bad_spec_is_a_clear_error():
+    spec = list(boilerplate._screen_spec())
+    spec[-1] = (("not a tuple of tuples",),)
+    with pytest.raises(TypeError, match="inner_needs"):
+        KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
+    with pytest.raises(TypeError, match="spec"):
+        KERNELS.rule_screen(["a"], ["a"], [["a"]], ("too", "short"))
