@@ -16,6 +16,7 @@
  * tokens and reasons come in as Python lists. No numpy headers are needed to build it.
  */
 #define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE /* memmem */
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
@@ -119,6 +120,9 @@ url_like(PyObject *low)
     Py_ssize_t len = PyUnicode_GET_LENGTH(low);
     int kind = PyUnicode_KIND(low);
     const void *data = PyUnicode_DATA(low);
+    if (kind == PyUnicode_1BYTE_KIND) /* most lines: the C library's searches */
+        return memchr(data, '@', (size_t)len) != NULL || memmem(data, (size_t)len, "http", 4) != NULL ||
+               memmem(data, (size_t)len, "www.", 4) != NULL;
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '@')
@@ -132,6 +136,34 @@ url_like(PyObject *low)
     }
     return 0;
 }
+
+/* Per character of one line (`data`, `len` characters of type T): the category counts `cnt`, clock
+ * times and question marks. The character before a line is a line break: not a word character. */
+#define SCAN_CHARS(T)                                                                                         \
+    do {                                                                                                      \
+        const T *d = (const T *)data;                                                                         \
+        int prev_word = 0;                                                                                    \
+        for (Py_ssize_t i = 0; i < len; i++) {                                                                \
+            Py_UCS4 c = d[i];                                                                                 \
+            unsigned t = table[c > 0xFFFF ? 0xFFFF : c];                                                      \
+            unsigned cat = t & 7;                                                                             \
+            if ((t & LK_UPPER_BIT) && !prev_word)                                                             \
+                cat = CAT_CAPS; /* an upper-case letter that starts a word */                                 \
+            else if (cat == CAT_BREAK) {                                                                      \
+                /* ".", "?" and "!" end a sentence only before a space; "。" always */                      \
+                Py_UCS4 next = i + 1 < len ? d[i + 1] : '\n';                                                \
+                if (!(next == ' ' || c == 0x3002))                                                            \
+                    cat = 0;                                                                                  \
+            }                                                                                                 \
+            cnt[cat]++;                                                                                       \
+            prev_word = (t & LK_WORD_BIT) != 0;                                                               \
+            if (c == '?' || c == 0xFF1F)                                                                      \
+                question++;                                                                                   \
+            else if (c == ':' && i >= 1 && i + 2 < len && is_ascii_digit(d[i - 1]) && is_ascii_digit(d[i + 1]) && \
+                     is_ascii_digit(d[i + 2]))                                                                \
+                clock++;                                                                                      \
+        }                                                                                                     \
+    } while (0)
 
 /* local_features(lines, lows, tokens, codes, reasons, repeats, phrase_share, duplicated,
  *                packed_table, end_table, has_lexicon, lexicon_power, out)
@@ -202,26 +234,16 @@ k_local_features(PyObject *self, PyObject *args)
         const void *data = PyUnicode_DATA(s);
         long cnt[7] = {0, 0, 0, 0, 0, 0, 0};
         long clock = 0, question = 0;
-        int prev_word = 0; /* the character before a line is a line break: not a word character */
-        for (Py_ssize_t i = 0; i < len; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            unsigned t = table[c > 0xFFFF ? 0xFFFF : c];
-            unsigned cat = t & 7;
-            if ((t & LK_UPPER_BIT) && !prev_word)
-                cat = CAT_CAPS; /* an upper-case letter that starts a word */
-            else if (cat == CAT_BREAK) {
-                /* ".", "?" and "!" end a sentence only before a space; "。" always */
-                Py_UCS4 next = i + 1 < len ? PyUnicode_READ(kind, data, i + 1) : '\n';
-                if (!(next == ' ' || c == 0x3002))
-                    cat = 0;
-            }
-            cnt[cat]++;
-            prev_word = (t & LK_WORD_BIT) != 0;
-            if (c == '?' || c == 0xFF1F)
-                question++;
-            else if (c == ':' && i >= 1 && i + 2 < len && is_ascii_digit(PyUnicode_READ(kind, data, i - 1)) &&
-                     is_ascii_digit(PyUnicode_READ(kind, data, i + 1)) && is_ascii_digit(PyUnicode_READ(kind, data, i + 2)))
-                clock++;
+        switch (kind) { /* one loop per character width: no width switch per character */
+        case PyUnicode_1BYTE_KIND:
+            SCAN_CHARS(Py_UCS1);
+            break;
+        case PyUnicode_2BYTE_KIND:
+            SCAN_CHARS(Py_UCS2);
+            break;
+        default:
+            SCAN_CHARS(Py_UCS4);
+            break;
         }
         /* tokens: stop words and lexicon weights (complex codes), number tokens */
         Py_ssize_t ntok = PyList_GET_SIZE(toks);
@@ -232,7 +254,7 @@ k_local_features(PyObject *self, PyObject *args)
             PyObject *tok = PyList_GET_ITEM(toks, j);
             PyObject *v = PyDict_GetItemWithError(codes, tok);
             if (v != NULL) {
-                Py_complex z = PyComplex_AsCComplex(v);
+                Py_complex z = PyComplex_CheckExact(v) ? ((PyComplexObject *)v)->cval : PyComplex_AsCComplex(v);
                 if (z.real == -1.0 && PyErr_Occurred())
                     goto done;
                 run_re += z.real;
@@ -919,12 +941,72 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- tokenize --- */
+
+/* tokenize(lows) -> list of lists of str: the \w+ runs of each line, as re.findall(r"\w+", line)
+ * gives them (a \w character: str.isalnum() or "_") */
+static PyObject *
+k_tokenize(PyObject *self, PyObject *args)
+{
+    PyObject *lows;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &lows))
+        return NULL;
+    static unsigned char word1[256];
+    static int ready = 0;
+    if (!ready) {
+        for (int c = 0; c < 256; c++)
+            word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
+        ready = 1;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lows);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *low = PyList_GET_ITEM(lows, k);
+        if (!PyUnicode_Check(low)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
+            goto error;
+        }
+        PyObject *toks = PyList_New(0);
+        if (toks == NULL)
+            goto error;
+        PyList_SET_ITEM(out, k, toks);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(low), start = -1;
+        int kind = PyUnicode_KIND(low);
+        const void *data = PyUnicode_DATA(low);
+        for (Py_ssize_t i = 0; i <= len; i++) {
+            int w = 0;
+            if (i < len) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                w = c < 256 ? word1[c] : (Py_UNICODE_ISALNUM(c) || c == '_');
+            }
+            if (w && start < 0)
+                start = i;
+            else if (!w && start >= 0) {
+                PyObject *tok = PyUnicode_Substring(low, start, i);
+                if (tok == NULL || PyList_Append(toks, tok) < 0) {
+                    Py_XDECREF(tok);
+                    goto error;
+                }
+                Py_DECREF(tok);
+                start = -1;
+            }
+        }
+    }
+    return out;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* ----------------------------------------------------------------- module --- */
 
 static PyMethodDef methods[] = {
     {"local_features", k_local_features, METH_VARARGS, "Columns 0 ... 33 of linescore.local_features, in place."},
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
+    {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: may a rule of boilerplate._rule_evidence fire on it (bytes of 0/1)."},
     {NULL, NULL, 0, NULL},
 };

@@ -574,6 +574,8 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
     non-ASCII punctuation is made a space first, so that most lines of English text are ASCII."""
     if not lows:
         return []
+    if linescore.kernels is not None:
+        return linescore.kernels.tokenize(_as_list(lows))
     joined = "\n".join(lows)
     if not joined.isascii():
         for ch in _NON_ASCII_SPACES:
