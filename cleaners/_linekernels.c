@@ -722,6 +722,21 @@ pairs_contain(const pairs *p, PyObject *needle)
     return PyUnicode_Contains(p->text, needle);
 }
 
+/* `needle` in `text`, for the few tests made on every line: memchr / memmem when both are one
+ * byte a character, else the str search */
+static int
+line_contains(PyObject *text, PyObject *needle)
+{
+    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND && PyUnicode_KIND(needle) == PyUnicode_1BYTE_KIND) {
+        size_t len = (size_t)PyUnicode_GET_LENGTH(text), nlen = (size_t)PyUnicode_GET_LENGTH(needle);
+        const void *data = PyUnicode_DATA(text), *ndata = PyUnicode_DATA(needle);
+        if (nlen == 1)
+            return memchr(data, *(const Py_UCS1 *)ndata, len) != NULL;
+        return memmem(data, len, ndata, nlen) != NULL;
+    }
+    return PyUnicode_Contains(text, needle);
+}
+
 /* does the line hold, for every clause of `needs` (a tuple of tuples of str), one of its strings */
 static int
 holds_needs(const pairs *p, PyObject *needs)
@@ -782,11 +797,42 @@ bad:
     return -1;
 }
 
-/* rule_screen(lines, lows, tokens, spec) -> bytes: per line 1 when a rule of
- * cleaners.boilerplate._rule_evidence may fire on it, 0 when none can (its verdict is then no
- * reason and no phrase share, and the per-line Python rules are skipped). `spec` is the tuple
- * boilerplate._screen_spec() builds from the phrase tables and the rules' own pre-checks:
- * (line_needles, low_needles, lead_chars, slash_max, digit_max, whole_max, whole_first,
+/* what the rule screen found on a line (the bits of rule_screen's masks; boilerplate.py names them) */
+#define SCREEN_BULLET 1 /* a leading bullet: the rules read the line without it (run them all) */
+#define SCREEN_OWN 2    /* a pre-check of the line's own rules (template, icon sprite, credit, date) */
+#define SCREEN_WHOLE 4  /* a whole-line phrase may match */
+#define SCREEN_PHRASE 8 /* phrases whose needed strings the line holds (their numbers are returned) */
+#define SCREEN_AT 16    /* the contact rule's character */
+
+static int
+cmp_ssize(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *
+ssize_tuple(const Py_ssize_t *v, Py_ssize_t n)
+{
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; t != NULL && i < n; i++) {
+        PyObject *x = PyLong_FromSsize_t(v[i]);
+        if (x == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    return t;
+}
+
+/* rule_screen(lines, lows, tokens, spec) -> (masks, phrases)
+ * masks: bytes, per line the SCREEN_* bits of what may fire on it (0: no rule can, and its verdict
+ * is no reason and no phrase share); phrases: {line: (inner, symbol)}, for the lines with
+ * SCREEN_PHRASE, the numbers (ascending) of the inner and the symbol-led phrase patterns whose
+ * needed strings the line holds: the only ones that can match it. `spec` is the tuple
+ * boilerplate._screen_spec() builds from the rules' own pre-checks and the phrase tables:
+ * (own_line_needles, own_low_needles, contact, lead_chars, slash_max, digit_max, whole_max, whole_first,
  *  whole_other_needs, symbol_chars, symbol_needs, by_word, inner_needs). */
 static PyObject *
 k_rule_screen(PyObject *self, PyObject *args)
@@ -797,12 +843,13 @@ k_rule_screen(PyObject *self, PyObject *args)
     Py_ssize_t n = PyList_GET_SIZE(lines);
     if (check_list(lows, n, "lows") < 0 || check_list(tokens, n, "tokens") < 0)
         return NULL;
-    PyObject *line_needles, *low_needles, *lead_chars, *whole_first, *whole_other, *symbol_chars, *symbol_needs, *by_word,
-        *inner_needs;
+    PyObject *line_needles, *low_needles, *contact, *lead_chars, *whole_first, *whole_other, *symbol_chars, *symbol_needs,
+        *by_word, *inner_needs;
     Py_ssize_t slash_max, digit_max, whole_max;
-    if (!PyArg_ParseTuple(spec, "O!O!UnnnOO!UO!O!O!;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
-                          &lead_chars, &slash_max, &digit_max, &whole_max, &whole_first, &PyTuple_Type, &whole_other,
-                          &symbol_chars, &PyTuple_Type, &symbol_needs, &PyDict_Type, &by_word, &PyTuple_Type, &inner_needs))
+    if (!PyArg_ParseTuple(spec, "O!O!UUnnnOO!UO!O!O!;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
+                          &contact, &lead_chars, &slash_max, &digit_max, &whole_max, &whole_first, &PyTuple_Type,
+                          &whole_other, &symbol_chars, &PyTuple_Type, &symbol_needs, &PyDict_Type, &by_word, &PyTuple_Type,
+                          &inner_needs))
         return NULL;
     if (!PyAnySet_Check(whole_first)) {
         PyErr_SetString(PyExc_TypeError, "spec: whole_first must be a set");
@@ -811,28 +858,31 @@ k_rule_screen(PyObject *self, PyObject *args)
     if (check_needs_table(whole_other, "whole_other_needs") < 0 || check_needs_table(symbol_needs, "symbol_needs") < 0 ||
         check_needs_table(inner_needs, "inner_needs") < 0)
         return NULL;
-    Py_ssize_t n_inner = PyTuple_GET_SIZE(inner_needs);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
-    if (out == NULL)
-        return NULL;
-    char *flags = PyBytes_AS_STRING(out);
+    Py_ssize_t n_inner = PyTuple_GET_SIZE(inner_needs), n_symbol = PyTuple_GET_SIZE(symbol_needs);
+    PyObject *masks = PyBytes_FromStringAndSize(NULL, n), *phrases = PyDict_New();
     Py_ssize_t *stamp = PyMem_Calloc((size_t)(n_inner + 1), sizeof(Py_ssize_t)); /* line + 1 that last checked a pattern */
-    if (stamp == NULL) {
-        Py_DECREF(out);
-        return PyErr_NoMemory();
-    }
+    Py_ssize_t *inner_hits = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n_inner + 1));
+    Py_ssize_t *symbol_hits = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n_symbol + 1));
     PyObject *underscore = PyUnicode_FromString("_"), *slash = PyUnicode_FromString("/");
-    if (!underscore || !slash)
+    if (!masks || !phrases || !underscore || !slash)
         goto error;
+    if (!stamp || !inner_hits || !symbol_hits) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    char *flags = PyBytes_AS_STRING(masks);
     int lk = PyUnicode_KIND(lead_chars), sk = PyUnicode_KIND(symbol_chars);
     const void *ld = PyUnicode_DATA(lead_chars), *sd = PyUnicode_DATA(symbol_chars);
     Py_ssize_t nlead = PyUnicode_GET_LENGTH(lead_chars), nsym = PyUnicode_GET_LENGTH(symbol_chars);
     pairs pl;
     unsigned char sym_latin1[256] = {0}; /* the symbol-led phrases' first characters, below U+0100 */
+    int sym_wide = 0;                      /* ... and is there one above it */
     for (Py_ssize_t j = 0; j < nsym; j++) {
         Py_UCS4 c = PyUnicode_READ(sk, sd, j);
         if (c < 256)
             sym_latin1[c] = 1;
+        else
+            sym_wide = 1;
     }
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *s = PyList_GET_ITEM(lines, k), *low = PyList_GET_ITEM(lows, k), *toks = PyList_GET_ITEM(tokens, k);
@@ -843,65 +893,92 @@ k_rule_screen(PyObject *self, PyObject *args)
         Py_ssize_t len = PyUnicode_GET_LENGTH(s), lowlen = PyUnicode_GET_LENGTH(low);
         int kind = PyUnicode_KIND(s);
         const void *data = PyUnicode_DATA(s);
-        int flag = 0, r;
-        if (len == 0) {
-            flags[k] = 0;
+        int mask = 0, r = 0;
+        flags[k] = 0;
+        if (len == 0)
+            continue;
+        /* a leading bullet: the rules read the line without it, so every rule is run */
+        Py_UCS4 c0 = PyUnicode_READ(kind, data, 0);
+        for (Py_ssize_t i = 0; i < nlead; i++) {
+            if (PyUnicode_READ(lk, ld, i) == c0) {
+                mask = SCREEN_BULLET;
+                break;
+            }
+        }
+        if (mask) {
+            flags[k] = (char)mask;
             continue;
         }
-        /* a leading bullet: the rules read the line without it */
-        Py_UCS4 c0 = PyUnicode_READ(kind, data, 0);
-        for (Py_ssize_t i = 0; i < nlead && !flag; i++)
-            flag = PyUnicode_READ(lk, ld, i) == c0;
         /* the line's own rules: their pre-checks */
-        for (Py_ssize_t i = 0; !flag && i < PyTuple_GET_SIZE(line_needles); i++)
-            flag = PyUnicode_Contains(s, PyTuple_GET_ITEM(line_needles, i));
+        for (Py_ssize_t i = 0; !r && i < PyTuple_GET_SIZE(line_needles); i++)
+            r = line_contains(s, PyTuple_GET_ITEM(line_needles, i));
         pairs_of(&pl, low);
-        if (!flag && (r = contains_any(&pl, low_needles)) != 0)
-            flag = r;
-        if (!flag && len < slash_max && (r = PyUnicode_Contains(s, slash)) != 0)
-            flag = r;
-        if (!flag && len < digit_max) {
+        if (!r)
+            r = contains_any(&pl, low_needles);
+        if (!r && len < slash_max)
+            r = line_contains(s, slash);
+        if (!r && len < digit_max) {
             if (kind == PyUnicode_1BYTE_KIND) { /* no decimal digit in Latin-1 but 0-9 */
                 const Py_UCS1 *d = data;
-                for (Py_ssize_t i = 0; i < len && !flag; i++)
-                    flag = d[i] >= '0' && d[i] <= '9';
+                for (Py_ssize_t i = 0; i < len && !r; i++)
+                    r = d[i] >= '0' && d[i] <= '9';
             }
             else {
-                for (Py_ssize_t i = 0; i < len && !flag; i++)
-                    flag = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i));
+                for (Py_ssize_t i = 0; i < len && !r; i++)
+                    r = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i));
             }
         }
+        if (r < 0)
+            goto error;
+        if (r)
+            mask |= SCREEN_OWN;
+        if ((r = line_contains(s, contact)) < 0)
+            goto error;
+        if (r)
+            mask |= SCREEN_AT;
         /* whole-line phrases */
-        if (!flag && lowlen < whole_max) {
-            if (PyList_GET_SIZE(toks) && (r = PySet_Contains(whole_first, PyList_GET_ITEM(toks, 0))) != 0)
-                flag = r;
-            if (!flag && (r = PyUnicode_Contains(low, underscore)) != 0)
-                flag = r;
-            for (Py_ssize_t j = 0; !flag && j < PyTuple_GET_SIZE(whole_other); j++)
-                flag = holds_needs(&pl, PyTuple_GET_ITEM(whole_other, j));
+        if (lowlen < whole_max) {
+            r = 0;
+            if (PyList_GET_SIZE(toks))
+                r = PySet_Contains(whole_first, PyList_GET_ITEM(toks, 0));
+            if (!r)
+                r = line_contains(low, underscore);
+            for (Py_ssize_t j = 0; !r && j < PyTuple_GET_SIZE(whole_other); j++)
+                r = holds_needs(&pl, PyTuple_GET_ITEM(whole_other, j));
+            if (r < 0)
+                goto error;
+            if (r)
+                mask |= SCREEN_WHOLE;
         }
-        /* symbol-led phrases: a symbol they start with, and their needed strings */
-        if (!flag) {
-            int sym = 0;
-            int lowkind = PyUnicode_KIND(low);
-            const void *lowdata = PyUnicode_DATA(low);
-            if (lowkind == PyUnicode_1BYTE_KIND) {
-                const Py_UCS1 *d = lowdata;
-                for (Py_ssize_t i = 0; i < lowlen && !sym; i++)
-                    sym = sym_latin1[d[i]];
-            }
-            else {
-                for (Py_ssize_t i = 0; i < lowlen && !sym; i++) {
-                    Py_UCS4 c = PyUnicode_READ(lowkind, lowdata, i);
+        /* symbol-led phrases: a character they start with, and their needed strings */
+        Py_ssize_t n_sym_hits = 0, n_inner_hits = 0;
+        int sym = 0;
+        int lowkind = PyUnicode_KIND(low);
+        const void *lowdata = PyUnicode_DATA(low);
+        if (lowkind == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *d = lowdata;
+            for (Py_ssize_t i = 0; i < lowlen && !sym; i++)
+                sym = sym_latin1[d[i]];
+        }
+        else {
+            for (Py_ssize_t i = 0; i < lowlen && !sym; i++) {
+                Py_UCS4 c = PyUnicode_READ(lowkind, lowdata, i);
+                if (c < 256)
+                    sym = sym_latin1[c];
+                else if (sym_wide) {
                     for (Py_ssize_t j = 0; j < nsym && !sym; j++)
                         sym = PyUnicode_READ(sk, sd, j) == c;
                 }
             }
-            for (Py_ssize_t j = 0; sym && !flag && j < PyTuple_GET_SIZE(symbol_needs); j++)
-                flag = holds_needs(&pl, PyTuple_GET_ITEM(symbol_needs, j));
+        }
+        for (Py_ssize_t j = 0; sym && j < n_symbol; j++) {
+            if ((r = holds_needs(&pl, PyTuple_GET_ITEM(symbol_needs, j))) < 0)
+                goto error;
+            if (r)
+                symbol_hits[n_sym_hits++] = j;
         }
         /* phrases found inside a line: the patterns indexed by the line's words, and their needed strings */
-        for (Py_ssize_t t = 0; !flag && t < PyList_GET_SIZE(toks); t++) {
+        for (Py_ssize_t t = 0; t < PyList_GET_SIZE(toks); t++) {
             PyObject *cands = PyDict_GetItemWithError(by_word, PyList_GET_ITEM(toks, t));
             if (cands == NULL) {
                 if (PyErr_Occurred())
@@ -912,7 +989,7 @@ k_rule_screen(PyObject *self, PyObject *args)
                 PyErr_SetString(PyExc_TypeError, "spec: by_word must map words to tuples of pattern numbers");
                 goto error;
             }
-            for (Py_ssize_t i = 0; !flag && i < PyTuple_GET_SIZE(cands); i++) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cands); i++) {
                 Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(cands, i));
                 if (j < 0 || j >= n_inner) {
                     if (!PyErr_Occurred())
@@ -922,22 +999,46 @@ k_rule_screen(PyObject *self, PyObject *args)
                 if (stamp[j] == k + 1)
                     continue;
                 stamp[j] = k + 1;
-                flag = holds_needs(&pl, PyTuple_GET_ITEM(inner_needs, j));
+                if ((r = holds_needs(&pl, PyTuple_GET_ITEM(inner_needs, j))) < 0)
+                    goto error;
+                if (r)
+                    inner_hits[n_inner_hits++] = j;
             }
         }
-        if (flag < 0)
-            goto error;
-        flags[k] = (char)(flag != 0);
+        if (n_inner_hits || n_sym_hits) {
+            mask |= SCREEN_PHRASE;
+            if (n_inner_hits > 1)
+                qsort(inner_hits, (size_t)n_inner_hits, sizeof(Py_ssize_t), cmp_ssize);
+            PyObject *key = PyLong_FromSsize_t(k), *a = ssize_tuple(inner_hits, n_inner_hits),
+                     *b = ssize_tuple(symbol_hits, n_sym_hits);
+            PyObject *pair = (a && b) ? PyTuple_Pack(2, a, b) : NULL;
+            int bad = key == NULL || pair == NULL || PyDict_SetItem(phrases, key, pair) < 0;
+            Py_XDECREF(key);
+            Py_XDECREF(a);
+            Py_XDECREF(b);
+            Py_XDECREF(pair);
+            if (bad)
+                goto error;
+        }
+        flags[k] = (char)mask;
     }
     Py_DECREF(underscore);
     Py_DECREF(slash);
     PyMem_Free(stamp);
-    return out;
+    PyMem_Free(inner_hits);
+    PyMem_Free(symbol_hits);
+    PyObject *result = PyTuple_Pack(2, masks, phrases);
+    Py_DECREF(masks);
+    Py_DECREF(phrases);
+    return result;
 error:
     Py_XDECREF(underscore);
     Py_XDECREF(slash);
     PyMem_Free(stamp);
-    Py_DECREF(out);
+    PyMem_Free(inner_hits);
+    PyMem_Free(symbol_hits);
+    Py_XDECREF(masks);
+    Py_XDECREF(phrases);
     return NULL;
 }
 
@@ -1007,7 +1108,7 @@ static PyMethodDef methods[] = {
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
-    {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: may a rule of boilerplate._rule_evidence fire on it (bytes of 0/1)."},
+    {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -372,22 +372,29 @@ def _phrase_hits(low: str, tokens: list[str], tables: _PhraseTables, symbols: bo
         cands: Sequence[int] = by_word[next(iter(hit_words))]  # already in pattern order
     else:
         cands = sorted({j for w in hit_words for j in by_word[w]})
-    starts: dict[int, str] = {}
     needs = tables.inner_needs
-    for j in cands:
-        if _holds_needs(low, needs[j]):  # strings every match holds: without them, no scan
-            fam, rx = tables.inner[j]
-            for m in rx.finditer(low):
-                st = m.start()
-                if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
-                    starts.setdefault(st, fam)
-    if symbols:
-        # each symbol-led pattern that can match (a line no pattern matches is not scanned:
-        # the same as scanning every pattern only when one of them matches)
-        for (fam, rx), need in zip(tables.symbol, tables.symbol_needs):
-            if _holds_needs(low, need):
-                for m in rx.finditer(low):
-                    starts.setdefault(m.start(), fam)
+    # strings every match holds: without them, no scan; each symbol-led pattern that can match
+    # (a line no pattern matches is not scanned: the same as scanning every pattern only when one
+    # of them matches)
+    inner = [j for j in cands if _holds_needs(low, needs[j])]
+    symbol = [j for j, need in enumerate(tables.symbol_needs) if _holds_needs(low, need)] if symbols else ()
+    return _phrase_families(low, inner, symbol, tables)
+
+
+def _phrase_families(low: str, inner: Sequence[int], symbol: Sequence[int], tables: _PhraseTables) -> list[str]:
+    """Families of the matches of the inner patterns ``inner`` and the symbol-led patterns ``symbol``
+    (numbers, ascending) in ``low``, one entry per match start, in the order of the line."""
+    starts: dict[int, str] = {}
+    for j in inner:
+        fam, rx = tables.inner[j]
+        for m in rx.finditer(low):
+            st = m.start()
+            if st == 0 or not (low[st - 1].isalnum() or low[st - 1] == "_"):
+                starts.setdefault(st, fam)
+    for j in symbol:
+        fam, rx = tables.symbol[j]
+        for m in rx.finditer(low):
+            starts.setdefault(m.start(), fam)
     if len(starts) < 2:
         return list(starts.values())
     return [starts[k] for k in sorted(starts)]
@@ -430,6 +437,7 @@ def _may_be_date(s: str) -> bool:
 # the cheap pre-checks of the rules below, shared with the compiled screen (_screen_spec): a line
 # failing all of them, and holding none of the phrase tables' needed strings, gets no rule
 _ICON_HINTS = ("icon", "sketch", "chevron", "arrow")  # in the lower-cased line, before _ICON_TOKEN
+_ICON_HINT = re.compile("|".join(_ICON_HINTS))
 _CREDIT_MAX_CHARS = 110  # a photo credit is shorter, and holds "/"
 _DATE_MAX_CHARS = 80  # a date-only line is shorter, and holds a digit
 _WHOLE_MAX_CHARS = 120  # a whole-line phrase is shorter
@@ -440,7 +448,7 @@ def _own_rule(s: str, low: str) -> str | None:
     """Rules other than chrome phrases, each behind a cheap pre-check."""
     if "{{" in s and _TEMPLATE.search(s):
         return "template"
-    if any(h in low for h in _ICON_HINTS) and len(_ICON_TOKEN.findall(s)) >= 4:
+    if _ICON_HINT.search(low) and len(_ICON_TOKEN.findall(s)) >= 4:
         return "icon-sprite"
     if "/" in s and len(s) < _CREDIT_MAX_CHARS and _CREDIT.match(s) and len(s.split()) <= 8:
         return "photo-credit"
@@ -449,15 +457,21 @@ def _own_rule(s: str, low: str) -> str | None:
     return None
 
 
+# what the compiled rule screen found on a line (bits of its masks, as cleaners/_linekernels.c sets them)
+_SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT = 1, 2, 4, 8, 16
+
+
 @functools.cache
 def _screen_spec() -> tuple:
     """What the compiled rule screen (``linescore.kernels.rule_screen``) reads: the pre-checks of
     :func:`_own_rule` and of :func:`_rule_evidence`, and the phrase tables' word index and needed
-    strings (:func:`_prefilter`). A line it passes over is one on which no rule can fire."""
+    strings (:func:`_prefilter`). A line it passes over is one on which no rule can fire; on the
+    others it says which checks may fire and which phrase patterns can match."""
     t = _phrase_tables()
     return (
-        ("{{", "@"),  # in the line: a template; an e-mail address
+        ("{{",),  # in the line: a template
         _ICON_HINTS,
+        "@",  # in the line: an e-mail address
         _BULLETS,
         _CREDIT_MAX_CHARS,
         _DATE_MAX_CHARS,
@@ -504,11 +518,16 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     whole_first = tables.whole_first
     first_chars = tables.symbol_first  # a symbol-led match starts with one of these (str.find beats a regex scan)
     cache = _SHORT_LINE_RULES
-    # the lines on which some rule may fire (the compiled screen, when built; else every line)
+    # what may fire on each line (the compiled screen, when built: its SCREEN_* bits, and the phrase
+    # patterns that can match; without it every rule is tried on every line)
     kernels = linescore.kernels
-    screen = kernels.rule_screen(_as_list(stripped), _as_list(lows), _as_list(tokens), _screen_spec()) if kernels is not None else None
+    if kernels is not None:
+        masks, screened = kernels.rule_screen(_as_list(stripped), _as_list(lows), _as_list(tokens), _screen_spec())
+    else:
+        masks, screened = b"\x01" * len(stripped), {}  # SCREEN_BULLET: try everything
     for i, s in enumerate(stripped):
-        if screen is not None and not screen[i]:
+        mask = masks[i]
+        if not mask:
             continue
         short = len(s) <= _SHORT_LINE
         if short:
@@ -516,23 +535,29 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
             if hit is not None:
                 out[i], shares[i] = hit
                 continue
+        every = mask & _SCREEN_BULLET
         low = lows[i]
         if s[:1] in _BULLETS:
             low = _BULLET.sub("", low)
-        reason, share = _own_rule(s, low), 0.0
+        reason, share = _own_rule(s, low) if every or mask & _SCREEN_OWN else None, 0.0
         # a word-led whole-line pattern can match only a line that starts with one of its words
         # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
-        if reason is None and len(low) < _WHOLE_MAX_CHARS and (
+        if reason is None and (every or mask & _SCREEN_WHOLE) and len(low) < _WHOLE_MAX_CHARS and (
             (tokens[i] and tokens[i][0] in whole_first or "_" in low) and tables.whole_any.match(low) or tables.whole_other.match(low)
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
-            sym = False
-            for ch in first_chars:
-                if ch in low:
-                    sym = True
-                    break
-            fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
+            if every:
+                sym = False
+                for ch in first_chars:
+                    if ch in low:
+                        sym = True
+                        break
+                fams = _phrase_hits(low, tokens[i], tables, sym) if sym or not words.isdisjoint(tokens[i]) else []
+            elif mask & _SCREEN_PHRASE:
+                fams = _phrase_families(low, *screened[i], tables)
+            else:
+                fams = []
             if "@" in s:
                 fams += ["contact"] * len(_EMAIL.findall(s))
             if fams:
@@ -720,6 +745,7 @@ def _main_blocks(values: Sequence[float], second_share: float) -> list[tuple[int
 
 
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
+_BLANK_RUN = re.compile(r"\n{3,}")  # more than one blank line in a row, left where lines were removed
 
 
 def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
@@ -876,7 +902,7 @@ def strip_document_lines(
         keep[np.asarray(nonempty)[np.concatenate(gone_at)]] = False
     kept = list(itertools.compress(lines, keep.tolist()))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    out = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
 
 
@@ -1111,7 +1137,7 @@ def remove_known_lines(text: str, known_chrome: Mapping[str, str]) -> StripResul
             removed.append(Removal(i, line, reason))
         else:
             kept.append(line)
-    return StripResult(text=re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), removed=removed)
+    return StripResult(text=_BLANK_RUN.sub("\n\n", "\n".join(kept)).strip(), removed=removed)
 
 
 def strip_corpus(texts: Sequence[str], sites: Sequence[str | None] | None = None) -> list[StripResult]:

@@ -160,24 +160,31 @@ def _rule_lines() -> list[str]:
 @needs_kernels
 def test_rule_screen_never_hides_a_rule():
     """A line the compiled screen passes over gets no rule and no phrase share from the full
-    per-line rules (run here without the screen)."""
+    per-line rules (run here without the screen), and with the screen's masks and phrase
+    candidates every line gets exactly what the full rules give."""
     lines = _rule_lines()
     lows = [l.lower() for l in lines]
     tokens = boilerplate._tokenize(lows)
-    screen = KERNELS.rule_screen(lines, lows, tokens, boilerplate._screen_spec())
-    assert len(screen) == len(lines)
+    masks, phrases = KERNELS.rule_screen(lines, lows, tokens, boilerplate._screen_spec())
+    assert len(masks) == len(lines) and set(phrases) <= set(range(len(lines)))
     try:
         linescore.kernels = None
         boilerplate._SHORT_LINE_RULES.clear()
-        reasons, shares = boilerplate._rule_evidence(lines, lows, tokens)
+        want = boilerplate._rule_evidence(lines, lows, tokens)
     finally:
         linescore.kernels = KERNELS
         boilerplate._SHORT_LINE_RULES.clear()
-    hidden = [(l, r, s) for l, f, r, s in zip(lines, screen, reasons, shares) if not f and (r is not None or s)]
+    reasons, shares = want
+    hidden = [(l, r, s) for l, m, r, s in zip(lines, masks, reasons, shares) if not m and (r is not None or s)]
     assert not hidden, hidden[:5]
+    got = boilerplate._rule_evidence(lines, lows, tokens)
+    boilerplate._SHORT_LINE_RULES.clear()
+    differ = [(l, a, b) for l, a, b in zip(lines, zip(*got), zip(*want)) if a != b]
+    assert not differ, differ[:5]
     fired = sum(1 for r, s in zip(reasons, shares) if r is not None or s)
     assert fired > 1000  # the lines above do exercise the rules
-    assert sum(screen) < 0.8 * len(lines)  # ... and the screen does pass over lines
+    assert sum(1 for m in masks if m) < 0.8 * len(lines)  # ... and the screen does pass over lines
+    assert sum(1 for m in masks if m & boilerplate._SCREEN_PHRASE) > 500
 
 
 @needs_kernels
