@@ -12,8 +12,13 @@ trailing footer blocks; when no line reaches the confidence level, the
 best-scoring lines stand in for them, since a page handed to the stripper
 holds an article somewhere) and how much prose its run of lines holds; a third
 stage repeats that on stage two's scores. The weights are plain numbers in
-``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``), so
-scoring needs numpy only.
+``data/boilerplate_model.json`` (fitted by ``bench/fit_boilerplate.py``).
+
+The per-line work (the local features, the structure windows, the stacked stages) runs in
+compiled kernels, ``cleaners/_linekernels.c``, when they are built (``pip install`` builds them
+with a C compiler; :data:`kernels`); the numpy functions here are the reference they are tested
+against and the path taken without them (or with ``WIREWASH_NO_KERNELS=1``): the same verdicts,
+the scores equal but for the last bits of their dot products.
 
 >>> from cleaners.boilerplate import line_evidence
 >>> lines = ["Home", "World", "The minister said on Monday that talks with the union would go on next week in the capital."]

@@ -66,10 +66,25 @@ def _texts() -> list[str]:
 def test_fast_passes_equal_recomputed_passes(k):
     text = _texts()[k]
     fast, slow = strip_document_lines(text), _naive(text)
-    assert (fast.text, fast.title, fast.removed, fast.unwrapped) == (slow.text, slow.title, slow.removed, slow.unwrapped)
+    assert (fast.text, fast.title, _verdicts(fast), fast.unwrapped) == (slow.text, slow.title, _verdicts(slow), slow.unwrapped)
+    _same_scores(fast, slow)
     known = {" ".join(l.lower().split()): "known" for l in [l for l in text.split("\n") if l.strip()][1::4]}
     fast, slow = strip_document_lines(text, known_chrome=known), _naive(text, known_chrome=known)
-    assert (fast.text, fast.removed) == (slow.text, slow.removed)
+    assert (fast.text, _verdicts(fast)) == (slow.text, _verdicts(slow))
+    _same_scores(fast, slow)
+
+
+def _verdicts(r: StripResult) -> list[tuple[int, str, str]]:
+    return [(x.line, x.text, x.reason) for x in r.removed]
+
+
+def _same_scores(a: StripResult, b: StripResult) -> None:
+    """The line model's scores of the removed lines: equal but for the last bits (numpy's BLAS may
+    add a dot product's terms in another order for a matrix of other rows; seen on one machine's
+    OpenBLAS without the compiled kernels, which add them in order)."""
+    sa, sb = [x.score for x in a.removed], [x.score for x in b.removed]
+    assert [s is None for s in sa] == [s is None for s in sb]
+    assert np.allclose([s for s in sa if s is not None], [s for s in sb if s is not None], rtol=0, atol=1e-12)
 
 
 def test_repeat_flags_match_a_plain_scan():
