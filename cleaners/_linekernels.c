@@ -771,6 +771,18 @@ contains_any(const pairs *p, PyObject *needles)
 }
 
 static int
+check_strings(PyObject *t, const char *name)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t); i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(t, i))) {
+            PyErr_Format(PyExc_TypeError, "%s must be a tuple of str", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
 check_needs_table(PyObject *t, const char *name)
 {
     if (!PyTuple_Check(t)) {
@@ -856,7 +868,8 @@ k_rule_screen(PyObject *self, PyObject *args)
         return NULL;
     }
     if (check_needs_table(whole_other, "whole_other_needs") < 0 || check_needs_table(symbol_needs, "symbol_needs") < 0 ||
-        check_needs_table(inner_needs, "inner_needs") < 0)
+        check_needs_table(inner_needs, "inner_needs") < 0 || check_strings(line_needles, "own_line_needles") < 0 ||
+        check_strings(low_needles, "own_low_needles") < 0)
         return NULL;
     Py_ssize_t n_inner = PyTuple_GET_SIZE(inner_needs), n_symbol = PyTuple_GET_SIZE(symbol_needs);
     PyObject *masks = PyBytes_FromStringAndSize(NULL, n), *phrases = PyDict_New();

@@ -195,3 +195,7 @@ def test_rule_screen_bad_spec_is_a_clear_error():
         KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
     with pytest.raises(TypeError, match="spec"):
         KERNELS.rule_screen(["a"], ["a"], [["a"]], ("too", "short"))
+    spec = list(boilerplate._screen_spec())
+    spec[1] = ("icon", 3)
+    with pytest.raises(TypeError, match="own_low_needles"):
+        KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
