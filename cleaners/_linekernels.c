@@ -1114,12 +1114,53 @@ error:
     return NULL;
 }
 
+/* --------------------------------------------------------------- best span --- */
+
+/* best_span(values, lo, hi) -> (a, b): boilerplate._best_span of values[lo:hi] (a float64 array),
+ * the contiguous span with the largest sum by Kadane's scan, in the same additions and comparisons
+ * (so the same span, ties and NaN included); positions count from lo, (0, -1) when there is none */
+static PyObject *
+k_best_span(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "Onn", &obj, &lo, &hi))
+        return NULL;
+    Py_buffer vb;
+    if (get_buffer(obj, &vb, 0, 0, 'd', "values") < 0)
+        return NULL;
+    Py_ssize_t n = vb.len / 8;
+    if (lo < 0 || hi > n || lo > hi) {
+        PyBuffer_Release(&vb);
+        return PyErr_Format(PyExc_IndexError, "span %zd:%zd out of 0:%zd", lo, hi, n);
+    }
+    const double *x = vb.buf;
+    double best = -INFINITY, cur = 0.0;
+    Py_ssize_t start = 0, a = 0, b = -1;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        if (cur <= 0) {
+            cur = x[i];
+            start = i - lo;
+        }
+        else
+            cur += x[i];
+        if (cur > best) {
+            best = cur;
+            a = start;
+            b = i - lo;
+        }
+    }
+    PyBuffer_Release(&vb);
+    return Py_BuildValue("(nn)", a, b);
+}
+
 /* ----------------------------------------------------------------- module --- */
 
 static PyMethodDef methods[] = {
     {"local_features", k_local_features, METH_VARARGS, "Columns 0 ... 33 of linescore.local_features, in place."},
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
+    {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {NULL, NULL, 0, NULL},

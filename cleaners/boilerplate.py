@@ -718,16 +718,22 @@ def _best_span(values: Sequence[float]) -> tuple[int, int]:
     return span
 
 
-def _main_blocks(values: Sequence[float], second_share: float) -> list[tuple[int, int]]:
+def _main_blocks(values: Sequence[float], second_share: float, array: np.ndarray | None = None) -> list[tuple[int, int]]:
     """The best span of ``values`` (:func:`_best_span`), and the best span of what lies on
     either side of it when its sum is at least ``second_share`` times the first one's.
+    ``array``: the same values as a float64 array, for the compiled scan when it is built.
 
     >>> _main_blocks([3, -9, 2, -1], 0.5)
     [(0, 0), (2, 2)]
     >>> _main_blocks([3, -9, 1, -1], 0.5)
     [(0, 0)]
     """
-    a, b = _best_span(values)
+    kernels = linescore.kernels if array is not None else None
+
+    def best_span(lo: int, hi: int) -> tuple[int, int]:
+        return kernels.best_span(array, lo, hi) if kernels is not None else _best_span(values[lo:hi])
+
+    a, b = best_span(0, len(values))
     if b < a:
         return []
     out = [(a, b)]
@@ -736,7 +742,7 @@ def _main_blocks(values: Sequence[float], second_share: float) -> list[tuple[int
         return out
     best, second = second_share * first, None
     for lo, hi in ((0, a), (b + 1, len(values))):
-        a2, b2 = _best_span(values[lo:hi])
+        a2, b2 = best_span(lo, hi)
         if b2 >= a2 and (total := sum(values[lo + a2 : lo + b2 + 1])) >= best:
             best, second = total, (lo + a2, lo + b2)
     if second is not None:
@@ -908,7 +914,7 @@ def strip_document_lines(
 
 def _has_comment_phrase(reasons: Sequence[str | None]) -> bool:
     """Does any line carry a comment-section phrase (else there is no comment section to find)."""
-    return any(r is not None and r.startswith("phrase:comments") for r in reasons)
+    return any(r.startswith("phrase:comments") for r in set(reasons) if r is not None)
 
 
 # a line's verdict in one pass, as a small integer (see _classify_codes): kept (reason None, or a
@@ -1005,7 +1011,7 @@ def _classify_codes(
     values = p[: cut + 1] - _cfg["block_offset"]
     values[(codes[: cut + 1] == _RULE) | (codes[: cut + 1] == _REPEAT)] = -_cfg["block_offset"]
     outside = np.ones(n, dtype=bool)
-    for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"]):
+    for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"], values):
         outside[a : b + 1] = False
     codes[outside & (codes == _KEPT)] = _OUTSIDE
 
@@ -1023,7 +1029,7 @@ def _classify_codes(
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in [k for k, key in enumerate(keys) if key == tkey]:
+        for k in list(itertools.compress(range(n), map(tkey.__eq__, keys))):
             codes[k] = _TITLE
             extra[k] = "repeat-of-headline" if seen_first else "headline"
             seen_first = True

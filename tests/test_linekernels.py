@@ -199,3 +199,18 @@ def test_rule_screen_bad_spec_is_a_clear_error():
     spec[1] = ("icon", 3)
     with pytest.raises(TypeError, match="own_low_needles"):
         KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
+
+
+@needs_kernels
+def test_best_span_is_the_python_scan():
+    rng = np.random.default_rng(8)
+    cases = [np.zeros(0), np.array([-1.0, -2.0]), np.array([0.0, 0.0, 0.0]), np.array([1.0, -1.0, 1.0]), np.array([np.nan, 1.0, 2.0]),
+             np.array([2.0, np.nan, -1.0, 3.0]), np.array([-np.inf, 1.0]), np.array([0.3, -0.1, 0.2, -0.4, 0.3])]
+    cases += [rng.normal(0, 1, rng.integers(1, 60)).round(int(rng.integers(0, 3))) for _ in range(500)]
+    for values in cases:
+        n = len(values)
+        for lo, hi in [(0, n), (0, n // 2), (n // 3, n), (n // 2, n // 2)]:
+            assert KERNELS.best_span(values, lo, hi) == boilerplate._best_span(values.tolist()[lo:hi]), (values, lo, hi)
+        assert boilerplate._main_blocks(values.tolist(), 0.5, values) == boilerplate._main_blocks(values.tolist(), 0.5)
+    with pytest.raises(IndexError):
+        KERNELS.best_span(np.zeros(3), 2, 5)
