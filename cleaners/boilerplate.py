@@ -522,7 +522,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     # patterns that can match; without it every rule is tried on every line)
     kernels = linescore.kernels
     if kernels is not None:
-        masks, screened = kernels.rule_screen(_as_list(stripped), _as_list(lows), _as_list(tokens), _screen_spec())
+        masks, screened = kernels.rule_screen(linescore._as_list(stripped), linescore._as_list(lows), linescore._as_list(tokens), _screen_spec())
     else:
         masks, screened = b"\x01" * len(stripped), {}  # SCREEN_BULLET: try everything
     for i, s in enumerate(stripped):
@@ -600,7 +600,7 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
     if not lows:
         return []
     if linescore.kernels is not None:
-        return linescore.kernels.tokenize(_as_list(lows))
+        return linescore.kernels.tokenize(linescore._as_list(lows))
     joined = "\n".join(lows)
     if not joined.isascii():
         for ch in _NON_ASCII_SPACES:
@@ -656,10 +656,6 @@ def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
         else:
             repeats.append(False)
     return repeats, [k in dup for k in keys]
-
-
-def _as_list(seq: Sequence) -> list:
-    return seq if type(seq) is list else list(seq)
 
 
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
