@@ -80,12 +80,6 @@ def _snapshot_of(src: Path, dest: Path, cv: bool) -> None:
     subprocess.run(cmd, env=env, check=True)
 
 
-def compare(want: dict, got: dict) -> list[str]:
-    from boilerplate_speed import compare as _compare
-
-    return _compare(want, got)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baseline", help="git revision to compare this tree with")
@@ -96,9 +90,9 @@ def main() -> int:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(args.src.resolve()))
-    if args.src.resolve() != ROOT:
-        import boilerplate_speed
+    import boilerplate_speed  # imports no cleaners at module level
 
+    if args.src.resolve() != ROOT:
         boilerplate_speed.hermetic_imports()
     import cleaners
 
@@ -111,8 +105,6 @@ def main() -> int:
         return 0
     if args.baseline:
         with tempfile.TemporaryDirectory() as tmp:
-            import boilerplate_speed
-
             boilerplate_speed.checkout(args.baseline, Path(tmp))
             _snapshot_of(Path(tmp), Path(tmp) / "ref.json", args.cv)
             want = json.loads((Path(tmp) / "ref.json").read_text(encoding="utf-8"))
@@ -122,10 +114,8 @@ def main() -> int:
             want = {k: v for k, v in want.items() if not k.startswith("cv-")}
     else:
         ap.error("give --baseline, --check or --snapshot")
-    import boilerplate_speed
-
     got = snapshot(args.cv)
-    bad = compare(want, got)
+    bad = boilerplate_speed.compare(want, got)
     kinds: dict[str, int] = {}
     for k in got:
         if k == "cv-f1":

@@ -103,7 +103,9 @@ def checkout(revision: str, dest: Path) -> None:
 _TIMER = r"""
 import json, sys, time
 from pathlib import Path
-sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+sys.path.insert(0, sys.argv[2])
+import boilerplate_speed
+boilerplate_speed.hermetic_imports()
 from cleaners import boilerplate
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
 boilerplate.strip_boilerplate(texts[0])  # load data files before timing
@@ -117,7 +119,7 @@ print(json.dumps({"n": len(texts), "wall": time.perf_counter() - t0, "cpu": time
 
 def _time(src: Path, kernels: bool = True) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src), "WIREWASH_NO_KERNELS": "" if kernels else "1"}
-    res = subprocess.run([sys.executable, "-c", _TIMER, str(TEXT_DIR)], cwd=src, env=env, capture_output=True, text=True, check=True)
+    res = subprocess.run([sys.executable, "-c", _TIMER, str(TEXT_DIR), str(ROOT / "bench")], cwd=src, env=env, capture_output=True, text=True, check=True)
     return json.loads(res.stdout)
 
 

@@ -692,24 +692,18 @@ def _default_model() -> dict:
     return json.loads(read_data_text("boilerplate_model.json"))
 
 
-def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The model's weights as arrays (converted once per model; a copy of a model dict with
-    other weights, ``{**model, "w1": ...}``, carries the original's cache, which is then redone)."""
+def _weights(model: dict) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """The model's weights as arrays: stage one's, each context stage's, and the context stages'
+    as one C-ordered (stages x features) array for the kernels (converted once per model; a copy
+    of a model dict with other weights, ``{**model, "w1": ...}``, carries the original's cache,
+    which is then redone)."""
     source = (model["w1"], model["context_stages"])
     cached = model.get("_arrays")
     if cached is None or cached[0][0] is not source[0] or cached[0][1] is not source[1]:
-        cached = (source, (np.asarray(source[0]), [np.asarray(w) for w in source[1]]))
+        stages = [np.asarray(w, dtype=np.float64) for w in source[1]]
+        stacked = np.array(stages, dtype=np.float64).reshape(len(stages), len(LOCAL_FEATURES) + len(CONTEXT_FEATURES))
+        cached = (source, (np.asarray(source[0], dtype=np.float64), stages, stacked))
         model["_arrays"] = cached
-    return cached[1]
-
-
-def _stacked(model: dict, context_ws: list[np.ndarray]) -> np.ndarray:
-    """The context stages' weights as one C-ordered (stages x features) array, for the kernels."""
-    cached = model.get("_stacked")
-    if cached is None or len(cached[0]) != len(context_ws) or any(a is not b for a, b in zip(cached[0], context_ws)):
-        arr = np.ascontiguousarray(np.array(context_ws, dtype=np.float64).reshape(len(context_ws), len(LOCAL_FEATURES) + len(CONTEXT_FEATURES)))
-        cached = (list(context_ws), arr)
-        model["_stacked"] = cached
     return cached[1]
 
 
@@ -760,14 +754,13 @@ def stage_scores(
     """
     model = model or _default_model()
     xl = local_features(ev, model) if xl is None else xl
-    w1, context_ws = _weights(model)
+    w1, context_ws, stacked = _weights(model)
     chars, hits, comments = line_arrays(ev) if arrays is None else arrays
     if kernels is not None and xl.ndim == 2 and xl.shape[1] == len(LOCAL_FEATURES):
         n = len(xl)
-        ws = _stacked(model, context_ws)
         ctx, p1, p = np.empty((n, len(CONTEXT_FEATURES))), np.empty(n), np.empty(n)
         f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)
-        kernels.stages(n, f64(xl), f64(w1), ws, len(context_ws), f64(chars), f64(hits), f64(comments), float(model["confident"]), ctx, p1, p)
+        kernels.stages(n, f64(xl), w1, stacked, len(context_ws), f64(chars), f64(hits), f64(comments), float(model["confident"]), ctx, p1, p)
         return xl, p1, ctx if context_ws else np.zeros((n, 0)), p
     p1 = _sigmoid(xl @ w1)
     nl = xl.shape[1]
