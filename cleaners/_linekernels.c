@@ -89,28 +89,285 @@ check_list(PyObject *obj, Py_ssize_t n, const char *name)
     return 0;
 }
 
+/* -------------------------------------------------------------- word tables --- */
+
+/* The words the kernels look up (stop words and lexicon weights; the phrase tables' word index and
+ * the first words of whole-line phrases), in an open-addressing table keyed by a hash of the
+ * word's code points. A line's \w+ tokens are found and looked up here as its characters are read,
+ * without making a str of each one: Python's str hash and dict look-up of fresh token objects were
+ * most of the per-line work. Built once per table of words (word_table), held in a capsule. */
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+#define WT_WHOLE_FIRST 1
+
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t key;  /* offset of the word's code points in keys */
+    Py_ssize_t len;  /* characters; -1: an empty slot */
+    double re, im;   /* the code (complex) of the word, 0 when it has none */
+    Py_ssize_t cand; /* offset of its pattern numbers in cands */
+    Py_ssize_t ncand;
+    int flags;
+} wt_entry;
+
+typedef struct {
+    size_t mask; /* slots - 1 */
+    wt_entry *slots;
+    Py_UCS4 *keys;
+    Py_ssize_t nkeys, capkeys;
+    Py_ssize_t *cands;
+    Py_ssize_t ncands, capcands;
+} word_table;
+
+static const char *WT_CAPSULE = "cleaners._linekernels.word_table";
+
+static unsigned char word1[256];  /* \w: str.isalnum() or "_", below U+0100 */
+static unsigned char digit1[256]; /* str.isdigit(), below U+0100 */
+
+static inline int
+is_word_char(Py_UCS4 c)
+{
+    return c < 256 ? word1[c] : (Py_UNICODE_ISALNUM(c) || c == '_');
+}
+
+static inline int
+is_digit_char(Py_UCS4 c)
+{
+    return c < 256 ? digit1[c] : Py_UNICODE_ISDIGIT(c);
+}
+
+static inline size_t
+wt_slot(uint64_t h, size_t mask)
+{
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* the next \w+ run of data[*pos ...] (as re.findall(r"\w+") finds them): its start, end (*pos),
+ * the hash of its code points and whether every character is a digit (str.isdigit) */
+static inline int
+next_token(int kind, const void *data, Py_ssize_t len, Py_ssize_t *pos, Py_ssize_t *start, uint64_t *hash, int *digit)
+{
+    Py_ssize_t i = *pos;
+    while (i < len && !is_word_char(PyUnicode_READ(kind, data, i)))
+        i++;
+    if (i >= len) {
+        *pos = i;
+        return 0;
+    }
+    *start = i;
+    uint64_t h = FNV_OFFSET;
+    int d = 1;
+    for (; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!is_word_char(c))
+            break;
+        h = (h ^ c) * FNV_PRIME;
+        d &= is_digit_char(c);
+    }
+    *pos = i;
+    *hash = h;
+    *digit = d;
+    return 1;
+}
+
+/* the entry of the word data[start ... start + len) (hash h), or NULL */
+static inline const wt_entry *
+wt_find(const word_table *t, uint64_t h, int kind, const void *data, Py_ssize_t start, Py_ssize_t len)
+{
+    size_t i = wt_slot(h, t->mask);
+    for (;;) {
+        const wt_entry *e = &t->slots[i];
+        if (e->len < 0)
+            return NULL;
+        if (e->hash == h && e->len == len) {
+            const Py_UCS4 *k = t->keys + e->key;
+            Py_ssize_t j = 0;
+            while (j < len && k[j] == PyUnicode_READ(kind, data, start + j))
+                j++;
+            if (j == len)
+                return e;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+static void
+wt_free(word_table *t)
+{
+    if (t == NULL)
+        return;
+    PyMem_Free(t->slots);
+    PyMem_Free(t->keys);
+    PyMem_Free(t->cands);
+    PyMem_Free(t);
+}
+
+static void
+wt_capsule_free(PyObject *cap)
+{
+    wt_free(PyCapsule_GetPointer(cap, WT_CAPSULE));
+}
+
+/* the entry of `word` (a str), added when it is not there yet; NULL with an exception set */
+static wt_entry *
+wt_entry_of(word_table *t, PyObject *word, const char *name)
+{
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "word_table: %s must have str keys", name);
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    uint64_t h = FNV_OFFSET;
+    for (Py_ssize_t i = 0; i < len; i++)
+        h = (h ^ PyUnicode_READ(kind, data, i)) * FNV_PRIME;
+    const wt_entry *found = wt_find(t, h, kind, data, 0, len);
+    if (found != NULL)
+        return (wt_entry *)found;
+    size_t i = wt_slot(h, t->mask);
+    while (t->slots[i].len >= 0)
+        i = (i + 1) & t->mask;
+    if (t->nkeys + len > t->capkeys) {
+        Py_ssize_t cap = 2 * (t->capkeys + len) + 64;
+        Py_UCS4 *keys = PyMem_Realloc(t->keys, sizeof(Py_UCS4) * (size_t)cap);
+        if (keys == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        t->keys = keys;
+        t->capkeys = cap;
+    }
+    for (Py_ssize_t j = 0; j < len; j++)
+        t->keys[t->nkeys + j] = PyUnicode_READ(kind, data, j);
+    wt_entry *e = &t->slots[i];
+    e->hash = h;
+    e->key = t->nkeys;
+    e->len = len;
+    t->nkeys += len;
+    return e;
+}
+
+/* word_table(codes, by_word, whole_first) -> capsule: any of them may be None.
+ * codes: {word: complex} (stop word and lexicon weight, linescore._token_codes);
+ * by_word: {word: tuple of pattern numbers} (the phrase tables' word index);
+ * whole_first: a set of words (the first words of whole-line phrases). */
+static PyObject *
+k_word_table(PyObject *self, PyObject *args)
+{
+    PyObject *codes, *by_word, *whole_first;
+    if (!PyArg_ParseTuple(args, "OOO", &codes, &by_word, &whole_first))
+        return NULL;
+    if ((codes != Py_None && !PyDict_Check(codes)) || (by_word != Py_None && !PyDict_Check(by_word)) ||
+        (whole_first != Py_None && !PyAnySet_Check(whole_first))) {
+        PyErr_SetString(PyExc_TypeError, "word_table(codes: dict | None, by_word: dict | None, whole_first: set | None)");
+        return NULL;
+    }
+    Py_ssize_t n = (codes != Py_None ? PyDict_GET_SIZE(codes) : 0) + (by_word != Py_None ? PyDict_GET_SIZE(by_word) : 0) +
+                   (whole_first != Py_None ? PySet_GET_SIZE(whole_first) : 0);
+    size_t slots = 16;
+    while (slots < 2 * (size_t)n + 1)
+        slots <<= 1;
+    word_table *t = PyMem_Calloc(1, sizeof(word_table));
+    if (t == NULL)
+        return PyErr_NoMemory();
+    t->mask = slots - 1;
+    t->slots = PyMem_Malloc(sizeof(wt_entry) * slots);
+    if (t->slots == NULL) {
+        wt_free(t);
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < slots; i++) {
+        wt_entry *e = &t->slots[i];
+        memset(e, 0, sizeof *e);
+        e->len = -1;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (codes != Py_None && PyDict_Next(codes, &pos, &key, &value)) {
+        wt_entry *e = wt_entry_of(t, key, "codes");
+        if (e == NULL)
+            goto error;
+        Py_complex z = PyComplex_AsCComplex(value);
+        if (z.real == -1.0 && PyErr_Occurred())
+            goto error;
+        e->re = z.real;
+        e->im = z.imag;
+    }
+    pos = 0;
+    while (by_word != Py_None && PyDict_Next(by_word, &pos, &key, &value)) {
+        wt_entry *e = wt_entry_of(t, key, "by_word");
+        if (e == NULL)
+            goto error;
+        if (!PyTuple_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "word_table: by_word must map words to tuples of pattern numbers");
+            goto error;
+        }
+        Py_ssize_t m = PyTuple_GET_SIZE(value);
+        if (t->ncands + m > t->capcands) {
+            Py_ssize_t cap = 2 * (t->capcands + m) + 64;
+            Py_ssize_t *cands = PyMem_Realloc(t->cands, sizeof(Py_ssize_t) * (size_t)cap);
+            if (cands == NULL) {
+                PyErr_NoMemory();
+                goto error;
+            }
+            t->cands = cands;
+            t->capcands = cap;
+        }
+        e->cand = t->ncands;
+        e->ncand = m;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, i));
+            if (j < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_ValueError, "word_table: pattern number %zd is negative", j);
+                goto error;
+            }
+            t->cands[t->ncands++] = j;
+        }
+    }
+    if (whole_first != Py_None) {
+        PyObject *it = PyObject_GetIter(whole_first);
+        if (it == NULL)
+            goto error;
+        while ((key = PyIter_Next(it)) != NULL) {
+            wt_entry *e = wt_entry_of(t, key, "whole_first");
+            Py_DECREF(key);
+            if (e == NULL) {
+                Py_DECREF(it);
+                goto error;
+            }
+            e->flags |= WT_WHOLE_FIRST;
+        }
+        Py_DECREF(it);
+        if (PyErr_Occurred())
+            goto error;
+    }
+    PyObject *cap = PyCapsule_New(t, WT_CAPSULE, wt_capsule_free);
+    if (cap == NULL)
+        wt_free(t);
+    return cap;
+error:
+    wt_free(t);
+    return NULL;
+}
+
+static const word_table *
+table_of(PyObject *obj, const char *name)
+{
+    if (!PyCapsule_IsValid(obj, WT_CAPSULE)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a word_table()", name);
+        return NULL;
+    }
+    return PyCapsule_GetPointer(obj, WT_CAPSULE);
+}
+
 /* ------------------------------------------------------------ local features --- */
 
 static inline int
 is_ascii_digit(Py_UCS4 c)
 {
     return c >= '0' && c <= '9';
-}
-
-/* str.isdigit() of a non-empty token */
-static int
-token_isdigit(PyObject *tok)
-{
-    Py_ssize_t len = PyUnicode_GET_LENGTH(tok);
-    if (len == 0)
-        return 0;
-    int kind = PyUnicode_KIND(tok);
-    const void *data = PyUnicode_DATA(tok);
-    for (Py_ssize_t i = 0; i < len; i++) {
-        if (!Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, i)))
-            return 0;
-    }
-    return 1;
 }
 
 /* does the lower-cased line hold "http", "www." or "@" */
@@ -165,24 +422,28 @@ url_like(PyObject *low)
         }                                                                                                     \
     } while (0)
 
-/* local_features(lines, lows, tokens, codes, reasons, repeats, phrase_share, duplicated,
+/* local_features(lines, lows, codes, reasons, repeats, phrase_share, duplicated,
  *                packed_table, end_table, has_lexicon, lexicon_power, out)
+ * codes: a word_table of linescore._token_codes (the lines' tokens are read from lows here).
  * Fills columns 0 ... COL_STRUCT-1 of out (n x N_LOCAL); see linescore.local_features. */
 static PyObject *
 k_local_features(PyObject *self, PyObject *args)
 {
-    PyObject *lines, *lows, *tokens, *codes, *reasons, *repeats, *shares, *dups, *table_o, *end_o, *out_o;
+    PyObject *lines, *lows, *words_o, *reasons, *repeats, *shares, *dups, *table_o, *end_o, *out_o;
     int has_lex;
     double power;
-    if (!PyArg_ParseTuple(args, "OOOO!OOOOOOpdO", &lines, &lows, &tokens, &PyDict_Type, &codes, &reasons, &repeats,
-                          &shares, &dups, &table_o, &end_o, &has_lex, &power, &out_o))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpdO", &lines, &lows, &words_o, &reasons, &repeats, &shares, &dups, &table_o,
+                          &end_o, &has_lex, &power, &out_o))
+        return NULL;
+    const word_table *words = table_of(words_o, "codes");
+    if (words == NULL)
         return NULL;
     if (!PyList_Check(lines)) {
         PyErr_SetString(PyExc_TypeError, "lines must be a list");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(lines);
-    if (check_list(lows, n, "lows") < 0 || check_list(tokens, n, "tokens") < 0 || check_list(reasons, n, "reasons") < 0 ||
+    if (check_list(lows, n, "lows") < 0 || check_list(reasons, n, "reasons") < 0 ||
         check_list(repeats, n, "repeats") < 0 || check_list(shares, n, "phrase_share") < 0 || check_list(dups, n, "duplicated") < 0)
         return NULL;
     Py_buffer tb, eb, ob;
@@ -201,28 +462,14 @@ k_local_features(PyObject *self, PyObject *args)
     double *out = ob.buf;
     PyObject *result = NULL;
 
-    /* an astral character anywhere: then every line's tokens are checked for numbers (as the
-     * numpy path does, which cannot tell astral digits from its BMP table) */
-    int astral = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *s = PyList_GET_ITEM(lines, k);
-        if (!PyUnicode_Check(s)) {
-            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
-            goto done;
-        }
-        if (PyUnicode_KIND(s) == PyUnicode_4BYTE_KIND)
-            astral = 1;
-    }
-
     /* running sums over every token of the document, line after line: a line's stop-word
      * count and lexicon sum are differences of them (as linescore._line_sums) */
     double run_re = 0.0, run_im = 0.0;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *s = PyList_GET_ITEM(lines, k);
         PyObject *low = PyList_GET_ITEM(lows, k);
-        PyObject *toks = PyList_GET_ITEM(tokens, k);
-        if (!PyUnicode_Check(low) || !PyList_Check(toks)) {
-            PyErr_Format(PyExc_TypeError, "line %zd: lows must hold str and tokens lists", k);
+        if (!PyUnicode_Check(s) || !PyUnicode_Check(low)) {
+            PyErr_Format(PyExc_TypeError, "line %zd: lines and lows must hold str", k);
             goto done;
         }
         Py_ssize_t len = PyUnicode_GET_LENGTH(s);
@@ -245,33 +492,25 @@ k_local_features(PyObject *self, PyObject *args)
             SCAN_CHARS(Py_UCS4);
             break;
         }
-        /* tokens: stop words and lexicon weights (complex codes), number tokens */
-        Py_ssize_t ntok = PyList_GET_SIZE(toks);
+        /* tokens (the \w+ runs of the lower-cased line): stop words and lexicon weights (complex
+         * codes; a word without one adds zeros, as the numpy path's running sum does), number tokens */
+        Py_ssize_t ntok = 0, lowlen = PyUnicode_GET_LENGTH(low), pos = 0, start;
+        int lowkind = PyUnicode_KIND(low), dg;
+        const void *lowdata = PyUnicode_DATA(low);
+        uint64_t h;
         double re0 = run_re, im0 = run_im;
         long digits = 0;
-        int count_digits = astral || cnt[CAT_DIGIT] > 0;
-        for (Py_ssize_t j = 0; j < ntok; j++) {
-            PyObject *tok = PyList_GET_ITEM(toks, j);
-            PyObject *v = PyDict_GetItemWithError(codes, tok);
-            if (v != NULL) {
-                Py_complex z = PyComplex_CheckExact(v) ? ((PyComplexObject *)v)->cval : PyComplex_AsCComplex(v);
-                if (z.real == -1.0 && PyErr_Occurred())
-                    goto done;
-                run_re += z.real;
-                run_im += z.imag;
+        while (next_token(lowkind, lowdata, lowlen, &pos, &start, &h, &dg)) {
+            const wt_entry *e = wt_find(words, h, lowkind, lowdata, start, pos - start);
+            ntok++;
+            digits += dg;
+            if (e != NULL) {
+                run_re += e->re;
+                run_im += e->im;
             }
-            else if (PyErr_Occurred())
-                goto done;
             else {
-                run_re += 0.0; /* as the numpy path's running sum adds the missing words' zeros */
+                run_re += 0.0;
                 run_im += 0.0;
-            }
-            if (count_digits) {
-                if (!PyUnicode_Check(tok)) {
-                    PyErr_Format(PyExc_TypeError, "line %zd: a token is not a str", k);
-                    goto done;
-                }
-                digits += token_isdigit(tok);
             }
         }
         double stops = run_re - re0, lexsum = run_im - im0;
@@ -702,6 +941,8 @@ pairs_of(pairs *p, PyObject *text)
     }
 }
 
+static int line_contains(PyObject *text, PyObject *needle);
+
 /* `needle` in the line of `p` */
 static int
 pairs_contain(const pairs *p, PyObject *needle)
@@ -719,43 +960,37 @@ pairs_contain(const pairs *p, PyObject *needle)
             prev = c;
         }
     }
-    return PyUnicode_Contains(p->text, needle);
+    return line_contains(p->text, needle);
 }
 
-/* `needle` in `text`, for the few tests made on every line: memchr / memmem when both are one
- * byte a character, else the str search */
+/* `needle` in `text`. In one-byte text (most lines) a memchr scan for the needle's first character and
+ * a comparison of the rest: the needles are a few characters, so this beats memmem's and the str
+ * search's set-up. An empty needle is in every text. */
 static int
 line_contains(PyObject *text, PyObject *needle)
 {
-    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND && PyUnicode_KIND(needle) == PyUnicode_1BYTE_KIND) {
-        size_t len = (size_t)PyUnicode_GET_LENGTH(text), nlen = (size_t)PyUnicode_GET_LENGTH(needle);
-        const void *data = PyUnicode_DATA(text), *ndata = PyUnicode_DATA(needle);
-        if (nlen == 1)
-            return memchr(data, *(const Py_UCS1 *)ndata, len) != NULL;
-        return memmem(data, len, ndata, nlen) != NULL;
-    }
-    return PyUnicode_Contains(text, needle);
-}
-
-/* does the line hold, for every clause of `needs` (a tuple of tuples of str), one of its strings */
-static int
-holds_needs(const pairs *p, PyObject *needs)
-{
-    Py_ssize_t nc = PyTuple_GET_SIZE(needs);
-    for (Py_ssize_t c = 0; c < nc; c++) {
-        PyObject *clause = PyTuple_GET_ITEM(needs, c);
-        Py_ssize_t ns = PyTuple_GET_SIZE(clause);
-        int found = 0;
-        for (Py_ssize_t i = 0; i < ns && !found; i++) {
-            int r = pairs_contain(p, PyTuple_GET_ITEM(clause, i));
-            if (r < 0)
-                return -1;
-            found = r;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), nlen = PyUnicode_GET_LENGTH(needle);
+    int kind = PyUnicode_KIND(text), nkind = PyUnicode_KIND(needle);
+    const void *data = PyUnicode_DATA(text), *ndata = PyUnicode_DATA(needle);
+    if (nlen == 0)
+        return 1;
+    if (nkind > kind || nlen > len)
+        return 0; /* a wider character than any of the text's (strings are in their narrowest kind) */
+    Py_UCS4 c0 = PyUnicode_READ(nkind, ndata, 0);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *d = data, *end = d + len - nlen + 1;
+        const Py_UCS1 *at = d;
+        while (at < end && (at = memchr(at, (int)c0, (size_t)(end - at))) != NULL) {
+            Py_ssize_t j = 1;
+            while (j < nlen && at[j] == PyUnicode_READ(nkind, ndata, j))
+                j++;
+            if (j == nlen)
+                return 1;
+            at++;
         }
-        if (!found)
-            return 0;
+        return 0;
     }
-    return 1;
+    return PyUnicode_Contains(text, needle); /* wider text: the str search (its skip table pays off) */
 }
 
 static int
@@ -782,31 +1017,151 @@ check_strings(PyObject *t, const char *name)
     return 0;
 }
 
-static int
-check_needs_table(PyObject *t, const char *name)
+/* The phrase tables' needed strings, compiled once (needs_table): per pattern, clauses of strings of
+ * which the line must hold one each; per string its character pairs' hashes, tested against the line's
+ * pair set before any search (most strings fail on their first pair). */
+typedef struct {
+    PyObject *needle;    /* a str (a strong reference) */
+    Py_ssize_t pair;     /* offset of its pair hashes in pairs */
+    Py_ssize_t npairs;
+} nt_needle;
+
+typedef struct {
+    Py_ssize_t n;        /* patterns */
+    Py_ssize_t *entry;   /* pattern j: clauses entry[j] ... entry[j + 1] - 1 */
+    Py_ssize_t *clause;  /* clause c: needles clause[c] ... clause[c + 1] - 1 */
+    nt_needle *needles;
+    Py_ssize_t nneedles;
+    uint16_t *pairs;
+} needs_table;
+
+static const char *NT_CAPSULE = "cleaners._linekernels.needs_table";
+
+static void
+nt_free(needs_table *t)
 {
-    if (!PyTuple_Check(t)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a tuple", name);
-        return -1;
-    }
-    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(t); j++) {
-        PyObject *needs = PyTuple_GET_ITEM(t, j);
-        if (!PyTuple_Check(needs))
+    if (t == NULL)
+        return;
+    for (Py_ssize_t i = 0; t->needles != NULL && i < t->nneedles; i++)
+        Py_XDECREF(t->needles[i].needle);
+    PyMem_Free(t->entry);
+    PyMem_Free(t->clause);
+    PyMem_Free(t->needles);
+    PyMem_Free(t->pairs);
+    PyMem_Free(t);
+}
+
+static void
+nt_capsule_free(PyObject *cap)
+{
+    nt_free(PyCapsule_GetPointer(cap, NT_CAPSULE));
+}
+
+/* needs_table(needs) -> capsule: needs is a tuple (one item a pattern) of tuples (clauses) of tuples of str */
+static PyObject *
+k_needs_table(PyObject *self, PyObject *args)
+{
+    PyObject *needs;
+    if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &needs))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(needs), nclauses = 0, nneedles = 0, npairs = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyObject *pat = PyTuple_GET_ITEM(needs, j);
+        if (!PyTuple_Check(pat))
             goto bad;
-        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(needs); c++) {
-            PyObject *clause = PyTuple_GET_ITEM(needs, c);
+        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(pat); c++) {
+            PyObject *clause = PyTuple_GET_ITEM(pat, c);
             if (!PyTuple_Check(clause))
                 goto bad;
+            nclauses++;
             for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(clause); i++) {
-                if (!PyUnicode_Check(PyTuple_GET_ITEM(clause, i)))
+                PyObject *x = PyTuple_GET_ITEM(clause, i);
+                if (!PyUnicode_Check(x))
                     goto bad;
+                nneedles++;
+                if (PyUnicode_GET_LENGTH(x) > 1)
+                    npairs += PyUnicode_GET_LENGTH(x) - 1;
             }
         }
     }
-    return 0;
+    needs_table *t = PyMem_Calloc(1, sizeof(needs_table));
+    if (t == NULL)
+        return PyErr_NoMemory();
+    t->n = n;
+    t->entry = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n + 1));
+    t->clause = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(nclauses + 1));
+    t->needles = PyMem_Calloc((size_t)nneedles + 1, sizeof(nt_needle));
+    t->pairs = PyMem_Malloc(sizeof(uint16_t) * (size_t)(npairs + 1));
+    if (!t->entry || !t->clause || !t->needles || !t->pairs) {
+        nt_free(t);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t cl = 0, nd = 0, pr = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyObject *pat = PyTuple_GET_ITEM(needs, j);
+        t->entry[j] = cl;
+        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(pat); c++) {
+            PyObject *clause = PyTuple_GET_ITEM(pat, c);
+            t->clause[cl++] = nd;
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(clause); i++) {
+                PyObject *x = PyTuple_GET_ITEM(clause, i);
+                nt_needle *e = &t->needles[nd++];
+                e->needle = Py_NewRef(x);
+                t->nneedles = nd;
+                e->pair = pr;
+                Py_ssize_t len = PyUnicode_GET_LENGTH(x);
+                int kind = PyUnicode_KIND(x);
+                const void *data = PyUnicode_DATA(x);
+                for (Py_ssize_t q = 1; q < len; q++)
+                    t->pairs[pr++] = (uint16_t)pair_hash(PyUnicode_READ(kind, data, q - 1), PyUnicode_READ(kind, data, q));
+                e->npairs = pr - e->pair;
+            }
+        }
+    }
+    t->entry[n] = cl;
+    t->clause[cl] = nd;
+    PyObject *cap = PyCapsule_New(t, NT_CAPSULE, nt_capsule_free);
+    if (cap == NULL)
+        nt_free(t);
+    return cap;
 bad:
-    PyErr_Format(PyExc_TypeError, "%s must hold tuples of tuples of str", name);
-    return -1;
+    PyErr_SetString(PyExc_TypeError, "needs_table: needs must hold tuples of tuples of str");
+    return NULL;
+}
+
+static const needs_table *
+needs_of(PyObject *obj, const char *name)
+{
+    if (!PyCapsule_IsValid(obj, NT_CAPSULE)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a needs_table()", name);
+        return NULL;
+    }
+    return PyCapsule_GetPointer(obj, NT_CAPSULE);
+}
+
+/* does the line of `p` hold, for every clause of pattern j of `t`, one of its strings */
+static int
+holds_needs(const pairs *p, const needs_table *t, Py_ssize_t j)
+{
+    for (Py_ssize_t c = t->entry[j]; c < t->entry[j + 1]; c++) {
+        int found = 0;
+        for (Py_ssize_t i = t->clause[c]; i < t->clause[c + 1] && !found; i++) {
+            const nt_needle *e = &t->needles[i];
+            const uint16_t *h = t->pairs + e->pair;
+            Py_ssize_t q = 0;
+            while (q < e->npairs && (p->bits[h[q] >> 6] >> (h[q] & 63) & 1))
+                q++;
+            if (q < e->npairs)
+                continue;
+            int r = line_contains(p->text, e->needle);
+            if (r < 0)
+                return -1;
+            found = r;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
 }
 
 /* what the rule screen found on a line (the bits of rule_screen's masks; boilerplate.py names them) */
@@ -838,40 +1193,42 @@ ssize_tuple(const Py_ssize_t *v, Py_ssize_t n)
     return t;
 }
 
-/* rule_screen(lines, lows, tokens, spec) -> (masks, phrases)
+/* rule_screen(lines, lows, spec) -> (masks, phrases)
  * masks: bytes, per line the SCREEN_* bits of what may fire on it (0: no rule can, and its verdict
  * is no reason and no phrase share); phrases: {line: (inner, symbol)}, for the lines with
  * SCREEN_PHRASE, the numbers (ascending) of the inner and the symbol-led phrase patterns whose
  * needed strings the line holds: the only ones that can match it. `spec` is the tuple
  * boilerplate._screen_spec() builds from the rules' own pre-checks and the phrase tables:
- * (own_line_needles, own_low_needles, contact, lead_chars, slash_max, digit_max, whole_max, whole_first,
- *  whole_other_needs, symbol_chars, symbol_needs, by_word, inner_needs). */
+ * (own_line_needles, own_low_needles, contact, lead_chars, slash_max, digit_max, whole_max, words,
+ *  whole_other_needs, symbol_chars, symbol_needs, inner_needs), where words is a word_table of the
+ * phrase tables' word index (by_word) and the whole-line phrases' first words (whole_first), and the
+ * three *_needs are needs_table()s. */
 static PyObject *
 k_rule_screen(PyObject *self, PyObject *args)
 {
-    PyObject *lines, *lows, *tokens, *spec;
-    if (!PyArg_ParseTuple(args, "O!OOO!", &PyList_Type, &lines, &lows, &tokens, &PyTuple_Type, &spec))
+    PyObject *lines, *lows, *spec;
+    if (!PyArg_ParseTuple(args, "O!OO!", &PyList_Type, &lines, &lows, &PyTuple_Type, &spec))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(lines);
-    if (check_list(lows, n, "lows") < 0 || check_list(tokens, n, "tokens") < 0)
+    if (check_list(lows, n, "lows") < 0)
         return NULL;
-    PyObject *line_needles, *low_needles, *contact, *lead_chars, *whole_first, *whole_other, *symbol_chars, *symbol_needs,
-        *by_word, *inner_needs;
+    PyObject *line_needles, *low_needles, *contact, *lead_chars, *words_o, *whole_other_o, *symbol_chars, *symbol_needs_o,
+        *inner_needs_o;
     Py_ssize_t slash_max, digit_max, whole_max;
-    if (!PyArg_ParseTuple(spec, "O!O!UUnnnOO!UO!O!O!;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
-                          &contact, &lead_chars, &slash_max, &digit_max, &whole_max, &whole_first, &PyTuple_Type,
-                          &whole_other, &symbol_chars, &PyTuple_Type, &symbol_needs, &PyDict_Type, &by_word, &PyTuple_Type,
-                          &inner_needs))
+    if (!PyArg_ParseTuple(spec, "O!O!UUnnnOOUOO;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
+                          &contact, &lead_chars, &slash_max, &digit_max, &whole_max, &words_o, &whole_other_o,
+                          &symbol_chars, &symbol_needs_o, &inner_needs_o))
         return NULL;
-    if (!PyAnySet_Check(whole_first)) {
-        PyErr_SetString(PyExc_TypeError, "spec: whole_first must be a set");
+    const word_table *words = table_of(words_o, "spec: words");
+    const needs_table *whole_other = words ? needs_of(whole_other_o, "spec: whole_other_needs") : NULL;
+    const needs_table *symbol_needs = whole_other ? needs_of(symbol_needs_o, "spec: symbol_needs") : NULL;
+    const needs_table *inner_needs = symbol_needs ? needs_of(inner_needs_o, "spec: inner_needs") : NULL;
+    if (inner_needs == NULL)
         return NULL;
-    }
-    if (check_needs_table(whole_other, "whole_other_needs") < 0 || check_needs_table(symbol_needs, "symbol_needs") < 0 ||
-        check_needs_table(inner_needs, "inner_needs") < 0 || check_strings(line_needles, "own_line_needles") < 0 ||
+    if (check_strings(line_needles, "own_line_needles") < 0 ||
         check_strings(low_needles, "own_low_needles") < 0)
         return NULL;
-    Py_ssize_t n_inner = PyTuple_GET_SIZE(inner_needs), n_symbol = PyTuple_GET_SIZE(symbol_needs);
+    Py_ssize_t n_inner = inner_needs->n, n_symbol = symbol_needs->n;
     PyObject *masks = PyBytes_FromStringAndSize(NULL, n), *phrases = PyDict_New();
     Py_ssize_t *stamp = PyMem_Calloc((size_t)(n_inner + 1), sizeof(Py_ssize_t)); /* line + 1 that last checked a pattern */
     Py_ssize_t *inner_hits = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n_inner + 1));
@@ -898,9 +1255,9 @@ k_rule_screen(PyObject *self, PyObject *args)
             sym_wide = 1;
     }
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *s = PyList_GET_ITEM(lines, k), *low = PyList_GET_ITEM(lows, k), *toks = PyList_GET_ITEM(tokens, k);
-        if (!PyUnicode_Check(s) || !PyUnicode_Check(low) || !PyList_Check(toks)) {
-            PyErr_Format(PyExc_TypeError, "line %zd: lines and lows must hold str, tokens lists", k);
+        PyObject *s = PyList_GET_ITEM(lines, k), *low = PyList_GET_ITEM(lows, k);
+        if (!PyUnicode_Check(s) || !PyUnicode_Check(low)) {
+            PyErr_Format(PyExc_TypeError, "line %zd: lines and lows must hold str", k);
             goto error;
         }
         Py_ssize_t len = PyUnicode_GET_LENGTH(s), lowlen = PyUnicode_GET_LENGTH(low);
@@ -949,25 +1306,47 @@ k_rule_screen(PyObject *self, PyObject *args)
             goto error;
         if (r)
             mask |= SCREEN_AT;
+        /* the line's words: is the first one a whole-line phrase's first word; the phrases found inside
+         * a line, by the patterns the line's words index, that hold their needed strings */
+        Py_ssize_t n_sym_hits = 0, n_inner_hits = 0, pos = 0, start;
+        int lowkind = PyUnicode_KIND(low), dg, first = 1, whole_first = 0;
+        const void *lowdata = PyUnicode_DATA(low);
+        uint64_t h;
+        while (next_token(lowkind, lowdata, lowlen, &pos, &start, &h, &dg)) {
+            const wt_entry *e = wt_find(words, h, lowkind, lowdata, start, pos - start);
+            if (first) {
+                whole_first = e != NULL && (e->flags & WT_WHOLE_FIRST);
+                first = 0;
+            }
+            for (Py_ssize_t i = 0; e != NULL && i < e->ncand; i++) {
+                Py_ssize_t j = words->cands[e->cand + i];
+                if (j >= n_inner) {
+                    PyErr_Format(PyExc_IndexError, "spec: pattern number %zd out of range", j);
+                    goto error;
+                }
+                if (stamp[j] == k + 1)
+                    continue;
+                stamp[j] = k + 1;
+                if ((r = holds_needs(&pl, inner_needs, j)) < 0)
+                    goto error;
+                if (r)
+                    inner_hits[n_inner_hits++] = j;
+            }
+        }
         /* whole-line phrases */
         if (lowlen < whole_max) {
-            r = 0;
-            if (PyList_GET_SIZE(toks))
-                r = PySet_Contains(whole_first, PyList_GET_ITEM(toks, 0));
+            r = whole_first;
             if (!r)
                 r = line_contains(low, underscore);
-            for (Py_ssize_t j = 0; !r && j < PyTuple_GET_SIZE(whole_other); j++)
-                r = holds_needs(&pl, PyTuple_GET_ITEM(whole_other, j));
+            for (Py_ssize_t j = 0; !r && j < whole_other->n; j++)
+                r = holds_needs(&pl, whole_other, j);
             if (r < 0)
                 goto error;
             if (r)
                 mask |= SCREEN_WHOLE;
         }
         /* symbol-led phrases: a character they start with, and their needed strings */
-        Py_ssize_t n_sym_hits = 0, n_inner_hits = 0;
         int sym = 0;
-        int lowkind = PyUnicode_KIND(low);
-        const void *lowdata = PyUnicode_DATA(low);
         if (lowkind == PyUnicode_1BYTE_KIND) {
             const Py_UCS1 *d = lowdata;
             for (Py_ssize_t i = 0; i < lowlen && !sym; i++)
@@ -985,38 +1364,10 @@ k_rule_screen(PyObject *self, PyObject *args)
             }
         }
         for (Py_ssize_t j = 0; sym && j < n_symbol; j++) {
-            if ((r = holds_needs(&pl, PyTuple_GET_ITEM(symbol_needs, j))) < 0)
+            if ((r = holds_needs(&pl, symbol_needs, j)) < 0)
                 goto error;
             if (r)
                 symbol_hits[n_sym_hits++] = j;
-        }
-        /* phrases found inside a line: the patterns indexed by the line's words, and their needed strings */
-        for (Py_ssize_t t = 0; t < PyList_GET_SIZE(toks); t++) {
-            PyObject *cands = PyDict_GetItemWithError(by_word, PyList_GET_ITEM(toks, t));
-            if (cands == NULL) {
-                if (PyErr_Occurred())
-                    goto error;
-                continue;
-            }
-            if (!PyTuple_Check(cands)) {
-                PyErr_SetString(PyExc_TypeError, "spec: by_word must map words to tuples of pattern numbers");
-                goto error;
-            }
-            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cands); i++) {
-                Py_ssize_t j = PyLong_AsSsize_t(PyTuple_GET_ITEM(cands, i));
-                if (j < 0 || j >= n_inner) {
-                    if (!PyErr_Occurred())
-                        PyErr_Format(PyExc_IndexError, "spec: pattern number %zd out of range", j);
-                    goto error;
-                }
-                if (stamp[j] == k + 1)
-                    continue;
-                stamp[j] = k + 1;
-                if ((r = holds_needs(&pl, PyTuple_GET_ITEM(inner_needs, j))) < 0)
-                    goto error;
-                if (r)
-                    inner_hits[n_inner_hits++] = j;
-            }
         }
         if (n_inner_hits || n_sym_hits) {
             mask |= SCREEN_PHRASE;
@@ -1065,13 +1416,6 @@ k_tokenize(PyObject *self, PyObject *args)
     PyObject *lows;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &lows))
         return NULL;
-    static unsigned char word1[256];
-    static int ready = 0;
-    if (!ready) {
-        for (int c = 0; c < 256; c++)
-            word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
-        ready = 1;
-    }
     Py_ssize_t n = PyList_GET_SIZE(lows);
     PyObject *out = PyList_New(n);
     if (out == NULL)
@@ -1093,7 +1437,7 @@ k_tokenize(PyObject *self, PyObject *args)
             int w = 0;
             if (i < len) {
                 Py_UCS4 c = PyUnicode_READ(kind, data, i);
-                w = c < 256 ? word1[c] : (Py_UNICODE_ISALNUM(c) || c == '_');
+                w = is_word_char(c);
             }
             if (w && start < 0)
                 start = i;
@@ -1161,6 +1505,8 @@ static PyMethodDef methods[] = {
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
     {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
+    {"needs_table", k_needs_table, METH_VARARGS, "The phrase tables' needed strings (a tuple of tuples of tuples of str), compiled for rule_screen."},
+    {"word_table", k_word_table, METH_VARARGS, "A table of words (codes, phrase index, whole-line first words) for local_features and rule_screen."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {NULL, NULL, 0, NULL},
@@ -1176,6 +1522,10 @@ PyInit__linekernels(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
+    for (int c = 0; c < 256; c++) {
+        word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
+        digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
+    }
     str_phrase = PyUnicode_InternFromString("phrase");
     /* the column layout this was built for; linescore uses the kernels only when it matches */
     PyObject *layout = Py_BuildValue("(iiiiiiii)", N_LOCAL, N_CONTEXT, COL_LOG_WORDS, COL_ENDS, COL_ENDS_COLON, COL_HAS_TIME,

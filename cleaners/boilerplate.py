@@ -465,9 +465,11 @@ _SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT = 1, 2, 4
 def _screen_spec() -> tuple:
     """What the compiled rule screen (``linescore.kernels.rule_screen``) reads: the pre-checks of
     :func:`_own_rule` and of :func:`_rule_evidence`, and the phrase tables' word index and needed
-    strings (:func:`_prefilter`). A line it passes over is one on which no rule can fire; on the
+    strings (:func:`_prefilter`), compiled (``kernels.word_table``: the word index and the whole-line
+    phrases' first words; ``kernels.needs_table``: the needed strings). A line it passes over is one on which no rule can fire; on the
     others it says which checks may fire and which phrase patterns can match."""
     t = _phrase_tables()
+    k = linescore.kernels
     return (
         ("{{",),  # in the line: a template
         _ICON_HINTS,
@@ -476,12 +478,11 @@ def _screen_spec() -> tuple:
         _CREDIT_MAX_CHARS,
         _DATE_MAX_CHARS,
         _WHOLE_MAX_CHARS,
-        t.whole_first,
-        t.whole_other_needs,
+        k.word_table(None, t.by_word, t.whole_first),
+        k.needs_table(t.whole_other_needs),
         t.symbol_first,
-        t.symbol_needs,
-        t.by_word,
-        t.inner_needs,
+        k.needs_table(t.symbol_needs),
+        k.needs_table(t.inner_needs),
     )
 
 
@@ -511,7 +512,6 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     too small for the rule)."""
     tables = _phrase_tables()
     lows = lows if lows is not None else [s.lower() for s in stripped]
-    tokens = tokens if tokens is not None else [_WORD.findall(low) for low in lows]
     out: list[str | None] = [None] * len(stripped)
     shares = [0.0] * len(stripped)
     words = tables.words
@@ -522,9 +522,11 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     # patterns that can match; without it every rule is tried on every line)
     kernels = linescore.kernels
     if kernels is not None:
-        masks, screened = kernels.rule_screen(linescore._as_list(stripped), linescore._as_list(lows), linescore._as_list(tokens), _screen_spec())
+        masks, screened = kernels.rule_screen(linescore._as_list(stripped), linescore._as_list(lows), _screen_spec())
     else:
         masks, screened = b"\x01" * len(stripped), {}  # SCREEN_BULLET: try everything
+    if tokens is None:  # the tokens of the few lines that need them (the screen reads the words itself)
+        tokens = _Tokens(lows)
     for i, s in enumerate(stripped):
         mask = masks[i]
         if not mask:
@@ -543,7 +545,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         # a word-led whole-line pattern can match only a line that starts with one of its words
         # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
         if reason is None and (every or mask & _SCREEN_WHOLE) and len(low) < _WHOLE_MAX_CHARS and (
-            (tokens[i] and tokens[i][0] in whole_first or "_" in low) and tables.whole_any.match(low) or tables.whole_other.match(low)
+            ("_" in low or (toks := tokens[i]) and toks[0] in whole_first) and tables.whole_any.match(low) or tables.whole_other.match(low)
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
@@ -572,13 +574,45 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
     return out, shares
 
 
+class _Tokens(Sequence[list[str]]):
+    """The ``\\w+`` tokens of each lower-cased line, made when first asked for: with the compiled
+    kernels, which read the words of every line themselves, only the few lines that reach a Python
+    rule, and the lines before a comment section, need them as strings."""
+
+    __slots__ = ("lows", "made")
+
+    def __init__(self, lows: Sequence[str]) -> None:
+        self.lows = lows
+        self.made: list[list[str] | None] = [None] * len(lows)
+
+    def __len__(self) -> int:
+        return len(self.lows)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self.lows)))]
+        t = self.made[k]
+        if t is None:
+            t = self.made[k] = _WORD.findall(self.lows[k])
+        return t
+
+    def __iter__(self):
+        if None in self.made:  # every line at once: the batched tokenizer
+            self.made = _tokenize(self.lows)
+        return iter(self.made)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
 @dataclass
 class LineEvidence:
-    """Everything the line model reads about a document's non-empty lines."""
+    """Everything the line model reads about a document's non-empty lines (``tokens``: a list,
+    or, with the compiled kernels, a :class:`_Tokens` that makes them when asked for)."""
 
     stripped: list[str]
     lows: list[str]
-    tokens: list[list[str]]
+    tokens: Sequence[list[str]]
     keys: list[str]
     reasons: list[str | None]
     phrase_share: list[float]
@@ -623,7 +657,7 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
     lows = list(map(str.lower, stripped))
-    tokens = _tokenize(lows)
+    tokens = _Tokens(lows) if linescore.kernels is not None else _tokenize(lows)
     # a stripped line whose only whitespace is single ASCII spaces is its own key
     # (isprintable() is False for every other whitespace character)
     keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
@@ -662,9 +696,10 @@ def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
     """The evidence of the lines ``sel`` of ``ev`` as if they were the whole document: the
     per-line evidence is reused, the repeat flags (which depend on the other lines) are redone."""
     keys = [ev.keys[k] for k in sel]
+    lows = [ev.lows[k] for k in sel]
     repeats, duplicated = _repeat_flags(keys)
     return LineEvidence(
-        [ev.stripped[k] for k in sel], [ev.lows[k] for k in sel], [ev.tokens[k] for k in sel], keys,
+        [ev.stripped[k] for k in sel], lows, _Tokens(lows) if type(ev.tokens) is _Tokens else [ev.tokens[k] for k in sel], keys,
         [ev.reasons[k] for k in sel], [ev.phrase_share[k] for k in sel], repeats, duplicated,
     )
 

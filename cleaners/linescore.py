@@ -227,7 +227,7 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
         x = np.empty((n, len(LOCAL_FEATURES)))
         lex, power = lexicon(model)
         kernels.local_features(
-            _as_list(lines), _as_list(lows), _as_list(tokens), _token_codes(model), _as_list(rule_reasons), _as_list(ev.repeats),
+            _as_list(lines), _as_list(lows), _code_table(model), _as_list(rule_reasons), _as_list(ev.repeats),
             _as_list(ev.phrase_share), _as_list(ev.duplicated), _packed_table(), _end_table(), bool(lex), power, x,
         )
         _structure_into(x, ev)
@@ -367,6 +367,17 @@ def _token_codes(model: dict | None = None) -> dict[str, complex]:
         stops = stopwords()
         cached = (lex, {w: complex(w in stops, lex.get(w, 0.0)) for w in stops | lex.keys()})
         model["_token_codes"] = cached
+    return cached[1]
+
+
+def _code_table(model: dict | None = None):
+    """:func:`_token_codes` as the compiled kernels' word table (``kernels.word_table``), built once per model."""
+    codes = _token_codes(model)
+    model = model or _default_model()
+    cached = model.get("_code_table")
+    if cached is None or cached[0] is not codes:
+        cached = (codes, kernels.word_table(codes, None, None))
+        model["_code_table"] = cached
     return cached[1]
 
 

@@ -124,7 +124,7 @@ def test_stage_scores_edge_cases():
 @needs_kernels
 def test_bad_input_is_a_clear_error():
     x = np.empty((1, len(linescore.LOCAL_FEATURES)))
-    args = [[""], [""], [[]], {}, [None], [False], [0.0], [False], linescore._packed_table(), linescore._end_table(), False, 1.0, x]
+    args = [[""], [""], linescore._code_table(None), [None], [False], [0.0], [False], linescore._packed_table(), linescore._end_table(), False, 1.0, x]
     with pytest.raises(ValueError, match="line 0 is empty"):
         KERNELS.local_features(*args)
     with pytest.raises(ValueError, match="lows has 2 items"):
@@ -133,6 +133,16 @@ def test_bad_input_is_a_clear_error():
         KERNELS.local_features(["a"], ["a"], *args[2:-1], np.empty((1, len(linescore.LOCAL_FEATURES)), dtype=np.float32))
     with pytest.raises(ValueError, match="expected at least"):
         KERNELS.local_features(["a"], ["a"], *args[2:-1], np.empty((1, 3)))
+    with pytest.raises(TypeError, match="codes must be a word_table"):
+        KERNELS.local_features(["a"], ["a"], {"a": 1j}, *args[3:])
+    with pytest.raises(TypeError, match="str keys"):
+        KERNELS.word_table({1: 1j}, None, None)
+    with pytest.raises(TypeError, match="tuples of pattern numbers"):
+        KERNELS.word_table(None, {"a": [1]}, None)
+    with pytest.raises(ValueError, match="negative"):
+        KERNELS.word_table(None, {"a": (-1,)}, None)
+    with pytest.raises(TypeError, match="tuples of tuples of str"):
+        KERNELS.needs_table(((("a", 1),),))
 
 
 def test_switched_off_by_environment():
@@ -165,7 +175,7 @@ def test_rule_screen_never_hides_a_rule():
     lines = _rule_lines()
     lows = [l.lower() for l in lines]
     tokens = boilerplate._tokenize(lows)
-    masks, phrases = KERNELS.rule_screen(lines, lows, tokens, boilerplate._screen_spec())
+    masks, phrases = KERNELS.rule_screen(lines, lows, boilerplate._screen_spec())
     assert len(masks) == len(lines) and set(phrases) <= set(range(len(lines)))
     try:
         linescore.kernels = None
@@ -191,14 +201,18 @@ def test_rule_screen_never_hides_a_rule():
 def test_rule_screen_bad_spec_is_a_clear_error():
     spec = list(boilerplate._screen_spec())
     spec[-1] = (("not a tuple of tuples",),)
-    with pytest.raises(TypeError, match="inner_needs"):
-        KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
+    with pytest.raises(TypeError, match="inner_needs must be a needs_table"):
+        KERNELS.rule_screen(["a"], ["a"], tuple(spec))
     with pytest.raises(TypeError, match="spec"):
-        KERNELS.rule_screen(["a"], ["a"], [["a"]], ("too", "short"))
+        KERNELS.rule_screen(["a"], ["a"], ("too", "short"))
     spec = list(boilerplate._screen_spec())
     spec[1] = ("icon", 3)
     with pytest.raises(TypeError, match="own_low_needles"):
-        KERNELS.rule_screen(["a"], ["a"], [["a"]], tuple(spec))
+        KERNELS.rule_screen(["a"], ["a"], tuple(spec))
+    spec = list(boilerplate._screen_spec())
+    spec[7] = KERNELS.word_table(None, {"cookies": (10**6,)}, None)  # a word naming a pattern that is not there
+    with pytest.raises(IndexError, match="out of range"):
+        KERNELS.rule_screen(["We use cookies"], ["we use cookies"], tuple(spec))
 
 
 @needs_kernels
