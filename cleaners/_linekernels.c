@@ -1458,6 +1458,112 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------- keys, repeats --- */
+
+static unsigned char print1[256]; /* str.isprintable(), below U+0100 */
+
+/* line_keys(lows) -> list: boilerplate._key of each stripped, lower-cased line: the line itself when
+ * its only whitespace is single ASCII spaces (str.isprintable() is False for every other whitespace
+ * character), else its words joined by one space */
+static PyObject *
+k_line_keys(PyObject *self, PyObject *args)
+{
+    PyObject *lows;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &lows))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lows);
+    PyObject *out = PyList_New(n), *space = PyUnicode_FromString(" ");
+    if (out == NULL || space == NULL)
+        goto error;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *low = PyList_GET_ITEM(lows, k);
+        if (!PyUnicode_Check(low)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
+            goto error;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(low);
+        int kind = PyUnicode_KIND(low), plain = 1, prev_space = 0;
+        const void *data = PyUnicode_DATA(low);
+        for (Py_ssize_t i = 0; i < len && plain; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c == ' ') {
+                plain = !prev_space;
+                prev_space = 1;
+                continue;
+            }
+            prev_space = 0;
+            plain = c < 256 ? print1[c] : Py_UNICODE_ISPRINTABLE(c);
+        }
+        PyObject *key;
+        if (plain)
+            key = Py_NewRef(low);
+        else {
+            PyObject *words = PyUnicode_Split(low, NULL, -1);
+            key = words ? PyUnicode_Join(space, words) : NULL;
+            Py_XDECREF(words);
+            if (key == NULL)
+                goto error;
+        }
+        PyList_SET_ITEM(out, k, key);
+    }
+    Py_DECREF(space);
+    return out;
+error:
+    Py_XDECREF(out);
+    Py_XDECREF(space);
+    return NULL;
+}
+
+/* repeat_flags(keys, min_chars) -> (repeats, duplicated): boilerplate._repeat_flags. Per line: is there
+ * an earlier line with the same key, and is there any other (only for keys of at least min_chars
+ * characters), as lists of bool */
+static PyObject *
+k_repeat_flags(PyObject *self, PyObject *args)
+{
+    PyObject *keys;
+    Py_ssize_t min_chars;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &keys, &min_chars))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *seen = PyDict_New(), *repeats = PyList_New(n), *dups = PyList_New(n), *result = NULL;
+    Py_ssize_t *first = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n + 1));
+    unsigned char *again = PyMem_Calloc((size_t)n + 1, 1);
+    if (!seen || !repeats || !dups)
+        goto done;
+    if (!first || !again) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_Format(PyExc_TypeError, "key %zd is not a str", k);
+            goto done;
+        }
+        PyObject *at = PyLong_FromSsize_t(k);
+        PyObject *was = at ? PyDict_SetDefault(seen, key, at) : NULL; /* borrowed */
+        Py_XDECREF(at);
+        if (was == NULL)
+            goto done;
+        first[k] = PyLong_AsSsize_t(was);
+        if (first[k] != k)
+            again[first[k]] = 1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int dup = again[first[k]] && PyUnicode_GET_LENGTH(PyList_GET_ITEM(keys, k)) >= min_chars;
+        PyList_SET_ITEM(repeats, k, Py_NewRef(dup && first[k] != k ? Py_True : Py_False));
+        PyList_SET_ITEM(dups, k, Py_NewRef(dup ? Py_True : Py_False));
+    }
+    result = PyTuple_Pack(2, repeats, dups);
+done:
+    Py_XDECREF(seen);
+    Py_XDECREF(repeats);
+    Py_XDECREF(dups);
+    PyMem_Free(first);
+    PyMem_Free(again);
+    return result;
+}
+
 /* --------------------------------------------------------------- best span --- */
 
 /* best_span(values, lo, hi) -> (a, b): boilerplate._best_span of values[lo:hi] (a float64 array),
@@ -1507,6 +1613,8 @@ static PyMethodDef methods[] = {
     {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
     {"needs_table", k_needs_table, METH_VARARGS, "The phrase tables' needed strings (a tuple of tuples of tuples of str), compiled for rule_screen."},
     {"word_table", k_word_table, METH_VARARGS, "A table of words (codes, phrase index, whole-line first words) for local_features and rule_screen."},
+    {"line_keys", k_line_keys, METH_VARARGS, "boilerplate._key of each stripped, lower-cased line."},
+    {"repeat_flags", k_repeat_flags, METH_VARARGS, "boilerplate._repeat_flags: (repeats, duplicated) per line."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {NULL, NULL, 0, NULL},
@@ -1525,6 +1633,7 @@ PyInit__linekernels(void)
     for (int c = 0; c < 256; c++) {
         word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
         digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
+        print1[c] = Py_UNICODE_ISPRINTABLE(c) != 0;
     }
     str_phrase = PyUnicode_InternFromString("phrase");
     /* the column layout this was built for; linescore uses the kernels only when it matches */

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -527,10 +528,9 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         masks, screened = b"\x01" * len(stripped), {}  # SCREEN_BULLET: try everything
     if tokens is None:  # the tokens of the few lines that need them (the screen reads the words itself)
         tokens = _Tokens(lows)
-    for i, s in enumerate(stripped):
+    for i in itertools.compress(range(len(stripped)), masks):  # the lines a rule may fire on
+        s = stripped[i]
         mask = masks[i]
-        if not mask:
-            continue
         short = len(s) <= _SHORT_LINE
         if short:
             hit = cache.get(s)
@@ -660,7 +660,10 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
     tokens = _Tokens(lows) if linescore.kernels is not None else _tokenize(lows)
     # a stripped line whose only whitespace is single ASCII spaces is its own key
     # (isprintable() is False for every other whitespace character)
-    keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
+    if linescore.kernels is not None:
+        keys = linescore.kernels.line_keys(lows)
+    else:
+        keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
     reasons, shares = _rule_evidence(stripped, lows, tokens)
     if known_chrome:
         for k, key in enumerate(keys):
@@ -673,6 +676,8 @@ def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | Non
 def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
     """Exact repeats inside the document: is there an earlier line with the same key
     (only the first copy is kept; a chrome line stays chrome), and is there any other."""
+    if linescore.kernels is not None:
+        return linescore.kernels.repeat_flags(linescore._as_list(keys), _cfg["min_repeat_chars"])
     n = len(keys)
     counts = Counter(keys)
     if len(counts) == n:  # no key twice (the usual case once chrome is gone)
@@ -782,7 +787,9 @@ def _main_blocks(values: Sequence[float], second_share: float, array: np.ndarray
 
 
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
-_BLANK_RUN = re.compile(r"\n{3,}")  # more than one blank line in a row, left where lines were removed
+# more than one blank line in a row, left where lines were removed (r"\n{3,}", written so that the
+# regex engine searches for its literal prefix instead of trying every position)
+_BLANK_RUN = re.compile(r"\n\n\n+")
 
 
 def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
@@ -807,8 +814,8 @@ def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
     non-blank ones at ``nonblank``): the unwrapped text, or ``None`` when it is not hard-wrapped."""
     if len(nonblank) < _cfg["unwrap_min_lines"]:
         return None
-    n_lines = len(stripped)
-    continued = [i for i in nonblank if i + 1 < n_lines and stripped[i + 1]]
+    # the non-blank lines whose next line is not blank
+    continued = list(itertools.compress(nonblank, map([*stripped[1:], ""].__getitem__, nonblank)))
     if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
         return _unwrap_spaced(stripped, nonblank)
     if _wrap_width(len(stripped[i]) for i in continued) > _cfg["unwrap_max_width"]:
@@ -850,12 +857,13 @@ def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | No
     starts in lower case. Such a piece is joined to the line before it; nothing else changes.
     ``None`` when the text is not like that: a page dumped one block a line has no fixed
     width and its short lines (menus, headings) are followed by capitalised ones."""
-    lines = [stripped[i] for i in nonblank]
+    lines = list(map(stripped.__getitem__, nonblank))
     width = _wrap_width(map(len, lines))
     if not _cfg["unwrap_spaced_min_width"] <= width <= _cfg["unwrap_max_width"]:
         return None
     # the lines that stop mid-sentence, and how many of them run on in lower case
-    open_lines = [k for k in range(len(lines) - 1) if not lines[k].endswith(_SENTENCE_END)]
+    ends = map(str.endswith, lines[:-1], itertools.repeat(_SENTENCE_END))
+    open_lines = list(itertools.compress(range(len(lines) - 1), map(operator.not_, ends)))
     if len(open_lines) < _cfg["unwrap_open_end_share"] * (len(lines) - 1):
         return None
     runs_on = [k for k in open_lines if lines[k + 1][:1].islower()]

@@ -228,3 +228,35 @@ def test_best_span_is_the_python_scan():
         assert boilerplate._main_blocks(values.tolist(), 0.5, values) == boilerplate._main_blocks(values.tolist(), 0.5)
     with pytest.raises(IndexError):
         KERNELS.best_span(np.zeros(3), 2, 5)
+
+
+@needs_kernels
+def test_line_keys_and_repeat_flags_are_the_python_ones():
+    rng = random.Random(21)
+    pieces = ["a", "B", "the", " ", "  ", "\t", "\u00a0", "\u2003", "\u200b", "é", "中", "𝐀", "\x85", "\u2028", "x y", "1"]
+    docs = [[l.strip() for l in t.split("\n") if l.strip()] for t in _docs(30)]
+    for _ in range(300):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))).strip() for _ in range(rng.randint(1, 25))]
+        lines = [l for l in lines if l]
+        docs.append(lines + rng.sample(lines, min(len(lines), rng.randint(0, 5))))  # some lines twice
+    twice = 0
+    for lines in docs:
+        ev_got, ev_want = _both(lambda: line_evidence(lines))
+        assert ev_got.keys == ev_want.keys, lines
+        assert (ev_got.repeats, ev_got.duplicated) == (ev_want.repeats, ev_want.duplicated), lines
+        for m in (0, 3, 20):
+            got = KERNELS.repeat_flags(ev_want.keys, m)
+            try:
+                linescore.kernels = None
+                boilerplate._cfg["min_repeat_chars"], old = m, boilerplate._cfg["min_repeat_chars"]
+                want = boilerplate._repeat_flags(ev_want.keys)
+            finally:
+                linescore.kernels = KERNELS
+                boilerplate._cfg["min_repeat_chars"] = old
+            assert got == want
+        twice += any(ev_want.repeats)
+    assert twice > 100  # the repeats are exercised
+    with pytest.raises(TypeError, match="key 1 is not a str"):
+        KERNELS.repeat_flags(["a", 1], 0)
+    with pytest.raises(TypeError, match="line 0 is not a str"):
+        KERNELS.line_keys([None])
