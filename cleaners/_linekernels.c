@@ -1458,6 +1458,92 @@ error:
     return NULL;
 }
 
+/* ------------------------------------------------------------ pass verdicts --- */
+
+/* the verdict codes of boilerplate._classify_codes (its _KEPT ... constants) */
+#define V_KEPT 0
+#define V_KEPT_FALSY 1
+#define V_RULE 2
+#define V_REPEAT 3
+#define V_MODEL 4
+
+/* first_codes(p, hits, repeats, reasons, body_threshold, continue_threshold, sure, span, codes)
+ * The verdicts of one pass before the comment section and the main block, into codes (int8), as
+ * boilerplate._classify_codes makes them: a rule's hit (hits > 0), else a repeat, else the model's
+ * threshold; a kept line whose reason is "" is _KEPT_FALSY. Then the hysteresis (a line only the model
+ * rejected, right after a kept line, is kept when its score reaches continue_threshold; forward, so a
+ * run is kept whole) and the sandwich (a run of at most `span` such lines between two kept lines
+ * scoring at least `sure` is kept). Each scan reads the codes as they are when it reaches a line, which
+ * is what the numpy path's candidate lists give (a candidate's own line and the one before it are never
+ * changed by an earlier step). */
+static PyObject *
+k_first_codes(PyObject *self, PyObject *args)
+{
+    PyObject *p_o, *hits_o, *repeats, *reasons, *codes_o;
+    double thr, cont, sure;
+    Py_ssize_t span;
+    if (!PyArg_ParseTuple(args, "OOO!O!dddnO", &p_o, &hits_o, &PyList_Type, &repeats, &PyList_Type, &reasons, &thr, &cont,
+                          &sure, &span, &codes_o))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(repeats);
+    if (check_list(reasons, n, "reasons") < 0)
+        return NULL;
+    Py_buffer pb, hb, cb;
+    if (get_buffer(p_o, &pb, n, 0, 'd', "p") < 0)
+        return NULL;
+    if (get_buffer(hits_o, &hb, n, 0, 'd', "hits") < 0) {
+        PyBuffer_Release(&pb);
+        return NULL;
+    }
+    if (get_buffer(codes_o, &cb, n, 1, 'B', "codes") < 0) {
+        PyBuffer_Release(&pb);
+        PyBuffer_Release(&hb);
+        return NULL;
+    }
+    const double *p = pb.buf, *hits = hb.buf;
+    signed char *codes = cb.buf;
+    PyObject *result = NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *r = PyList_GET_ITEM(reasons, k);
+        int c = V_KEPT;
+        if (PyUnicode_Check(r) && PyUnicode_GET_LENGTH(r) == 0)
+            c = V_KEPT_FALSY;
+        if (hits[k] > 0)
+            c = V_RULE;
+        else {
+            int rep = PyObject_IsTrue(PyList_GET_ITEM(repeats, k));
+            if (rep < 0)
+                goto done;
+            if (rep)
+                c = V_REPEAT;
+            else if (p[k] < thr)
+                c = V_MODEL;
+        }
+        codes[k] = (signed char)c;
+    }
+    for (Py_ssize_t k = 0; k + 1 < n; k++) { /* hysteresis */
+        if (codes[k + 1] == V_MODEL && p[k + 1] >= cont && codes[k] == V_KEPT)
+            codes[k + 1] = V_KEPT;
+    }
+    Py_ssize_t resume = 0;
+    for (Py_ssize_t k = 1; k + 1 < n; k++) { /* sandwich: k is the first line of a run */
+        if (k < resume || !(codes[k] == V_MODEL && codes[k - 1] == V_KEPT && p[k - 1] >= sure))
+            continue;
+        Py_ssize_t end = k;
+        while (end < n && end - k < span && codes[end] == V_MODEL)
+            end++;
+        if (end < n && codes[end] == V_KEPT && p[end] >= sure)
+            memset(codes + k, V_KEPT, (size_t)(end - k));
+        resume = end + 1;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&hb);
+    PyBuffer_Release(&cb);
+    return result;
+}
+
 /* ---------------------------------------------------------- keys, repeats --- */
 
 static unsigned char print1[256]; /* str.isprintable(), below U+0100 */
@@ -1613,6 +1699,7 @@ static PyMethodDef methods[] = {
     {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
     {"needs_table", k_needs_table, METH_VARARGS, "The phrase tables' needed strings (a tuple of tuples of tuples of str), compiled for rule_screen."},
     {"word_table", k_word_table, METH_VARARGS, "A table of words (codes, phrase index, whole-line first words) for local_features and rule_screen."},
+    {"first_codes", k_first_codes, METH_VARARGS, "One pass's verdict codes before the comment section and the main block (boilerplate._classify_codes)."},
     {"line_keys", k_line_keys, METH_VARARGS, "boilerplate._key of each stripped, lower-cased line."},
     {"repeat_flags", k_repeat_flags, METH_VARARGS, "boilerplate._repeat_flags: (repeats, duplicated) per line."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},

@@ -1005,38 +1005,7 @@ def _classify_codes(
         arrays = linescore.line_arrays(ev)
     p = linescore.stage_scores(ev, model, xl, arrays)[3]
     probs = p.tolist()
-    # the verdict before context: a rule's reason, else a repeat, else the model's threshold
-    codes = np.full(n, _KEPT, dtype=np.int8)
-    if "" in reasons:  # a reason that is an empty string is kept, but is not "no reason"
-        codes[[k for k, r in enumerate(reasons) if r == ""]] = _KEPT_FALSY
-    codes[arrays[1] > 0] = _RULE
-    if True in repeats:
-        codes[np.fromiter(repeats, dtype=bool, count=n) & (codes < _GONE)] = _REPEAT
-    codes[(codes < _GONE) & (p < _cfg["body_threshold"])] = _MODEL
-    # hysteresis, as jusText's "near-good" lines: a line only the model rejected, right after a
-    # kept line, is body when its probability reaches continue_threshold (the article goes on);
-    # the scan runs forward, so a run of such lines after a kept line is kept whole
-    low = _cfg["continue_threshold"]
-    for k in ((codes[1:] == _MODEL) & (p[1:] >= low)).nonzero()[0].tolist():
-        if codes[k] == _KEPT:  # k is the line before (k + 1)
-            codes[k + 1] = _KEPT
-    # context, as jusText does: a line only the model rejected, between two confident body
-    # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
-    # follows a kept confident line, and the scan resumes after the run's end
-    sure = _cfg["sandwich_confidence"]
-    span = _cfg["sandwich_lines"]
-    if n > 2:
-        starts = ((codes[1:-1] == _MODEL) & (codes[:-2] == _KEPT) & (p[:-2] >= sure)).nonzero()[0]
-        resume = 0
-        for k in (starts + 1).tolist():
-            if k < resume:
-                continue
-            end = k
-            while end < n and end - k < span and codes[end] == _MODEL:
-                end += 1
-            if end < n and codes[end] == _KEPT and probs[end] >= sure:
-                codes[k:end] = _KEPT
-            resume = end + 1
+    codes = _first_codes(p, probs, arrays[1], repeats, reasons)
 
     # comment section first (see _comment_cut), so that the main block cannot jump past a
     # short article into the prose of its comments
@@ -1073,6 +1042,53 @@ def _classify_codes(
             extra[k] = "repeat-of-headline" if seen_first else "headline"
             seen_first = True
     return codes, _Reasons(reasons, extra), probs, found
+
+
+def _first_codes(p: np.ndarray, probs: list[float], hits: np.ndarray, repeats: Sequence[bool], reasons: Sequence[str | None]) -> np.ndarray:
+    """The verdict codes of one pass before the comment section and the main block (see
+    :func:`_classify_codes`; ``probs`` is ``p.tolist()``, ``hits`` the rule hits of
+    :func:`cleaners.linescore.line_arrays`). The compiled ``first_codes`` does the same."""
+    n = len(p)
+    if linescore.kernels is not None:
+        codes = np.empty(n, dtype=np.int8)
+        linescore.kernels.first_codes(
+            p, hits, linescore._as_list(repeats), linescore._as_list(reasons), _cfg["body_threshold"], _cfg["continue_threshold"],
+            _cfg["sandwich_confidence"], _cfg["sandwich_lines"], codes,
+        )
+        return codes
+    # the verdict before context: a rule's reason, else a repeat, else the model's threshold
+    codes = np.full(n, _KEPT, dtype=np.int8)
+    if "" in reasons:  # a reason that is an empty string is kept, but is not "no reason"
+        codes[[k for k, r in enumerate(reasons) if r == ""]] = _KEPT_FALSY
+    codes[hits > 0] = _RULE
+    if True in repeats:
+        codes[np.fromiter(repeats, dtype=bool, count=n) & (codes < _GONE)] = _REPEAT
+    codes[(codes < _GONE) & (p < _cfg["body_threshold"])] = _MODEL
+    # hysteresis, as jusText's "near-good" lines: a line only the model rejected, right after a
+    # kept line, is body when its probability reaches continue_threshold (the article goes on);
+    # the scan runs forward, so a run of such lines after a kept line is kept whole
+    low = _cfg["continue_threshold"]
+    for k in ((codes[1:] == _MODEL) & (p[1:] >= low)).nonzero()[0].tolist():
+        if codes[k] == _KEPT:  # k is the line before (k + 1)
+            codes[k + 1] = _KEPT
+    # context, as jusText does: a line only the model rejected, between two confident body
+    # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
+    # follows a kept confident line, and the scan resumes after the run's end
+    sure = _cfg["sandwich_confidence"]
+    span = _cfg["sandwich_lines"]
+    if n > 2:
+        starts = ((codes[1:-1] == _MODEL) & (codes[:-2] == _KEPT) & (p[:-2] >= sure)).nonzero()[0]
+        resume = 0
+        for k in (starts + 1).tolist():
+            if k < resume:
+                continue
+            end = k
+            while end < n and end - k < span and codes[end] == _MODEL:
+                end += 1
+            if end < n and codes[end] == _KEPT and probs[end] >= sure:
+                codes[k:end] = _KEPT
+            resume = end + 1
+    return codes
 
 
 def _comment_cut(codes: np.ndarray, ev: LineEvidence, xl: np.ndarray) -> int:

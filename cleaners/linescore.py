@@ -664,7 +664,7 @@ def comment_section_start(
         if started and r is not None and r.startswith("phrase:comments"):
             if thread is None or any(thread[k + 1 : k + 1 + window]):
                 return k
-        if kept[k] and len(tokens[k]) >= min_words:
+        if not started and kept[k] and len(tokens[k]) >= min_words:
             started = True
     return n
 

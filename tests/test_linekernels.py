@@ -260,3 +260,23 @@ def test_line_keys_and_repeat_flags_are_the_python_ones():
         KERNELS.repeat_flags(["a", 1], 0)
     with pytest.raises(TypeError, match="line 0 is not a str"):
         KERNELS.line_keys([None])
+
+
+@needs_kernels
+def test_first_codes_are_the_numpy_ones():
+    rng = np.random.default_rng(4)
+    cfg = boilerplate._cfg
+    marks = [cfg["body_threshold"], cfg["continue_threshold"], cfg["sandwich_confidence"]]  # scores right at the thresholds
+    kinds = set()
+    for _ in range(3000):
+        n = int(rng.integers(0, 40))
+        p = rng.choice(np.concatenate([rng.random(8), marks, [np.nan, 0.0, 1.0]]), n)
+        hits = (rng.random(n) < 0.15).astype(float)
+        repeats = (rng.random(n) < 0.1).tolist()
+        reasons = [rng.choice(["", None, None, None, "phrase:share"]) for _ in range(n)]
+        got, want = _both(lambda: boilerplate._first_codes(p, p.tolist(), hits, repeats, reasons))
+        assert got.dtype == want.dtype and np.array_equal(got, want), (p, hits, repeats, reasons, got, want)
+        kinds |= set(got.tolist())
+    assert kinds >= {boilerplate._KEPT, boilerplate._KEPT_FALSY, boilerplate._RULE, boilerplate._REPEAT, boilerplate._MODEL}
+    with pytest.raises(ValueError, match="reasons has 1 items"):
+        KERNELS.first_codes(np.zeros(2), np.zeros(2), [False, False], [None], 0.5, 0.3, 0.7, 3, np.zeros(2, dtype=np.int8))
