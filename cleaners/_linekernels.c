@@ -143,31 +143,42 @@ wt_slot(uint64_t h, size_t mask)
 }
 
 /* the next \w+ run of data[*pos ...] (as re.findall(r"\w+") finds them): its start, end (*pos),
- * the hash of its code points and whether every character is a digit (str.isdigit) */
+ * the hash of its code points and whether every character is a digit (str.isdigit); one loop per
+ * character width */
+#define NEXT_TOKEN(T)                                                                                         \
+    do {                                                                                                      \
+        const T *d = (const T *)data;                                                                         \
+        while (i < len && !is_word_char(d[i]))                                                                \
+            i++;                                                                                              \
+        if (i >= len)                                                                                         \
+            break;                                                                                            \
+        *start = i;                                                                                           \
+        found = 1;                                                                                            \
+        for (; i < len; i++) {                                                                                \
+            Py_UCS4 c = d[i];                                                                                 \
+            if (!is_word_char(c))                                                                             \
+                break;                                                                                        \
+            h = (h ^ c) * FNV_PRIME;                                                                          \
+            dg &= is_digit_char(c);                                                                           \
+        }                                                                                                     \
+    } while (0)
+
 static inline int
 next_token(int kind, const void *data, Py_ssize_t len, Py_ssize_t *pos, Py_ssize_t *start, uint64_t *hash, int *digit)
 {
     Py_ssize_t i = *pos;
-    while (i < len && !is_word_char(PyUnicode_READ(kind, data, i)))
-        i++;
-    if (i >= len) {
-        *pos = i;
-        return 0;
-    }
-    *start = i;
     uint64_t h = FNV_OFFSET;
-    int d = 1;
-    for (; i < len; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (!is_word_char(c))
-            break;
-        h = (h ^ c) * FNV_PRIME;
-        d &= is_digit_char(c);
-    }
+    int dg = 1, found = 0;
+    if (kind == PyUnicode_1BYTE_KIND)
+        NEXT_TOKEN(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        NEXT_TOKEN(Py_UCS2);
+    else
+        NEXT_TOKEN(Py_UCS4);
     *pos = i;
     *hash = h;
-    *digit = d;
-    return 1;
+    *digit = dg;
+    return found;
 }
 
 /* the entry of the word data[start ... start + len) (hash h), or NULL */
@@ -370,6 +381,24 @@ is_ascii_digit(Py_UCS4 c)
     return c >= '0' && c <= '9';
 }
 
+/* `needle` (n bytes) in the one-byte characters d[0 ... len): memchr for its first byte, then the rest
+ * (the needles are a few characters: no set-up, unlike memmem) */
+static inline int
+find_bytes(const Py_UCS1 *d, Py_ssize_t len, const char *needle, Py_ssize_t n)
+{
+    if (n == 0)
+        return 1;
+    if (len < n)
+        return 0;
+    const Py_UCS1 *end = d + len - n + 1, *at = d;
+    while (at < end && (at = memchr(at, (unsigned char)needle[0], (size_t)(end - at))) != NULL) {
+        if (memcmp(at + 1, needle + 1, (size_t)(n - 1)) == 0)
+            return 1;
+        at++;
+    }
+    return 0;
+}
+
 /* does the lower-cased line hold "http", "www." or "@" */
 static int
 url_like(PyObject *low)
@@ -377,9 +406,8 @@ url_like(PyObject *low)
     Py_ssize_t len = PyUnicode_GET_LENGTH(low);
     int kind = PyUnicode_KIND(low);
     const void *data = PyUnicode_DATA(low);
-    if (kind == PyUnicode_1BYTE_KIND) /* most lines: the C library's searches */
-        return memchr(data, '@', (size_t)len) != NULL || memmem(data, (size_t)len, "http", 4) != NULL ||
-               memmem(data, (size_t)len, "www.", 4) != NULL;
+    if (kind == PyUnicode_1BYTE_KIND) /* most lines */
+        return memchr(data, '@', (size_t)len) != NULL || find_bytes(data, len, "http", 4) || find_bytes(data, len, "www.", 4);
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '@')
@@ -976,20 +1004,8 @@ line_contains(PyObject *text, PyObject *needle)
         return 1;
     if (nkind > kind || nlen > len)
         return 0; /* a wider character than any of the text's (strings are in their narrowest kind) */
-    Py_UCS4 c0 = PyUnicode_READ(nkind, ndata, 0);
-    if (kind == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *d = data, *end = d + len - nlen + 1;
-        const Py_UCS1 *at = d;
-        while (at < end && (at = memchr(at, (int)c0, (size_t)(end - at))) != NULL) {
-            Py_ssize_t j = 1;
-            while (j < nlen && at[j] == PyUnicode_READ(nkind, ndata, j))
-                j++;
-            if (j == nlen)
-                return 1;
-            at++;
-        }
-        return 0;
-    }
+    if (kind == PyUnicode_1BYTE_KIND) /* and so is the needle */
+        return find_bytes(data, len, ndata, nlen);
     return PyUnicode_Contains(text, needle); /* wider text: the str search (its skip table pays off) */
 }
 

@@ -700,13 +700,14 @@ def _repeat_flags(keys: Sequence[str]) -> tuple[list[bool], list[bool]]:
 def _sub_evidence(ev: LineEvidence, sel: Sequence[int]) -> LineEvidence:
     """The evidence of the lines ``sel`` of ``ev`` as if they were the whole document: the
     per-line evidence is reused, the repeat flags (which depend on the other lines) are redone."""
-    keys = [ev.keys[k] for k in sel]
-    lows = [ev.lows[k] for k in sel]
+
+    def take(items: Sequence) -> list:
+        return list(map(items.__getitem__, sel))
+
+    keys, lows = take(ev.keys), take(ev.lows)
     repeats, duplicated = _repeat_flags(keys)
-    return LineEvidence(
-        [ev.stripped[k] for k in sel], lows, _Tokens(lows) if type(ev.tokens) is _Tokens else [ev.tokens[k] for k in sel], keys,
-        [ev.reasons[k] for k in sel], [ev.phrase_share[k] for k in sel], repeats, duplicated,
-    )
+    tokens = _Tokens(lows) if type(ev.tokens) is _Tokens else take(ev.tokens)
+    return LineEvidence(take(ev.stripped), lows, tokens, keys, take(ev.reasons), take(ev.phrase_share), repeats, duplicated)
 
 
 def line_reason(line: str) -> str | None:
@@ -787,6 +788,8 @@ def _main_blocks(values: Sequence[float], second_share: float, array: np.ndarray
 
 
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
+_SENTENCE_END_CHARS = frozenset(_SENTENCE_END)  # each one character: a line ends a sentence when its last character is one
+assert all(len(c) == 1 for c in _SENTENCE_END)
 # more than one blank line in a row, left where lines were removed (r"\n{3,}", written so that the
 # regex engine searches for its literal prefix instead of trying every position)
 _BLANK_RUN = re.compile(r"\n\n\n+")
@@ -862,7 +865,7 @@ def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | No
     if not _cfg["unwrap_spaced_min_width"] <= width <= _cfg["unwrap_max_width"]:
         return None
     # the lines that stop mid-sentence, and how many of them run on in lower case
-    ends = map(str.endswith, lines[:-1], itertools.repeat(_SENTENCE_END))
+    ends = map(_SENTENCE_END_CHARS.__contains__, map(operator.itemgetter(-1), lines[:-1]))  # the lines are not empty
     open_lines = list(itertools.compress(range(len(lines) - 1), map(operator.not_, ends)))
     if len(open_lines) < _cfg["unwrap_open_end_share"] * (len(lines) - 1):
         return None
@@ -942,10 +945,11 @@ def strip_document_lines(
                 reasons[nonempty[pos]] = (_code_reason(c, k, extra), probs[k] if c == _MODEL else None)
         gone_at.append(alive[gone])
         alive = alive[codes < _GONE]
-    keep = np.ones(len(lines), dtype=bool)
+    keep = [True] * len(lines)
     if gone_at:
-        keep[np.asarray(nonempty)[np.concatenate(gone_at)]] = False
-    kept = list(itertools.compress(lines, keep.tolist()))
+        for pos in np.concatenate(gone_at).tolist():  # the removed lines (positions in nonempty)
+            keep[nonempty[pos]] = False
+    kept = list(itertools.compress(lines, keep))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
@@ -1018,10 +1022,10 @@ def _classify_codes(
     # (a line a rule removed or a repeat counts as probability 0, whatever the model says)
     values = p[: cut + 1] - _cfg["block_offset"]
     values[(codes[: cut + 1] == _RULE) | (codes[: cut + 1] == _REPEAT)] = -_cfg["block_offset"]
-    outside = np.ones(n, dtype=bool)
+    outside = codes == _KEPT  # the kept lines, less those in the main block(s)
     for a, b in _main_blocks(values.tolist(), _cfg["block_second_share"], values):
         outside[a : b + 1] = False
-    codes[outside & (codes == _KEPT)] = _OUTSIDE
+    codes[outside] = _OUTSIDE
 
     # headline: a headline-shaped line among the few lines above the first body line
     extra: dict[int, str] = {}
@@ -1037,7 +1041,7 @@ def _classify_codes(
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat
-        for k in list(itertools.compress(range(n), map(tkey.__eq__, keys))):
+        for k in _indices(keys, tkey):
             codes[k] = _TITLE
             extra[k] = "repeat-of-headline" if seen_first else "headline"
             seen_first = True
@@ -1089,6 +1093,19 @@ def _first_codes(p: np.ndarray, probs: list[float], hits: np.ndarray, repeats: S
                 codes[k:end] = _KEPT
             resume = end + 1
     return codes
+
+
+def _indices(items: Sequence[str], value: str) -> list[int]:
+    """The positions of ``value`` in ``items`` (by ``list.index``: a C-level scan)."""
+    items = linescore._as_list(items)
+    out: list[int] = []
+    k = -1
+    while True:
+        try:
+            k = items.index(value, k + 1)
+        except ValueError:
+            return out
+        out.append(k)
 
 
 def _comment_cut(codes: np.ndarray, ev: LineEvidence, xl: np.ndarray) -> int:

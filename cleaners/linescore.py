@@ -28,6 +28,7 @@ the scores equal but for the last bits of their dot products.
 
 from __future__ import annotations
 
+import array
 import functools
 import itertools
 import json
@@ -637,7 +638,7 @@ def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """Per line of ``ev``: its length, and :func:`rule_arrays` (what the context stages read
     besides the scores; a subset of lines takes the same rows)."""
     n = len(ev.stripped)
-    chars = np.fromiter(map(len, ev.stripped), dtype=np.int64, count=n).astype(float)
+    chars = np.frombuffer(array.array("q", map(len, ev.stripped)), dtype=np.int64, count=n).astype(float)
     return (chars, *rule_arrays(ev.reasons))
 
 
@@ -675,17 +676,20 @@ def thread_marks(xl: np.ndarray, reasons: Sequence[str | None], max_words: int =
     author-and-date line)."""
     nt = np.expm1(xl[:, _LOG_WORDS]) if len(xl) else np.zeros(0)
     short_time = ((xl[:, _HAS_TIME] > 0) & (nt <= max_words)).tolist() if len(xl) else []
-    return [
-        t or (r is not None and (r == "dateline-only" or r.startswith("phrase:comments")))
-        for t, r in zip(short_time, reasons)
-    ]
+    # the reasons that mark a thread line, among the few distinct reasons of the document
+    marks = {r for r in set(reasons) if r is not None and (r == "dateline-only" or r.startswith("phrase:comments"))}
+    return list(map(operator.or_, short_time, map(marks.__contains__, reasons)))
+
+
+def _flags(values) -> np.ndarray:
+    """The truth of each value, as 1.0 / 0.0 (one byte a value first: no per-item numpy conversion)."""
+    return np.frombuffer(bytes(map(bool, values)), dtype=bool).astype(float)
 
 
 def rule_arrays(rule_reasons: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Which lines a rule marked as chrome, and which are comment-section notices."""
-    n = len(rule_reasons)
-    hits = np.fromiter(map(bool, rule_reasons), dtype=bool, count=n).astype(float)
-    comments = np.fromiter(map(operator.eq, rule_reasons, itertools.repeat("phrase:comments")), dtype=bool, count=n).astype(float)
+    hits = _flags(rule_reasons)
+    comments = _flags(map(operator.eq, rule_reasons, itertools.repeat("phrase:comments")))
     return hits, comments
 
 
@@ -724,8 +728,8 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     lines (position, repeats) redone for ``ev``, the subset's evidence."""
     n = len(xl)
     xl[:, _REL_POS] = np.arange(n) / n
-    xl[:, _REPEAT] = np.asarray(ev.repeats, dtype=float)
-    xl[:, _DUPLICATED] = np.asarray(ev.duplicated, dtype=float)
+    xl[:, _REPEAT] = _flags(ev.repeats)
+    xl[:, _DUPLICATED] = _flags(ev.duplicated)
     _structure_into(xl, ev)
     return xl
 
