@@ -1181,11 +1181,13 @@ holds_needs(const pairs *p, const needs_table *t, Py_ssize_t j)
 }
 
 /* what the rule screen found on a line (the bits of rule_screen's masks; boilerplate.py names them) */
-#define SCREEN_BULLET 1 /* a leading bullet: the rules read the line without it (run them all) */
-#define SCREEN_OWN 2    /* a pre-check of the line's own rules (template, icon sprite, credit, date) */
-#define SCREEN_WHOLE 4  /* a whole-line phrase may match */
-#define SCREEN_PHRASE 8 /* phrases whose needed strings the line holds (their numbers are returned) */
-#define SCREEN_AT 16    /* the contact rule's character */
+#define SCREEN_BULLET 1       /* a leading bullet: the rules read the line without it (run them all) */
+#define SCREEN_OWN 2          /* a pre-check of the template, icon-sprite or photo-credit rule */
+#define SCREEN_WHOLE 4        /* a word-led whole-line phrase may match (its first word, or a "_") */
+#define SCREEN_PHRASE 8       /* phrases whose needed strings the line holds (their numbers are returned) */
+#define SCREEN_AT 16          /* the contact rule's character */
+#define SCREEN_DATE 32        /* the date-line rule's pre-check (short, with a digit) */
+#define SCREEN_WHOLE_OTHER 64 /* a whole-line phrase of no known first word whose needed strings the line holds */
 
 static int
 cmp_ssize(const void *a, const void *b)
@@ -1303,7 +1305,12 @@ k_rule_screen(PyObject *self, PyObject *args)
             r = contains_any(&pl, low_needles);
         if (!r && len < slash_max)
             r = line_contains(s, slash);
-        if (!r && len < digit_max) {
+        if (r < 0)
+            goto error;
+        if (r)
+            mask |= SCREEN_OWN;
+        r = 0;
+        if (len < digit_max) {
             if (kind == PyUnicode_1BYTE_KIND) { /* no decimal digit in Latin-1 but 0-9 */
                 const Py_UCS1 *d = data;
                 for (Py_ssize_t i = 0; i < len && !r; i++)
@@ -1314,10 +1321,8 @@ k_rule_screen(PyObject *self, PyObject *args)
                     r = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i));
             }
         }
-        if (r < 0)
-            goto error;
         if (r)
-            mask |= SCREEN_OWN;
+            mask |= SCREEN_DATE;
         if ((r = line_contains(s, contact)) < 0)
             goto error;
         if (r)
@@ -1354,12 +1359,15 @@ k_rule_screen(PyObject *self, PyObject *args)
             r = whole_first;
             if (!r)
                 r = line_contains(low, underscore);
+            if (r)
+                mask |= SCREEN_WHOLE;
+            r = 0;
             for (Py_ssize_t j = 0; !r && j < whole_other->n; j++)
                 r = holds_needs(&pl, whole_other, j);
             if (r < 0)
                 goto error;
             if (r)
-                mask |= SCREEN_WHOLE;
+                mask |= SCREEN_WHOLE_OTHER;
         }
         /* symbol-led phrases: a character they start with, and their needed strings */
         int sym = 0;

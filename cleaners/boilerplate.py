@@ -445,21 +445,23 @@ _WHOLE_MAX_CHARS = 120  # a whole-line phrase is shorter
 _BULLETS = "•·▪◦-–*"  # a line starting with one is read without it (_BULLET)
 
 
-def _own_rule(s: str, low: str) -> str | None:
-    """Rules other than chrome phrases, each behind a cheap pre-check."""
-    if "{{" in s and _TEMPLATE.search(s):
-        return "template"
-    if _ICON_HINT.search(low) and len(_ICON_TOKEN.findall(s)) >= 4:
-        return "icon-sprite"
-    if "/" in s and len(s) < _CREDIT_MAX_CHARS and _CREDIT.match(s) and len(s.split()) <= 8:
-        return "photo-credit"
-    if len(s) < _DATE_MAX_CHARS and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
+def _own_rule(s: str, low: str, others: bool = True, date: bool = True) -> str | None:
+    """Rules other than chrome phrases, each behind a cheap pre-check (``others=False`` or
+    ``date=False``: the caller knows the pre-checks of the first three or of the date rule fail)."""
+    if others:
+        if "{{" in s and _TEMPLATE.search(s):
+            return "template"
+        if _ICON_HINT.search(low) and len(_ICON_TOKEN.findall(s)) >= 4:
+            return "icon-sprite"
+        if "/" in s and len(s) < _CREDIT_MAX_CHARS and _CREDIT.match(s) and len(s.split()) <= 8:
+            return "photo-credit"
+    if date and len(s) < _DATE_MAX_CHARS and _DIGIT.search(s) and _may_be_date(s) and _is_date_line(s.replace(",", " , ").replace("(", " ").replace(")", " ").split()):
         return "dateline-only"
     return None
 
 
 # what the compiled rule screen found on a line (bits of its masks, as cleaners/_linekernels.c sets them)
-_SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT = 1, 2, 4, 8, 16
+_SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT, _SCREEN_DATE, _SCREEN_WHOLE_OTHER = 1, 2, 4, 8, 16, 32, 64
 
 
 @functools.cache
@@ -541,11 +543,18 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         low = lows[i]
         if s[:1] in _BULLETS:
             low = _BULLET.sub("", low)
-        reason, share = _own_rule(s, low) if every or mask & _SCREEN_OWN else None, 0.0
+        # the own rules whose pre-checks the line passes (the screen's bits; a bullet line: all)
+        own, date = every or mask & _SCREEN_OWN, every or mask & _SCREEN_DATE
+        reason, share = _own_rule(s, low, own, date) if own or date else None, 0.0
         # a word-led whole-line pattern can match only a line that starts with one of its words
-        # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all)
-        if reason is None and (every or mask & _SCREEN_WHOLE) and len(low) < _WHOLE_MAX_CHARS and (
-            ("_" in low or (toks := tokens[i]) and toks[0] in whole_first) and tables.whole_any.match(low) or tables.whole_other.match(low)
+        # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all); the others
+        # only a line holding their needed strings (the screen tells both apart)
+        if reason is None and (every or mask & (_SCREEN_WHOLE | _SCREEN_WHOLE_OTHER)) and len(low) < _WHOLE_MAX_CHARS and (
+            (
+                ("_" in low or (toks := tokens[i]) and toks[0] in whole_first) and tables.whole_any.match(low) or tables.whole_other.match(low)
+            ) if every else (
+                mask & _SCREEN_WHOLE and tables.whole_any.match(low) or mask & _SCREEN_WHOLE_OTHER and tables.whole_other.match(low)
+            )
         ):
             reason = "phrase:" + next(fam for fam, rx in tables.whole if rx.match(low))
         if reason is None:
