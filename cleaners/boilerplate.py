@@ -878,7 +878,8 @@ def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | No
     open_lines = list(itertools.compress(range(len(lines) - 1), map(operator.not_, ends)))
     if len(open_lines) < _cfg["unwrap_open_end_share"] * (len(lines) - 1):
         return None
-    runs_on = [k for k in open_lines if lines[k + 1][:1].islower()]
+    # ... the next line's first character lower-case (the lines are not empty)
+    runs_on = list(itertools.compress(open_lines, map(str.islower, map(operator.itemgetter(0), map(lines[1:].__getitem__, open_lines)))))
     if len(runs_on) < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
         return None
     # wrapped lines fill the width: most open lines are at least this share of it
