@@ -209,7 +209,8 @@ def _first_chars(pat: str) -> set[str]:
 def _needed_substrings(items) -> list[frozenset[str]]:  # items: a parsed regex sequence (re._parser)
     """Clauses that every match of the parsed sequence ``items`` satisfies: each clause is a set
     of strings of which the match contains at least one (a run of plain characters is a clause
-    of one string; a group of alternatives that all hold a run is a clause of those runs)."""
+    of one string; a group of alternatives that all hold a run is a clause of those runs; a class
+    that lists its characters is a clause of them)."""
     from re import _constants as c
 
     clauses: list[frozenset[str]] = []
@@ -238,6 +239,8 @@ def _needed_substrings(items) -> list[frozenset[str]]:  # items: a parsed regex 
                 clauses.append(frozenset(best))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # repeated at least once
             clauses += _needed_substrings(av[2])
+        elif op is c.IN and av and all(o is c.LITERAL for o, _ in av):  # a class of listed characters: one of them
+            clauses.append(frozenset(chr(v) for _, v in av))
         # anything else (classes, optional parts, assertions, ...) needs nothing for sure
     flush()
     return clauses
@@ -257,7 +260,8 @@ def _prefilter(rx: re.Pattern[str], min_len: int = 2) -> tuple[tuple[str, ...], 
         clauses = _needed_substrings(parsed.data)
     except Exception:  # a Python without re._parser, or a construct it cannot take
         return ()
-    clauses = [cl for cl in clauses if min(map(len, cl)) >= min_len]
+    # short strings are in nearly every line, but a clause of symbols (a class such as [|›»>]) is selective
+    clauses = [cl for cl in clauses if min(map(len, cl)) >= min_len or all(len(x) == 1 and not (x.isalnum() or x.isspace() or x == "_") for x in cl)]
     clauses.sort(key=lambda cl: (-min(map(len, cl)), len(cl), sorted(cl)))
     return tuple(tuple(sorted(cl)) for cl in clauses[:2])
 
@@ -422,17 +426,24 @@ _DATE_TOKEN = re.compile(
 _DIGIT = re.compile(r"\d")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _date_token(w: str) -> bool:
+    """Is ``w`` (less a trailing ":"; a ":" alone is kept whole) a date token. Remembered: the same
+    words ("updated", "2024", "pm", "the") start line after line, and the pattern is a long alternation."""
+    return _DATE_TOKEN.match(w.rstrip(":") or w) is not None
+
+
 def _is_date_line(words: list[str]) -> bool:
-    # every word (less a trailing ":") a date token, stopping at the first that is not;
-    # "..." or ":" is kept whole; a trailing ":" holds no digit, so the digit test reads the words as given
-    return 0 < len(words) <= 14 and all(_DATE_TOKEN.match(w.rstrip(":") or w) for w in words) and any(map(_DIGIT.search, words))
+    # every word a date token, stopping at the first that is not; a trailing ":" holds no digit,
+    # so the digit test reads the words as given
+    return 0 < len(words) <= 14 and all(map(_date_token, words)) and any(map(_DIGIT.search, words))
 
 
 def _may_be_date(s: str) -> bool:
     """False when the first word :func:`_is_date_line` would read is not a date token (the
     words are cut per whitespace-separated chunk, so the first chunk alone gives it)."""
     head = s.split(None, 1)[0].replace(",", " , ").replace("(", " ").replace(")", " ").split()
-    return not head or _DATE_TOKEN.match(head[0].rstrip(":") or head[0]) is not None
+    return not head or _date_token(head[0])
 
 
 # the cheap pre-checks of the rules below, shared with the compiled screen (_screen_spec): a line
@@ -498,6 +509,13 @@ def _sentence_count(s: str) -> int:
 _SHORT_LINE = 120
 _SHORT_LINE_CACHE = 100_000
 _SHORT_LINE_RULES: dict[str, tuple[str | None, float]] = {}
+
+
+def clear_caches() -> None:
+    """Forget every remembered verdict (the short-line rule cache, the date-token memo): for timing
+    from a cold start."""
+    _SHORT_LINE_RULES.clear()
+    _date_token.cache_clear()
 
 
 def _rule_reasons(stripped: Sequence[str], lows: Sequence[str] | None = None, tokens: Sequence[list[str]] | None = None) -> list[str | None]:

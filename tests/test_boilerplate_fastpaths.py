@@ -33,6 +33,12 @@ def test_needed_substrings_are_needed():
     assert needs and all(any(x in "story continues below" for x in clause) for clause in needs)
     assert boilerplate._prefilter(re.compile(r"(?i)subscribe now")) == ()  # case-insensitive: no literal test
     assert boilerplate._prefilter(re.compile(r"a?b*")) == ()  # nothing is needed for sure
+    # a class that lists symbols is a clause of them; a negated class, one with a range, or one of letters is not
+    assert boilerplate._prefilter(re.compile(r"(?:home|news) ?[|›>] ?")) == (("home", "news"), (">", "|", "›"))
+    assert boilerplate._prefilter(re.compile(r"(?:home|news) ?[^|>] ?")) == (("home", "news"),)
+    assert boilerplate._prefilter(re.compile(r"(?:home|news) ?[!-/] ?")) == (("home", "news"),)
+    assert boilerplate._prefilter(re.compile(r"(?:home|news) ?[ab] ?")) == (("home", "news"),)
+    assert boilerplate._prefilter(re.compile(r"(?:home|news)(?: ?[|>])?")) == (("home", "news"),)  # optional: not needed
 
 
 def _real_lines() -> list[str]:
