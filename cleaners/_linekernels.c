@@ -122,6 +122,15 @@ typedef struct {
 static const char *WT_CAPSULE = "cleaners._linekernels.word_table";
 
 static unsigned char word1[256];  /* \w: str.isalnum() or "_", below U+0100 */
+#define N_LOG1P 4096
+static double log1p_table[N_LOG1P]; /* log1p(i), by log1p itself: the same numbers */
+
+/* log1p of a whole number (a count, a distance) */
+static inline double
+log1p_count(double x)
+{
+    return x >= 0 && x < N_LOG1P && x == (double)(Py_ssize_t)x ? log1p_table[(Py_ssize_t)x] : log1p(x);
+}
 static unsigned char digit1[256]; /* str.isdigit(), below U+0100 */
 
 static inline int
@@ -553,7 +562,7 @@ k_local_features(PyObject *self, PyObject *args)
         double nw = nt > 1.0 ? nt : 1.0;
         double chars = (double)len;
         double caps = (double)cnt[CAT_CAPS];
-        double lw = log1p(nt);
+        double lw = log1p_count(nt);
         double stop_share = stops / nw, cap_share = caps / nw;
         double endf = endb ? 1.0 : 0.0;
 
@@ -581,13 +590,13 @@ k_local_features(PyObject *self, PyObject *args)
         double *x = out + k * N_LOCAL;
         x[0] = 1.0;
         x[1] = lw;
-        x[2] = log1p(chars);
+        x[2] = log1p_count(chars);
         x[3] = endf;
         x[4] = colon;
         x[5] = stop_share;
         x[6] = cap_share;
         x[7] = (double)digits / nw;
-        x[8] = log1p((double)cnt[CAT_BREAK]);
+        x[8] = log1p_count((double)cnt[CAT_BREAK]);
         x[9] = (double)cnt[CAT_COMMA] / nw;
         x[10] = (double)cnt[CAT_SEP] / nw;
         x[11] = lower_start;
@@ -792,7 +801,7 @@ context_columns(const double *p, double confident, ctx_work *w, double *ctx)
         for (Py_ssize_t k = 0; k < n; k++) {
             double *row = ctx + k * N_CONTEXT;
             row[11] = row[14] = row[15] = row[8] = row[6] = 0.0;
-            row[7] = log1p((double)n);
+            row[7] = log1p_count((double)n);
             row[5] = 1.0;
         }
         return;
@@ -823,15 +832,15 @@ context_columns(const double *p, double confident, ctx_work *w, double *ctx)
             dist = k - prev;
         if (w->next_body[k] >= 0 && w->next_body[k] - k < dist)
             dist = w->next_body[k] - k;
-        row[7] = log1p((double)dist);
+        row[7] = log1p_count((double)dist);
         double b = body ? w->chars[k] : 0.0;
         cum += b;
         row[8] = (cum - b) / denom;
         row[5] = k < first ? 1.0 : 0.0;
         row[6] = k > lastb ? 1.0 : 0.0;
         row[11] = k >= after_mark ? 1.0 : 0.0;
-        row[14] = k >= first ? log1p((double)(k - first)) : 0.0;
-        row[15] = k <= lastb ? log1p((double)(lastb - k)) : 0.0;
+        row[14] = k >= first ? log1p_count((double)(k - first)) : 0.0;
+        row[15] = k <= lastb ? log1p_count((double)(lastb - k)) : 0.0;
     }
 }
 
@@ -1746,6 +1755,8 @@ PyInit__linekernels(void)
         digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
         print1[c] = Py_UNICODE_ISPRINTABLE(c) != 0;
     }
+    for (int i = 0; i < N_LOG1P; i++)
+        log1p_table[i] = log1p((double)i);
     str_phrase = PyUnicode_InternFromString("phrase");
     /* the column layout this was built for; linescore uses the kernels only when it matches */
     PyObject *layout = Py_BuildValue("(iiiiiiii)", N_LOCAL, N_CONTEXT, COL_LOG_WORDS, COL_ENDS, COL_ENDS_COLON, COL_HAS_TIME,
