@@ -122,15 +122,6 @@ typedef struct {
 static const char *WT_CAPSULE = "cleaners._linekernels.word_table";
 
 static unsigned char word1[256];  /* \w: str.isalnum() or "_", below U+0100 */
-#define N_LOG1P 4096
-static double log1p_table[N_LOG1P]; /* log1p(i), by log1p itself: the same numbers */
-
-/* log1p of a whole number (a count, a distance) */
-static inline double
-log1p_count(double x)
-{
-    return x >= 0 && x < N_LOG1P && x == (double)(Py_ssize_t)x ? log1p_table[(Py_ssize_t)x] : log1p(x);
-}
 static unsigned char digit1[256]; /* str.isdigit(), below U+0100 */
 
 static inline int
@@ -372,17 +363,28 @@ error:
     return NULL;
 }
 
-static const word_table *
-table_of(PyObject *obj, const char *name)
+/* the table a capsule made by `maker` (word_table or needs_table) holds; NULL with an exception set */
+static void *
+capsule_of(PyObject *obj, const char *capsule, const char *maker, const char *name)
 {
-    if (!PyCapsule_IsValid(obj, WT_CAPSULE)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a word_table()", name);
+    if (!PyCapsule_IsValid(obj, capsule)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a %s()", name, maker);
         return NULL;
     }
-    return PyCapsule_GetPointer(obj, WT_CAPSULE);
+    return PyCapsule_GetPointer(obj, capsule);
 }
 
 /* ------------------------------------------------------------ local features --- */
+
+#define N_LOG1P 4096
+static double log1p_table[N_LOG1P]; /* log1p(i), by log1p itself: the same numbers */
+
+/* log1p of a whole number (a count, a distance) */
+static inline double
+log1p_count(double x)
+{
+    return x >= 0 && x < N_LOG1P && x == (double)(Py_ssize_t)x ? log1p_table[(Py_ssize_t)x] : log1p(x);
+}
 
 static inline int
 is_ascii_digit(Py_UCS4 c)
@@ -472,7 +474,7 @@ k_local_features(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOOOOOOOpdO", &lines, &lows, &words_o, &reasons, &repeats, &shares, &dups, &table_o,
                           &end_o, &has_lex, &power, &out_o))
         return NULL;
-    const word_table *words = table_of(words_o, "codes");
+    const word_table *words = capsule_of(words_o, WT_CAPSULE, "word_table", "codes");
     if (words == NULL)
         return NULL;
     if (!PyList_Check(lines)) {
@@ -978,28 +980,6 @@ pairs_of(pairs *p, PyObject *text)
     }
 }
 
-static int line_contains(PyObject *text, PyObject *needle);
-
-/* `needle` in the line of `p` */
-static int
-pairs_contain(const pairs *p, PyObject *needle)
-{
-    Py_ssize_t nlen = PyUnicode_GET_LENGTH(needle);
-    if (nlen >= 2) {
-        int kind = PyUnicode_KIND(needle);
-        const void *data = PyUnicode_DATA(needle);
-        Py_UCS4 prev = PyUnicode_READ(kind, data, 0);
-        for (Py_ssize_t i = 1; i < nlen; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            unsigned h = pair_hash(prev, c);
-            if (!(p->bits[h >> 6] >> (h & 63) & 1))
-                return 0;
-            prev = c;
-        }
-    }
-    return line_contains(p->text, needle);
-}
-
 /* `needle` in `text`. In one-byte text (most lines) a memchr scan for the needle's first character and
  * a comparison of the rest: the needles are a few characters, so this beats memmem's and the str
  * search's set-up. An empty needle is in every text. */
@@ -1016,18 +996,6 @@ line_contains(PyObject *text, PyObject *needle)
     if (kind == PyUnicode_1BYTE_KIND) /* and so is the needle */
         return find_bytes(data, len, ndata, nlen);
     return PyUnicode_Contains(text, needle); /* wider text: the str search (its skip table pays off) */
-}
-
-static int
-contains_any(const pairs *p, PyObject *needles)
-{
-    Py_ssize_t n = PyTuple_GET_SIZE(needles);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int r = pairs_contain(p, PyTuple_GET_ITEM(needles, i));
-        if (r != 0)
-            return r;
-    }
-    return 0;
 }
 
 static int
@@ -1154,16 +1122,6 @@ bad:
     return NULL;
 }
 
-static const needs_table *
-needs_of(PyObject *obj, const char *name)
-{
-    if (!PyCapsule_IsValid(obj, NT_CAPSULE)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a needs_table()", name);
-        return NULL;
-    }
-    return PyCapsule_GetPointer(obj, NT_CAPSULE);
-}
-
 /* does the line of `p` hold, for every clause of pattern j of `t`, one of its strings */
 static int
 holds_needs(const pairs *p, const needs_table *t, Py_ssize_t j)
@@ -1229,7 +1187,8 @@ ssize_tuple(const Py_ssize_t *v, Py_ssize_t n)
  * (own_line_needles, own_low_needles, contact, lead_chars, slash_max, digit_max, whole_max, words,
  *  whole_other_needs, symbol_chars, symbol_needs, inner_needs), where words is a word_table of the
  * phrase tables' word index (by_word) and the whole-line phrases' first words (whole_first), and the
- * three *_needs are needs_table()s. */
+ * *_needs are needs_table()s (own_low_needles: one entry, the lower-cased strings of the own rules'
+ * pre-checks, one of which the line must hold). */
 static PyObject *
 k_rule_screen(PyObject *self, PyObject *args)
 {
@@ -1242,18 +1201,22 @@ k_rule_screen(PyObject *self, PyObject *args)
     PyObject *line_needles, *low_needles, *contact, *lead_chars, *words_o, *whole_other_o, *symbol_chars, *symbol_needs_o,
         *inner_needs_o;
     Py_ssize_t slash_max, digit_max, whole_max;
-    if (!PyArg_ParseTuple(spec, "O!O!UUnnnOOUOO;spec", &PyTuple_Type, &line_needles, &PyTuple_Type, &low_needles,
+    if (!PyArg_ParseTuple(spec, "O!OUUnnnOOUOO;spec", &PyTuple_Type, &line_needles, &low_needles,
                           &contact, &lead_chars, &slash_max, &digit_max, &whole_max, &words_o, &whole_other_o,
                           &symbol_chars, &symbol_needs_o, &inner_needs_o))
         return NULL;
-    const word_table *words = table_of(words_o, "spec: words");
-    const needs_table *whole_other = words ? needs_of(whole_other_o, "spec: whole_other_needs") : NULL;
-    const needs_table *symbol_needs = whole_other ? needs_of(symbol_needs_o, "spec: symbol_needs") : NULL;
-    const needs_table *inner_needs = symbol_needs ? needs_of(inner_needs_o, "spec: inner_needs") : NULL;
+    const word_table *words = capsule_of(words_o, WT_CAPSULE, "word_table", "spec: words");
+    const needs_table *low_needs = words ? capsule_of(low_needles, NT_CAPSULE, "needs_table", "spec: own_low_needles") : NULL;
+    const needs_table *whole_other = low_needs ? capsule_of(whole_other_o, NT_CAPSULE, "needs_table", "spec: whole_other_needs") : NULL;
+    const needs_table *symbol_needs = whole_other ? capsule_of(symbol_needs_o, NT_CAPSULE, "needs_table", "spec: symbol_needs") : NULL;
+    const needs_table *inner_needs = symbol_needs ? capsule_of(inner_needs_o, NT_CAPSULE, "needs_table", "spec: inner_needs") : NULL;
     if (inner_needs == NULL)
         return NULL;
-    if (check_strings(line_needles, "own_line_needles") < 0 ||
-        check_strings(low_needles, "own_low_needles") < 0)
+    if (low_needs->n != 1) {
+        PyErr_SetString(PyExc_ValueError, "spec: own_low_needles must be a needs_table of one entry");
+        return NULL;
+    }
+    if (check_strings(line_needles, "own_line_needles") < 0)
         return NULL;
     Py_ssize_t n_inner = inner_needs->n, n_symbol = symbol_needs->n;
     PyObject *masks = PyBytes_FromStringAndSize(NULL, n), *phrases = PyDict_New();
@@ -1311,7 +1274,7 @@ k_rule_screen(PyObject *self, PyObject *args)
             r = line_contains(s, PyTuple_GET_ITEM(line_needles, i));
         pairs_of(&pl, low);
         if (!r)
-            r = contains_any(&pl, low_needles);
+            r = holds_needs(&pl, low_needs, 0);
         if (!r && len < slash_max)
             r = line_contains(s, slash);
         if (r < 0)
@@ -1463,26 +1426,17 @@ k_tokenize(PyObject *self, PyObject *args)
         if (toks == NULL)
             goto error;
         PyList_SET_ITEM(out, k, toks);
-        Py_ssize_t len = PyUnicode_GET_LENGTH(low), start = -1;
-        int kind = PyUnicode_KIND(low);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(low), pos = 0, start;
+        int kind = PyUnicode_KIND(low), digit;
         const void *data = PyUnicode_DATA(low);
-        for (Py_ssize_t i = 0; i <= len; i++) {
-            int w = 0;
-            if (i < len) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, i);
-                w = is_word_char(c);
+        uint64_t h;
+        while (next_token(kind, data, len, &pos, &start, &h, &digit)) { /* the kernels' one word scanner */
+            PyObject *tok = PyUnicode_Substring(low, start, pos);
+            if (tok == NULL || PyList_Append(toks, tok) < 0) {
+                Py_XDECREF(tok);
+                goto error;
             }
-            if (w && start < 0)
-                start = i;
-            else if (!w && start >= 0) {
-                PyObject *tok = PyUnicode_Substring(low, start, i);
-                if (tok == NULL || PyList_Append(toks, tok) < 0) {
-                    Py_XDECREF(tok);
-                    goto error;
-                }
-                Py_DECREF(tok);
-                start = -1;
-            }
+            Py_DECREF(tok);
         }
     }
     return out;

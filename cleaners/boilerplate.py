@@ -486,7 +486,7 @@ def _screen_spec() -> tuple:
     k = linescore.kernels
     return (
         ("{{",),  # in the line: a template
-        _ICON_HINTS,
+        k.needs_table(((_ICON_HINTS,),)),  # in the lower-cased line, one of them: an icon sprite
         "@",  # in the line: an e-mail address
         _BULLETS,
         _CREDIT_MAX_CHARS,
@@ -684,12 +684,13 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
     lows = list(map(str.lower, stripped))
-    tokens = _Tokens(lows) if linescore.kernels is not None else _tokenize(lows)
-    # a stripped line whose only whitespace is single ASCII spaces is its own key
-    # (isprintable() is False for every other whitespace character)
     if linescore.kernels is not None:
+        tokens: Sequence[list[str]] = _Tokens(lows)
         keys = linescore.kernels.line_keys(lows)
     else:
+        tokens = _tokenize(lows)
+        # a stripped line whose only whitespace is single ASCII spaces is its own key
+        # (isprintable() is False for every other whitespace character)
         keys = [low if low.isprintable() and "  " not in low else " ".join(low.split()) for low in lows]
     reasons, shares = _rule_evidence(stripped, lows, tokens)
     if known_chrome:

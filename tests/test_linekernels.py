@@ -209,6 +209,9 @@ def test_rule_screen_bad_spec_is_a_clear_error():
     spec[1] = ("icon", 3)
     with pytest.raises(TypeError, match="own_low_needles"):
         KERNELS.rule_screen(["a"], ["a"], tuple(spec))
+    spec[1] = KERNELS.needs_table(())  # no entry: nothing to hold
+    with pytest.raises(ValueError, match="own_low_needles must be a needs_table of one entry"):
+        KERNELS.rule_screen(["a"], ["a"], tuple(spec))
     spec = list(boilerplate._screen_spec())
     spec[7] = KERNELS.word_table(None, {"cookies": (10**6,)}, None)  # a word naming a pattern that is not there
     with pytest.raises(IndexError, match="out of range"):
