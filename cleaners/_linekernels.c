@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <ctype.h>
 
 /* the column layout of LOCAL_FEATURES / CONTEXT_FEATURES (exported as LAYOUT; linescore.py
  * compares it with its own tuples at import) */
@@ -29,6 +30,9 @@
 #define COL_LOG_WORDS 1
 #define COL_ENDS 3
 #define COL_ENDS_COLON 4
+#define COL_REPEAT 17
+#define COL_REL_POS 18
+#define COL_DUPLICATED 30
 #define COL_HAS_TIME 31
 #define COL_LEXICAL 33
 #define COL_STRUCT 34
@@ -434,30 +438,46 @@ url_like(PyObject *low)
 }
 
 /* Per character of one line (`data`, `len` characters of type T): the category counts `cnt`, clock
- * times and question marks. The character before a line is a line break: not a word character. */
+ * times and question marks. The character before a line is a line break: not a word character.
+ * The counts add up in two registers of three 21-bit fields (categories 1-3 and 4-6; category 0,
+ * most characters, adds nothing), read out every CHUNK characters: a count in memory, bumped per
+ * character, would make each character wait for the store of the one before. */
+#define CHUNK ((Py_ssize_t)1 << 20)
+static const uint64_t cat_lo[8] = {0, 1, (uint64_t)1 << 21, (uint64_t)1 << 42, 0, 0, 0, 0};
+static const uint64_t cat_hi[8] = {0, 0, 0, 0, 1, (uint64_t)1 << 21, (uint64_t)1 << 42, 0};
+#define FIELD(x, f) ((long)(((x) >> (21 * (f))) & (((uint64_t)1 << 21) - 1)))
 #define SCAN_CHARS(T)                                                                                         \
     do {                                                                                                      \
         const T *d = (const T *)data;                                                                         \
         int prev_word = 0;                                                                                    \
-        for (Py_ssize_t i = 0; i < len; i++) {                                                                \
-            Py_UCS4 c = d[i];                                                                                 \
-            unsigned t = table[c > 0xFFFF ? 0xFFFF : c];                                                      \
-            unsigned cat = t & 7;                                                                             \
-            if ((t & LK_UPPER_BIT) && !prev_word)                                                             \
-                cat = CAT_CAPS; /* an upper-case letter that starts a word */                                 \
-            else if (cat == CAT_BREAK) {                                                                      \
-                /* ".", "?" and "!" end a sentence only before a space; "。" always */                      \
-                Py_UCS4 next = i + 1 < len ? d[i + 1] : '\n';                                                \
-                if (!(next == ' ' || c == 0x3002))                                                            \
-                    cat = 0;                                                                                  \
+        for (Py_ssize_t base = 0; base < len; base += CHUNK) {                                                \
+            Py_ssize_t stop = len - base < CHUNK ? len : base + CHUNK;                                        \
+            uint64_t lo = 0, hi = 0;                                                                          \
+            for (Py_ssize_t i = base; i < stop; i++) {                                                        \
+                Py_UCS4 c = d[i];                                                                             \
+                unsigned t = table[c > 0xFFFF ? 0xFFFF : c];                                                  \
+                unsigned cat = t & 7;                                                                         \
+                if ((t & LK_UPPER_BIT) && !prev_word)                                                         \
+                    cat = CAT_CAPS; /* an upper-case letter that starts a word */                             \
+                else if (cat == CAT_BREAK) {                                                                  \
+                    /* ".", "?" and "!" end a sentence only before a space; "。" always */                  \
+                    Py_UCS4 next = i + 1 < len ? d[i + 1] : '\n';                                            \
+                    if (!(next == ' ' || c == 0x3002))                                                        \
+                        cat = 0;                                                                              \
+                }                                                                                             \
+                lo += cat_lo[cat];                                                                            \
+                hi += cat_hi[cat];                                                                            \
+                prev_word = (t & LK_WORD_BIT) != 0;                                                           \
+                if (c == '?' || c == 0xFF1F)                                                                  \
+                    question++;                                                                               \
+                else if (c == ':' && i >= 1 && i + 2 < len && is_ascii_digit(d[i - 1]) &&                     \
+                         is_ascii_digit(d[i + 1]) && is_ascii_digit(d[i + 2]))                                \
+                    clock++;                                                                                  \
             }                                                                                                 \
-            cnt[cat]++;                                                                                       \
-            prev_word = (t & LK_WORD_BIT) != 0;                                                               \
-            if (c == '?' || c == 0xFF1F)                                                                      \
-                question++;                                                                                   \
-            else if (c == ':' && i >= 1 && i + 2 < len && is_ascii_digit(d[i - 1]) && is_ascii_digit(d[i + 1]) && \
-                     is_ascii_digit(d[i + 2]))                                                                \
-                clock++;                                                                                      \
+            for (int f = 0; f < 3; f++) {                                                                     \
+                cnt[1 + f] += FIELD(lo, f);                                                                   \
+                cnt[4 + f] += FIELD(hi, f);                                                                   \
+            }                                                                                                 \
         }                                                                                                     \
     } while (0)
 
@@ -607,8 +627,8 @@ k_local_features(PyObject *self, PyObject *args)
         x[14] = cjk / chars;
         x[15] = rule;
         x[16] = phrase;
-        x[17] = rep;
-        x[18] = (double)k / (double)n;
+        x[COL_REPEAT] = rep;
+        x[COL_REL_POS] = (double)k / (double)n;
         x[19] = url_like(low) && nt <= 12;
         x[20] = nt <= 1;
         x[21] = nt >= 4 && nt <= 6;
@@ -620,7 +640,7 @@ k_local_features(PyObject *self, PyObject *args)
         x[27] = stop_share * lw;
         x[28] = cap_share * lw;
         x[29] = share;
-        x[30] = dup;
+        x[COL_DUPLICATED] = dup;
         x[31] = clock > 0 ? 1.0 : 0.0;
         double per5 = chars / 5.0;
         x[32] = (double)question / (per5 > 1.0 ? per5 : 1.0);
@@ -637,46 +657,98 @@ done:
 /* ---------------------------------------------------------------- windows --- */
 
 /* out[k * ostride] = mean of x[(k - half) ... (k + half)] (zero beyond either end), as
- * sum of x * (1 / (2 * half + 1)), which is what linescore._window_mean's kernel gives */
+ * sum of x * (1 / (2 * half + 1)), which is what linescore._window_mean's kernel gives. Away from the
+ * ends four outputs are summed side by side, each in the order it is alone: their additions are
+ * independent, so they overlap instead of each waiting for the one before. */
 static void
 window_mean(const double *x, Py_ssize_t xstride, Py_ssize_t n, int half, double *out, Py_ssize_t ostride)
 {
     double w = 1.0 / (double)(2 * half + 1);
-    for (Py_ssize_t k = 0; k < n; k++) {
+    Py_ssize_t k = 0;
+    while (k < n) {
+        if (k - half >= 0 && k + 3 + half < n) { /* four whole windows */
+            const double *a = x + (k - half) * xstride;
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+            for (int t = 0; t <= 2 * half; t++) {
+                const double *q = a + t * xstride;
+                s0 += q[0] * w;
+                s1 += q[xstride] * w;
+                s2 += q[2 * xstride] * w;
+                s3 += q[3 * xstride] * w;
+            }
+            out[k * ostride] = s0;
+            out[(k + 1) * ostride] = s1;
+            out[(k + 2) * ostride] = s2;
+            out[(k + 3) * ostride] = s3;
+            k += 4;
+            continue;
+        }
         double s = 0.0;
         Py_ssize_t lo = k - half < 0 ? 0 : k - half, hi = k + half >= n ? n - 1 : k + half;
         for (Py_ssize_t j = lo; j <= hi; j++)
             s += x[j * xstride] * w;
         out[k * ostride] = s;
+        k++;
     }
 }
 
-/* structure(x, dateline) -> None: the STRUCTURE_FEATURES columns of x (n x N_LOCAL), in place,
- * from its other columns; dateline: one byte per line, is its rule "dateline-only" */
+/* z[k] += x[k, 0] * w[0] + ... + x[k, m - 1] * w[m - 1] (added in that order, onto z[k]) for the n rows
+ * of x (row stride `stride`), four rows side by side: the same additions as one row at a time. */
+static void
+dot_add(const double *x, Py_ssize_t stride, Py_ssize_t n, const double *w, int m, double *z)
+{
+    Py_ssize_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const double *r0 = x + k * stride, *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+        double z0 = z[k], z1 = z[k + 1], z2 = z[k + 2], z3 = z[k + 3];
+        for (int j = 0; j < m; j++) {
+            double wj = w[j];
+            z0 += r0[j] * wj;
+            z1 += r1[j] * wj;
+            z2 += r2[j] * wj;
+            z3 += r3[j] * wj;
+        }
+        z[k] = z0;
+        z[k + 1] = z1;
+        z[k + 2] = z2;
+        z[k + 3] = z3;
+    }
+    for (; k < n; k++) {
+        const double *r = x + k * stride;
+        double zk = z[k];
+        for (int j = 0; j < m; j++)
+            zk += r[j] * w[j];
+        z[k] = zk;
+    }
+}
+
+/* structure(x, reasons, n) -> None: the STRUCTURE_FEATURES columns of x (n x N_LOCAL), in place,
+ * from its other columns; reasons: the lines' rule reasons (str or None; is it "dateline-only") */
 static PyObject *
 k_structure(PyObject *self, PyObject *args)
 {
-    PyObject *x_o, *d_o;
+    PyObject *x_o, *reasons;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOn", &x_o, &d_o, &n))
+    if (!PyArg_ParseTuple(args, "OOn", &x_o, &reasons, &n))
         return NULL;
-    Py_buffer xb, db;
+    if (check_list(reasons, n, "reasons") < 0)
+        return NULL;
+    Py_buffer xb;
     if (get_buffer(x_o, &xb, n * N_LOCAL, 1, 'd', "x") < 0)
         return NULL;
-    if (get_buffer(d_o, &db, n, 0, 'B', "dateline") < 0) {
-        PyBuffer_Release(&xb);
-        return NULL;
-    }
     double *x = xb.buf;
-    const unsigned char *dateline = db.buf;
     double *tmp = PyMem_Malloc(sizeof(double) * (size_t)(2 * n + 1));
-    unsigned char *flags = PyMem_Malloc((size_t)(2 * n + 1));
+    unsigned char *flags = PyMem_Malloc((size_t)(3 * n + 1));
     if (!tmp || !flags) {
         PyMem_Free(tmp);
         PyMem_Free(flags);
         PyBuffer_Release(&xb);
-        PyBuffer_Release(&db);
         return PyErr_NoMemory();
+    }
+    unsigned char *dateline = flags + 2 * n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *r = PyList_GET_ITEM(reasons, k);
+        dateline[k] = PyUnicode_Check(r) && PyUnicode_CompareWithASCIIString(r, "dateline-only") == 0;
     }
     double *pair = tmp, *meta = tmp + n;
     unsigned char *prose = flags, *head = flags + n;
@@ -696,7 +768,71 @@ k_structure(PyObject *self, PyObject *args)
     PyMem_Free(tmp);
     PyMem_Free(flags);
     PyBuffer_Release(&xb);
-    PyBuffer_Release(&db);
+    Py_RETURN_NONE;
+}
+
+/* line_arrays(lines, reasons, out) -> None: linescore.line_arrays into out (3 x n float64): per line
+ * its length in characters, is its reason true (a rule marked it), and is it "phrase:comments" */
+static PyObject *
+k_line_arrays(PyObject *self, PyObject *args)
+{
+    PyObject *lines, *reasons, *out_o;
+    if (!PyArg_ParseTuple(args, "O!OO", &PyList_Type, &lines, &reasons, &out_o))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    if (check_list(reasons, n, "reasons") < 0)
+        return NULL;
+    Py_buffer ob;
+    if (get_buffer(out_o, &ob, 3 * n, 1, 'd', "out") < 0)
+        return NULL;
+    double *chars = ob.buf, *hits = chars + n, *comments = hits + n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *s = PyList_GET_ITEM(lines, k), *r = PyList_GET_ITEM(reasons, k);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
+            PyBuffer_Release(&ob);
+            return NULL;
+        }
+        int truthy = PyObject_IsTrue(r);
+        if (truthy < 0) {
+            PyBuffer_Release(&ob);
+            return NULL;
+        }
+        chars[k] = (double)PyUnicode_GET_LENGTH(s);
+        hits[k] = truthy ? 1.0 : 0.0;
+        comments[k] = PyUnicode_Check(r) && PyUnicode_CompareWithASCIIString(r, "phrase:comments") == 0 ? 1.0 : 0.0;
+    }
+    PyBuffer_Release(&ob);
+    Py_RETURN_NONE;
+}
+
+/* reposition(x, repeats, duplicated) -> None: the columns of x (n x N_LOCAL) that depend on the
+ * other lines of a set: position k / n, and the truth of each line's repeat and duplicated flags */
+static PyObject *
+k_reposition(PyObject *self, PyObject *args)
+{
+    PyObject *x_o, *repeats, *dups;
+    if (!PyArg_ParseTuple(args, "OO!O", &x_o, &PyList_Type, &repeats, &dups))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(repeats);
+    if (check_list(dups, n, "duplicated") < 0)
+        return NULL;
+    Py_buffer xb;
+    if (get_buffer(x_o, &xb, n * N_LOCAL, 1, 'd', "x") < 0)
+        return NULL;
+    double *x = xb.buf;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int rep = PyObject_IsTrue(PyList_GET_ITEM(repeats, k)), dup = rep < 0 ? -1 : PyObject_IsTrue(PyList_GET_ITEM(dups, k));
+        if (dup < 0) {
+            PyBuffer_Release(&xb);
+            return NULL;
+        }
+        double *row = x + k * N_LOCAL;
+        row[COL_REL_POS] = (double)k / (double)n;
+        row[COL_REPEAT] = rep ? 1.0 : 0.0;
+        row[COL_DUPLICATED] = dup ? 1.0 : 0.0;
+    }
+    PyBuffer_Release(&xb);
     Py_RETURN_NONE;
 }
 
@@ -896,12 +1032,10 @@ k_stages(PyObject *self, PyObject *args)
             marks[w.n_marks++] = k;
     }
     w.marks = marks;
+    memset(p1, 0, sizeof(double) * (size_t)n); /* +0.0 */
+    dot_add(xl, N_LOCAL, n, w1, N_LOCAL, p1);
     for (Py_ssize_t k = 0; k < n; k++) {
-        const double *row = xl + k * N_LOCAL;
-        double z = 0.0;
-        for (int j = 0; j < N_LOCAL; j++)
-            z += row[j] * w1[j];
-        p1[k] = sigmoid(z);
+        p1[k] = sigmoid(p1[k]);
         pcur[k] = p1[k];
     }
     /* the columns that do not depend on the scores */
@@ -913,15 +1047,11 @@ k_stages(PyObject *self, PyObject *args)
     for (Py_ssize_t s = 0; s < stages; s++) {
         const double *wl = ws + s * (N_LOCAL + N_CONTEXT), *wc = wl + N_LOCAL;
         context_columns(pcur, confident, &w, ctx);
-        for (Py_ssize_t k = 0; k < n; k++) {
-            const double *row = xl + k * N_LOCAL, *crow = ctx + k * N_CONTEXT;
-            double z = 0.0;
-            for (int j = 0; j < N_LOCAL; j++)
-                z += row[j] * wl[j];
-            for (int j = 0; j < N_CONTEXT; j++)
-                z += crow[j] * wc[j];
-            p[k] = sigmoid(z);
-        }
+        memset(p, 0, sizeof(double) * (size_t)n);
+        dot_add(xl, N_LOCAL, n, wl, N_LOCAL, p);
+        dot_add(ctx, N_CONTEXT, n, wc, N_CONTEXT, p);
+        for (Py_ssize_t k = 0; k < n; k++)
+            p[k] = sigmoid(p[k]);
         memcpy(pcur, p, sizeof(double) * (size_t)n);
     }
     if (stages == 0)
@@ -1155,6 +1285,142 @@ holds_needs(const pairs *p, const needs_table *t, Py_ssize_t j)
 #define SCREEN_AT 16          /* the contact rule's character */
 #define SCREEN_DATE 32        /* the date-line rule's pre-check (short, with a digit) */
 #define SCREEN_WHOLE_OTHER 64 /* a whole-line phrase of no known first word whose needed strings the line holds */
+#define SCREEN_DATELINE 128   /* the date-line rule fires (decided here: every word is an ASCII date token) */
+
+/* The date-line rule (boilerplate._is_date_line on the words of the line as _own_rule cuts them: ","
+ * a word of its own, "(" and ")" spaces, split at whitespace): are there 1 ... 14 words, each a date
+ * token (boilerplate._DATE_TOKEN, case-insensitive, a trailing ":" ignored unless the word is all
+ * colons). The word lists come from boilerplate (date_words); the shapes of numbers are here:
+ * 1-4 digits with an ordinal suffix, a clock time 1-2 digits [:.] 2 digits (am/pm), a date of 1-4,
+ * 1-2 and 1-4 digits between [./-], each maybe followed by ",". A word with a character outside
+ * ASCII (but a one-character mark) is not decided here: the rule in Python reads it. */
+typedef struct {
+    PyObject *days, *months, *zones, *words; /* tuples of lower-case ASCII str */
+    PyObject *marks;                         /* str: one-character date tokens */
+} date_words;
+
+#define DATE_NO 0
+#define DATE_YES 1
+#define DATE_UNSURE 2
+
+/* is the lower-case ASCII word w (n bytes) one of the strings of `tuple` (or, prefix: does it start with one) */
+static int
+ascii_in(const char *w, Py_ssize_t n, PyObject *tuple, int prefix)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        PyObject *x = PyTuple_GET_ITEM(tuple, i);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(x);
+        if ((prefix ? len <= n : len == n) && memcmp(PyUnicode_DATA(x), w, (size_t)len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static Py_ssize_t
+digit_run(const char *w, Py_ssize_t n, Py_ssize_t at)
+{
+    Py_ssize_t i = at;
+    while (i < n && w[i] >= '0' && w[i] <= '9')
+        i++;
+    return i - at;
+}
+
+/* one lower-cased ASCII word (its trailing ":" already dropped): a date token? */
+static int
+ascii_date_token(const char *w, Py_ssize_t n, const date_words *dw)
+{
+    if (n == 0)
+        return 0;
+    if (w[0] >= 'a' && w[0] <= 'z') {
+        if (ascii_in(w, n, dw->zones, 0) || ascii_in(w, n, dw->words, 0))
+            return 1;
+        if (!ascii_in(w, n, dw->days, 1) && !ascii_in(w, n, dw->months, 1))
+            return 0;
+        /* a day or month: letters, then maybe ".", then maybe "," */
+        Py_ssize_t i = 0;
+        while (i < n && w[i] >= 'a' && w[i] <= 'z')
+            i++;
+        if (i < n && w[i] == '.')
+            i++;
+        if (i < n && w[i] == ',')
+            i++;
+        return i == n;
+    }
+    Py_ssize_t d1 = digit_run(w, n, 0);
+    if (d1 == 0)
+        return n == 1 && PyUnicode_FindChar(dw->marks, (Py_UCS4)(unsigned char)w[0], 0, PyUnicode_GET_LENGTH(dw->marks), 1) >= 0;
+    Py_ssize_t i = d1, end = w[n - 1] == ',' ? n - 1 : n; /* a trailing "," is allowed by every shape */
+    if (i == end) /* a number */
+        return d1 <= 4;
+    if (end - i == 2 && d1 <= 4 &&
+        ((w[i] == 's' && w[i + 1] == 't') || (w[i] == 'n' && w[i + 1] == 'd') || (w[i] == 'r' && w[i + 1] == 'd') ||
+         (w[i] == 't' && w[i + 1] == 'h')))
+        return 1; /* an ordinal */
+    char sep = w[i];
+    Py_ssize_t d2 = digit_run(w, n, i + 1), j = i + 1 + d2;
+    if ((sep == ':' || sep == '.') && d1 <= 2 && d2 == 2 &&
+        (j == end || (end - j == 2 && (w[j] == 'a' || w[j] == 'p') && w[j + 1] == 'm')))
+        return 1; /* a clock time */
+    if ((sep == '.' || sep == '/' || sep == '-') && d1 <= 4 && d2 >= 1 && d2 <= 2 && j < end &&
+        (w[j] == '.' || w[j] == '/' || w[j] == '-')) {
+        Py_ssize_t d3 = digit_run(w, n, j + 1);
+        return d3 >= 1 && d3 <= 4 && j + 1 + d3 == end; /* a date */
+    }
+    return 0;
+}
+
+/* the date-line rule on line s (DATE_NO, DATE_YES or DATE_UNSURE) */
+static int
+date_line(PyObject *s, const date_words *dw)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), nwords = 0, i = 0;
+    int kind = PyUnicode_KIND(s), unsure = 0;
+    const void *data = PyUnicode_DATA(s);
+    char w[96];
+    while (i < len) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '(' || c == ')' || Py_UNICODE_ISSPACE(c)) {
+            i++;
+            continue;
+        }
+        /* a word: "," alone, else the run up to a space, "(", ")" or "," */
+        Py_ssize_t n = 0, start = i;
+        int wide = 0;
+        if (c == ',') {
+            w[n++] = ',';
+            i++;
+        }
+        else {
+            for (; i < len; i++) {
+                c = PyUnicode_READ(kind, data, i);
+                if (c == '(' || c == ')' || c == ',' || Py_UNICODE_ISSPACE(c))
+                    break;
+                if (c >= 128)
+                    wide = 1;
+                else if (n < (Py_ssize_t)sizeof w)
+                    w[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+        }
+        if (++nwords > 14)
+            return DATE_NO;
+        if (wide) { /* outside ASCII: a one-character mark, else Python decides */
+            if (i - start != 1 ||
+                PyUnicode_FindChar(dw->marks, PyUnicode_READ(kind, data, start), 0, PyUnicode_GET_LENGTH(dw->marks), 1) < 0)
+                unsure = 1;
+            continue;
+        }
+        if (n >= (Py_ssize_t)sizeof w)
+            return DATE_NO; /* longer than any date token */
+        Py_ssize_t m = n;
+        while (m > 0 && w[m - 1] == ':')
+            m--;
+        if (!ascii_date_token(w, m > 0 ? m : n, dw))
+            return DATE_NO;
+    }
+    if (nwords == 0)
+        return DATE_NO;
+    return unsure ? DATE_UNSURE : DATE_YES;
+}
 
 static int
 cmp_ssize(const void *a, const void *b)
@@ -1185,10 +1451,13 @@ ssize_tuple(const Py_ssize_t *v, Py_ssize_t n)
  * needed strings the line holds: the only ones that can match it. `spec` is the tuple
  * boilerplate._screen_spec() builds from the rules' own pre-checks and the phrase tables:
  * (own_line_needles, own_low_needles, contact, lead_chars, slash_max, digit_max, whole_max, words,
- *  whole_other_needs, symbol_chars, symbol_needs, inner_needs), where words is a word_table of the
- * phrase tables' word index (by_word) and the whole-line phrases' first words (whole_first), and the
+ *  whole_other_needs, symbol_chars, symbol_needs, inner_needs, date_words), where words is a word_table of
+ * the phrase tables' word index (by_word) and the whole-line phrases' first words (whole_first), the
  * *_needs are needs_table()s (own_low_needles: one entry, the lower-cased strings of the own rules'
- * pre-checks, one of which the line must hold). */
+ * pre-checks, one of which the line must hold), and date_words is (days, months, zones, words, marks):
+ * the date tokens' day and month prefixes, time-zone words and other words (tuples of lower-case
+ * ASCII str), and one-character marks (a str). A line the date-line rule fires on is marked
+ * SCREEN_DATELINE; SCREEN_DATE asks Python for the rule's verdict (a word outside ASCII). */
 static PyObject *
 k_rule_screen(PyObject *self, PyObject *args)
 {
@@ -1201,10 +1470,25 @@ k_rule_screen(PyObject *self, PyObject *args)
     PyObject *line_needles, *low_needles, *contact, *lead_chars, *words_o, *whole_other_o, *symbol_chars, *symbol_needs_o,
         *inner_needs_o;
     Py_ssize_t slash_max, digit_max, whole_max;
-    if (!PyArg_ParseTuple(spec, "O!OUUnnnOOUOO;spec", &PyTuple_Type, &line_needles, &low_needles,
+    date_words dw;
+    if (!PyArg_ParseTuple(spec, "O!OUUnnnOOUOO(O!O!O!O!U);spec", &PyTuple_Type, &line_needles, &low_needles,
                           &contact, &lead_chars, &slash_max, &digit_max, &whole_max, &words_o, &whole_other_o,
-                          &symbol_chars, &symbol_needs_o, &inner_needs_o))
+                          &symbol_chars, &symbol_needs_o, &inner_needs_o, &PyTuple_Type, &dw.days, &PyTuple_Type, &dw.months,
+                          &PyTuple_Type, &dw.zones, &PyTuple_Type, &dw.words, &dw.marks))
         return NULL;
+    PyObject *word_lists[4] = {dw.days, dw.months, dw.zones, dw.words};
+    for (int j = 0; j < 4; j++) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(word_lists[j]); i++) {
+            PyObject *x = PyTuple_GET_ITEM(word_lists[j], i);
+            int ok = PyUnicode_Check(x) && PyUnicode_IS_ASCII(x);
+            for (Py_ssize_t q = 0; ok && q < PyUnicode_GET_LENGTH(x); q++)
+                ok = !isupper(PyUnicode_1BYTE_DATA(x)[q]);
+            if (!ok) {
+                PyErr_SetString(PyExc_TypeError, "spec: the date words must be tuples of lower-case ASCII str");
+                return NULL;
+            }
+        }
+    }
     const word_table *words = capsule_of(words_o, WT_CAPSULE, "word_table", "spec: words");
     const needs_table *low_needs = words ? capsule_of(low_needles, NT_CAPSULE, "needs_table", "spec: own_low_needles") : NULL;
     const needs_table *whole_other = low_needs ? capsule_of(whole_other_o, NT_CAPSULE, "needs_table", "spec: whole_other_needs") : NULL;
@@ -1293,8 +1577,10 @@ k_rule_screen(PyObject *self, PyObject *args)
                     r = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i));
             }
         }
-        if (r)
-            mask |= SCREEN_DATE;
+        if (r) { /* short, with a digit: the date-line rule, decided here unless a word is not ASCII */
+            int d = date_line(s, &dw);
+            mask |= d == DATE_YES ? SCREEN_DATELINE : d == DATE_UNSURE ? SCREEN_DATE : 0;
+        }
         if ((r = line_contains(s, contact)) < 0)
             goto error;
         if (r)
@@ -1677,11 +1963,138 @@ k_best_span(PyObject *self, PyObject *args)
     return Py_BuildValue("(nn)", a, b);
 }
 
+/* ------------------------------------------------------------------ unwrap --- */
+
+/* the width a text is wrapped at: the 90th percentile of the lengths (sorted in place) */
+static Py_ssize_t
+wrap_width(Py_ssize_t *lengths, Py_ssize_t m)
+{
+    qsort(lengths, (size_t)m, sizeof(Py_ssize_t), cmp_ssize);
+    return lengths[(Py_ssize_t)(0.9 * (double)(m - 1))];
+}
+
+static int
+ends_sentence(PyObject *line, PyObject *ends)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+    if (len == 0)
+        return 0;
+    Py_UCS4 c = PyUnicode_READ_CHAR(line, len - 1);
+    return PyUnicode_FindChar(ends, c, 0, PyUnicode_GET_LENGTH(ends), 1) >= 0;
+}
+
+/* unwrap_plan(stripped, nonblank, params) -> None | True | list: boilerplate._wrap_plan, the decision of
+ * unwrap_hard_wrapped on the stripped lines of a text (nonblank: the positions of the non-empty ones).
+ * params: (min_lines, continued_share, max_width, open_end_share, spaced_min_width, spaced_lower_share,
+ * spaced_fill, sentence_end): None, not hard-wrapped; True, hard-wrapped (every run of lines is a
+ * paragraph); a list, double-spaced: the numbers k (among the non-empty lines) of the lines the next one
+ * joins. */
+static PyObject *
+k_unwrap_plan(PyObject *self, PyObject *args)
+{
+    PyObject *stripped, *nonblank, *ends;
+    Py_ssize_t min_lines, max_width, spaced_min_width;
+    double cont_share, open_share, lower_share, fill;
+    if (!PyArg_ParseTuple(args, "O!O!(ndndnddU)", &PyList_Type, &stripped, &PyList_Type, &nonblank, &min_lines, &cont_share,
+                          &max_width, &open_share, &spaced_min_width, &lower_share, &fill, &ends))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(stripped), m = PyList_GET_SIZE(nonblank);
+    if (m < min_lines)
+        Py_RETURN_NONE;
+    PyObject **lines = PyMem_Malloc(sizeof(PyObject *) * (size_t)(m + 1));
+    Py_ssize_t *at = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(m + 1)), *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(m + 1));
+    Py_ssize_t *open = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(m + 1));
+    PyObject *result = NULL;
+    if (!lines || !at || !lengths || !open) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(nonblank, k));
+        if (i == -1 && PyErr_Occurred())
+            goto done;
+        if (i < 0 || i >= n) {
+            PyErr_Format(PyExc_IndexError, "nonblank: line %zd out of range", i);
+            goto done;
+        }
+        at[k] = i;
+        lines[k] = PyList_GET_ITEM(stripped, i);
+        if (!PyUnicode_Check(lines[k])) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", i);
+            goto done;
+        }
+    }
+    /* the non-empty lines whose next line is not empty */
+    Py_ssize_t n_cont = 0;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        Py_ssize_t i = at[k];
+        PyObject *next = i + 1 < n ? PyList_GET_ITEM(stripped, i + 1) : NULL;
+        if (next != NULL && PyObject_IsTrue(next))
+            open[n_cont++] = k;
+    }
+    if (n_cont > 0 && !((double)n_cont < cont_share * (double)m)) { /* hard-wrapped lines run on */
+        Py_ssize_t open_ends = 0;
+        for (Py_ssize_t c = 0; c < n_cont; c++) {
+            lengths[c] = PyUnicode_GET_LENGTH(lines[open[c]]);
+            open_ends += !ends_sentence(lines[open[c]], ends);
+        }
+        if (wrap_width(lengths, n_cont) > max_width || (double)open_ends < open_share * (double)n_cont)
+            result = Py_NewRef(Py_None);
+        else
+            result = Py_NewRef(Py_True);
+        goto done;
+    }
+    /* double-spaced: a fixed width, most lines open and run on in lower case, and fill the width */
+    for (Py_ssize_t k = 0; k < m; k++)
+        lengths[k] = PyUnicode_GET_LENGTH(lines[k]);
+    Py_ssize_t width = wrap_width(lengths, m);
+    if (width < spaced_min_width || width > max_width) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    Py_ssize_t n_open = 0, n_runs = 0, filled = 0;
+    for (Py_ssize_t k = 0; k + 1 < m; k++) {
+        if (!ends_sentence(lines[k], ends))
+            open[n_open++] = k;
+    }
+    if ((double)n_open < open_share * (double)(m - 1)) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < n_open; c++) {
+        Py_ssize_t k = open[c];
+        filled += (double)PyUnicode_GET_LENGTH(lines[k]) >= fill * (double)width;
+        if (Py_UNICODE_ISLOWER(PyUnicode_READ_CHAR(lines[k + 1], 0)))
+            open[n_runs++] = k; /* n_runs <= c: the open lines not yet read are untouched */
+    }
+    if ((double)n_runs < lower_share * (double)n_open || (double)filled < lower_share * (double)n_open) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyList_New(n_runs);
+    for (Py_ssize_t c = 0; result != NULL && c < n_runs; c++) {
+        PyObject *v = PyLong_FromSsize_t(open[c]);
+        if (v == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, c, v);
+    }
+done:
+    PyMem_Free(lines);
+    PyMem_Free(at);
+    PyMem_Free(lengths);
+    PyMem_Free(open);
+    return result;
+}
+
 /* ----------------------------------------------------------------- module --- */
 
 static PyMethodDef methods[] = {
     {"local_features", k_local_features, METH_VARARGS, "Columns 0 ... 33 of linescore.local_features, in place."},
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
+    {"line_arrays", k_line_arrays, METH_VARARGS, "linescore.line_arrays (lengths, rule hits, comment notices) into a 3 x n float64 array."},
+    {"reposition", k_reposition, METH_VARARGS, "The position, repeat and duplicated columns of linescore.reposition, in place."},
+    {"unwrap_plan", k_unwrap_plan, METH_VARARGS, "boilerplate._wrap_plan: is a text hard-wrapped, and which lines join."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
     {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
     {"needs_table", k_needs_table, METH_VARARGS, "The phrase tables' needed strings (a tuple of tuples of tuples of str), compiled for rule_screen."},
@@ -1713,8 +2126,8 @@ PyInit__linekernels(void)
         log1p_table[i] = log1p((double)i);
     str_phrase = PyUnicode_InternFromString("phrase");
     /* the column layout this was built for; linescore uses the kernels only when it matches */
-    PyObject *layout = Py_BuildValue("(iiiiiiii)", N_LOCAL, N_CONTEXT, COL_LOG_WORDS, COL_ENDS, COL_ENDS_COLON, COL_HAS_TIME,
-                                     COL_LEXICAL, COL_STRUCT);
+    PyObject *layout = Py_BuildValue("(iiiiiiiiiii)", N_LOCAL, N_CONTEXT, COL_LOG_WORDS, COL_ENDS, COL_ENDS_COLON, COL_HAS_TIME,
+                                     COL_LEXICAL, COL_STRUCT, COL_REPEAT, COL_REL_POS, COL_DUPLICATED);
     if (str_phrase == NULL || layout == NULL || PyModule_AddObject(m, "LAYOUT", layout) < 0) {
         Py_XDECREF(layout);
         Py_DECREF(m);

@@ -414,11 +414,24 @@ _CREDIT = re.compile(r"^(?:(?:photo|image|picture|credit)s?\s*:\s*)?[A-Z][A-Z .'
 # run without "@" is then tried once, not from each of its characters (64 steps apiece)
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
 _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
+# the words of a date-only line ("Published 12:45 pm ET", "Mon, March 3, 2024"): day and month
+# names (by their first letters), time zones and such words, one-character marks, and numbers shaped
+# as a day, a year, a clock time or a date; the compiled rule screen reads the same word lists
+_DATE_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DATE_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
+_DATE_ZONES = ("am", "pm", "a.m.", "p.m.", "gmt", "utc", "edt", "est", "et", "pt", "ct", "pst", "cst", "cet", "cest", "bst", "ist", "jst", "kst", "wib", "hst", "amt")
+_DATE_WORDS = ("published", "updated", "posted", "last", "update", "original", "at", "on", "ago", "hour", "hours", "minute", "minutes", "day", "days")
+_DATE_MARKS = ",:|•·/-"
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    return "|".join(map(re.escape, words))
+
+
 _DATE_TOKEN = re.compile(
-    r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$"
+    rf"^(?:{_alternatives(_DATE_DAYS)})[a-z]*\.?,?$|^(?:{_alternatives(_DATE_MONTHS)})[a-z]*\.?,?$"
     r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
-    r"|^(?:am|pm|a\.m\.|p\.m\.|gmt|utc|edt|est|et|pt|ct|pst|cst|cet|cest|bst|ist|jst|kst|wib|hst|amt)$"
-    r"|^(?:published|updated|posted|last|update|original|at|on|ago|hours?|minutes?|days?)$|^[,:|•·/-]$",
+    rf"|^(?:{_alternatives(_DATE_ZONES)})$|^(?:{_alternatives(_DATE_WORDS)})$|^[{re.escape(_DATE_MARKS)}]$",
     re.I,
 )
 
@@ -472,7 +485,7 @@ def _own_rule(s: str, low: str, others: bool = True, date: bool = True) -> str |
 
 
 # what the compiled rule screen found on a line (bits of its masks, as cleaners/_linekernels.c sets them)
-_SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT, _SCREEN_DATE, _SCREEN_WHOLE_OTHER = 1, 2, 4, 8, 16, 32, 64
+_SCREEN_BULLET, _SCREEN_OWN, _SCREEN_WHOLE, _SCREEN_PHRASE, _SCREEN_AT, _SCREEN_DATE, _SCREEN_WHOLE_OTHER, _SCREEN_DATELINE = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 @functools.cache
@@ -497,6 +510,7 @@ def _screen_spec() -> tuple:
         t.symbol_first,
         k.needs_table(t.symbol_needs),
         k.needs_table(t.inner_needs),
+        (_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS, _DATE_MARKS),  # the date-line rule's words
     )
 
 
@@ -561,9 +575,12 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
         low = lows[i]
         if s[:1] in _BULLETS:
             low = _BULLET.sub("", low)
-        # the own rules whose pre-checks the line passes (the screen's bits; a bullet line: all)
+        # the own rules whose pre-checks the line passes (the screen's bits; a bullet line: all); the
+        # date-line rule is decided by the screen (_SCREEN_DATELINE: it fires) but on words outside ASCII
         own, date = every or mask & _SCREEN_OWN, every or mask & _SCREEN_DATE
         reason, share = _own_rule(s, low, own, date) if own or date else None, 0.0
+        if reason is None and mask & _SCREEN_DATELINE:
+            reason = "dateline-only"
         # a word-led whole-line pattern can match only a line that starts with one of its words
         # (a line holding "_", which [\W_] skips but \w+ keeps, is checked against them all); the others
         # only a line holding their needed strings (the screen tells both apart)
@@ -843,30 +860,62 @@ def unwrap_hard_wrapped(text: str) -> tuple[str, bool]:
 def _unwrap(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
     """:func:`unwrap_hard_wrapped` of the text whose lines, stripped, are ``stripped`` (the
     non-blank ones at ``nonblank``): the unwrapped text, or ``None`` when it is not hard-wrapped."""
+    plan = _wrap_plan(stripped, nonblank)
+    if plan is None:
+        return None
+    if plan is True:  # every run of non-blank lines is one paragraph
+        out: list[str] = []
+        para = ""
+        for piece in [*stripped, ""]:
+            if not piece:
+                if para:
+                    out.append(para)
+                    para = ""
+                out.append("")
+            elif not para:
+                para = piece
+            else:
+                para = _joins(para, piece)
+        return "\n".join(out[:-1])
+    # double-spaced: the pieces that run on join the line before them
+    lines = list(map(stripped.__getitem__, nonblank))
+    join = set(plan)
+    out = []
+    for k, line in enumerate(lines):
+        if k - 1 in join:
+            out[-1] = _joins(out[-1], line)
+        else:
+            out.append(line)
+    return "\n\n".join(out)
+
+
+def _wrap_plan(stripped: Sequence[str], nonblank: Sequence[int]) -> bool | list[int] | None:
+    """Is the text whose lines, stripped, are ``stripped`` (the non-blank ones at ``nonblank``)
+    hard-wrapped: ``None``, no; ``True``, yes, every run of non-blank lines is a paragraph; a list,
+    it is double-spaced (:func:`_spaced_plan`), and these non-blank lines (numbers among them)
+    are continued by the next one. By the compiled ``unwrap_plan`` when it is built."""
+    if linescore.kernels is not None:
+        return linescore.kernels.unwrap_plan(linescore._as_list(stripped), linescore._as_list(nonblank), _wrap_params())
     if len(nonblank) < _cfg["unwrap_min_lines"]:
         return None
     # the non-blank lines whose next line is not blank
     continued = list(itertools.compress(nonblank, map([*stripped[1:], ""].__getitem__, nonblank)))
-    if len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
-        return _unwrap_spaced(stripped, nonblank)
+    if not continued or len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
+        return _spaced_plan(stripped, nonblank)
     if _wrap_width(len(stripped[i]) for i in continued) > _cfg["unwrap_max_width"]:
         return None
     open_ends = sum(1 for i in continued if not stripped[i].endswith(_SENTENCE_END))
     if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
         return None
-    out: list[str] = []
-    para = ""
-    for piece in [*stripped, ""]:
-        if not piece:
-            if para:
-                out.append(para)
-                para = ""
-            out.append("")
-        elif not para:
-            para = piece
-        else:
-            para = _joins(para, piece)
-    return "\n".join(out[:-1])
+    return True
+
+
+def _wrap_params() -> tuple:
+    """The settings :func:`_wrap_plan` reads, as the compiled ``unwrap_plan`` takes them."""
+    return (
+        _cfg["unwrap_min_lines"], _cfg["unwrap_continued_share"], _cfg["unwrap_max_width"], _cfg["unwrap_open_end_share"],
+        _cfg["unwrap_spaced_min_width"], _cfg["unwrap_spaced_lower_share"], _cfg["unwrap_spaced_fill"], "".join(_SENTENCE_END),
+    )
 
 
 def _wrap_width(lengths) -> int:
@@ -882,12 +931,13 @@ def _joins(line: str, nxt: str) -> str:
     return line + " " + nxt
 
 
-def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | None:
+def _spaced_plan(stripped: Sequence[str], nonblank: Sequence[int]) -> list[int] | None:
     """Hard-wrapped text with a blank line after every wrapped line (double-spaced e-mail or
     PDF text, re-flowed copy): lines end at a fixed width, mid-sentence, and the next piece
     starts in lower case. Such a piece is joined to the line before it; nothing else changes.
-    ``None`` when the text is not like that: a page dumped one block a line has no fixed
-    width and its short lines (menus, headings) are followed by capitalised ones."""
+    The numbers (among the non-blank lines) of the lines the next piece joins, or ``None`` when
+    the text is not like that: a page dumped one block a line has no fixed width and its short
+    lines (menus, headings) are followed by capitalised ones."""
     lines = list(map(stripped.__getitem__, nonblank))
     width = _wrap_width(map(len, lines))
     if not _cfg["unwrap_spaced_min_width"] <= width <= _cfg["unwrap_max_width"]:
@@ -905,14 +955,7 @@ def _unwrap_spaced(stripped: Sequence[str], nonblank: Sequence[int]) -> str | No
     filled = sum(1 for k in open_lines if len(lines[k]) >= _cfg["unwrap_spaced_fill"] * width)
     if filled < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
         return None
-    join = set(runs_on)
-    out: list[str] = []
-    for k, line in enumerate(lines):
-        if k - 1 in join:
-            out[-1] = _joins(out[-1], line)
-        else:
-            out.append(line)
-    return "\n\n".join(out)
+    return runs_on
 
 
 def strip_document_lines(

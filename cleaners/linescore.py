@@ -337,7 +337,7 @@ def _as_list(seq: Sequence) -> list:
 def _structure_into(x: np.ndarray, ev: "LineEvidence") -> None:
     """``x[:, _STRUCT] = structure_features(x, ev)``, by the compiled kernel when there is one."""
     if kernels is not None and x.dtype == np.float64 and x.flags.c_contiguous and x.ndim == 2 and x.shape[1] == len(LOCAL_FEATURES):
-        kernels.structure(x, bytes(map(operator.eq, ev.reasons, itertools.repeat("dateline-only"))), len(x))
+        kernels.structure(x, _as_list(ev.reasons), len(x))  # the kernel reads which reasons are "dateline-only"
     else:
         x[:, _STRUCT] = structure_features(x, ev)
 
@@ -638,6 +638,10 @@ def line_arrays(ev: "LineEvidence") -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """Per line of ``ev``: its length, and :func:`rule_arrays` (what the context stages read
     besides the scores; a subset of lines takes the same rows)."""
     n = len(ev.stripped)
+    if kernels is not None:
+        out = np.empty((3, n))
+        kernels.line_arrays(_as_list(ev.stripped), _as_list(ev.reasons), out)
+        return out[0], out[1], out[2]
     chars = np.frombuffer(array.array("q", map(len, ev.stripped)), dtype=np.int64, count=n).astype(float)
     return (chars, *rule_arrays(ev.reasons))
 
@@ -727,9 +731,12 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     :func:`local_features`, owned by the caller), with the features that depend on the other
     lines (position, repeats) redone for ``ev``, the subset's evidence."""
     n = len(xl)
-    xl[:, _REL_POS] = np.arange(n) / n
-    xl[:, _REPEAT] = _flags(ev.repeats)
-    xl[:, _DUPLICATED] = _flags(ev.duplicated)
+    if kernels is not None and xl.dtype == np.float64 and xl.flags.c_contiguous and xl.ndim == 2 and xl.shape[1] == len(LOCAL_FEATURES):
+        kernels.reposition(xl, _as_list(ev.repeats), _as_list(ev.duplicated))
+    else:
+        xl[:, _REL_POS] = np.arange(n) / n
+        xl[:, _REPEAT] = _flags(ev.repeats)
+        xl[:, _DUPLICATED] = _flags(ev.duplicated)
     _structure_into(xl, ev)
     return xl
 
@@ -750,7 +757,7 @@ def _load_kernels():
         from cleaners import _linekernels
     except ImportError:
         return None
-    layout = (len(LOCAL_FEATURES), len(CONTEXT_FEATURES), _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME, _LEXICAL, _STRUCT.start)
+    layout = (len(LOCAL_FEATURES), len(CONTEXT_FEATURES), _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME, _LEXICAL, _STRUCT.start, _REPEAT, _REL_POS, _DUPLICATED)
     return _linekernels if layout == _linekernels.LAYOUT else None
 
 

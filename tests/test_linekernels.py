@@ -84,6 +84,65 @@ def test_local_features_are_the_same_numbers(model):
 
 
 @needs_kernels
+def test_line_arrays_and_reposition_are_the_numpy_ones():
+    # every kind of reason: none, a rule's, a comment notice, a date line, and an empty one (kept,
+    # so not a hit); subsets of lines as the later passes take them
+    rng = random.Random(11)
+    docs = [[l.strip() for l in t.split("\n") if l.strip()] for t in _docs(40)] + _random_docs(rng, 200)
+    kinds = ["phrase:comments", "dateline-only", "", "site-repeat:3/3"]
+    checked = 0
+    for lines in docs:
+        if not lines:
+            continue
+        known = {boilerplate._key(l): kinds[i % len(kinds)] for i, l in enumerate(lines[::2])}
+        ev = line_evidence(lines, known)
+        got, want = _both(lambda: linescore.line_arrays(ev))
+        assert all(np.array_equal(a, b) for a, b in zip(got, want)), lines[:3]
+        sel = sorted(rng.sample(range(len(lines)), rng.randint(1, len(lines))))
+        sub = boilerplate._sub_evidence(ev, sel)
+        xl = linescore.local_features(ev)
+        got, want = _both(lambda: linescore.reposition(xl[sel], sub))
+        assert np.array_equal(got, want), lines[:3]
+        checked += len(lines)
+    assert checked > 2000
+    with pytest.raises(ValueError, match="reasons"):
+        KERNELS.line_arrays(["a", "b"], [None], np.empty((3, 2)))
+    with pytest.raises(ValueError, match="out"):
+        KERNELS.line_arrays(["a", "b"], [None, None], np.empty((3, 1)))
+    with pytest.raises(ValueError, match="duplicated"):
+        KERNELS.reposition(np.empty((2, len(linescore.LOCAL_FEATURES))), [False, True], [False])
+
+
+@needs_kernels
+def test_wrap_plan_is_the_python_one():
+    # real dumps (not wrapped), the same texts hard-wrapped and double-spaced at several widths,
+    # and random texts with sentence ends, lower-case starts and blank lines mixed in
+    import textwrap
+
+    rng = random.Random(17)
+    texts = _docs()
+    for text in texts[:150]:
+        paras = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
+        for width in (38, 60, 72, 110):
+            pieces = [piece for p in paras for piece in textwrap.wrap(p, width)]
+            texts += ["\n\n".join(pieces), "\n\n".join(textwrap.fill(p, width) for p in paras)]
+    words = ["the", "Minister", "said.", "talks", "(AP)", "well-", "known", "”", "U.S.", "é", "Ünd", "ok?", "a:", "x"]
+    for _ in range(400):
+        lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 14))) for _ in range(rng.randint(0, 40))]
+        texts.append("\n".join(lines))
+    kinds = {None: 0, True: 0, list: 0}
+    for text in texts:
+        stripped = [l.strip() for l in text.split("\n")]
+        nonblank = [i for i, l in enumerate(stripped) if l]
+        got, want = _both(lambda: boilerplate._wrap_plan(stripped, nonblank))
+        assert got == want, text[:200]
+        kinds[want if want is None or want is True else list] += 1
+    assert min(kinds.values()) > 20, kinds  # every outcome is compared, many times
+    with pytest.raises(IndexError, match="out of range"):
+        KERNELS.unwrap_plan(["a"] * 9, list(range(10)), boilerplate._wrap_params())
+
+
+@needs_kernels
 def test_stage_scores_agree_and_verdicts_are_the_same():
     docs = _docs()
     if len(docs) < 50:
@@ -164,6 +223,19 @@ def _rule_lines() -> list[str]:
     for _ in range(3000):  # random lines of phrase words, symbols and digits
         parts = [rng.choice(words + ["the", "said", "©", "&", "(", "<", "/", "@", "1", "{{x}}", "_", "icon"]) for _ in range(rng.randint(1, 12))]
         lines.append(" ".join(parts).capitalize())
+    # date-only lines and near misses: the words of dates in any case, numbers of every shape (and
+    # one digit too many), marks, brackets, other whitespace, and characters outside ASCII
+    # (digits, letters that fold to ASCII ones) that the compiled screen leaves to Python
+    date = ["Monday", "MON.", "tue,", "Sept.", "December", "mar", "Ma", "published", "Updated:", "at", "ago", "Hours",
+            "ET", "a.m.", "P.M.", "utc", "gmt:", "on", "2024", "20245", "3rd", "21ST", "4xh", "12:45", "1.30pm", "123:45",
+            "12:4", "12:45AM", "2024-03-01", "1/2/2024", "12.3.20245", "1-123-2", "5", ",", ":", "::", "|", "•", "·", "/",
+            "-", ".", "(", ")", "(AP)", "٣", "２０２４", "ſat", "Kst", "İst", "é", "日", "the", "said"]
+    seps = [" ", " ", " ", "\u00a0", "\u2009", "\u3000", ", ", "(", ")", "\x1f"]
+    for _ in range(4000):
+        parts = [rng.choice(date) for _ in range(rng.randint(1, 16))]
+        line = "".join(p + rng.choice(seps) for p in parts).strip()
+        if line:
+            lines.append(line)
     return lines
 
 
@@ -195,12 +267,16 @@ def test_rule_screen_never_hides_a_rule():
     assert fired > 1000  # the lines above do exercise the rules
     assert sum(1 for m in masks if m) < 0.8 * len(lines)  # ... and the screen does pass over lines
     assert sum(1 for m in masks if m & boilerplate._SCREEN_PHRASE) > 500
+    # the date-line rule fires often, is mostly decided by the screen, and sometimes left to Python
+    assert sum(1 for r in reasons if r == "dateline-only") > 500
+    decided = sum(1 for m in masks if m & boilerplate._SCREEN_DATELINE)
+    assert decided > 300 and sum(1 for m in masks if m & boilerplate._SCREEN_DATE) > 100
 
 
 @needs_kernels
 def test_rule_screen_bad_spec_is_a_clear_error():
     spec = list(boilerplate._screen_spec())
-    spec[-1] = (("not a tuple of tuples",),)
+    spec[-2] = (("not a tuple of tuples",),)
     with pytest.raises(TypeError, match="inner_needs must be a needs_table"):
         KERNELS.rule_screen(["a"], ["a"], tuple(spec))
     with pytest.raises(TypeError, match="spec"):
@@ -211,6 +287,14 @@ def test_rule_screen_bad_spec_is_a_clear_error():
         KERNELS.rule_screen(["a"], ["a"], tuple(spec))
     spec[1] = KERNELS.needs_table(())  # no entry: nothing to hold
     with pytest.raises(ValueError, match="own_low_needles must be a needs_table of one entry"):
+        KERNELS.rule_screen(["a"], ["a"], tuple(spec))
+    spec = list(boilerplate._screen_spec())
+    for bad in ("Mon", "mön"):  # a date word must be lower-case ASCII (the words read are lower-cased)
+        spec[-1] = ((bad,), (), (), (), "-")
+        with pytest.raises(TypeError, match="date words"):
+            KERNELS.rule_screen(["a"], ["a"], tuple(spec))
+    spec[-1] = ((), (), (), ())  # four lists, no marks
+    with pytest.raises(TypeError, match="spec"):
         KERNELS.rule_screen(["a"], ["a"], tuple(spec))
     spec = list(boilerplate._screen_spec())
     spec[7] = KERNELS.word_table(None, {"cookies": (10**6,)}, None)  # a word naming a pattern that is not there
