@@ -37,6 +37,7 @@ import functools
 import itertools
 import operator
 import re
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -416,12 +417,11 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
 _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 # the words of a date-only line ("Published 12:45 pm ET", "Mon, March 3, 2024"): day and month
 # names (by their first letters), time zones and such words, one-character marks, and numbers shaped
-# as a day, a year, a clock time or a date; the compiled rule screen reads the same word lists
-_DATE_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DATE_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
-_DATE_ZONES = ("am", "pm", "a.m.", "p.m.", "gmt", "utc", "edt", "est", "et", "pt", "ct", "pst", "cst", "cet", "cest", "bst", "ist", "jst", "kst", "wib", "hst", "amt")
-_DATE_WORDS = ("published", "updated", "posted", "last", "update", "original", "at", "on", "ago", "hour", "hours", "minute", "minutes", "day", "days")
-_DATE_MARKS = ",:|•·/-"
+# as a day, a year, a clock time or a date (the lists are data/date_words.toml); the compiled rule
+# screen reads the same lists
+_DATE_LISTS = tomllib.loads(read_data_text("date_words.toml"))
+_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS = (tuple(_DATE_LISTS[k]) for k in ("days", "months", "zones", "words"))
+_DATE_MARKS = _DATE_LISTS["marks"]
 
 
 def _alternatives(words: Sequence[str]) -> str:

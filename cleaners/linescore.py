@@ -334,9 +334,15 @@ def _as_list(seq: Sequence) -> list:
     return seq if type(seq) is list else list(seq)
 
 
+def _kernel_rows(x: np.ndarray) -> bool:
+    """Whether the compiled kernels can write local-feature rows ``x`` in place: kernels loaded,
+    and ``x`` a C-contiguous float64 matrix with one column per local feature."""
+    return kernels is not None and x.dtype == np.float64 and x.flags.c_contiguous and x.ndim == 2 and x.shape[1] == len(LOCAL_FEATURES)
+
+
 def _structure_into(x: np.ndarray, ev: "LineEvidence") -> None:
     """``x[:, _STRUCT] = structure_features(x, ev)``, by the compiled kernel when there is one."""
-    if kernels is not None and x.dtype == np.float64 and x.flags.c_contiguous and x.ndim == 2 and x.shape[1] == len(LOCAL_FEATURES):
+    if _kernel_rows(x):
         kernels.structure(x, _as_list(ev.reasons), len(x))  # the kernel reads which reasons are "dateline-only"
     else:
         x[:, _STRUCT] = structure_features(x, ev)
@@ -731,7 +737,7 @@ def reposition(xl: np.ndarray, ev: "LineEvidence") -> np.ndarray:
     :func:`local_features`, owned by the caller), with the features that depend on the other
     lines (position, repeats) redone for ``ev``, the subset's evidence."""
     n = len(xl)
-    if kernels is not None and xl.dtype == np.float64 and xl.flags.c_contiguous and xl.ndim == 2 and xl.shape[1] == len(LOCAL_FEATURES):
+    if _kernel_rows(xl):
         kernels.reposition(xl, _as_list(ev.repeats), _as_list(ev.duplicated))
     else:
         xl[:, _REL_POS] = np.arange(n) / n
