@@ -1156,6 +1156,15 @@ typedef struct {
     nt_needle *needles;
     Py_ssize_t nneedles;
     uint16_t *pairs;
+    /* with at most 64 clauses, a clause index: a clause can be held only when the first pair of one of
+     * its strings is among the line's pairs (or one of its strings has no pair: always); so a pattern is
+     * searched only when each of its clauses passes this test, by a few bit tests for the whole table */
+    int indexed;
+    uint64_t always;          /* the clauses with a string of fewer than two characters */
+    Py_ssize_t nkeys;         /* distinct first pairs */
+    uint16_t *key_hash;       /* ... their hashes */
+    uint64_t *key_clauses;    /* ... and the clauses with a string that starts with that pair */
+    uint64_t *pattern_clauses; /* per pattern, its clauses */
 } needs_table;
 
 static const char *NT_CAPSULE = "cleaners._linekernels.needs_table";
@@ -1171,6 +1180,9 @@ nt_free(needs_table *t)
     PyMem_Free(t->clause);
     PyMem_Free(t->needles);
     PyMem_Free(t->pairs);
+    PyMem_Free(t->key_hash);
+    PyMem_Free(t->key_clauses);
+    PyMem_Free(t->pattern_clauses);
     PyMem_Free(t);
 }
 
@@ -1181,6 +1193,39 @@ nt_capsule_free(PyObject *cap)
 }
 
 /* needs_table(needs) -> capsule: needs is a tuple (one item a pattern) of tuples (clauses) of tuples of str */
+/* the clause index of a table of at most 64 clauses (see needs_table); -1: out of memory */
+static int
+nt_index(needs_table *t)
+{
+    t->key_hash = PyMem_Malloc(sizeof(uint16_t) * (size_t)(t->nneedles + 1));
+    t->key_clauses = PyMem_Calloc((size_t)t->nneedles + 1, sizeof(uint64_t));
+    t->pattern_clauses = PyMem_Calloc((size_t)t->n + 1, sizeof(uint64_t));
+    if (!t->key_hash || !t->key_clauses || !t->pattern_clauses)
+        return -1;
+    for (Py_ssize_t j = 0; j < t->n; j++) {
+        for (Py_ssize_t c = t->entry[j]; c < t->entry[j + 1]; c++) {
+            uint64_t bit = (uint64_t)1 << c;
+            t->pattern_clauses[j] |= bit;
+            for (Py_ssize_t i = t->clause[c]; i < t->clause[c + 1]; i++) {
+                const nt_needle *e = &t->needles[i];
+                if (e->npairs == 0) {
+                    t->always |= bit;
+                    continue;
+                }
+                uint16_t h = t->pairs[e->pair];
+                Py_ssize_t k = 0;
+                while (k < t->nkeys && t->key_hash[k] != h)
+                    k++;
+                if (k == t->nkeys)
+                    t->key_hash[t->nkeys++] = h;
+                t->key_clauses[k] |= bit;
+            }
+        }
+    }
+    t->indexed = 1;
+    return 0;
+}
+
 static PyObject *
 k_needs_table(PyObject *self, PyObject *args)
 {
@@ -1243,6 +1288,10 @@ k_needs_table(PyObject *self, PyObject *args)
     }
     t->entry[n] = cl;
     t->clause[cl] = nd;
+    if (nclauses <= 64 && nt_index(t) < 0) {
+        nt_free(t);
+        return PyErr_NoMemory();
+    }
     PyObject *cap = PyCapsule_New(t, NT_CAPSULE, nt_capsule_free);
     if (cap == NULL)
         nt_free(t);
@@ -1275,6 +1324,28 @@ holds_needs(const pairs *p, const needs_table *t, Py_ssize_t j)
             return 0;
     }
     return 1;
+}
+
+/* the clauses of an indexed table that the line of `p` may hold (every clause, when not indexed) */
+static inline uint64_t
+nt_clauses_held(const pairs *p, const needs_table *t)
+{
+    if (!t->indexed)
+        return ~(uint64_t)0;
+    uint64_t held = t->always;
+    for (Py_ssize_t k = 0; k < t->nkeys; k++) {
+        unsigned h = t->key_hash[k];
+        if (p->bits[h >> 6] >> (h & 63) & 1)
+            held |= t->key_clauses[k];
+    }
+    return held;
+}
+
+/* may the line hold pattern j, given the clauses it may hold (nt_clauses_held); holds_needs decides */
+static inline int
+nt_may_hold(const needs_table *t, uint64_t held, Py_ssize_t j)
+{
+    return !t->indexed || (t->pattern_clauses[j] & held) == t->pattern_clauses[j];
 }
 
 /* what the rule screen found on a line (the bits of rule_screen's masks; boilerplate.py names them) */
@@ -1620,8 +1691,11 @@ k_rule_screen(PyObject *self, PyObject *args)
             if (r)
                 mask |= SCREEN_WHOLE;
             r = 0;
-            for (Py_ssize_t j = 0; !r && j < whole_other->n; j++)
-                r = holds_needs(&pl, whole_other, j);
+            uint64_t held = nt_clauses_held(&pl, whole_other);
+            for (Py_ssize_t j = 0; !r && j < whole_other->n; j++) {
+                if (nt_may_hold(whole_other, held, j))
+                    r = holds_needs(&pl, whole_other, j);
+            }
             if (r < 0)
                 goto error;
             if (r)
@@ -1645,7 +1719,10 @@ k_rule_screen(PyObject *self, PyObject *args)
                 }
             }
         }
+        uint64_t sym_held = sym ? nt_clauses_held(&pl, symbol_needs) : 0;
         for (Py_ssize_t j = 0; sym && j < n_symbol; j++) {
+            if (!nt_may_hold(symbol_needs, sym_held, j))
+                continue;
             if ((r = holds_needs(&pl, symbol_needs, j)) < 0)
                 goto error;
             if (r)
@@ -1817,6 +1894,97 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ lower --- */
+
+static Py_UCS1 lower1[256]; /* str.lower() of each character below U+0100 (all stay below it) */
+
+/* One line lower-cased as str.lower() does, or NULL with no exception set when the line holds a
+ * character at or above U+0100 that lower-casing changes (the caller then asks str.lower: full case
+ * mapping, final sigma). A line that lower-casing leaves as it is comes back itself. */
+#define LOWER_INTO(T)                                                                                         \
+    do {                                                                                                      \
+        const T *d = (const T *)data;                                                                         \
+        for (i = 0; i < len; i++) {                                                                           \
+            Py_UCS4 c = d[i];                                                                                 \
+            if (c < 256 ? lower1[c] != c : Py_UNICODE_TOLOWER(c) != c)                                        \
+                break;                                                                                        \
+        }                                                                                                     \
+        if (i == len)                                                                                         \
+            return Py_NewRef(s); /* nothing to lower */                                                       \
+        for (Py_ssize_t j = i; j < len; j++) {                                                                \
+            Py_UCS4 c = d[j];                                                                                 \
+            if (c >= 256 && Py_UNICODE_TOLOWER(c) != c)                                                       \
+                return NULL;                                                                                  \
+        }                                                                                                     \
+        T *buf = PyMem_Malloc(sizeof(T) * (size_t)len);                                                       \
+        if (buf == NULL)                                                                                      \
+            return PyErr_NoMemory();                                                                          \
+        for (Py_ssize_t j = 0; j < len; j++)                                                                  \
+            buf[j] = d[j] < 256 ? (T)lower1[d[j]] : d[j];                                                     \
+        PyObject *r = PyUnicode_FromKindAndData(kind, buf, len);                                              \
+        PyMem_Free(buf);                                                                                      \
+        return r;                                                                                             \
+    } while (0)
+
+static PyObject *
+lower_line(PyObject *s)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), i;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    if (PyUnicode_IS_ASCII(s)) { /* ASCII: "A"-"Z" only, in a new ASCII str of the same length */
+        const Py_UCS1 *d = data;
+        for (i = 0; i < len && !(d[i] >= 'A' && d[i] <= 'Z'); i++)
+            ;
+        if (i == len)
+            return Py_NewRef(s);
+        PyObject *r = PyUnicode_New(len, 127);
+        if (r == NULL)
+            return NULL;
+        Py_UCS1 *o = PyUnicode_1BYTE_DATA(r);
+        memcpy(o, d, (size_t)i);
+        for (; i < len; i++)
+            o[i] = lower1[d[i]];
+        return r;
+    }
+    if (kind == PyUnicode_1BYTE_KIND)
+        LOWER_INTO(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        LOWER_INTO(Py_UCS2);
+    else
+        LOWER_INTO(Py_UCS4);
+}
+
+/* lower_lines(lines) -> list: [line.lower() for line in lines], equal str for str. Characters below
+ * U+0100 are lowered by a table; a line with a character above it that lower-casing changes is handed
+ * to str.lower (full case mapping and final sigma are its business). */
+static PyObject *
+k_lower_lines(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &lines))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t k = 0; out != NULL && k < n; k++) {
+        PyObject *s = PyList_GET_ITEM(lines, k);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *low = lower_line(s);
+        if (low == NULL && !PyErr_Occurred())
+            low = PyObject_CallMethod(s, "lower", NULL);
+        if (low == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, k, low);
+    }
+    return out;
+}
+
 /* ---------------------------------------------------------- keys, repeats --- */
 
 static unsigned char print1[256]; /* str.isprintable(), below U+0100 */
@@ -1965,12 +2133,73 @@ k_best_span(PyObject *self, PyObject *args)
 
 /* ------------------------------------------------------------------ unwrap --- */
 
-/* the width a text is wrapped at: the 90th percentile of the lengths (sorted in place) */
+/* the k-th smallest of a[0 ... n - 1] (reordered): Hoare's selection with a median-of-three pivot; a
+ * selection that does not converge in 64 rounds (an adversarial order) sorts the rest instead */
+static Py_ssize_t
+select_kth(Py_ssize_t *a, Py_ssize_t n, Py_ssize_t k)
+{
+    Py_ssize_t lo = 0, hi = n - 1;
+    for (int round = 0; lo < hi; round++) {
+        if (round == 64) {
+            qsort(a + lo, (size_t)(hi - lo + 1), sizeof(Py_ssize_t), cmp_ssize);
+            break;
+        }
+        Py_ssize_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+        Py_ssize_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        Py_ssize_t i = lo, j = hi;
+        while (i <= j) { /* afterwards a[lo ... j] <= pivot <= a[i ... hi], and a[j + 1 ... i - 1] == pivot */
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                Py_ssize_t t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return a[k];
+}
+
+/* the width a text is wrapped at: the 90th percentile of the lengths (reordered) */
 static Py_ssize_t
 wrap_width(Py_ssize_t *lengths, Py_ssize_t m)
 {
-    qsort(lengths, (size_t)m, sizeof(Py_ssize_t), cmp_ssize);
-    return lengths[(Py_ssize_t)(0.9 * (double)(m - 1))];
+    return select_kth(lengths, m, (Py_ssize_t)(0.9 * (double)(m - 1)));
+}
+
+/* wrap_width(lengths) -> int: boilerplate._wrap_width of a non-empty list of int (what unwrap_plan uses) */
+static PyObject *
+k_wrap_width(PyObject *self, PyObject *args)
+{
+    PyObject *list;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &list))
+        return NULL;
+    Py_ssize_t m = PyList_GET_SIZE(list);
+    if (m == 0) {
+        PyErr_SetString(PyExc_ValueError, "wrap_width of no lengths");
+        return NULL;
+    }
+    Py_ssize_t *a = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)m);
+    if (a == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < m; k++) {
+        a[k] = PyLong_AsSsize_t(PyList_GET_ITEM(list, k));
+        if (a[k] == -1 && PyErr_Occurred()) {
+            PyMem_Free(a);
+            return NULL;
+        }
+    }
+    Py_ssize_t w = wrap_width(a, m);
+    PyMem_Free(a);
+    return PyLong_FromSsize_t(w);
 }
 
 static int
@@ -2094,12 +2323,14 @@ static PyMethodDef methods[] = {
     {"structure", k_structure, METH_VARARGS, "linescore.structure_features, into columns 34 ... 36 of x, in place."},
     {"line_arrays", k_line_arrays, METH_VARARGS, "linescore.line_arrays (lengths, rule hits, comment notices) into a 3 x n float64 array."},
     {"reposition", k_reposition, METH_VARARGS, "The position, repeat and duplicated columns of linescore.reposition, in place."},
+    {"wrap_width", k_wrap_width, METH_VARARGS, "boilerplate._wrap_width: the 90th percentile of the lengths."},
     {"unwrap_plan", k_unwrap_plan, METH_VARARGS, "boilerplate._wrap_plan: is a text hard-wrapped, and which lines join."},
     {"stages", k_stages, METH_VARARGS, "Stage-one scores, the stacked context stages and the final scores."},
     {"best_span", k_best_span, METH_VARARGS, "boilerplate._best_span of values[lo:hi], for a float64 array."},
     {"needs_table", k_needs_table, METH_VARARGS, "The phrase tables' needed strings (a tuple of tuples of tuples of str), compiled for rule_screen."},
     {"word_table", k_word_table, METH_VARARGS, "A table of words (codes, phrase index, whole-line first words) for local_features and rule_screen."},
     {"first_codes", k_first_codes, METH_VARARGS, "One pass's verdict codes before the comment section and the main block (boilerplate._classify_codes)."},
+    {"lower_lines", k_lower_lines, METH_VARARGS, "[line.lower() for line in lines], by a table below U+0100."},
     {"line_keys", k_line_keys, METH_VARARGS, "boilerplate._key of each stripped, lower-cased line."},
     {"repeat_flags", k_repeat_flags, METH_VARARGS, "boilerplate._repeat_flags: (repeats, duplicated) per line."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
@@ -2121,6 +2352,7 @@ PyInit__linekernels(void)
         word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
         digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
         print1[c] = Py_UNICODE_ISPRINTABLE(c) != 0;
+        lower1[c] = (Py_UCS1)Py_UNICODE_TOLOWER(c); /* below U+0100 each lowers to one character below it */
     }
     for (int i = 0; i < N_LOG1P; i++)
         log1p_table[i] = log1p((double)i);

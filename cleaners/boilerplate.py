@@ -700,11 +700,12 @@ def _tokenize(lows: Sequence[str]) -> list[list[str]]:
 
 def line_evidence(stripped: Sequence[str], known_chrome: Mapping[str, str] | None = None) -> LineEvidence:
     """Rules, phrase evidence and in-document repeats for stripped, non-empty lines."""
-    lows = list(map(str.lower, stripped))
     if linescore.kernels is not None:
+        lows = linescore.kernels.lower_lines(linescore._as_list(stripped))  # str.lower's result, by a table below U+0100
         tokens: Sequence[list[str]] = _Tokens(lows)
         keys = linescore.kernels.line_keys(lows)
     else:
+        lows = list(map(str.lower, stripped))
         tokens = _tokenize(lows)
         # a stripped line whose only whitespace is single ASCII spaces is its own key
         # (isprintable() is False for every other whitespace character)

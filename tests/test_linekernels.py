@@ -140,6 +140,17 @@ def test_wrap_plan_is_the_python_one():
     assert min(kinds.values()) > 20, kinds  # every outcome is compared, many times
     with pytest.raises(IndexError, match="out of range"):
         KERNELS.unwrap_plan(["a"] * 9, list(range(10)), boilerplate._wrap_params())
+    # the width by selection, not sorting: random lengths, many ties, sorted, reversed, organ-pipe and
+    # all-equal orders (a median-of-three pivot's bad cases), every size from 1 to 300
+    rng = random.Random(3)
+    for m in range(1, 301):
+        base = [rng.randint(0, 120) for _ in range(m)]
+        few = [rng.choice((40, 72, 73)) for _ in range(m)]
+        pipe = list(range(m // 2)) + list(range(m - m // 2, 0, -1))
+        for lengths in (base, few, sorted(base), sorted(base, reverse=True), pipe, [7] * m):
+            assert KERNELS.wrap_width(list(lengths)) == boilerplate._wrap_width(lengths), (m, lengths)
+    with pytest.raises(ValueError, match="no lengths"):
+        KERNELS.wrap_width([])
 
 
 @needs_kernels
@@ -347,6 +358,23 @@ def test_line_keys_and_repeat_flags_are_the_python_ones():
         KERNELS.repeat_flags(["a", 1], 0)
     with pytest.raises(TypeError, match="line 0 is not a str"):
         KERNELS.line_keys([None])
+
+
+@needs_kernels
+def test_lower_lines_is_str_lower():
+    # every code point alone (a table below U+0100, str.lower for a character above it that changes),
+    # then lines mixing the cases str.lower alone gets right: final sigma, "İ" (two characters), "ẞ",
+    # the Kelvin sign (lowers into ASCII), titlecase digraphs, astral letters; and the real dumps
+    every = [chr(c) for c in range(0x110000)]
+    assert KERNELS.lower_lines(every) == [c.lower() for c in every]
+    rng = random.Random(5)
+    pool = [chr(c) for c in range(0x250)] + ["Σ", "ΑΣ", "İ", "ẞ", "\u212a", "ǅ", "\U00010400", "𝐀", "’", "中", " "]
+    lines = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
+    lines += [l.strip() for t in _docs() for l in t.split("\n")]
+    # (equal str in CPython have the same, narrowest, character width: a wider copy would not be equal)
+    assert KERNELS.lower_lines(lines) == [l.lower() for l in lines]
+    with pytest.raises(TypeError, match="line 1 is not a str"):
+        KERNELS.lower_lines(["a", b"B"])
 
 
 @needs_kernels
