@@ -1111,6 +1111,16 @@ def _classify_codes(
             if _is_headline_shape(stripped[k]) and (reasons[k] is None or codes[k] == _REPEAT) and not (k == first and len(body) == 1):
                 found = stripped[k]
                 break
+        if found is not None and _cfg["headline_stack"]:
+            # headline-shaped body lines right under the headline (a deck, a second headline) go with it:
+            # left in, the first of them would be the headline of the cleaned text
+            rest = [int(b) for b in body if b > k]
+            run = 0
+            while run < len(rest) - 1 and reasons[rest[run]] is None and _is_headline_shape(stripped[rest[run]]):
+                run += 1
+            for b in rest[:run]:
+                codes[b] = _TITLE
+                extra[b] = "under-headline"
     if found is not None or title is not None:
         tkey = _key(found if found is not None else title)
         seen_first = found is None  # a known title: every copy left in the text is a repeat

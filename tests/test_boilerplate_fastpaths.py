@@ -200,6 +200,10 @@ def _classify_reference(ev, xl, title, headline):
             if boilerplate._is_headline_shape(ev.stripped[k]) and (ev.reasons[k] is None or final[k] == "repeat") and not (k == first and len(body) == 1):
                 found = ev.stripped[k]
                 break
+        if found is not None and cfg["headline_stack"]:  # headline-shaped body lines under it, but the last body line
+            under = [b for b in body if b > k]
+            while len(under) > 1 and ev.reasons[under[0]] is None and boilerplate._is_headline_shape(ev.stripped[under[0]]):
+                final[under.pop(0)] = "under-headline"
     if found is not None or title is not None:
         tkey = boilerplate._key(found if found is not None else title)
         seen_first = found is None

@@ -130,6 +130,21 @@ def test_headline_becomes_title_and_its_copy_goes():
     assert head not in res.text
 
 
+def test_headline_shaped_lines_under_the_headline_go_with_it():
+    head = "Central bank holds rates as inflation eases"
+    deck = "Governor signals patience while wage data is watched"
+    res = strip_document_lines(page(["Home", "World"], [head, deck] + BODY, []))
+    assert res.title == head
+    assert [r.reason for r in res.removed if r.text == deck] == ["under-headline"]
+    assert res.text.split("\n\n") == BODY
+    # ... but never the last body line: a page of a headline and one headline-shaped line keeps it
+    res = strip_document_lines(page(["Home"], [head, deck], []))
+    assert (res.title, res.text) == (head, deck)
+    # ... and a sentence under the headline is body
+    res = strip_document_lines(page(["Home", "World"], [head] + BODY, []))
+    assert res.text.split("\n\n") == BODY
+
+
 def test_kana_and_han_lines_count_as_long():
     line = "日本銀行は木曜日、主要な政策金利を据え置くと発表し、物価の上昇は和らいだものの目標を上回っていると説明した。"
     x = linescore.local_features(boilerplate.line_evidence([line, "ホーム"]))
