@@ -1114,7 +1114,7 @@ def _classify_codes(
         if found is not None and _cfg["headline_stack"]:
             # headline-shaped body lines right under the headline (a deck, a second headline) go with it:
             # left in, the first of them would be the headline of the cleaned text
-            rest = [int(b) for b in body if b > k]
+            rest = body[np.searchsorted(body, k, side="right") :].tolist()  # the body lines below it
             run = 0
             while run < len(rest) - 1 and reasons[rest[run]] is None and _is_headline_shape(stripped[rest[run]]):
                 run += 1
