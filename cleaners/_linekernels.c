@@ -1898,9 +1898,9 @@ done:
 
 static Py_UCS1 lower1[256]; /* str.lower() of each character below U+0100 (all stay below it) */
 
-/* One line lower-cased as str.lower() does, or NULL with no exception set when the line holds a
- * character at or above U+0100 that lower-casing changes (the caller then asks str.lower: full case
- * mapping, final sigma). A line that lower-casing leaves as it is comes back itself. */
+/* One line lower-cased as str.lower() does, or NULL with no exception set when the line is a str
+ * subclass or holds a character at or above U+0100 that lower-casing changes (the caller then asks its
+ * lower(): full case mapping, final sigma). A line that lower-casing leaves as it is comes back itself. */
 #define LOWER_INTO(T)                                                                                         \
     do {                                                                                                      \
         const T *d = (const T *)data;                                                                         \
@@ -1929,6 +1929,8 @@ static Py_UCS1 lower1[256]; /* str.lower() of each character below U+0100 (all s
 static PyObject *
 lower_line(PyObject *s)
 {
+    if (!PyUnicode_CheckExact(s))
+        return NULL; /* a str subclass: its own lower() */
     Py_ssize_t len = PyUnicode_GET_LENGTH(s), i;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
@@ -1967,15 +1969,22 @@ k_lower_lines(PyObject *self, PyObject *args)
     Py_ssize_t n = PyList_GET_SIZE(lines);
     PyObject *out = PyList_New(n);
     for (Py_ssize_t k = 0; out != NULL && k < n; k++) {
+        if (PyList_GET_SIZE(lines) != n) { /* a subclass's lower() may have changed the list */
+            PyErr_SetString(PyExc_RuntimeError, "lines changed size during lower_lines");
+            Py_CLEAR(out);
+            break;
+        }
         PyObject *s = PyList_GET_ITEM(lines, k);
         if (!PyUnicode_Check(s)) {
             PyErr_Format(PyExc_TypeError, "line %zd is not a str", k);
             Py_CLEAR(out);
             break;
         }
+        Py_INCREF(s);
         PyObject *low = lower_line(s);
         if (low == NULL && !PyErr_Occurred())
             low = PyObject_CallMethod(s, "lower", NULL);
+        Py_DECREF(s);
         if (low == NULL) {
             Py_CLEAR(out);
             break;

@@ -376,6 +376,23 @@ def test_lower_lines_is_str_lower():
     with pytest.raises(TypeError, match="line 1 is not a str"):
         KERNELS.lower_lines(["a", b"B"])
 
+    class Loud(str):
+        def lower(self):
+            return "LOUD"
+
+    assert KERNELS.lower_lines([Loud("ab"), "Ab"]) == ["LOUD", "ab"]  # a subclass keeps its own lower()
+
+    lines = []
+
+    class Clears(str):
+        def lower(self):
+            lines.clear()
+            return ""
+
+    lines += [Clears("A"), "B"]
+    with pytest.raises(RuntimeError, match="changed size"):  # not a read past the list's end
+        KERNELS.lower_lines(lines)
+
 
 @needs_kernels
 def test_first_codes_are_the_numpy_ones():
