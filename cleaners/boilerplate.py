@@ -25,7 +25,10 @@ Evidence, in the order it is applied:
   comment's "... at 4:47 pm said:" header) after a kept line of some length ends
   the article, and what follows it goes;
 * the headline: a headline-shaped line just above the first body line becomes
-  the title, and any copy of it is removed from the body.
+  the title, and any copy of it is removed from the body, and so are the
+  headline-shaped body lines right under it (a deck, a second headline), but
+  never the last body line: left in, the first of them would be the headline of
+  the cleaned text cleaned again.
 
 >>> strip_boilerplate("Skip to main content\\n\\nThe minister said on Monday that talks would go on next week in Tokyo, officials said.")
 'The minister said on Monday that talks would go on next week in Tokyo, officials said.'
