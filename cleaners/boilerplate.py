@@ -421,22 +421,34 @@ _BULLET = re.compile(r"^\s*[•·▪◦\-–*]\s*")
 # the words of a date-only line ("Published 12:45 pm ET", "Mon, March 3, 2024"): day and month
 # names (by their first letters), time zones and such words, one-character marks, and numbers shaped
 # as a day, a year, a clock time or a date (the lists are data/date_words.toml); the compiled rule
-# screen reads the same lists
-_DATE_LISTS = tomllib.loads(read_data_text("date_words.toml"))
-_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS = (tuple(_DATE_LISTS[k]) for k in ("days", "months", "zones", "words"))
-_DATE_MARKS = _DATE_LISTS["marks"]
+# screen reads the same lists (their ASCII words: a line with a word outside ASCII is left to Python)
+def _date_lists(data: Mapping, name: str = "date_words.toml") -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]:
+    """(days, months, zones, words, marks) from the data file's tables, words lower-cased. A word
+    with a character that matches an ASCII letter when case is ignored ("ſ", the Kelvin sign) is
+    refused: the compiled screen, which reads ASCII words as they are, could not tell."""
+    lists = tuple(tuple(str(w).lower() for w in data[k]) for k in ("days", "months", "zones", "words"))
+    for w in itertools.chain.from_iterable(lists):
+        for c in w:
+            if not c.isascii() and any(re.fullmatch(re.escape(c), a, re.I) for a in "abcdefghijklmnopqrstuvwxyz"):
+                raise ValueError(f"{name}: the date word {w!r} has {c!r}, which matches an ASCII letter when case is ignored")
+    return (*lists, str(data["marks"]))  # type: ignore[return-value]
 
 
 def _alternatives(words: Sequence[str]) -> str:
     return "|".join(map(re.escape, words))
 
 
-_DATE_TOKEN = re.compile(
-    rf"^(?:{_alternatives(_DATE_DAYS)})[a-z]*\.?,?$|^(?:{_alternatives(_DATE_MONTHS)})[a-z]*\.?,?$"
-    r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
-    rf"|^(?:{_alternatives(_DATE_ZONES)})$|^(?:{_alternatives(_DATE_WORDS)})$|^[{re.escape(_DATE_MARKS)}]$",
-    re.I,
-)
+def _date_token_pattern(days: Sequence[str], months: Sequence[str], zones: Sequence[str], words: Sequence[str], marks: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^(?:{_alternatives(days)})[a-z]*\.?,?$|^(?:{_alternatives(months)})[a-z]*\.?,?$"
+        r"|^\d{1,4}(?:st|nd|rd|th)?,?$|^\d{1,2}[:.]\d{2}(?:am|pm)?,?$|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?$"
+        rf"|^(?:{_alternatives(zones)})$|^(?:{_alternatives(words)})$|^[{re.escape(marks)}]$",
+        re.I,
+    )
+
+
+_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS, _DATE_MARKS = _date_lists(tomllib.loads(read_data_text("date_words.toml")))
+_DATE_TOKEN = _date_token_pattern(_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS, _DATE_MARKS)
 
 
 _DIGIT = re.compile(r"\d")
@@ -513,7 +525,7 @@ def _screen_spec() -> tuple:
         t.symbol_first,
         k.needs_table(t.symbol_needs),
         k.needs_table(t.inner_needs),
-        (_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS, _DATE_MARKS),  # the date-line rule's words
+        (*(tuple(w for w in ws if w.isascii()) for ws in (_DATE_DAYS, _DATE_MONTHS, _DATE_ZONES, _DATE_WORDS)), _DATE_MARKS),  # the date-line rule's words
     )
 
 

@@ -285,6 +285,37 @@ def test_rule_screen_never_hides_a_rule():
 
 
 @needs_kernels
+def test_date_words_outside_ascii_are_left_to_python(monkeypatch):
+    # a data file with upper-case and non-ASCII date words ("Mär" for März, "Tháng"): lower-cased on
+    # loading, the ASCII ones handed to the screen, and every line gets what the Python rule gives
+    data = {"days": ["Mon", "tue"], "months": ["jan", "Mär", "mai"], "zones": ["pm", "Uhr"], "words": ["am", "Tháng"], "marks": ",-·"}
+    lists = boilerplate._date_lists(data)
+    assert lists[1] == ("jan", "mär", "mai") and lists[2] == ("pm", "uhr")
+    monkeypatch.setattr(boilerplate, "_DATE_DAYS", lists[0])
+    monkeypatch.setattr(boilerplate, "_DATE_MONTHS", lists[1])
+    monkeypatch.setattr(boilerplate, "_DATE_ZONES", lists[2])
+    monkeypatch.setattr(boilerplate, "_DATE_WORDS", lists[3])
+    monkeypatch.setattr(boilerplate, "_DATE_MARKS", lists[4])
+    monkeypatch.setattr(boilerplate, "_DATE_TOKEN", boilerplate._date_token_pattern(*lists))
+    boilerplate._screen_spec.cache_clear()
+    boilerplate.clear_caches()
+    try:
+        assert boilerplate._screen_spec()[-1][1] == ("jan", "mai")  # the screen reads ASCII words only
+        lines = ["3 März 2024, 14:05 Uhr", "Mär 3", "MÄRZ 2024", "12 Tháng 3, 2024", "Mon, 3 Mai 2024 - 9:15 pm",
+                 "Märchen 3", "Montag 3", "Jan 3 · 10:00 Uhr", "3 jan 2024 Uhr", "Sun 3 March"]
+        got, want = _both(lambda: line_evidence(lines).reasons)
+        assert got == want
+        assert got[:5] == ["dateline-only"] * 5 and got[-1] is None  # "sun" and "march" are not in these lists
+    finally:
+        monkeypatch.undo()
+        boilerplate._screen_spec.cache_clear()
+        boilerplate.clear_caches()
+    with pytest.raises(ValueError, match="date_words.toml: the date word 'ſun'"):  # "ſ" matches "s" when case is ignored
+        boilerplate._date_lists({**data, "days": ["ſun"]})
+    assert boilerplate._date_lists({**data, "days": ["\u212aw"]})[0] == ("kw",)  # the Kelvin sign lower-cases to "k"
+
+
+@needs_kernels
 def test_rule_screen_bad_spec_is_a_clear_error():
     spec = list(boilerplate._screen_spec())
     spec[-2] = (("not a tuple of tuples",),)
