@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml cleaners/_linekernels.c
 	$(BIN)/python -m pip install --quiet -e '.[test,redis]'
 	touch $(STAMP)
 

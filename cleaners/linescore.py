@@ -764,7 +764,16 @@ def _load_kernels():
     except ImportError:
         return None
     layout = (len(LOCAL_FEATURES), len(CONTEXT_FEATURES), _LOG_WORDS, _ENDS, _ENDS_COLON, _HAS_TIME, _LEXICAL, _STRUCT.start, _REPEAT, _REL_POS, _DUPLICATED)
-    return _linekernels if layout == _linekernels.LAYOUT else None
+    if layout != _linekernels.LAYOUT or not all(hasattr(_linekernels, f) for f in KERNEL_FUNCTIONS):
+        return None  # built from an older _linekernels.c: `make install` (or pip install -e .) rebuilds it
+    return _linekernels
+
+
+#: the compiled functions cleaners call; a build without one of them (an older _linekernels.c) is not used
+KERNEL_FUNCTIONS = (
+    "best_span", "first_codes", "line_arrays", "line_keys", "local_features", "lower_lines", "needs_table", "repeat_flags",
+    "reposition", "rule_screen", "stages", "structure", "tokenize", "unwrap_plan", "word_table",
+)
 
 
 #: the compiled kernels in use (``None``: the numpy path); tests switch it to compare the two

@@ -222,6 +222,30 @@ def test_switched_off_by_environment():
     assert out.stdout.strip() == "True"
 
 
+@needs_kernels
+def test_an_older_build_is_not_used(monkeypatch):
+    # every compiled function the cleaners call is listed (a build without one is refused, not called)
+    import re
+    import types
+
+    called = set()
+    for path in (ROOT / "cleaners").glob("*.py"):
+        called |= set(re.findall(r"kernels\.([a-z_]+)\(", path.read_text(encoding="utf-8")))
+    assert called and called <= set(linescore.KERNEL_FUNCTIONS), called - set(linescore.KERNEL_FUNCTIONS)
+    # ... and a build from an older _linekernels.c, without one of them, leaves the numpy path on
+    older = types.ModuleType("cleaners._linekernels")
+    for name in ["LAYOUT", *linescore.KERNEL_FUNCTIONS[1:]]:
+        setattr(older, name, getattr(KERNELS, name))
+    monkeypatch.setitem(sys.modules, "cleaners._linekernels", older)
+    monkeypatch.delenv("WIREWASH_NO_KERNELS", raising=False)
+    import cleaners
+
+    monkeypatch.setattr(cleaners, "_linekernels", older, raising=False)
+    assert linescore._load_kernels() is None
+    setattr(older, linescore.KERNEL_FUNCTIONS[0], getattr(KERNELS, linescore.KERNEL_FUNCTIONS[0]))
+    assert linescore._load_kernels() is older
+
+
 def _rule_lines() -> list[str]:
     rng = random.Random(11)
     lines = [l.strip() for t in _docs() for l in t.split("\n") if l.strip()]
