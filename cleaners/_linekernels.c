@@ -1192,7 +1192,6 @@ nt_capsule_free(PyObject *cap)
     nt_free(PyCapsule_GetPointer(cap, NT_CAPSULE));
 }
 
-/* needs_table(needs) -> capsule: needs is a tuple (one item a pattern) of tuples (clauses) of tuples of str */
 /* the clause index of a table of at most 64 clauses (see needs_table); -1: out of memory */
 static int
 nt_index(needs_table *t)
@@ -1226,6 +1225,7 @@ nt_index(needs_table *t)
     return 0;
 }
 
+/* needs_table(needs) -> capsule: needs is a tuple (one item a pattern) of tuples (clauses) of tuples of str */
 static PyObject *
 k_needs_table(PyObject *self, PyObject *args)
 {

@@ -40,6 +40,7 @@ import functools
 import itertools
 import operator
 import re
+import string
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -429,7 +430,7 @@ def _date_lists(data: Mapping, name: str = "date_words.toml") -> tuple[tuple[str
     lists = tuple(tuple(str(w).lower() for w in data[k]) for k in ("days", "months", "zones", "words"))
     for w in itertools.chain.from_iterable(lists):
         for c in w:
-            if not c.isascii() and any(re.fullmatch(re.escape(c), a, re.I) for a in "abcdefghijklmnopqrstuvwxyz"):
+            if not c.isascii() and any(re.fullmatch(re.escape(c), a, re.I) for a in string.ascii_lowercase):
                 raise ValueError(f"{name}: the date word {w!r} has {c!r}, which matches an ASCII letter when case is ignored")
     return (*lists, str(data["marks"]))  # type: ignore[return-value]
 
@@ -1122,14 +1123,15 @@ def _classify_codes(
     if headline and len(body):
         first = int(body[0])
         window = range(max(0, first - _cfg["headline_window"]), first + 1)
+        at = -1  # the headline's line
         for k in window:
             if _is_headline_shape(stripped[k]) and (reasons[k] is None or codes[k] == _REPEAT) and not (k == first and len(body) == 1):
-                found = stripped[k]
+                found, at = stripped[k], k
                 break
         if found is not None and _cfg["headline_stack"]:
             # headline-shaped body lines right under the headline (a deck, a second headline) go with it:
             # left in, the first of them would be the headline of the cleaned text
-            rest = body[np.searchsorted(body, k, side="right") :].tolist()  # the body lines below it
+            rest = body[np.searchsorted(body, at, side="right") :].tolist()  # the body lines below it
             run = 0
             while run < len(rest) - 1 and reasons[rest[run]] is None and _is_headline_shape(stripped[rest[run]]):
                 run += 1
