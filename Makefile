@@ -9,8 +9,10 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml cleaners/_linekernels.c
-	$(BIN)/python -m pip install --quiet -e '.[test,redis]'
+# constraints.txt fixes every package's exact version (numbers that depend on numpy, scipy or a
+# hashing library must not change with the machine or the day of the install)
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt cleaners/_linekernels.c
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,redis]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests cleaners
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,redis,bench]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,redis,bench]"
 	$(BIN)/python bench/run_all.py
 
 clean:

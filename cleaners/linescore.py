@@ -32,6 +32,7 @@ import array
 import functools
 import itertools
 import json
+import math
 import operator
 import os
 import re
@@ -46,6 +47,37 @@ if TYPE_CHECKING:
     from cleaners.boilerplate import LineEvidence
 
 _TOKEN = re.compile(r"\w+")
+
+#: log1p of 0 ... LOG1P_TABLE_SIZE - 1 from the C library's log1p (``math.log1p``), the same
+#: numbers the kernels' table holds (``N_LOG1P`` in ``_linekernels.c``). numpy's ``np.log1p``
+#: is vectorised differently per CPU (SIMD on AVX-512) and differs in the last bit for some
+#: integers, so the numpy path reads its logs of counts from here too: both paths give the
+#: same features by construction, on any machine.
+LOG1P_TABLE_SIZE = 4096
+
+
+@functools.cache
+def _log1p_table() -> np.ndarray:
+    return np.array([math.log1p(i) for i in range(LOG1P_TABLE_SIZE)])
+
+
+def log1p_counts(values: np.ndarray | Sequence[float]) -> np.ndarray:
+    """``log1p`` of counts, exactly as the kernels compute it: a whole number below
+    :data:`LOG1P_TABLE_SIZE` from the shared table, anything else by ``math.log1p``.
+
+    >>> log1p_counts([0, 1, 5000, 2.5]).round(6).tolist()
+    [0.0, 0.693147, 8.517393, 1.252763]
+    >>> bool(log1p_counts([2])[0] == math.log1p(2))
+    True
+    """
+    a = np.asarray(values, dtype=float)
+    out = np.empty(a.shape)
+    whole = (a >= 0) & (a < LOG1P_TABLE_SIZE) & (a == np.floor(a))
+    out[whole] = _log1p_table()[a[whole].astype(np.int64)]
+    rest = ~whole
+    if rest.any():
+        out[rest] = [math.log1p(v) for v in a[rest].tolist()]
+    return out
 _SENT_END = ("." , "!", "?", "。", "！", "？", "…", '"', "”", "’", "»", ")", ":")
 
 
@@ -287,20 +319,20 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
             else:
                 rule[k] = 1.0
     caps = counts[:, _CAT_CAPS].astype(float)
-    lw = np.log1p(nt)
+    lw = log1p_counts(nt)
     stop_share = stops / nw
     cap_share = caps / nw
     endf = endb.astype(float)
     x = np.empty((n, len(LOCAL_FEATURES)))  # C order, as np.column_stack gives (the scores' dot products depend on it)
     x[:, 0] = 1.0
     x[:, 1] = lw
-    x[:, 2] = np.log1p(chars)
+    x[:, 2] = log1p_counts(chars)
     x[:, 3] = endf
     x[:, 4] = colon
     x[:, 5] = stop_share
     x[:, 6] = cap_share
     x[:, 7] = digits / nw
-    x[:, 8] = np.log1p(counts[:, _CAT_BREAK])
+    x[:, 8] = log1p_counts(counts[:, _CAT_BREAK])
     x[:, 9] = counts[:, _CAT_COMMA] / nw
     x[:, 10] = counts[:, _CAT_SEP] / nw
     x[:, 11] = lower_start
@@ -325,7 +357,7 @@ def local_features(ev: "LineEvidence", model: dict | None = None) -> np.ndarray:
     x[:, 30] = np.fromiter(ev.duplicated, dtype=bool, count=n)
     x[:, 31:33] = marks
     # lexical_scores(tokens, *lexicon(model)), from the sums above (the same additions in the same order)
-    x[:, _LEXICAL] = per_line.imag / np.maximum(n_tokens, 1) ** lexicon(model)[1] if lexicon(model)[0] else 0.0
+    x[:, _LEXICAL] = per_line.imag / count_powers(np.maximum(n_tokens, 1), lexicon(model)[1]) if lexicon(model)[0] else 0.0
     x[:, _STRUCT] = structure_features(x, ev)
     return x
 
@@ -388,6 +420,21 @@ def _code_table(model: dict | None = None):
     return cached[1]
 
 
+def count_powers(counts: np.ndarray, power: float) -> np.ndarray:
+    """``counts ** power`` by the C library's ``pow`` (as the kernels compute it), one call
+    per distinct count: numpy's vectorised power differs from it in the last bit on some
+    CPUs, and the two paths must give the same features.
+
+    >>> count_powers(np.array([1, 4, 4, 9]), 0.5).tolist()
+    [1.0, 2.0, 2.0, 3.0]
+    """
+    c = np.asarray(counts)
+    if c.size == 0:
+        return np.zeros(c.shape)
+    uniq, inverse = np.unique(c, return_inverse=True)
+    return np.array([math.pow(float(u), power) for u in uniq.tolist()])[inverse].reshape(c.shape)
+
+
 def lexical_scores(tokens: Sequence[Sequence[str]], lex: dict[str, float], power: float = 1.0, n_tokens: np.ndarray | None = None) -> np.ndarray:
     """Per line: the sum of its words' lexicon weights over its word count to the power
     ``power`` (words not in the lexicon weigh zero). One dictionary look-up per token.
@@ -401,7 +448,7 @@ def lexical_scores(tokens: Sequence[Sequence[str]], lex: dict[str, float], power
     if not lex or n == 0:
         return np.zeros(n)
     vals = np.fromiter(map(lex.get, itertools.chain.from_iterable(tokens), itertools.repeat(0.0)), dtype=float, count=int(n_tokens.sum()))
-    return _line_sums(vals, n_tokens) / np.maximum(n_tokens, 1) ** power
+    return _line_sums(vals, n_tokens) / count_powers(np.maximum(n_tokens, 1), power)
 
 
 def _line_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -580,7 +627,7 @@ def context_features(
     out[:, 20] = largest
     body = p1 >= min(confident, float(p1.max()))
     bidx = body.nonzero()[0]
-    log1p = sh.log1p  # log1p(0 ... n): every log feature is one of these (numpy's own log1p, elementwise)
+    log1p = sh.log1p  # log1p(0 ... n): every log feature is one of these (log1p_counts: the kernels' numbers)
     if len(bidx):
         first, last = int(bidx[0]), int(bidx[-1])
         # distance in lines to the nearest body line (one always exists: never n)
@@ -632,7 +679,7 @@ class _Shared:
     def __init__(self, n: int, comment_marks: np.ndarray) -> None:
         self.idx = np.arange(n)
         self.pad = np.zeros(n + 2 * _PAD)
-        self.log1p = np.log1p(np.arange(n + 1))
+        self.log1p = log1p_counts(np.arange(n + 1))
         self.marks = (comment_marks > 0).nonzero()[0]
 
 

@@ -110,17 +110,17 @@ def _context_reference(p1, chars, confident, rule_hits, comment_marks, log_words
         pos = np.searchsorted(bidx, idx)
         left = np.where(pos > 0, idx - bidx[np.maximum(pos - 1, 0)], n)
         right = np.where(pos < len(bidx), bidx[np.minimum(pos, len(bidx) - 1)] - idx, n)
-        out[:, 7] = np.log1p(np.minimum(left, right))
+        out[:, 7] = linescore.log1p_counts(np.minimum(left, right))
         bchars = np.where(body, chars, 0.0)
         out[:, 8] = (np.cumsum(bchars) - bchars) / max(bchars.sum(), 1.0)
         out[:, 5], out[:, 6] = idx < first, idx > last
         marks = np.flatnonzero(comment_marks > 0)
         marks = marks[marks > first]
         out[:, 11] = idx > marks[0] if len(marks) else 0.0
-        out[:, 14] = np.log1p(np.maximum(idx - first, 0))
-        out[:, 15] = np.log1p(np.maximum(last - idx, 0))
+        out[:, 14] = linescore.log1p_counts(np.maximum(idx - first, 0))
+        out[:, 15] = linescore.log1p_counts(np.maximum(last - idx, 0))
     else:
-        out[:, 7] = np.log1p(np.full(n, n, dtype=float))
+        out[:, 7] = linescore.log1p_counts(np.full(n, n, dtype=float))
         out[:, 5] = 1.0
     return out
 

@@ -3,6 +3,8 @@ the structure features, the comment-section cut and the multilingual related-lis
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -143,7 +145,7 @@ def test_without_a_confident_line_the_best_lines_anchor_the_context():
     col = {name: x[:, k] for k, name in enumerate(linescore.CONTEXT_FEATURES)}
     assert col["before_body"].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
     assert col["after_body"].tolist() == [0.0, 0.0, 0.0, 1.0, 1.0]
-    assert col["log_dist_body"][2] == 0.0 and col["log_dist_body"][0] == np.log1p(2)
+    assert col["log_dist_body"][2] == 0.0 and col["log_dist_body"][0] == math.log1p(2)
     # with a confident line, only lines at or above the level count
     p1[1] = 0.9
     x = linescore.context_features(p1, chars, 0.8, zeros, zeros, np.log1p(chars / 5))

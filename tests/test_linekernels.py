@@ -126,6 +126,15 @@ def test_wrap_plan_is_the_python_one():
         for width in (38, 60, 72, 110):
             pieces = [piece for p in paras for piece in textwrap.wrap(p, width)]
             texts += ["\n\n".join(pieces), "\n\n".join(textwrap.fill(p, width) for p in paras)]
+    # generated prose, so wrapped paragraphs are plenty without the bench's dumps (../shared)
+    vocab = ["minister", "talks", "said", "union", "capital", "week", "government", "report", "market", "the", "of", "and",
+             "would", "prices", "central", "bank", "Tokyo", "Reuters", "officials", "on", "in", "a", "after", "agreement"]
+    for _ in range(60):
+        paras = [" ".join(" ".join(rng.choice(vocab) for _ in range(rng.randint(6, 20))).capitalize() + "."
+                          for _ in range(rng.randint(2, 6))) for _ in range(rng.randint(2, 6))]
+        width = rng.choice((38, 60, 72, 110))
+        pieces = [piece for p in paras for piece in textwrap.wrap(p, width)]
+        texts += ["\n".join(pieces), "\n\n".join(pieces), "\n\n".join(textwrap.fill(p, width) for p in paras)]
     words = ["the", "Minister", "said.", "talks", "(AP)", "well-", "known", "”", "U.S.", "é", "Ünd", "ok?", "a:", "x"]
     for _ in range(400):
         lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 14))) for _ in range(rng.randint(0, 40))]
@@ -255,8 +264,9 @@ def _rule_lines() -> list[str]:
               "Published 12:45 pm ET", "March 3, 2024", "Contact: news@example.com", "Photo: AP", "Leave a comment", "12 comments",
               "share_this", "Home | News | Sport", "&lt;div&gt;", "<span>x</span>", "Image: Getty Images", "Sign up for our newsletter"]
     words = sorted(boilerplate._phrase_tables().words)
-    for _ in range(3000):  # random lines of phrase words, symbols and digits
-        parts = [rng.choice(words + ["the", "said", "©", "&", "(", "<", "/", "@", "1", "{{x}}", "_", "icon"]) for _ in range(rng.randint(1, 12))]
+    extra = random.Random(12)  # a second stream: enough rule lines without ../shared's dumps
+    for r in (rng,) * 3000 + (extra,) * 3000:  # random lines of phrase words, symbols and digits
+        parts = [r.choice(words + ["the", "said", "©", "&", "(", "<", "/", "@", "1", "{{x}}", "_", "icon"]) for _ in range(r.randint(1, 12))]
         lines.append(" ".join(parts).capitalize())
     # date-only lines and near misses: the words of dates in any case, numbers of every shape (and
     # one digit too many), marks, brackets, other whitespace, and characters outside ASCII
@@ -269,6 +279,12 @@ def _rule_lines() -> list[str]:
     for _ in range(4000):
         parts = [rng.choice(date) for _ in range(rng.randint(1, 16))]
         line = "".join(p + rng.choice(seps) for p in parts).strip()
+        if line:
+            lines.append(line)
+    # short date lines of the same words (the dumps of ../shared hold many; these stand in without them)
+    for _ in range(4000):
+        parts = [extra.choice(date) for _ in range(extra.randint(1, 4))]
+        line = "".join(p + extra.choice(seps) for p in parts).strip()
         if line:
             lines.append(line)
     return lines
@@ -388,7 +404,7 @@ def test_line_keys_and_repeat_flags_are_the_python_ones():
     rng = random.Random(21)
     pieces = ["a", "B", "the", " ", "  ", "\t", "\u00a0", "\u2003", "\u200b", "é", "中", "𝐀", "\x85", "\u2028", "x y", "1"]
     docs = [[l.strip() for l in t.split("\n") if l.strip()] for t in _docs(30)]
-    for _ in range(300):
+    for _ in range(500):  # enough repeats without ../shared's dumps
         lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))).strip() for _ in range(rng.randint(1, 25))]
         lines = [l for l in lines if l]
         docs.append(lines + rng.sample(lines, min(len(lines), rng.randint(0, 5))))  # some lines twice
