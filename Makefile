@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt cleaners/_linekernels.c
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/wirewash clean seeds -o outputs/demo
+	$(BIN)/wirewash clean seeds -o outputs/demo --overwrite
 	@echo
 	@echo "Results are in outputs/demo/: corpus.jsonl.gz, corpus.parquet (deduplicated corpus), documents.jsonl.gz (every document with provenance), report.html (open in a browser), report.json, rejected.jsonl"
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,3 +101,99 @@ def content_id(text: str, source: str = "") -> str:
     h.update(b"\0")
     h.update(text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
+
+
+def url_host(url: str | None) -> str | None:
+    """The host of ``url`` without a leading ``www.``; ``None`` when it has none or is not a
+    valid URL (a stray ``[`` makes ``urlsplit`` raise): one bad field never fails a caller.
+
+    >>> url_host("https://www.example.com/a"), url_host("http://[oops/a"), url_host(None)
+    ('example.com', None, None)
+    """
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable_path(name: str) -> str:
+    """A file name as UTF-8-safe text: bytes that were not UTF-8 (kept by Python as lone
+    surrogates) are shown as ``\\xNN``, so the name can be written and still names the file.
+
+    >>> printable_path("caf" + chr(0xDCE9) + ".txt")
+    'caf\\\\xe9.txt'
+    """
+    if not _SURROGATE.search(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", name)
+
+
+def sanitise_value(value: Any, notes: Counter[str]) -> Any:
+    """``value`` made writable as strict JSON and UTF-8: lone surrogates become U+FFFD and
+    non-finite floats (``NaN`` and infinities are not JSON) become ``None``; each change is
+    counted in ``notes``.
+
+    >>> notes = Counter()
+    >>> sanitise_value({"a": float("nan"), "b": ["x" + chr(0xDCFF)]}, notes) == {"a": None, "b": ["x\\ufffd"]}
+    True
+    >>> dict(notes)
+    {'non-finite number set to null': 1, 'lone surrogate replaced': 1}
+    """
+    if isinstance(value, str):
+        n = len(_SURROGATE.findall(value))
+        if n:
+            notes["lone surrogate replaced"] += n
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            notes["non-finite number set to null"] += 1
+            return None
+        return value
+    if isinstance(value, dict):
+        return {sanitise_value(str(k), notes): sanitise_value(v, notes) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [sanitise_value(v, notes) for v in value]
+    return value
+
+
+def sanitise_document(doc: Document) -> Document:
+    """Every field of an input document made safe for the stages and the writers: no lone
+    surrogates, no non-finite numbers, a url that parses (an invalid one moves to
+    ``metadata.invalid_url``); ``metadata.sanitised`` says what was changed. The source (a
+    file name) keeps its undecodable bytes visible as ``\\xNN``.
+
+    >>> d = sanitise_document(Document(id="a", source="f.jsonl:1", text="t", url="http://[oops/a"))
+    >>> d.url, d.metadata["invalid_url"], d.metadata["sanitised"]
+    (None, 'http://[oops/a', {'url is not a valid URL: moved to metadata.invalid_url': 1})
+    """
+    notes: Counter[str] = Counter()
+    fields = {name: sanitise_value(getattr(doc, name), notes) for name in ("id", "text", "url", "title", "date", "html")}
+    metadata = sanitise_value(dict(doc.metadata), notes)
+    source = printable_path(doc.source)
+    url = fields["url"]
+    if url is not None:
+        from urllib.parse import urlsplit
+
+        try:
+            urlsplit(url).hostname
+        except ValueError:
+            notes["url is not a valid URL: moved to metadata.invalid_url"] += 1
+            metadata["invalid_url"] = url
+            fields["url"] = None
+    if not notes and source == doc.source:
+        return doc
+    if notes:
+        metadata["sanitised"] = {**metadata.get("sanitised", {}), **notes}
+    return dataclasses.replace(doc, source=source, metadata=metadata, **fields)

@@ -29,12 +29,13 @@ import stat
 import sys
 import tempfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cleaners.document import Document, content_id
+from cleaners.document import Document, content_id, printable_path, sanitise_document, sanitise_value
 from cleaners.settings import section
 
 TEXT_SUFFIXES = (".txt",)
@@ -226,8 +227,18 @@ def iter_inputs(path: str | os.PathLike[str], stdin: IO[bytes] | None = None) ->
         items = _read_tree(Path(path))
     for item, where in items:
         if isinstance(item, Document):
-            item = _unique(item, where, seen_ids)
+            # every field made safe here, once: no stage or writer meets a lone surrogate, a NaN
+            # or a url that does not parse (metadata.sanitised says what changed)
+            item = _unique(sanitise_document(item), where, seen_ids)
+        else:
+            item = _sanitise_rejected(item)
         yield item
+
+
+def _sanitise_rejected(r: Rejected) -> Rejected:
+    """A rejection whose file name and reason can be written as UTF-8 and printed."""
+    source, reason = printable_path(r.source), sanitise_value(r.reason, Counter())
+    return r if (source, reason) == (r.source, r.reason) else Rejected(source, reason, r.line)
 
 
 def _read_tree(root: Path) -> Iterator[tuple[Document | Rejected, Where]]:
@@ -235,12 +246,35 @@ def _read_tree(root: Path) -> Iterator[tuple[Document | Rejected, Where]]:
         yield Rejected(str(root), "no such file or directory"), (str(root), None)
         return
     base = root if root.is_dir() else root.parent
+    inside = root.resolve() if root.is_dir() else None
+    follow = bool(section("input").get("follow_symlinks_outside", False))
     for file in iter_files(root):
         try:
             rel = str(file.relative_to(base))
         except ValueError:
             rel = str(file)
-        yield from _read_file(file, rel)
+        target = _outside_target(file, inside)
+        if target is not None and not follow:
+            yield Rejected(rel, f"symlink to {target}, outside the input folder: not followed (input.follow_symlinks_outside)"), (rel, None)
+            continue
+        for item, where in _read_file(file, rel):
+            if target is not None and isinstance(item, Document):
+                item = item.evolve(metadata={**item.metadata, "symlink_target": target})
+            yield item, where
+
+
+def _outside_target(file: Path, inside: Path | None) -> str | None:
+    """Where ``file`` really is, when a symlink (of the file or of a folder above it) leads
+    outside the folder ``inside``; ``None`` when it stays inside (or ``inside`` is None)."""
+    if inside is None:
+        return None
+    try:
+        real = file.resolve()
+    except (OSError, RuntimeError):  # a loop: _read_file reports it
+        return None
+    if real == inside or inside in real.parents:
+        return None
+    return printable_path(str(real))
 
 
 def _unique(doc: Document, where: Where, seen: dict[str, tuple[str, str]]) -> Document | Rejected:
@@ -567,9 +601,29 @@ def _gunzip_tolerant(raw: bytes) -> bytes:
 # ---------------------------------------------------------------- writers
 
 
+def _umask() -> int:
+    """The process's umask (read without changing it where /proc tells it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_target(path: Path):
+    """A temp file beside ``path`` with the mode an ordinary write would give (0666 less the
+    umask; ``mkstemp`` alone makes it 0600, unreadable to a job or server of another user)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+    except OSError:
+        pass
     return fd, Path(tmp)
 
 
@@ -618,7 +672,7 @@ def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             for rec in records:
-                gz.write(json.dumps(rec, ensure_ascii=False).encode("utf-8"))
+                gz.write(_json_line(rec))
                 gz.write(b"\n")
                 n += 1
         os.replace(tmp, path)
@@ -628,10 +682,19 @@ def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any
     return n
 
 
+def _json_line(rec: Any) -> bytes:
+    """One record as strict JSON in UTF-8 (inputs are sanitised on reading; a NaN or lone
+    surrogate that still reaches a writer is written as null / U+FFFD, never as invalid JSON)."""
+    try:
+        return json.dumps(rec, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return json.dumps(sanitise_value(rec, Counter()), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
     """Write records as plain JSON Lines atomically; returns the count."""
-    lines = [json.dumps(r, ensure_ascii=False) for r in records]
-    write_bytes_atomic(path, ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    lines = [_json_line(r) for r in records]
+    write_bytes_atomic(path, b"\n".join(lines) + (b"\n" if lines else b""))
     return len(lines)
 
 
@@ -641,7 +704,8 @@ def read_jsonl_gz(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+    obj = sanitise_value(obj, Counter())
+    write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False).encode("utf-8") + b"\n")
 
 
 #: Columns of corpus.parquet: flat, typed, ready for `datasets.load_dataset("parquet", ...)`.

@@ -22,9 +22,14 @@ write_task = task(stages.write_stage, name="write")
 
 
 @flow(name="clean-corpus", log_prints=True)
-def clean_corpus(input: str, output: str) -> dict[str, Any]:
-    """Clean every document under ``input`` and write the corpus to ``output``."""
+def clean_corpus(input: str, output: str, mode: str = "new") -> dict[str, Any]:
+    """Clean every document under ``input`` and write the corpus to ``output`` (``mode``: what
+    to do when ``output`` already holds a corpus, see :func:`flows.stages.prepare_output`)."""
+    stages.check_input(input)
+    stages.prepare_output(output, mode)
     docs, rejected = read_task(input)
+    if mode == "append":
+        docs = stages.unique_ids(docs, stages.output_ids(output))
     chunks = stages.chunks(docs)
     parts = clean_task.map(chunks).result() if chunks else []
     cleaned, bad = stages.split_results([r for part in parts for r in part])
@@ -32,6 +37,6 @@ def clean_corpus(input: str, output: str) -> dict[str, Any]:
     cleaned = corpus_boilerplate_task(cleaned)
     cleaned = despin_task(cleaned, str(Path(output) / "state"))
     deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))
-    report = write_task(deduped, rejected, str(Path(output)))
+    report = write_task(deduped, rejected, str(Path(output)), append=mode == "append")
     print(f"wirewash: {report['counts']}")
     return report

@@ -22,12 +22,42 @@ app = typer.Typer(
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
 
+def _plain(text: object) -> str:
+    """Text from a file name or an input, safe to print with rich: control characters (an
+    escape sequence in a file name) shown as ``\\xNN``, rich markup (``[/bold]``) escaped.
+
+    >>> _plain("a\\x1b[2Jb [/bold].txt")
+    'a\\\\x1b[2Jb \\\\[/bold].txt'
+    """
+    from rich.markup import escape
+
+    return escape(_printable(text))
+
+
+def _printable(text: object) -> str:
+    """Control characters (an escape sequence in a file name) shown as ``\\xNN``."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
+def _usage_error(message: str) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]wirewash:[/] {_plain(message)}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _output_mode(append: bool, overwrite: bool) -> str:
+    if append and overwrite:
+        raise _usage_error("--append and --overwrite exclude each other")
+    return "append" if append else "overwrite" if overwrite else "new"
+
+
 def _summary(report: dict, out: Path, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(stderr=True)
-    table = Table(title=f"wirewash → {out}", show_header=True)
+    table = Table(title=f"wirewash → {_plain(out)}", show_header=True)
     table.add_column("stage count")
     table.add_column("value", justify="right")
     for k, v in report["counts"].items():
@@ -35,8 +65,10 @@ def _summary(report: dict, out: Path, seconds: float) -> None:
     console.print(table)
     for r in report["rejected"][:20]:
         where = f"{r['source']}:{r['line']}" if r.get("line") else r["source"]
-        console.print(f"[yellow]rejected[/] {where}: {r['reason']}")
-    console.print(f"done in {seconds:.2f} s · open {out / 'report.html'} to see the run at a glance")
+        console.print(f"[yellow]rejected[/] {_plain(where)}: {_plain(r['reason'])}")
+    if len(report["rejected"]) > 20:
+        console.print(f"… and {len(report['rejected']) - 20} more rejected: see {_plain(out / 'rejected.jsonl')}")
+    console.print(f"done in {seconds:.2f} s · open {_plain(out / 'report.html')} to see the run at a glance")
 
 
 class _StageProgress:
@@ -93,26 +125,39 @@ def clean(
         help="Worker processes for the per-document stages once a run is large (settings: pipeline.pool_min_docs). 0 = one per CPU core; 1 = in this process.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no summary; only errors. The exit code still tells the outcome."),
+    append: bool = typer.Option(False, "--append", help="OUTPUT already holds a corpus: add this run's documents to it, deduplicated against it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="OUTPUT already holds a corpus: remove it (and its dedup index) and write this run's."),
 ) -> None:
     """Clean INPUT into OUTPUT directly in this process (fast; no Prefect server needed).
 
+    An OUTPUT that already holds a corpus is never replaced silently: the run refuses
+    (exit 2) unless --append or --overwrite says what to do.
+
     Exit codes: 0 every input was cleaned; 3 finished, but some input was rejected
-    (see rejected.jsonl); 1 the run failed; 2 bad usage.
+    (see rejected.jsonl); 1 the run failed; 2 bad usage (a missing INPUT, an OUTPUT that
+    holds a corpus or cannot be written), found before anything is written.
     """
     from rich.console import Console
 
     from flows.runner import run_pipeline
+    from flows.stages import OutputError, check_input, prepare_output
 
+    mode = _output_mode(append, overwrite)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     try:
+        check_input(input)
+        prepare_output(output, "new" if mode == "new" else "append")  # only checks; the run itself clears for --overwrite
+    except (FileNotFoundError, OutputError) as exc:
+        raise _usage_error(str(exc)) from None
+    try:
         if quiet:
-            report = run_pipeline(input, output, workers=workers or None)
+            report = run_pipeline(input, output, workers=workers or None, mode=mode)
         else:
             with _StageProgress(console) as progress:
-                report = run_pipeline(input, output, workers=workers or None, progress=progress)
+                report = run_pipeline(input, output, workers=workers or None, progress=progress, mode=mode)
     except Exception as exc:  # the run itself failed (disk full, no permission to write, a bug)
-        console.print(f"[bold red]wirewash: the run failed:[/] {type(exc).__name__}: {exc}")
+        console.print(f"[bold red]wirewash: the run failed:[/] {type(exc).__name__}: {_plain(exc)}")
         raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
         _summary(report, output, time.perf_counter() - t0)
@@ -146,11 +191,21 @@ def inspect(
 def run(
     input: Path = typer.Argument(..., help="A file or directory of documents (the same kinds as `clean`).", show_default=False),
     output: Path = typer.Option(Path("outputs/run"), "-o", "--output", help="Output folder (the same files as `clean`)."),
+    append: bool = typer.Option(False, "--append", help="OUTPUT already holds a corpus: add this run's documents to it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="OUTPUT already holds a corpus: replace it."),
 ) -> None:
-    """Clean INPUT with the Prefect flow, visible in the Prefect UI at PREFECT_API_URL."""
+    """Clean INPUT with the Prefect flow, visible in the Prefect UI at PREFECT_API_URL (same OUTPUT contract as `clean`)."""
+    from flows.stages import OutputError, check_input, prepare_output
+
+    mode = _output_mode(append, overwrite)
+    try:
+        check_input(input)
+        prepare_output(output, "new" if mode == "new" else "append")
+    except (FileNotFoundError, OutputError) as exc:
+        raise _usage_error(str(exc)) from None
     from flows.clean_corpus import clean_corpus
 
-    report = clean_corpus(str(input), str(output))
+    report = clean_corpus(str(input), str(output), mode=mode)
     raise typer.Exit(EXIT_REJECTED if report["counts"]["rejected"] else EXIT_OK)
 
 
@@ -185,10 +240,15 @@ def inbox(
         if cluster is not None:
             cluster.close()
     rejected = sum(b["counts"]["rejected"] for b in summary["batches"])
+    rejected += sum(1 for f in summary.get("failed", []) if f["action"] == "quarantined")
     if summary["skipped"]:
         print(f"wirewash: skipped: {summary['skipped']}", file=sys.stderr)
     for b in summary["batches"]:
         print(f"wirewash: batch {b['batch']}: {b['files']} files, counts {b['counts']}; corpus {b['corpus']} docs", file=sys.stderr)
+    for f in summary.get("failed", []):
+        print(f"wirewash: batch {f['batch']} failed (try {f['attempt']}, {f['action']}): {_printable(f['reason'])}", file=sys.stderr)
+    for q in summary.get("quarantined", []):
+        print(f"wirewash: quarantined {_printable(q['file'])}: {_printable(q['reason'])}", file=sys.stderr)
     if not summary["batches"] and not summary["skipped"]:
         print("wirewash: nothing new in the inbox", file=sys.stderr)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)

@@ -252,20 +252,6 @@ def corpus_docs_by_id(out: Path, batches: Sequence[str], ids: set[str]) -> list[
     return docs
 
 
-def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
-    """Doc ids unique across the whole output folder (deterministic suffixes)."""
-    seen = set(taken)
-    out = []
-    for d in docs:
-        new_id, n = d.id, 1
-        while new_id in seen:
-            new_id = f"{d.id}~{n}"
-            n += 1
-        seen.add(new_id)
-        out.append(d if new_id == d.id else d.evolve(id=new_id, metadata={**d.metadata, "input_id": d.id}))
-    return out
-
-
 def dedup_against_corpus(
     new: Sequence[Document], out: Path, batches: Sequence[str], dask_client=None, new_sigs=None, fingerprints=None
 ) -> list[Document]:
@@ -415,7 +401,7 @@ def process_batch(
     _pause("cleaned", out)
     results = [r for part in parts for r in part]
     taken = state.doc_ids()
-    docs = unique_ids([r for r in results if isinstance(r, Document)], taken)
+    docs = stages.unique_ids([r for r in results if isinstance(r, Document)], taken)
     rejected = [r for r in results if isinstance(r, Rejected)]
     sigs = fps = None
     if client is not None:
@@ -428,9 +414,16 @@ def process_batch(
     decided = dedup_against_corpus(docs, out, done, client, sigs, fps)
     t_dedup = time.perf_counter()
     shard_dir = out / "shards" / batch.name
-    report = stages.write_stage(decided, rejected, shard_dir, seconds=time.perf_counter() - t0)
-    _pause("shard-written", out)
-    total = write_cumulative(out, [*done, batch.name])
+    try:
+        report = stages.write_stage(decided, rejected, shard_dir, seconds=time.perf_counter() - t0)
+        _pause("shard-written", out)
+        total = write_cumulative(out, [*done, batch.name])
+    except Exception:  # the batch is not committed: its documents leave the dedup index again
+        index_path = stages.dedup_index_path(out)
+        if client is None and (stages.dedup.is_redis_url(index_path) or index_path.exists()):
+            with stages.dedup.open_index(index_path) as index:
+                index.remove([d.id for d in decided])
+        raise
     if client is not None:
         from flows import dask_dedup
 
@@ -442,6 +435,29 @@ def process_batch(
     timings = {"clean_s": t_clean - t0, "dedup_s": t_dedup - t_clean, "write_s": time.perf_counter() - t_dedup}
     return {"batch": batch.name, "files": len(batch.files), "counts": report["counts"], "corpus": total,
             "seconds": {k: round(v, 3) for k, v in timings.items()}}
+
+
+def handle_failed_batch(batch: Batch, exc: Exception, attempt: int, out: Path, state: InboxState, max_attempts: int) -> dict[str, Any]:
+    """After a batch failed: drop what it wrote (its shard; the cumulative corpus again from the
+    committed batches), then leave it pending for another try, or after ``max_attempts`` tries
+    split it into one batch a file, or quarantine its one file. Returns what was done."""
+    import shutil
+
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    get_run_logger().warning("batch %s failed (try %d of %d): %s", batch.name, attempt, max_attempts, reason)
+    shutil.rmtree(out / "shards" / batch.name, ignore_errors=True)
+    write_cumulative(out, state.done_batches())
+    files = [f.rel for f in batch.files]
+    if attempt < max_attempts:
+        state.fail(batch, reason)
+        action = "retried"
+    elif len(batch.files) > 1:
+        state.split(batch, reason)
+        action = "split into one batch a file"
+    else:
+        state.quarantine(batch, reason)
+        action = "quarantined"
+    return {"batch": batch.name, "files": files, "attempt": attempt, "reason": reason, "action": action}
 
 
 @flow(name=FLOW_NAME, log_prints=True)
@@ -465,7 +481,8 @@ def inbox_flow(
     shard_bytes = shard_bytes or cfg["shard_bytes"]
     outp = Path(out)
     state = InboxState(outp)
-    summary: dict[str, Any] = {"inbox": inbox, "out": out, "batches": [], "crashed_runs_marked": [], "skipped": None}
+    summary: dict[str, Any] = {"inbox": inbox, "out": out, "batches": [], "crashed_runs_marked": [], "skipped": None,
+                               "failed": [], "quarantined": []}
     client = None
     try:
         from prefect.runtime import flow_run
@@ -487,15 +504,20 @@ def inbox_flow(
                     batch = state.plan(scan_inbox(inbox, settle))
                 if batch is None:
                     break
-                summary["batches"].append(
-                    process_batch(batch, outp, state, dask_address, client if dask_dedup else None, shard_bytes, slots)
-                )
+                attempt = state.start(batch)
+                try:
+                    summary["batches"].append(
+                        process_batch(batch, outp, state, dask_address, client if dask_dedup else None, shard_bytes, slots)
+                    )
+                except Exception as exc:  # one bad file never blocks the inbox: retried, split, then quarantined
+                    summary["failed"].append(handle_failed_batch(batch, exc, attempt, outp, state, cfg["max_batch_attempts"]))
     except LockTimeout as exc:
         summary["skipped"] = str(exc)
         get_run_logger().warning("skipped: %s", exc)
     finally:
         if client is not None:
             client.close()
+        summary["quarantined"] = state.quarantined()
         state.close()
     publish_artifacts(summary)
     return summary
@@ -542,6 +564,10 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
             f"- batch `{b['batch']}`: {b['files']} files, {c['read']} docs read, {c['written']} written, "
             f"{c['duplicates']} duplicates, {c['rejected']} rejected; corpus now {b['corpus']} docs"
         )
+    for f in summary.get("failed", []):
+        lines.append(f"- batch `{f['batch']}` failed (try {f['attempt']}, {f['action']}): {f['reason']}")
+    for q in summary.get("quarantined", []):
+        lines.append(f"- quarantined `{q['file']}`: {q['reason']}")
     if summary["crashed_runs_marked"]:
         lines.append(f"- marked {len(summary['crashed_runs_marked'])} crashed run(s): {', '.join(summary['crashed_runs_marked'])}")
     create_markdown_artifact(markdown="\n".join(lines) + "\n", key="wirewash-inbox-summary", description="Run summary")

@@ -115,8 +115,14 @@ class InboxState:
             CREATE TABLE IF NOT EXISTS files (
                 digest TEXT PRIMARY KEY, rel TEXT NOT NULL, path TEXT NOT NULL,
                 batch TEXT NOT NULL REFERENCES batches(name));
+            CREATE TABLE IF NOT EXISTS quarantine (
+                digest TEXT PRIMARY KEY, rel TEXT NOT NULL, batch TEXT NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL);
             """
         )
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(batches)")}
+        for column, decl in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("error", "TEXT")):
+            if column not in have:  # a manifest written before failed batches were counted
+                self._db.execute(f"ALTER TABLE batches ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         self._db.close()
@@ -204,6 +210,58 @@ class InboxState:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    # ------------------------------------------------------------ failures
+
+    def start(self, batch: Batch) -> int:
+        """Count one more try of ``batch`` (before it runs, so a crash counts too); returns the count."""
+        self._db.execute("UPDATE batches SET attempts = attempts + 1 WHERE name=?", (batch.name,))
+        (n,) = self._db.execute("SELECT attempts FROM batches WHERE name=?", (batch.name,)).fetchone()
+        return int(n)
+
+    def fail(self, batch: Batch, reason: str) -> None:
+        """Remember why the last try of ``batch`` failed (it stays pending and is tried again)."""
+        self._db.execute("UPDATE batches SET error=? WHERE name=?", (reason, batch.name))
+
+    def split(self, batch: Batch, reason: str) -> list[str]:
+        """Give each file of a failing batch a batch of its own (pending, in file order), so one
+        bad file holds back no other; returns the new batch names."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("UPDATE batches SET status='split', error=? WHERE name=?", (reason, batch.name))
+            (last,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM batches").fetchone()
+            names = []
+            for k, f in enumerate(batch.files, start=1):
+                seq = last + k
+                name = f"{seq:06d}-{hashlib.blake2b(f.digest.encode(), digest_size=4).hexdigest()}"
+                self._db.execute("INSERT INTO batches(name, seq, status, planned_at) VALUES (?,?,?,?)", (name, seq, "pending", time.time()))
+                self._db.execute("UPDATE files SET batch=? WHERE digest=?", (name, f.digest))
+                names.append(name)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return names
+
+    def quarantine(self, batch: Batch, reason: str) -> None:
+        """Set a failing batch's files aside for good: they stay known (a later scan skips them
+        until their content changes) and are listed with the reason."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("UPDATE batches SET status='quarantined', error=? WHERE name=?", (reason, batch.name))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO quarantine(digest, rel, batch, reason, at) VALUES (?,?,?,?,?)",
+                [(f.digest, f.rel, batch.name, reason, time.time()) for f in batch.files],
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def quarantined(self) -> list[dict]:
+        """Every quarantined file: relative name, content digest, batch, reason."""
+        rows = self._db.execute("SELECT rel, digest, batch, reason FROM quarantine ORDER BY at, rel").fetchall()
+        return [{"file": r, "digest": d, "batch": b, "reason": why} for r, d, b, why in rows]
 
     def doc_ids(self) -> set[str]:
         """Ids of every document of a committed batch (new docs must not reuse them)."""

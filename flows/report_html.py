@@ -19,9 +19,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from cleaners.document import Document
+from cleaners.document import Document, url_host
 
 #: the palette of every plot (colour-blind-safe, after Okabe & Ito)
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -109,10 +108,9 @@ def histogram(labels: Sequence[str], counts: Sequence[int], color: str = COLORS[
 
 def source_of(doc: Document) -> str:
     """What "source" means on the report: the site of the URL, else the input file."""
-    if doc.url:
-        host = urlsplit(doc.url).hostname
-        if host:
-            return host.removeprefix("www.")
+    host = url_host(doc.url)
+    if host:
+        return host
     src = doc.source
     for sep in ("@", ":"):
         head, _, tail = src.rpartition(sep)

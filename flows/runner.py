@@ -44,10 +44,23 @@ def clean_all(docs: list[Document], workers: int | None = None, progress: Progre
     return stages.split_results(results)
 
 
-def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Read, clean, dedup and write; return the run report."""
+def run_pipeline(
+    input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None,
+    mode: str = "new",
+) -> dict[str, Any]:
+    """Read, clean, dedup and write; return the run report.
+
+    ``mode`` says what to do when ``output_dir`` already holds a corpus (see
+    :func:`flows.stages.prepare_output`): ``new`` refuses, ``append`` adds to it,
+    ``overwrite`` replaces it. A missing input raises ``FileNotFoundError`` and an unusable
+    output folder :class:`flows.stages.OutputError`, both before anything is written.
+    """
     t0 = time.perf_counter()
+    stages.check_input(input_path)
+    stages.prepare_output(output_dir, mode)
     docs, rejected = stages.read_stage(input_path)
+    if mode == "append":
+        docs = stages.unique_ids(docs, stages.output_ids(output_dir))
     if progress:
         progress("read", len(docs), len(docs))
     cleaned, bad = clean_all(docs, workers, progress)
@@ -56,7 +69,7 @@ def run_pipeline(input_path: str | Path, output_dir: str | Path, workers: int | 
     deduped = stages.dedup_stage(cleaned, stages.dedup_index_path(output_dir))
     if progress:
         progress("dedup", len(deduped), len(deduped))
-    report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)
+    report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0, append=mode == "append")
     if progress:
         progress("write", len(deduped), len(deduped))
     return report

@@ -10,22 +10,30 @@ turned into a :class:`~cleaners.io.Rejected` record and the run goes on.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from cleaners import boilerplate, dedup, extract, spin, textfix
-from cleaners.document import Document
+from cleaners.document import Document, printable_path, url_host
 from cleaners.settings import section
-from cleaners.io import Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
-from cleaners.io import write_bytes_atomic
+from cleaners.io import STDIN, Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
+from cleaners.io import concat_files_atomic, concat_parquet_atomic, write_bytes_atomic
 from flows.report_html import render_report
 
 STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "spin-corpus", "dedup", "write")
+
+
+def check_input(input_path: str | Path) -> None:
+    """A mistyped input is a usage error, found before the output folder is touched."""
+    if str(input_path) != STDIN and not os.path.lexists(input_path):
+        raise FileNotFoundError(f"no such file or directory: {printable_path(str(input_path))}")
 
 
 def read_stage(input_path: str | Path) -> tuple[list[Document], list[Rejected]]:
@@ -104,9 +112,9 @@ def boilerplate_corpus_stage(docs: Sequence[Document]) -> list[Document]:
 def _site(doc: Document) -> str | None:
     """The url host, else a ``site`` field of the input; ``None`` when unknown (a folder of
     files is not a site: it may mix outlets)."""
-    host = (urlparse(doc.url).hostname or "") if doc.url else ""
+    host = url_host(doc.url)  # None for a url that does not parse: one bad field never fails the corpus step
     if host:
-        return host[4:] if host.startswith("www.") else host
+        return host
     site = doc.metadata.get("site")
     return str(site) if site else None
 
@@ -243,21 +251,146 @@ def _n_meta(d: Document) -> int:
     return sum(1 for v in (d.url, d.title, d.date) if v) + len(d.metadata)
 
 
-def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir: str | Path, seconds: float | None = None) -> dict[str, Any]:
-    """Write all outputs atomically and return the report."""
+# ---------------------------------------------------------------- the output folder's contract
+
+#: What a run writes into OUT (besides report.html); any of them (or the dedup state) means
+#: OUT already holds a corpus.
+OUTPUT_FILES = ("documents.jsonl.gz", "corpus.jsonl.gz", "corpus.parquet", "rejected.jsonl", "report.json")
+STATE_FILES = ("state/dedup.sqlite", f"state/{SPIN_TABLE_FILE}")
+MODES = ("new", "append", "overwrite")
+
+
+class OutputError(ValueError):
+    """OUT cannot take this run (holds a corpus and no mode says what to do, or is not
+    writable); raised before any input is read or any output touched."""
+
+
+def earlier_outputs(out_dir: str | Path) -> list[str]:
+    """The files of an earlier run in ``out_dir`` (outputs and dedup state), relative names."""
+    out = Path(out_dir)
+    return [name for name in (*OUTPUT_FILES, *STATE_FILES) if (out / name).exists()]
+
+
+def prepare_output(out_dir: str | Path, mode: str = "new") -> list[str]:
+    """Check OUT before a run, and clear it for ``overwrite``; returns the earlier run's files.
+
+    The contract: a run into an OUT that holds no corpus writes one (``new``). Into an OUT that
+    holds one, it refuses unless told: ``append`` adds this run's documents to the corpus there
+    (deduplicated against it through the dedup index in ``OUT/state``), ``overwrite`` removes the
+    earlier corpus and its state (dedup index, learned spin pairs) first. OUT must be writable;
+    an inbox corpus (``state/manifest.sqlite``) belongs to ``wirewash inbox``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown output mode {mode!r} (one of {', '.join(MODES)})")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder")
+    if (out / "state" / "manifest.sqlite").exists():
+        raise OutputError(f"{out} holds an inbox corpus (state/manifest.sqlite): add to it with `wirewash inbox`, or choose another folder")
+    earlier = earlier_outputs(out)
+    if earlier and mode == "new":
+        raise OutputError(
+            f"{out} already holds a wirewash corpus ({', '.join(earlier)}); pass --append to add this run's documents "
+            "to it (deduplicated against it) or --overwrite to replace it"
+        )
+    try:
+        (out / "state").mkdir(parents=True, exist_ok=True)
+        for where in (out, out / "state"):
+            with tempfile.NamedTemporaryFile(dir=where, prefix=".wirewash-write-check-"):
+                pass
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    if mode == "overwrite":
+        for name in (*earlier, "report.html"):
+            (out / name).unlink(missing_ok=True)
+        for extra in ("state/dedup.sqlite-wal", "state/dedup.sqlite-shm"):
+            (out / extra).unlink(missing_ok=True)
+    return earlier
+
+
+def write_stage(
+    docs: Sequence[Document], rejected: Sequence[Rejected], out_dir: str | Path, seconds: float | None = None,
+    append: bool = False,
+) -> dict[str, Any]:
+    """Write all outputs atomically and return the report.
+
+    ``append``: this run's documents, corpus rows and rejections are added after those already
+    in ``out_dir`` (each file replaced atomically by old + new); the report is this run's, with
+    ``earlier`` saying what the folder held before.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").unlink(missing_ok=True)  # written last: a folder without it is an unfinished run
     records = [d.to_record() for d in docs]
     corpus = [d.to_record(with_provenance=False) for d in docs if d.duplicate_of is None]
-    write_jsonl_gz(out / "documents.jsonl.gz", records)
-    write_jsonl_gz(out / "corpus.jsonl.gz", corpus)
-    write_parquet(out / "corpus.parquet", corpus)
-    write_jsonl(out / "rejected.jsonl", [r.to_record() for r in rejected])
+    earlier = _append_sources(out) if append else {}
+    for name, write, rows in (
+        ("documents.jsonl.gz", write_jsonl_gz, records),
+        ("corpus.jsonl.gz", write_jsonl_gz, corpus),
+        ("corpus.parquet", write_parquet, corpus),
+        ("rejected.jsonl", write_jsonl, [r.to_record() for r in rejected]),
+    ):
+        if name not in earlier:
+            write(out / name, rows)
+            continue
+        part = out / f".{name}.appending"
+        write(part, rows)
+        try:
+            if name == "corpus.parquet":
+                concat_parquet_atomic(out / name, [out / name, part])
+            else:
+                concat_files_atomic(out / name, [out / name, part])
+        finally:
+            part.unlink(missing_ok=True)
     report = build_report(docs, rejected, seconds)
+    if append:
+        report["earlier"] = earlier.get("counts", {})
     write_bytes_atomic(out / "report.html", render_report(docs, report).encode("utf-8"))
     write_json(out / "report.json", report)
     return report
+
+
+def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
+    """Doc ids unique across the whole output folder (deterministic suffixes; the input id
+    stays in ``metadata.input_id``)."""
+    seen = set(taken)
+    out = []
+    for d in docs:
+        new_id, n = d.id, 1
+        while new_id in seen:
+            new_id = f"{d.id}~{n}"
+            n += 1
+        seen.add(new_id)
+        out.append(d if new_id == d.id else d.evolve(id=new_id, metadata={**d.metadata, "input_id": d.id}))
+    return out
+
+
+def output_ids(out_dir: str | Path) -> set[str]:
+    """Ids of the documents already in ``out_dir/documents.jsonl.gz`` (an appending run's new
+    documents must not reuse them)."""
+    path = Path(out_dir) / "documents.jsonl.gz"
+    ids: set[str] = set()
+    if path.exists():
+        with gzip.open(path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    ids.add(json.loads(line)["id"])
+    return ids
+
+
+def _append_sources(out: Path) -> dict[str, Any]:
+    """Which output files an appending run adds to, and how many records they held."""
+    import pyarrow.parquet as pq
+
+    have: dict[str, Any] = {name: True for name in OUTPUT_FILES[:4] if (out / name).exists()}
+    counts = {}
+    if "corpus.parquet" in have:
+        counts["corpus_documents"] = pq.ParquetFile(out / "corpus.parquet").metadata.num_rows
+    if "documents.jsonl.gz" in have:
+        with gzip.open(out / "documents.jsonl.gz", "rb") as fh:
+            counts["documents"] = sum(1 for line in fh if line.strip())
+    have["counts"] = counts
+    return have
 
 
 def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds: float | None = None) -> dict[str, Any]:

@@ -59,12 +59,12 @@ def test_stdin_with_a_bad_line_exits_3(tmp_path):
     assert rej == {"source": "<stdin>", "reason": rej["reason"], "line": 2} and "malformed JSON" in rej["reason"]
 
 
-def test_run_failure_exits_1_with_a_message(tmp_path):
+def test_an_unwritable_output_is_a_usage_error_found_before_the_run(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     proc = run_cli("clean", str(ROOT / "seeds"), "-o", str(blocker / "out"), "--quiet")
-    assert proc.returncode == 1
-    assert "the run failed" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+    assert proc.returncode == 2
+    assert "cannot write to" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
 
 
 def test_usage_error_exits_2():

@@ -119,8 +119,11 @@ def test_runner_second_run_into_same_output(tmp_path):
     src = sorted(SEEDS.glob("000_*.txt"))[0]
     shutil.copy(src, later / "reposted.txt")
     (later / "fresh.txt").write_text("A completely different story about river levels in spring. " * 20)
-    report = run_pipeline(later, out)
+    with pytest.raises(stages.OutputError, match="--append"):
+        run_pipeline(later, out)  # a corpus is never replaced without being told
+    report = run_pipeline(later, out, mode="append")
     recs = {r["source"].split("/")[-1]: r for r in read_jsonl_gz(out / "documents.jsonl.gz")}
+    assert len(recs) == 7  # the first run's five seeds stay, the two new files follow
     first_id = src.stem
     assert recs["reposted.txt"]["duplicate_of"] == first_id
     assert recs["fresh.txt"]["duplicate_of"] is None
@@ -138,8 +141,8 @@ def test_flow_second_run_uses_the_same_index(prefect_harness, tmp_path):
     later.mkdir()
     src = sorted(SEEDS.glob("002_*.txt"))[0]
     shutil.copy(src, later / "again.txt")
-    clean_corpus(str(later), str(out))  # run 2 with the Prefect flow, same output folder
-    (rec,) = read_jsonl_gz(out / "documents.jsonl.gz")
+    clean_corpus(str(later), str(out), mode="append")  # run 2 with the Prefect flow, same output folder
+    rec = read_jsonl_gz(out / "documents.jsonl.gz")[-1]
     assert rec["duplicate_of"] == src.stem
 
 
