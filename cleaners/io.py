@@ -327,6 +327,12 @@ def _sniff(raw: bytes) -> str:
     return ".txt"
 
 
+def read_path(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
+    """One input file as the tree reader reads it (a symlink out of ``rel``'s folder is the
+    tree reader's to judge: see :func:`_read_tree`)."""
+    yield from _read_file(file, rel)
+
+
 def _read_file(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
     suf = suffix_of(file)
     try:
@@ -512,7 +518,9 @@ def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, s
             return members, "corrupt"
 
 
-def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rejected, Where]]:
+def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool = False) -> Iterator[tuple[Document | Rejected, Where]]:
+    """JSON Lines; ``first_line``/``part``: ``raw`` is the slice of a larger file that starts at
+    that line (a shard of one big file: a blank slice is not an "empty file")."""
     truncated = False
     if gz:
         try:
@@ -524,10 +532,11 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rej
             yield Rejected(rel, f"not a readable gzip file: {exc}"), (rel, None)
             return
     if not raw.strip():
-        yield Rejected(rel, "empty file (no JSON lines)"), (rel, None)
+        if not part:
+            yield Rejected(rel, "empty file (no JSON lines)"), (rel, None)
         return
     lines = raw.splitlines()
-    for lineno, line in enumerate(lines, start=1):
+    for lineno, line in enumerate(lines, start=first_line):
         where = (rel, lineno)
         if not line.strip():
             continue
@@ -538,7 +547,7 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool) -> Iterator[tuple[Document | Rej
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            if truncated and lineno == len(lines):
+            if truncated and lineno == first_line + len(lines) - 1:
                 break  # the cut-off last line is reported below
             yield Rejected(rel, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}", lineno), where
             continue

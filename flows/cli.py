@@ -72,23 +72,23 @@ def _summary(report: dict, out: Path, seconds: float) -> None:
 
 
 class _StageProgress:
-    """One rich progress bar per stage, each with its own docs/s (the runner's ``progress`` callback)."""
+    """One rich progress bar per phase of the pipeline (the shard maps and the reduces), each
+    with its shards done, elapsed time and time left (the pipeline's ``progress`` callback)."""
 
     def __init__(self, console) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         self.progress = Progress(
             TextColumn("[cyan]{task.description:>8}"),
             BarColumn(bar_width=32),
             MofNCompleteColumn(),
-            TextColumn("docs"),
-            TextColumn("[magenta]{task.fields[rate]:>12}"),
-            TextColumn("{task.fields[secs]:>8}"),
+            TextColumn("{task.fields[unit]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
             console=console,
         )
         self.tasks: dict[str, int] = {}
-        self.started: dict[str, float] = {}
-        self.last = time.perf_counter()  # a stage's clock starts when the one before it reported last
 
     def __enter__(self) -> "_StageProgress":
         self.progress.start()
@@ -97,15 +97,11 @@ class _StageProgress:
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1), rate="", secs="")
-            self.started[stage] = self.last
-        seconds = now - self.started[stage]
-        rate = f"{done / seconds:,.0f} docs/s" if seconds > 0 else ""
-        self.progress.update(self.tasks[stage], completed=done if total else 1, total=max(total, 1), rate=rate, secs=f"{seconds:.2f} s")
-        self.last = now
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.tasks:
+            unit = "shards" if phase in ("clean", "finish", "write") else "step"
+            self.tasks[phase] = self.progress.add_task(phase, total=max(total, 1), unit=unit)
+        self.progress.update(self.tasks[phase], completed=done if total else 1, total=max(total, 1))
 
 
 @app.command()

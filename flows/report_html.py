@@ -205,62 +205,105 @@ def _cards(counts: dict[str, Any], chars_removed: float) -> str:
     return "".join(out)
 
 
-def _largest_clusters(docs: Sequence[Document]) -> str:
-    sizes = cluster_sizes(docs)
-    big = [(cid, n) for cid, n in sizes.most_common(TOP_CLUSTERS) if n > 1]
+def cluster_card(canon: Document, others: Sequence[str], n: int) -> dict[str, Any]:
+    """What the report shows of one cluster: its canonical copy and the other members' ids."""
+    return {"n": n, "id": canon.id, "title": canon.title or canon.id, "source": source_of(canon),
+            "spin": canon.spin_score, "snippet": " ".join(canon.text.split())[:320], "more": len(canon.text) > 320,
+            "others": list(others)}
+
+
+def _largest_clusters(cards: Sequence[dict[str, Any]]) -> str:
+    big = sorted((c for c in cards if c["n"] > 1), key=lambda c: -c["n"])[:TOP_CLUSTERS]
     if not big:
         return '<p class="empty">no near-duplicates: every story is its own cluster</p>'
-    members: dict[str, list[Document]] = defaultdict(list)
-    for d in docs:
-        members[d.cluster_id or d.id].append(d)
     out = []
-    for cid, n in big:
-        group = members[cid]
-        canon = next((d for d in group if d.duplicate_of is None), group[0])
-        snippet = " ".join(canon.text.split())[:320]
-        others = "".join(f'<span class="pill">{_e(d.id)}</span>' for d in group if d is not canon)
+    for c in big:
+        others = "".join(f'<span class="pill">{_e(i)}</span>' for i in c["others"])
+        spin = c["spin"]
         out.append(
-            f'<div class="cluster"><h3>{_e(canon.title or canon.id)}</h3>'
-            f'<div class="meta">{n} copies · canonical <code>{_e(canon.id)}</code> from {_e(source_of(canon))}'
-            f'{" · spin " + format(canon.spin_score, ".2f") if canon.spin_score is not None else ""}</div>'
-            f"<p>{_e(snippet)}{'…' if len(canon.text) > 320 else ''}</p><div>{others}</div></div>"
+            f'<div class="cluster"><h3>{_e(c["title"])}</h3>'
+            f'<div class="meta">{c["n"]} copies · canonical <code>{_e(c["id"])}</code> from {_e(c["source"])}'
+            f'{" · spin " + format(spin, ".2f") if isinstance(spin, (int, float)) else ""}</div>'
+            f"<p>{_e(c['snippet'])}{'…' if c['more'] else ''}</p><div>{others}</div></div>"
         )
     return "".join(out)
 
 
-def _rejected_table(rejected: Sequence[dict[str, Any]]) -> str:
+def figures_from_docs(docs: Sequence[Document], with_clusters: bool = False) -> dict[str, Any]:
+    """The report's figures from documents (a shard's share, or a whole small run); JSON-able,
+    merged across shards by :func:`merge_figures`."""
+    fig: dict[str, Any] = {
+        "sources": [[k, v] for k, v in chars_removed_by_source(docs, top=None)],
+        "spin": spin_histogram(docs)[1],
+        "renamed": [[d.metadata["input_id"], d.id, d.source] for d in docs if "input_id" in d.metadata][:MAX_ROWS],
+    }
+    if with_clusters:
+        sizes = cluster_sizes(docs)
+        fig["cluster_sizes"] = sorted(Counter(sizes.values()).items())
+        groups: dict[str, list[Document]] = defaultdict(list)
+        for d in docs:
+            groups[d.cluster_id or d.id].append(d)
+        fig["cards"] = []
+        for cid, n in sizes.most_common(TOP_CLUSTERS):
+            if n > 1:
+                canon = next((d for d in groups[cid] if d.duplicate_of is None), groups[cid][0])
+                fig["cards"].append(cluster_card(canon, [d.id for d in groups[cid] if d is not canon], n))
+    return fig
+
+
+def merge_figures(parts: Sequence[dict[str, Any]], cluster_size_counts, cards: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One run's figures from its shards' (cluster sizes and cards come from the dedup reduce)."""
+    sources: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    spin = [0] * 10
+    renamed: list = []
+    for p in parts:
+        for name, (a, b) in p["sources"]:
+            sources[name][0] += a
+            sources[name][1] += b
+        spin = [x + y for x, y in zip(spin, p["spin"])]
+        renamed += p["renamed"][: MAX_ROWS - len(renamed)]
+    rows = sorted(sources.items(), key=lambda kv: -sum(kv[1]))
+    return {"sources": [[k, v] for k, v in rows], "spin": spin, "renamed": renamed,
+            "cluster_sizes": [list(x) for x in cluster_size_counts], "cards": list(cards)}
+
+
+def _rejected_table(rejected: Sequence[dict[str, Any]], total: int | None = None) -> str:
+    total = len(rejected) if total is None else total
     if not rejected:
         return '<p class="ok">✓ every input was usable</p>'
     rows = [
         f"<tr><td><code>{_e(r.get('source'))}</code></td><td class='num'>{_e(r.get('line') if r.get('line') is not None else '')}</td><td>{_e(r.get('reason'))}</td></tr>"
         for r in rejected[:MAX_ROWS]
     ]
-    more = f"<p class='empty'>… and {len(rejected) - MAX_ROWS} more in rejected.jsonl</p>" if len(rejected) > MAX_ROWS else ""
+    shown = min(len(rejected), MAX_ROWS)
+    more = f"<p class='empty'>… and {total - shown} more in rejected.jsonl</p>" if total > shown else ""
     return "<table><thead><tr><th>input</th><th>line</th><th>reason</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + more
 
 
-def _renamed(docs: Sequence[Document]) -> str:
-    ren = [d for d in docs if "input_id" in d.metadata]
+def _renamed(ren: Sequence[Sequence[str]]) -> str:
     if not ren:
         return ""
-    rows = "".join(f"<tr><td><code>{_e(d.metadata['input_id'])}</code></td><td><code>{_e(d.id)}</code></td><td>{_e(d.source)}</td></tr>" for d in ren[:MAX_ROWS])
+    rows = "".join(f"<tr><td><code>{_e(old)}</code></td><td><code>{_e(new)}</code></td><td>{_e(src)}</td></tr>" for old, new, src in ren[:MAX_ROWS])
     return (
         '<section class="row"><h2>Ids renamed (the same id named different texts)</h2>'
         f"<table><thead><tr><th>input id</th><th>kept as</th><th>input</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
-def render_report(docs: Sequence[Document], report: dict[str, Any]) -> str:
-    """The whole ``report.html`` page for one run."""
+def render_report(docs: Sequence[Document] | dict[str, Any], report: dict[str, Any]) -> str:
+    """The whole ``report.html`` page for one run, from its documents or its merged figures."""
+    fig = docs if isinstance(docs, dict) else figures_from_docs(docs, with_clusters=True)
     counts: dict[str, Any] = dict(report.get("counts") or {})
-    all_sources = chars_removed_by_source(docs, top=None)
+    all_sources = [(k, v) for k, v in fig["sources"] if sum(v) > 0]
     chars_removed = sum(sum(v) for _, v in all_sources)
     stage_rows = [(k.replace("_", " "), [float(v)]) for k, v in counts.items() if isinstance(v, (int, float))]
     reasons = [(k, [float(v)]) for k, v in list((report.get("removal_reasons") or {}).items())[:TOP_SOURCES]]
-    c_labels, c_counts = cluster_histogram(docs)
-    s_labels, s_counts = spin_histogram(docs)
+    size_counts = dict((int(s), int(c)) for s, c in fig["cluster_sizes"])
+    c_labels = [lab for _, _, lab in CLUSTER_BINS]
+    c_counts = [sum(c for s, c in size_counts.items() if lo <= s <= hi) for lo, hi, _ in CLUSTER_BINS]
+    s_labels, s_counts = [f"{i / 10:.1f}" for i in range(10)], fig["spin"]
     seconds = report.get("seconds")
-    sub = f"{_fmt(counts.get('read', len(docs)))} documents in" + (f", {seconds:.2f} s" if isinstance(seconds, (int, float)) else "")
+    sub = f"{_fmt(counts.get('read', 0))} documents in" + (f", {seconds:.2f} s" if isinstance(seconds, (int, float)) else "")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -282,9 +325,9 @@ def render_report(docs: Sequence[Document], report: dict[str, Any]) -> str:
         f"<section><h2>Cluster sizes</h2>{histogram(c_labels, c_counts, COLORS[2], xlabel='copies of a story')}</section>",
         f"<section><h2>Spin scores</h2>{histogram(s_labels, s_counts, COLORS[1], xlabel='spin score (bin start)')}</section>",
         "</div>",
-        f'<section class="row"><h2>Largest clusters and their canonical copy</h2>{_largest_clusters(docs)}</section>',
-        f'<section class="row"><h2>Rejected inputs ({len(report.get("rejected") or [])})</h2>{_rejected_table(report.get("rejected") or [])}</section>',
-        _renamed(docs),
+        f'<section class="row"><h2>Largest clusters and their canonical copy</h2>{_largest_clusters(fig["cards"])}</section>',
+        f'<section class="row"><h2>Rejected inputs ({report.get("rejected_total", len(report.get("rejected") or []))})</h2>{_rejected_table(report.get("rejected") or [], report.get("rejected_total"))}</section>',
+        _renamed(fig["renamed"]),
         "</main></body></html>",
     ]
     return "\n".join(p for p in parts if p)

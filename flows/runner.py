@@ -55,6 +55,17 @@ def run_pipeline(
     ``overwrite`` replaces it. A missing input raises ``FileNotFoundError`` and an unusable
     output folder :class:`flows.stages.OutputError`, both before anything is written.
     """
+    from flows import pipeline
+
+    return pipeline.run(input_path, output_dir, mode=mode, workers=workers, progress=progress)
+
+
+def run_pipeline_in_memory(
+    input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None,
+    mode: str = "new",
+) -> dict[str, Any]:
+    """The list-of-everything driver of earlier versions (every document in memory): kept as
+    the reference the sharded pipeline is tested against (``tests/test_pipeline.py``)."""
     t0 = time.perf_counter()
     stages.check_input(input_path)
     stages.prepare_output(output_dir, mode)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import tempfile
 import traceback
 from collections import Counter
@@ -255,7 +256,8 @@ def _n_meta(d: Document) -> int:
 
 #: What a run writes into OUT (besides report.html); any of them (or the dedup state) means
 #: OUT already holds a corpus.
-OUTPUT_FILES = ("documents.jsonl.gz", "corpus.jsonl.gz", "corpus.parquet", "rejected.jsonl", "report.json")
+OUTPUT_FILES = ("documents.jsonl.gz", "corpus.jsonl.gz", "corpus.parquet", "rejected.jsonl", "report.json", "manifest.json",
+                "documents", "corpus")
 STATE_FILES = ("state/dedup.sqlite", f"state/{SPIN_TABLE_FILE}")
 MODES = ("new", "append", "overwrite")
 
@@ -301,8 +303,12 @@ def prepare_output(out_dir: str | Path, mode: str = "new") -> list[str]:
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
     if mode == "overwrite":
-        for name in (*earlier, "report.html"):
-            (out / name).unlink(missing_ok=True)
+        for name in (*earlier, "report.html", "rejected"):
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
         for extra in ("state/dedup.sqlite-wal", "state/dedup.sqlite-shm"):
             (out / extra).unlink(missing_ok=True)
     return earlier
@@ -368,13 +374,15 @@ def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
 def output_ids(out_dir: str | Path) -> set[str]:
     """Ids of the documents already in ``out_dir/documents.jsonl.gz`` (an appending run's new
     documents must not reuse them)."""
-    path = Path(out_dir) / "documents.jsonl.gz"
+    out = Path(out_dir)
+    parts = sorted((out / "documents").glob("part-*.jsonl.gz")) if (out / "documents").is_dir() else []
     ids: set[str] = set()
-    if path.exists():
-        with gzip.open(path, "rb") as fh:
-            for line in fh:
-                if line.strip():
-                    ids.add(json.loads(line)["id"])
+    for path in parts or [out / "documents.jsonl.gz"]:
+        if path.exists():
+            with gzip.open(path, "rb") as fh:
+                for line in fh:
+                    if line.strip():
+                        ids.add(json.loads(line)["id"])
     return ids
 
 

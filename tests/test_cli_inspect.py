@@ -31,12 +31,12 @@ def seed_out(tmp_path_factory):
     return out, proc
 
 
-def test_progress_bars_name_each_stage_with_docs_per_second(seed_out):
+def test_progress_bars_name_each_phase_with_elapsed_time(seed_out):
     _, proc = seed_out
     err = proc.stderr.decode()
-    for stage in ("read", "clean", "dedup", "write"):
-        assert any(l.strip().startswith(stage) and "docs/s" in l for l in err.splitlines()), (stage, err)
-    assert "5/5" in err and "report.html" in err
+    for phase in ("clean", "repeats", "ids", "finish", "despin", "dedup", "write"):
+        assert any(l.strip().startswith(phase) and "0:00:" in l and "eta" in l for l in err.splitlines()), (phase, err)
+    assert "1/1 shards" in err and "report.html" in err
 
 
 def test_stdin_input(tmp_path):

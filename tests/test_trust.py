@@ -106,7 +106,8 @@ def test_append_adds_to_the_corpus_and_every_duplicate_points_at_a_written_docum
     assert [d["source"] for d in corpus] == ["bus.txt", "cherries.txt"]
     assert pq.read_table(earlier / "corpus.parquet").column("id").to_pylist() == [d["id"] for d in corpus]
     report = json.loads((earlier / "report.json").read_text())
-    assert report["earlier"] == {"corpus_documents": 1, "documents": 1}
+    assert report["earlier"] == {"parts": 1, "corpus_documents": 1, "documents": 1}
+    assert sorted(p.name for p in (earlier / "corpus").glob("*.parquet")) == ["part-00000.parquet", "part-00001.parquet"]
     assert report["counts"]["read"] == 3 and report["counts"]["duplicates"] == 2
 
 

@@ -1,0 +1,647 @@
+"""The steps of :mod:`flows.pipeline`: shard maps (module-level functions, so any executor can
+run them) and the small reduces between them. Per-document work is ``flows.stages``' own.
+
+Every map writes its shard's files into the work folder and returns a small summary, which is
+also its completion record; a reduce reads the shards' tables one at a time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleaners import boilerplate, dedup, spin
+from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
+from cleaners.document import Document
+from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, write_bytes_atomic, write_json,
+                         write_jsonl, write_jsonl_gz, write_parquet)
+from cleaners.settings import section
+from flows import report_html, stages
+from flows.shards import Executor, Progress, Shard, Work, content_digest, read_shard, stable_hash
+
+BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
+FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
+PARTS = ("documents", "corpus", "rejected")
+
+
+# ---------------------------------------------------------------- running steps
+
+
+def mapped(work: Work, executor: Executor, phase: str, fn: Callable, arglist: list[tuple], progress: Progress | None) -> list:
+    """``fn`` over the shards that have no completion record of ``phase``; every shard's summary, in order."""
+    results = [work.done(phase, args[0]) for args in arglist]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if progress and not todo:
+        progress(phase, len(arglist), len(arglist))
+    if todo:
+        done_before = len(arglist) - len(todo)
+        report = (lambda p, d, t: progress(p, done_before + d, len(arglist))) if progress else None
+        for i, summary in zip(todo, executor.map(fn, [arglist[i] for i in todo], phase, report)):
+            results[i] = work.commit(phase, summary, arglist[i][0])
+    return results
+
+
+def once(work: Work, phase: str, fn: Callable[[], Any], progress: Progress | None) -> Any:
+    """A reduce, run once per planned run (its result is its completion record)."""
+    result = work.done(phase)
+    if result is None:
+        result = work.commit(phase, fn())
+    if progress:
+        progress(phase, 1, 1)
+    return result
+
+
+def _shard_dir(root: str, shard: Shard) -> Path:
+    d = Path(root) / shard.name
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rb") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# ---------------------------------------------------------------- map: clean
+
+
+def _line_keys(doc: Document) -> tuple[list[str], str]:
+    """A document's lines before stripping (its text plus the lines the boilerplate stage
+    removed) as keys, and its longest key (the story it tells, for counting copies once)."""
+    removed = [r["text"] for p in doc.provenance if p["stage"] == "boilerplate" for r in p.get("removed", [])]
+    keys = [boilerplate._key(line) for line in doc.text.split("\n") + removed if line.strip()]
+    return keys, max(keys, key=len, default="")
+
+
+def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
+    """Read and clean one shard; write its documents, rejections, id table and line table."""
+    d = _shard_dir(root, shard)
+    cfg, min_chars = section("corpus"), boilerplate._cfg["min_repeat_chars"]
+    docs, rejected, ids, rows = [], [], [], []
+    site_docs: Counter[int] = Counter()
+    for order, (item, where) in enumerate(read_shard(shard)):
+        if isinstance(item, Rejected):
+            rejected.append([order, item.to_record()])
+            continue
+        here = where[0] if where[1] is None else f"{where[0]}:{where[1]}"
+        ids.append([item.id, here, content_digest(item), len(docs)])
+        res = stages.clean_document(item)
+        if isinstance(res, Rejected):
+            ids[-1][3] = -1
+            rejected.append([order, res.to_record()])
+            continue
+        keys, longest = _line_keys(res)
+        site = stages._site(res)
+        s = stable_hash(site) if site else 0
+        site_docs[s] += 1
+        story = stable_hash(longest)
+        for k in {k for k in keys if len(k) >= min_chars and len(k.split()) < cfg["max_words"]}:
+            rows.append((s, stable_hash(k), story))
+        docs.append(res.to_record())
+    write_jsonl_gz(d / "docs1.jsonl.gz", docs)
+    _write_json(d / "rejected1.json", rejected)
+    _write_json(d / "ids.json", ids)
+    table = np.unique(np.asarray(rows, dtype=np.int64).reshape(-1, 3), axis=0)
+    for b in range(BUCKETS):
+        np.save(d / f"lines-{b:02d}.npy", table[table[:, 1] % BUCKETS == b])
+    return {"docs": len(docs), "site_docs": [[k, v] for k, v in site_docs.items()]}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False).encode("utf-8"))
+
+
+# ---------------------------------------------------------------- reduce: site repeats, ids
+
+
+def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict]) -> dict[str, dict[str, str]]:
+    """Lines that recur on one site (``min_site_docs`` and ``min_site_share`` of its documents)
+    or across sites (``min_corpus_docs`` distinct stories on two or more sites): the same rule
+    as :func:`cleaners.boilerplate.repeated_lines`, one hash bucket of lines at a time."""
+    cfg = section("corpus")
+    site_docs: Counter[int] = Counter()
+    for summary in clean:
+        for k, v in summary["site_docs"]:
+            site_docs[int(k)] += v
+    site_flags: dict[str, str] = {}
+    corpus_flags: dict[str, str] = {}
+    for b in range(BUCKETS):
+        parts = [np.load(work.dir(s) / f"lines-{b:02d}.npy") for s in shards]
+        rows = np.unique(np.concatenate(parts) if parts else np.empty((0, 3), np.int64), axis=0)
+        if not len(rows):
+            continue
+        sk, df = np.unique(rows[:, :2], axis=0, return_counts=True)  # distinct stories per (site, line)
+        for (site, key), n in zip(sk.tolist(), df.tolist()):
+            if site and n >= cfg["min_site_docs"] and n >= cfg["min_site_share"] * site_docs[site]:
+                site_flags[f"{site}:{key}"] = f"site-repeat:{n}/{site_docs[site]}"
+        ks, stories = np.unique(np.unique(rows[:, 1:], axis=0)[:, 0], return_counts=True)
+        kt, sites = np.unique(np.unique(rows[:, :2], axis=0)[:, 1], return_counts=True)
+        n_sites = dict(zip(kt.tolist(), sites.tolist()))
+        for key, n in zip(ks.tolist(), stories.tolist()):
+            if n >= cfg["min_corpus_docs"] and n_sites.get(key, 0) >= 2:
+                corpus_flags[str(key)] = f"corpus-repeat:{n}"
+    return {"site": site_flags, "corpus": corpus_flags}
+
+
+def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = frozenset()) -> dict[str, dict[str, list]]:
+    """Records sharing an id across the whole input: the same text again is rejected, another
+    text is renamed ``id~n`` (as ``cleaners.io`` decides within one reader); an id that the
+    output folder already holds (``existing``, an appending run) is renamed. Per shard, by id row."""
+    tables = [json.loads((work.dir(s) / "ids.json").read_text(encoding="utf-8")) for s in shards]
+    hashes = np.array([stable_hash(r[0]) for t in tables for r in t], dtype=np.int64)
+    if not len(hashes):
+        return {}
+    old = np.array(sorted(stable_hash(i) for i in existing), dtype=np.int64)
+    _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+    clash = np.isin(hashes, old)
+    if not (counts > 1).any() and not clash.any():
+        return {}
+    taken = set(hashes.tolist()) | set(old.tolist())
+    where = [(s.name, j) for s, t in zip(shards, tables) for j in range(len(t))]
+    dup_hashes = set(hashes[np.sort(first[counts > 1])].tolist()) | set(hashes[clash].tolist())
+    groups: dict[str, list[int]] = defaultdict(list)
+    for g, h in enumerate(hashes.tolist()):
+        if h in dup_hashes:
+            name, j = where[g]
+            groups[tables[int(name)][j][0]].append(g)
+    fixes: dict[str, dict[str, list]] = defaultdict(dict)
+    for doc_id, members in groups.items():
+        name, j = where[members[0]]
+        first_digest, first_where = tables[int(name)][j][2], tables[int(name)][j][1]
+        if doc_id in existing:  # the first holder of the id is in the output folder already
+            first_digest, first_where = None, "an earlier run into this output folder"
+            members = [None, *members]
+        for g in members[1:]:
+            name, j = where[g]
+            digest = tables[int(name)][j][2]
+            if digest == first_digest:
+                fixes[name][str(j)] = ["reject", f"duplicate record: id {doc_id!r} with the same text was already read at {first_where}"]
+                continue
+            n = 1
+            while stable_hash(f"{doc_id}~{n}") in taken:
+                n += 1
+            new_id = f"{doc_id}~{n}"
+            taken.add(stable_hash(new_id))
+            fixes[name][str(j)] = ["rename", new_id, f"id also used at {first_where}"]
+            if first_digest is None:
+                first_digest = digest
+    return dict(fixes)
+
+
+# ---------------------------------------------------------------- map: finish
+
+
+def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Duplicate ids out or renamed, lines of site and corpus chrome out, then the dedup
+    fingerprints of the final text (saved as arrays the dedup reduce memory-maps)."""
+    d = _shard_dir(root, shard)
+    ids = json.loads((d / "ids.json").read_text(encoding="utf-8"))
+    by_row = {row: j for j, (_, _, _, row) in enumerate(ids) if row >= 0}
+    rejected = json.loads((d / "rejected1.json").read_text(encoding="utf-8"))
+    docs: list[Document] = []
+    for row, rec in enumerate(_read_records(d / "docs1.jsonl.gz")):
+        doc = Document.from_record(rec)
+        fix = fixes.get(str(by_row[row]))
+        if fix and fix[0] == "reject":
+            src, _, line = ids[by_row[row]][1].rpartition(":")
+            rejected.append([-1, Rejected(src if line.isdigit() else ids[by_row[row]][1], fix[1], int(line) if line.isdigit() else None).to_record()])
+            continue
+        if fix:
+            doc = doc.evolve(id=fix[1], metadata={**doc.metadata, "input_id": doc.id, "id_collision": fix[2]})
+        docs.append(_strip_repeats(doc, flags))
+    cfg = DedupConfig.from_settings()
+    fp = fingerprint([doc.text for doc in docs], cfg)
+    for name in FP_FIELDS:
+        np.save(d / f"fp-{name}.npy", getattr(fp, name))
+    threshold = section("spin")["threshold"]
+    meta = {
+        "ids": [doc.id for doc in docs],
+        "ranks": [list(dedup.canonical_rank(doc.text, doc.spin_score, stages._n_meta(doc), doc.date)) for doc in docs],
+        "scores": [doc.spin_score for doc in docs],
+        "flagged": [i for i, doc in enumerate(docs) if (doc.spin_score or 0.0) >= threshold],
+    }
+    _write_json(d / "meta.json", meta)
+    write_jsonl_gz(d / "docs2.jsonl.gz", [doc.to_record() for doc in docs])
+    _write_json(d / "rejected2.json", [r for _, r in sorted(rejected, key=lambda x: (x[0] < 0, x[0]))])
+    return {"docs": len(docs), "flagged": meta["flagged"]}
+
+
+def _strip_repeats(doc: Document, flags: dict[str, dict[str, str]]) -> Document:
+    site = stages._site(doc)
+    s = stable_hash(site) if site else 0
+    known: dict[str, str] = {}
+    for line in doc.text.split("\n"):
+        if not line.strip():
+            continue
+        k = boilerplate._key(line)
+        h = stable_hash(k)
+        reason = flags["site"].get(f"{s}:{h}") if s else None
+        reason = reason or flags["corpus"].get(str(h))
+        if reason:
+            known[k] = reason
+    if not known:
+        return doc
+    res = boilerplate.remove_known_lines(doc.text, known)
+    if not res.removed or not res.text.strip():
+        return doc
+    return doc.evolve("boilerplate-corpus", text=res.text, removed=[r.to_record() for r in res.removed])
+
+
+# ---------------------------------------------------------------- shared by the reduces
+
+
+class ShardFingerprints:
+    """Each shard's fingerprint arrays, memory-mapped; rows are read only when asked for."""
+
+    def __init__(self, work: Work, shards: Sequence[Shard], counts: Sequence[int]):
+        self.dirs = [work.dir(s) for s in shards]
+        self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._maps: dict[int, Fingerprints] = {}
+        self.overrides: dict[int, Fingerprints] = {}  # global row -> one-row fingerprints (repaired texts)
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def shard(self, k: int) -> Fingerprints:
+        if k not in self._maps:
+            self._maps[k] = Fingerprints(*(np.load(self.dirs[k] / f"fp-{n}.npy", mmap_mode="r") for n in FP_FIELDS))
+        return self._maps[k]
+
+    def locate(self, g: int) -> tuple[int, int]:
+        k = int(np.searchsorted(self.offsets, g, side="right")) - 1
+        return k, g - int(self.offsets[k])
+
+    def shard_rows(self, k: int) -> Fingerprints:
+        """Shard ``k``'s fingerprints in memory, repaired rows replaced."""
+        fp = self.shard(k)
+        fp = Fingerprints(*(np.array(getattr(fp, n)) for n in FP_FIELDS))
+        lo, hi = int(self.offsets[k]), int(self.offsets[k + 1])
+        for g, one in self.overrides.items():
+            if lo <= g < hi:
+                for n in FP_FIELDS:
+                    getattr(fp, n)[g - lo] = getattr(one, n)[0]
+        return fp
+
+    def pair(self, i: int, k: int) -> Fingerprints:
+        rows = []
+        for g in (i, k):
+            if g in self.overrides:
+                rows.append(self.overrides[g])
+            else:
+                s, r = self.locate(g)
+                fp = self.shard(s)
+                rows.append(Fingerprints(*(np.asarray(getattr(fp, n)[r : r + 1]) for n in FP_FIELDS)))
+        return Fingerprints(*(np.concatenate([getattr(rows[0], n), getattr(rows[1], n)]) for n in FP_FIELDS))
+
+
+def band_hashes(fp: Fingerprints, cfg: DedupConfig) -> np.ndarray:
+    """(n, bands of the three views) 64-bit band hashes: two documents share a bucket exactly
+    when a band of their signatures is equal (as in ``MinHashLSH``), but for 2^-63 chances."""
+    out = []
+    for sig, bands, rows in ((fp.sig, cfg.bands, cfg.rows), (fp.spin, cfg.spin_bands, cfg.spin_rows),
+                             (fp.head, cfg.head_bands, cfg.head_rows)):
+        n = sig.shape[0]
+        x = np.asarray(sig[:, : bands * rows], dtype=np.uint64).reshape(n, bands, rows)
+        h = np.full((n, bands), 0xCBF29CE484222325, dtype=np.uint64)
+        for r in range(rows):
+            h = (h ^ x[:, :, r]) * np.uint64(0x100000001B3)
+            h ^= h >> np.uint64(31)
+        out.append(h.view(np.int64))
+    return np.concatenate(out, axis=1)
+
+
+# ---------------------------------------------------------------- reduce: despin
+
+
+def despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], state: Path) -> dict[str, Any]:
+    """Corpus-level spin repair of the flagged documents only, with their LSH candidates (where
+    clean copies of the same story come from) and the first ``[pipeline] despin_sample_docs``
+    clean documents (the bigram LM) as the corpus it sees. Nothing flagged: nothing read."""
+    path = state / stages.SPIN_TABLE_FILE
+    table, problem = None, None
+    if path.exists():
+        try:
+            table = spin.PhraseTable.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:  # a damaged table is set aside, never fatal
+            problem = f"unreadable {path.name} ignored: {type(exc).__name__}: {exc}"[:200]
+    counts = [f["docs"] for f in fin]
+    flagged = {(k, r) for k, f in enumerate(fin) for r in f["flagged"]}
+    chosen: set[tuple[int, int]] = set(flagged)
+    if flagged:
+        cfg = DedupConfig.from_settings()
+        fps = ShardFingerprints(work, shards, counts)
+        wanted: list[set[int]] = [set() for _ in range(cfg.bands + cfg.spin_bands + cfg.head_bands)]
+        for k, r in flagged:
+            keys = band_hashes(fps.shard(k).take([r]), cfg)[0]
+            for j, key in enumerate(keys.tolist()):
+                wanted[j].add(key)
+        sample = section("pipeline")["despin_sample_docs"]
+        for k in range(len(shards)):
+            if not counts[k]:
+                continue
+            fp = fps.shard(k)
+            keys = band_hashes(fp, cfg)
+            hit = np.zeros(len(keys), dtype=bool)
+            for j in range(keys.shape[1]):
+                hit |= np.isin(keys[:, j], np.fromiter(wanted[j], dtype=np.int64, count=len(wanted[j])))
+            hit &= ~np.asarray(fp.empty)
+            chosen.update((k, int(r)) for r in np.nonzero(hit)[0])
+        for k in range(len(shards)):  # the LM sample: the first clean documents, in input order
+            for r in range(counts[k]):
+                if sample <= 0:
+                    break
+                if (k, r) not in flagged:
+                    chosen.add((k, r))
+                    sample -= 1
+    order = sorted(chosen)
+    texts, ids, scores = [], [], []
+    by_shard: dict[int, list[int]] = defaultdict(list)
+    for k, r in order:
+        by_shard[k].append(r)
+    for k, rows in sorted(by_shard.items()):
+        recs = _read_records(work.dir(shards[k]) / "docs2.jsonl.gz")
+        for r in rows:
+            texts.append(recs[r]["text"])
+            ids.append(recs[r]["id"])
+            scores.append(recs[r]["spin_score"])
+    res = spin.despin_corpus(texts, ids=ids, scores=scores, table=table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, res.table.to_dict())
+    repaired: dict[str, dict[str, list]] = defaultdict(dict)
+    for (k, r), result in zip(order, res.results):
+        if (k, r) in flagged and result.repairs:
+            repaired[shards[k].name][str(r)] = [result.text, [x.to_record() for x in result.repairs]]
+    for name, rows in repaired.items():
+        _write_json(work.dir(int(name)) / "despin.json", rows)
+    return {"problem": problem, "repaired": {name: sorted(map(int, rows)) for name, rows in repaired.items()},
+            "considered": len(order)}
+
+
+# ---------------------------------------------------------------- reduce: dedup
+
+
+def _candidate_pairs(keys: np.ndarray, live: np.ndarray, small: int) -> np.ndarray:
+    """Pairs (i < k) of documents sharing a bucket in any band: every pair of a bucket of up to
+    ``small`` members; in a larger bucket (one story syndicated thousands of times) each member
+    with the bucket's first and with the one before it, so the cost stays linear."""
+    out = []
+    idx = np.nonzero(live)[0]
+    for j in range(keys.shape[1]):
+        col = keys[idx, j]
+        order = np.argsort(col, kind="stable")
+        sorted_keys, members = col[order], idx[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], len(sorted_keys)]
+        sizes = ends - starts
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            sel = starts[sizes == size]
+            block = members[sel[:, None] + np.arange(size)]  # (buckets, size), ascending doc order
+            block.sort(axis=1)
+            if size <= small:
+                a, b = np.triu_indices(size, 1)
+                out.append(np.stack([block[:, a].ravel(), block[:, b].ravel()], axis=1))
+            else:
+                first = np.repeat(block[:, :1], size - 1, axis=1)
+                out.append(np.stack([first.ravel(), block[:, 1:].ravel()], axis=1))
+                out.append(np.stack([block[:, :-1].ravel(), block[:, 1:].ravel()], axis=1))
+    if not out:
+        return np.empty((0, 2), np.int64)
+    pairs = np.concatenate(out)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    n = int(live.shape[0]) + 1
+    code = np.unique(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
+def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any], index_path) -> dict[str, Any]:
+    """Clusters of this run's documents (connected components of verified LSH candidate pairs,
+    as ``cleaners.dedup.dedup_batch`` decides them), the best-ranked copy canonical; a cluster
+    that copies a document of an earlier run keeps that run's canonical copy. The documents
+    then join the persistent index. Decisions are written per shard; only small tables stay."""
+    cfg = DedupConfig.from_settings()
+    counts = [f["docs"] for f in fin]
+    fps = ShardFingerprints(work, shards, counts)
+    metas = [json.loads((work.dir(s) / "meta.json").read_text(encoding="utf-8")) for s in shards]
+    ranks: dict[int, tuple] = {}
+    for name, rows in spun["repaired"].items():  # repaired texts: new fingerprints, new length in the rank
+        k = int(name)
+        fixes = json.loads((work.dir(k) / "despin.json").read_text(encoding="utf-8"))
+        new = fingerprint([fixes[str(r)][0] for r in rows], cfg)
+        for i, r in enumerate(rows):
+            g = int(fps.offsets[k]) + r
+            fps.overrides[g] = new.take([i])
+            rank = list(metas[k]["ranks"][r])
+            rank[1] = -len(fixes[str(r)][0])
+            ranks[g] = tuple(rank)
+    n = len(fps)
+    keys = np.empty((n, cfg.bands + cfg.spin_bands + cfg.head_bands), dtype=np.int64)
+    live = np.empty(n, dtype=bool)
+    for k in range(len(shards)):
+        lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
+        if hi > lo:
+            fp = fps.shard_rows(k)
+            keys[lo:hi] = band_hashes(fp, cfg)
+            live[lo:hi] = ~fp.empty
+    pairs = _candidate_pairs(keys, live, section("pipeline")["bucket_all_pairs"])
+    del keys
+    uf = UnionFind(n)
+    why: dict[int, str] = {}
+    for i, k in pairs.tolist():
+        if uf.find(i) == uf.find(k):
+            continue
+        reason = verify_pair(fps.pair(i, k), 0, 1, cfg)
+        if reason:
+            uf.union(i, k)
+            why.setdefault(k, reason)
+            why.setdefault(i, reason)
+    # earlier runs: what the persistent index already holds
+    matches: dict[int, list] = {}
+    use_index = index_path is not None
+    if use_index:
+        started = work.done("dedup-index-started")
+        with stages.dedup.open_index(index_path) as index:
+            if started:  # a run that died while adding this run's documents: take them out again
+                index.remove([i for m in metas for i in m["ids"]])
+            for k in range(len(shards)):
+                if counts[k]:
+                    for r, ms in index.query(fps.shard_rows(k)).items():
+                        matches[int(fps.offsets[k]) + r] = ms
+    groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
+    for g in sorted(set(why) | set(matches)):
+        groups[uf.find(g)].append(g)
+    decisions: dict[int, list] = {}
+    canon_of: dict[int, int | str] = {}
+    for root, members in groups.items():
+        earlier = sorted((m for g in members for m in matches.get(g, [])), key=lambda m: m.doc)
+        if earlier:
+            keep = earlier[0].canonical
+            for g in members:
+                mine = [m for m in matches.get(g, [])]
+                reason = (f"{mine[0].reason} of {mine[0].id} from an earlier run" if mine
+                          else f"{why.get(g, 'same cluster')}; the cluster copies {keep} from an earlier run")
+                decisions[g] = [keep, keep, len(members), reason]
+                canon_of[g] = f"#{earlier[0].canonical_doc}"
+            continue
+        for g in members:
+            if g not in ranks:
+                k, r = fps.locate(g)
+                ranks[g] = tuple(metas[k]["ranks"][r])
+        canon = min(members, key=lambda g: (ranks[g], g))
+        k, r = fps.locate(canon)
+        cid = metas[k]["ids"][r]
+        for g in members:
+            if g == canon:
+                decisions[g] = [cid, None, len(members), "canonical"]
+            else:
+                decisions[g] = [cid, cid, len(members),
+                                f"{why.get(g, 'same cluster')}; canonical copy ranks better (not spun, longer, more metadata, earlier)"]
+                canon_of[g] = canon
+    if use_index:
+        work.commit("dedup-index-started", True)
+        nums: dict[int, int] = {}
+        with stages.dedup.open_index(index_path) as index:
+            for first_pass in (True, False):  # canonical copies first, so their copies can point at them
+                for k in range(len(shards)):
+                    lo = int(fps.offsets[k])
+                    rows = [r for r in range(counts[k]) if (canon_of.get(lo + r) is None) == first_pass]
+                    if not rows:
+                        continue
+                    canonical = None if first_pass else [
+                        c if isinstance(c, str) else f"#{nums[c]}" for c in (canon_of[lo + r] for r in rows)]
+                    added = index.add([metas[k]["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
+                    if first_pass:
+                        nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in decisions)
+    for k, s in enumerate(shards):
+        lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
+        _write_json(work.dir(s) / "dedup.json", {str(g - lo): v for g, v in decisions.items() if lo <= g < hi})
+    sizes = Counter(len(m) for m in groups.values())
+    sizes[1] += n - sum(len(m) for m in groups.values())
+    biggest = sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS]
+    want = {}
+    for members in biggest:
+        if len(members) < 2:
+            continue
+        canon = next((g for g in members if decisions[g][1] is None), members[0])
+        k, r = fps.locate(canon)
+        want[f"{shards[k].name}:{r}"] = [metas[fps.locate(g)[0]]["ids"][fps.locate(g)[1]] for g in members if g != canon][:50] + [len(members)]
+    return {"cluster_sizes": [[s, c] for s, c in sorted(sizes.items())], "pairs": int(len(pairs)), "want": want,
+            "clusters": sum(sizes.values()), "docs": n}
+
+
+# ---------------------------------------------------------------- map: write
+
+
+def first_part(out: Path, mode: str) -> int:
+    """Where this run's part numbers start: after the parts an appended-to OUT holds (a corpus
+    written before parts existed becomes part 0)."""
+    if mode != "append":
+        return 0
+    legacy = {"documents": "documents.jsonl.gz", "corpus": "corpus.jsonl.gz", "rejected": "rejected.jsonl"}
+    if not (out / "documents").is_dir() and (out / "documents.jsonl.gz").exists():
+        for folder, name in legacy.items():
+            (out / folder).mkdir(exist_ok=True)
+            if (out / name).exists():
+                suffix = name.split(".", 1)[1]
+                os.replace(out / name, out / folder / f"part-00000.{suffix}")
+        if (out / "corpus.parquet").exists():
+            os.replace(out / "corpus.parquet", out / "corpus" / "part-00000.parquet")
+    have = [int(p.name.split("-")[1].split(".")[0]) for p in (out / "documents").glob("part-*.jsonl.gz")] if (out / "documents").is_dir() else []
+    return max(have) + 1 if have else 0
+
+
+def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | None, want: dict[str, list]) -> dict[str, Any]:
+    """The shard's final documents (spin repairs and dedup decisions applied) as output parts,
+    and its share of the report."""
+    d = _shard_dir(root, shard)
+    repaired = json.loads((d / "despin.json").read_text(encoding="utf-8")) if (d / "despin.json").exists() else {}
+    decided = json.loads((d / "dedup.json").read_text(encoding="utf-8"))
+    extra = {"table_problem": problem} if problem else {}
+    docs = []
+    for r, rec in enumerate(_read_records(d / "docs2.jsonl.gz")):
+        doc = Document.from_record(rec)
+        fix = repaired.get(str(r))
+        if fix:
+            doc = doc.evolve("spin-corpus", text=fix[0], changed=True, repairs=fix[1], **extra)
+        else:
+            doc = doc.evolve("spin-corpus", text=doc.text, changed=False, repairs=[], **extra)
+        cid, dup, size, reason = decided.get(str(r), [doc.id, None, 1, "canonical"])
+        docs.append(doc.evolve("dedup", cluster_id=cid, duplicate_of=dup, cluster_size=size, decision=reason))
+    rejected = json.loads((d / "rejected2.json").read_text(encoding="utf-8"))
+    base = Path(out)
+    name = f"part-{part:05d}"
+    for folder in PARTS:
+        (base / folder).mkdir(exist_ok=True)
+    corpus = [doc.to_record(with_provenance=False) for doc in docs if doc.duplicate_of is None]
+    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", [doc.to_record() for doc in docs])
+    write_jsonl_gz(base / "corpus" / f"{name}.jsonl.gz", corpus)
+    write_parquet(base / "corpus" / f"{name}.parquet", corpus)
+    write_jsonl(base / "rejected" / f"{name}.jsonl", rejected)
+    report = stages.build_report(docs, [Rejected(**r) for r in rejected])
+    figures = report_html.figures_from_docs(docs)
+    cards = {}
+    for r in range(len(docs)):
+        key = f"{shard.name}:{r}"
+        if key in want:
+            cards[docs[r].id] = report_html.cluster_card(docs[r], want[key][:-1], want[key][-1])
+    return {"part": name, "documents": len(docs), "corpus": len(corpus), "rejected": len(rejected),
+            "counts": report["counts"], "removal_reasons": report["removal_reasons"],
+            "rejected_sample": report["rejected"][: report_html.MAX_ROWS], "figures": figures, "cards": cards}
+
+
+# ---------------------------------------------------------------- the run's report
+
+
+def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float) -> dict[str, Any]:
+    """manifest.json, the single-file views, report.json (written last) and report.html."""
+    (out / "report.json").unlink(missing_ok=True)
+    manifest_path = out / "manifest.json"
+    earlier = json.loads(manifest_path.read_text(encoding="utf-8")) if mode == "append" and manifest_path.exists() else {"parts": []}
+    known = {p["part"] for p in earlier["parts"]}
+    parts = [p for p in earlier["parts"]] + [
+        {k: w[k] for k in ("part", "documents", "corpus", "rejected")} for w in wrote if w["part"] not in known]
+    for folder in PARTS:  # parts of an appended-to corpus written before manifests: counted from the files
+        if (out / folder).is_dir():
+            for f in sorted((out / folder).glob("part-*")):
+                name = f.name.split(".")[0]
+                if name not in {p["part"] for p in parts}:
+                    parts.insert(0, {"part": name, "documents": None, "corpus": None, "rejected": None})
+    parts.sort(key=lambda p: p["part"])
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for w in wrote:
+        counts.update(w["counts"])
+        reasons.update(w["removal_reasons"])
+    counts["clusters"] = dedup_summary["clusters"]
+    report: dict[str, Any] = {
+        "counts": dict(counts),
+        "removal_reasons": dict(reasons.most_common()),
+        "rejected": [r for w in wrote for r in w["rejected_sample"]][: report_html.MAX_ROWS],
+        "rejected_total": counts["rejected"],
+        "seconds": round(seconds, 3),
+        "parts": [w["part"] for w in wrote],
+    }
+    if mode == "append":
+        report["earlier"] = {"parts": len(parts) - len(wrote), "documents": earlier.get("documents"),
+                             "corpus_documents": earlier.get("corpus")}
+    single = section("pipeline")["single_file_views"]
+    if single:
+        names = [p["part"] for p in parts]
+        concat_files_atomic(out / "documents.jsonl.gz", [out / "documents" / f"{p}.jsonl.gz" for p in names if (out / "documents" / f"{p}.jsonl.gz").exists()])
+        concat_files_atomic(out / "corpus.jsonl.gz", [out / "corpus" / f"{p}.jsonl.gz" for p in names if (out / "corpus" / f"{p}.jsonl.gz").exists()])
+        concat_parquet_atomic(out / "corpus.parquet", [out / "corpus" / f"{p}.parquet" for p in names if (out / "corpus" / f"{p}.parquet").exists()])
+        concat_files_atomic(out / "rejected.jsonl", [out / "rejected" / f"{p}.jsonl" for p in names if (out / "rejected" / f"{p}.jsonl").exists()])
+    write_json(manifest_path, {"format": "wirewash-parts/1", "parts": parts,
+                               "documents": sum(p["documents"] or 0 for p in parts), "corpus": sum(p["corpus"] or 0 for p in parts)})
+    figures = report_html.merge_figures([w["figures"] for w in wrote], dedup_summary["cluster_sizes"],
+                                        [c for w in wrote for c in w["cards"].values()])
+    write_bytes_atomic(out / "report.html", report_html.render_report(figures, report).encode("utf-8"))
+    write_json(out / "report.json", report)
+    return report

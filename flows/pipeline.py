@@ -1,0 +1,65 @@
+"""The one pipeline that ``wirewash clean``, ``wirewash run`` (Prefect), the inbox and Dask run.
+
+Shards stream through parallel map steps; corpus-level work is a map that emits small tables
+and a reduce in the driver over those tables, never over a list of all documents::
+
+    plan ───── input → shards (files; line ranges of large JSON Lines files)           driver
+    clean ──── read · extract · textfix · boilerplate · spin; line and id tables      map
+    repeats ── lines recurring on a site or across sites (hash buckets, one at a time) reduce
+    finish ─── duplicate ids, corpus chrome out, dedup fingerprints (three views)      map
+    despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce
+    dedup ──── LSH bands → verified pairs → clusters → best copy; the persistent index reduce
+    write ──── corpus/, documents/, rejected/ parts with every decision               map
+    report ─── manifest.json, report.json, report.html (+ single-file views)          driver
+
+The driver holds per document a few numbers (band keys, a union-find slot): its memory grows
+with a shard's documents, not the corpus's. Each step's results go to ``OUT/.work`` with a
+completion record, so a run killed anywhere and started again redoes only unfinished work.
+The executor (this process, a process pool, a Dask cluster, Prefect tasks) is chosen apart
+from the steps: see :mod:`flows.shards`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from cleaners.settings import section, settings
+from flows import corpus_steps as steps
+from flows import stages
+from flows.shards import Executor, Progress, Work, make_executor, plan_key, plan_shards
+
+
+def run(input_path: str | Path, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
+        workers: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Clean ``input_path`` into ``out_dir`` (``mode``: see :func:`flows.stages.prepare_output`)."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    stages.check_input(input_path)
+    stages.prepare_output(out, mode)
+    shards = plan_shards(input_path, section("pipeline")["shard_bytes"], out / ".stdin.spool")
+    work = Work(out, plan_key(input_path, shards, {"settings": settings(), "mode": mode}))
+    state, index = out / "state", stages.dedup_index_path(out)
+    own = executor is None
+    executor = executor or make_executor(workers)
+    try:
+        root = str(work.root)
+        clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], progress)
+        flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean), progress)
+        existing = stages.output_ids(out) if mode == "append" else set()
+        fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, existing), progress)
+        fin = steps.mapped(work, executor, "finish", steps.finish_shard,
+                           [(s, root, fixes.get(s.name, {}), flags) for s in shards], progress)
+        spun = steps.once(work, "despin", lambda: steps.despin_reduce(work, shards, fin, state), progress)
+        dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), progress)
+        parts = steps.first_part(out, mode)
+        wrote = steps.mapped(work, executor, "write", steps.write_shard,
+                             [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], progress)
+    finally:
+        if own:
+            executor.close()
+    report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0)
+    work.remove()
+    (out / ".stdin.spool").unlink(missing_ok=True)
+    return report

@@ -1,0 +1,338 @@
+"""Shards, the work folder and the executors: what makes a run parallel, bounded and resumable.
+
+- :func:`plan_shards` cuts the input into shards of about ``[pipeline] shard_bytes``: whole files
+  in sorted order, and large plain JSON Lines files in line-aligned byte ranges. A shard is
+  read lazily by the task that cleans it (:func:`read_shard`); the driver holds only the plan.
+- :class:`Work` is ``OUT/.work/``: each shard's intermediate files and one completion record
+  per (phase, shard), written atomically after the shard's files. A run killed at any point
+  and started again redoes only what has no completion record.
+- Executors run one function over shards: in this process, in a process pool (workers die
+  with their parent), or on a Dask cluster. Every driver uses the same shard functions.
+
+No Prefect import here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cleaners import io as cio
+from cleaners.document import Document, printable_path, sanitise_document
+from cleaners.io import JSONL_SUFFIXES, STDIN, STDIN_NAME, Rejected, Where, write_bytes_atomic
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A file, or the byte range ``[start, end)`` of a plain JSON Lines file starting at ``first_line``."""
+
+    path: str
+    rel: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+    reject: str = ""  # not read, for this reason (a symlink out of the input folder)
+    symlink_target: str = ""  # read through a symlink out of the input folder (followed by setting)
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    pieces: tuple[Piece, ...]
+    cost: int  # bytes
+
+    @property
+    def name(self) -> str:
+        return f"{self.index:05d}"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Shard":
+        return cls(d["index"], tuple(Piece(**p) for p in d["pieces"]), d["cost"])
+
+
+def plan_shards(input_path: str | os.PathLike[str], shard_bytes: int, spool: Path) -> list[Shard]:
+    """Shards of about ``shard_bytes`` each, in input order (standard input is spooled to
+    ``spool`` first, so a shard can be read again on a resumed run)."""
+    if str(input_path) == STDIN:
+        spool.parent.mkdir(parents=True, exist_ok=True)
+        if not spool.exists():
+            with open(spool.with_suffix(".part"), "wb") as fh:
+                shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+            os.replace(spool.with_suffix(".part"), spool)
+        return [Shard(0, (Piece(str(spool), STDIN_NAME),), spool.stat().st_size)]
+    root = Path(input_path)
+    base = root if root.is_dir() else root.parent
+    inside = root.resolve() if root.is_dir() else None
+    follow = bool(cio.section("input").get("follow_symlinks_outside", False))
+    pieces: list[tuple[Piece, int]] = []
+    for file in cio.iter_files(root) if root.exists() else [root]:
+        try:
+            rel = str(file.relative_to(base))
+        except ValueError:
+            rel = str(file)
+        target = cio._outside_target(file, inside)
+        if target is not None:
+            if not follow:
+                why = f"symlink to {target}, outside the input folder: not followed (input.follow_symlinks_outside)"
+                pieces.append((Piece(str(file), rel, reject=why), 0))
+                continue
+        try:
+            size = file.stat().st_size if file.is_file() else 0
+        except OSError:
+            size = 0
+        if cio.suffix_of(file) in (".jsonl", ".ndjson") and size > shard_bytes and target is None:
+            pieces += _split_jsonl(file, rel, shard_bytes)
+        else:
+            pieces.append((Piece(str(file), rel, symlink_target=target or ""), size))
+    shards: list[Shard] = []
+    group: list[Piece] = []
+    cost = 0
+    for piece, size in pieces:
+        if group and cost + size > shard_bytes:
+            shards.append(Shard(len(shards), tuple(group), cost))
+            group, cost = [], 0
+        group.append(piece)
+        cost += size
+    if group or not shards:
+        shards.append(Shard(len(shards), tuple(group), cost))
+    return shards
+
+
+def _split_jsonl(file: Path, rel: str, shard_bytes: int) -> list[tuple[Piece, int]]:
+    """Line-aligned byte ranges of one large JSON Lines file (line numbers as a whole-file read gives)."""
+    out = []
+    line = 1
+    with open(file, "rb") as fh:
+        start = 0
+        while True:
+            fh.seek(start)
+            chunk = fh.read(shard_bytes)
+            if not chunk:
+                break
+            if len(chunk) == shard_bytes:
+                tail = fh.readline()  # up to and including the next newline
+                chunk += tail
+            end = start + len(chunk)
+            out.append((Piece(str(file), rel, start, end, line), len(chunk)))
+            line += len(chunk.splitlines())
+            start = end
+    return out
+
+
+def read_shard(shard: Shard) -> Iterator[tuple[Document | Rejected, Where]]:
+    """The documents and rejections of a shard, each field sanitised (ids are made unique across
+    the whole input later, by the driver: see ``flows.pipeline``)."""
+    for piece in shard.pieces:
+        piece = Piece(piece.path, printable_path(piece.rel), piece.start, piece.end, piece.first_line,
+                      piece.reject, piece.symlink_target)  # a name that is not UTF-8 keeps its bytes as \xNN
+        if piece.reject:
+            yield Rejected(piece.rel, piece.reject), (piece.rel, None)
+            continue
+        if piece.rel == STDIN_NAME:
+            raw = Path(piece.path).read_bytes()
+            items = cio._read_bytes(raw, STDIN_NAME, cio._sniff(raw))
+        elif piece.end >= 0:
+            with open(piece.path, "rb") as fh:
+                fh.seek(piece.start)
+                raw = fh.read(piece.end - piece.start)
+            items = cio._read_jsonl(raw, piece.rel, gz=False, first_line=piece.first_line, part=True)
+        else:
+            items = cio.read_path(Path(piece.path), piece.rel)
+        for item, where in items:
+            where = (printable_path(where[0]), where[1])
+            if isinstance(item, Document):
+                if piece.symlink_target:
+                    item = item.evolve(metadata={**item.metadata, "symlink_target": piece.symlink_target})
+                yield sanitise_document(item), where
+            else:
+                yield cio._sanitise_rejected(item), where
+
+
+def content_digest(doc: Document) -> str:
+    """What makes two records with one id "the same record" (as ``cleaners.io`` decides it)."""
+    body = doc.html if doc.html is not None else doc.text
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def stable_hash(text: str) -> int:
+    """A 63-bit hash that is the same in every process (``hash()`` of a str is not)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") >> 1
+
+
+# ---------------------------------------------------------------- the work folder
+
+
+class Work:
+    """``OUT/.work``: per-shard intermediate files and completion records of one planned run."""
+
+    def __init__(self, out: Path, plan_key: str):
+        self.root = out / ".work"
+        self.key = plan_key
+        marker = self.root / "plan.key"
+        if self.root.exists() and (not marker.exists() or marker.read_text() != plan_key):
+            shutil.rmtree(self.root)  # another plan's leftovers: nothing of it can be reused
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not marker.exists():
+            write_bytes_atomic(marker, plan_key.encode())
+
+    def dir(self, shard: Shard | int) -> Path:
+        name = shard.name if isinstance(shard, Shard) else f"{shard:05d}"
+        d = self.root / name
+        d.mkdir(exist_ok=True)
+        return d
+
+    def done(self, phase: str, shard: Shard | int | None = None) -> Any:
+        """The completion record of ``phase`` (for ``shard``), or ``None`` if it has none."""
+        path = self._record(phase, shard)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def commit(self, phase: str, value: Any, shard: Shard | int | None = None) -> Any:
+        write_bytes_atomic(self._record(phase, shard), json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        return value
+
+    def _record(self, phase: str, shard: Shard | int | None) -> Path:
+        return (self.dir(shard) if shard is not None else self.root) / f"done-{phase}.json"
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def plan_key(input_path: str | os.PathLike[str], shards: Sequence[Shard], settings: dict) -> str:
+    """The plan's identity: the shards (files, sizes, modification times) and every setting."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    h.update(printable_path(str(input_path)).encode())
+    for s in shards:
+        for p in s.pieces:
+            try:
+                st = os.stat(p.path)
+                stamp = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                stamp = (-1, -1)
+            h.update(json.dumps([s.index, printable_path(p.path), p.start, p.end, stamp]).encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- executors
+
+
+def _die_with_parent() -> None:
+    """Pool workers get SIGKILL when the driver dies (even by kill -9): no orphans (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl: go now
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+class Executor:
+    """Runs ``fn(*args)`` for each args tuple; results in submission order; ``progress(phase, done, total)``."""
+
+    workers = 1
+
+    def map(self, fn: Callable, arglist: Sequence[tuple], phase: str, progress: Progress | None = None) -> list:
+        out = []
+        for i, args in enumerate(arglist, start=1):
+            out.append(fn(*args))
+            if progress:
+                progress(phase, i, len(arglist))
+        return out
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PoolExecutor(Executor):
+    """A process pool (fork-free spawn is not needed: the shard functions are module-level)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+
+    def map(self, fn, arglist, phase, progress=None):
+        futures = {self.pool.submit(fn, *args): i for i, args in enumerate(arglist)}
+        results: list = [None] * len(arglist)
+        pending = set(futures)
+        done_n = 0
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                results[futures[f]] = f.result()
+                done_n += 1
+            if progress:
+                progress(phase, done_n, len(arglist))
+        return results
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """A Dask cluster: ``address`` of a running scheduler, or a local cluster of ``workers``
+    processes bound to 127.0.0.1 (dashboard on a free loopback port)."""
+
+    def __init__(self, address: str | None = None, workers: int = 2):
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address="127.0.0.1:0")
+            address = self.cluster.scheduler_address
+        try:
+            self.client = Client(address, timeout=30, set_as_default=False)
+        except OSError as exc:
+            raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.dashboard = self.client.dashboard_link
+
+    def map(self, fn, arglist, phase, progress=None):
+        from distributed import as_completed
+
+        futures = [self.client.submit(fn, *args, pure=False) for args in arglist]
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list = [None] * len(arglist)
+        for n, f in enumerate(as_completed(futures), start=1):
+            results[index[f.key]] = f.result()
+            if progress:
+                progress(phase, n, len(arglist))
+        return results
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(workers: int | None, dask_address: str | None = None, dask_workers: int = 0) -> Executor:
+    """The executor a driver asked for: a Dask cluster when given one (or ``dask_workers``), a
+    process pool for ``workers`` > 1, else this process."""
+    if dask_address or dask_workers:
+        return DaskExecutor(dask_address, dask_workers or 2)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    return PoolExecutor(workers) if workers > 1 else Executor()
+
+
+def shards_as_dicts(shards: Sequence[Shard]) -> list[dict]:
+    return [asdict(s) for s in shards]
