@@ -673,13 +673,14 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         fh.write(data)
 
 
-def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
-    """Write records as gzip JSON Lines atomically; returns the count."""
+def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]], level: int = 9) -> int:
+    """Write records as gzip JSON Lines atomically; returns the count (``level``: gzip's, 1 for
+    intermediate files that are read back once)."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     n = 0
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=level) as gz:
             for rec in records:
                 gz.write(_json_line(rec))
                 gz.write(b"\n")

@@ -1,42 +1,61 @@
-"""The Prefect flow: the same stages as ``flows.runner``, as tasks you can see in the UI.
+"""The Prefect flow: :func:`flows.pipeline.run` with every shard of every map step a Prefect task.
 
-    read → clean (extract · textfix · boilerplate · spin, mapped over chunks) → boilerplate-corpus
-         → despin-corpus → dedup → write
+Each shard task (``clean-00003``, ``finish-00003``, ``write-00003``) is visible in the UI with its
+state, duration and retries; its work runs in the same process pool ``wirewash clean`` uses, so
+the flow costs little more than ``clean`` (the tasks wait on the pool in the flow's threads).
+The reduces between the maps run in the flow itself.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
-from flows import stages
+from flows import pipeline
+from flows.shards import Executor, Progress, make_executor
 
-read_task = task(stages.read_stage, name="read")
-clean_task = task(stages.clean_documents, name="clean-chunk")
-despin_task = task(stages.despin_corpus_stage, name="despin-corpus")
-corpus_boilerplate_task = task(stages.boilerplate_corpus_stage, name="boilerplate-corpus")
-dedup_task = task(stages.dedup_stage, name="dedup")
-write_task = task(stages.write_stage, name="write")
+_EXECUTORS: dict[int, Executor] = {}
+
+
+@task(name="shard", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2,
+      task_run_name="{phase}-{shard}")
+def shard_task(phase: str, shard: str, pool: int, fn: Callable, args: tuple) -> Any:
+    """One shard of one map step, run on the flow's executor (a process pool, or in the flow)."""
+    return _EXECUTORS[pool].map(fn, [args], phase)[0]
+
+
+class PrefectExecutor(Executor):
+    """Prefect tasks over an inner executor (retried on failure: a lost worker, a full disk)."""
+
+    def __init__(self, inner: Executor):
+        self.inner = inner
+        self.workers = inner.workers
+        _EXECUTORS[id(self)] = inner
+
+    def map(self, fn, arglist, phase, progress: Progress | None = None):
+        futures = {shard_task.submit(phase, args[0].name, id(self), fn, args): i for i, args in enumerate(arglist)}
+        results: list = [None] * len(arglist)
+        done = 0
+        for f, i in futures.items():
+            results[i] = f.result()
+            done += 1
+            if progress:
+                progress(phase, done, len(arglist))
+        return results
+
+    def close(self) -> None:
+        _EXECUTORS.pop(id(self), None)
+        self.inner.close()
 
 
 @flow(name="clean-corpus", log_prints=True)
-def clean_corpus(input: str, output: str, mode: str = "new") -> dict[str, Any]:
-    """Clean every document under ``input`` and write the corpus to ``output`` (``mode``: what
-    to do when ``output`` already holds a corpus, see :func:`flows.stages.prepare_output`)."""
-    stages.check_input(input)
-    stages.prepare_output(output, mode)
-    docs, rejected = read_task(input)
-    if mode == "append":
-        docs = stages.unique_ids(docs, stages.output_ids(output))
-    chunks = stages.chunks(docs)
-    parts = clean_task.map(chunks).result() if chunks else []
-    cleaned, bad = stages.split_results([r for part in parts for r in part])
-    rejected += bad
-    cleaned = corpus_boilerplate_task(cleaned)
-    cleaned = despin_task(cleaned, str(Path(output) / "state"))
-    deduped = dedup_task(cleaned, str(stages.dedup_index_path(output)))
-    report = write_task(deduped, rejected, str(Path(output)), append=mode == "append")
+def clean_corpus(input: str, output: str, mode: str = "new", workers: int | None = None) -> dict[str, Any]:
+    """Clean every document under ``input`` into ``output`` (``mode``: what to do when ``output``
+    already holds a corpus, see :func:`flows.stages.prepare_output`)."""
+    with PrefectExecutor(make_executor(workers)) as executor:
+        report = pipeline.run(input, output, mode=mode, executor=executor)
     print(f"wirewash: {report['counts']}")
     return report

@@ -123,6 +123,7 @@ def clean(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no summary; only errors. The exit code still tells the outcome."),
     append: bool = typer.Option(False, "--append", help="OUTPUT already holds a corpus: add this run's documents to it, deduplicated against it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="OUTPUT already holds a corpus: remove it (and its dedup index) and write this run's."),
+    dask_address: str = typer.Option(None, "--dask-address", help="Run the shard tasks on this Dask scheduler (tcp://HOST:PORT) instead of a local process pool."),
 ) -> None:
     """Clean INPUT into OUTPUT directly in this process (fast; no Prefect server needed).
 
@@ -136,22 +137,33 @@ def clean(
     from rich.console import Console
 
     from flows.runner import run_pipeline
-    from flows.stages import OutputError, check_input, prepare_output
+    from flows.stages import OutputError, check_input
 
     mode = _output_mode(append, overwrite)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     try:
         check_input(input)
-        prepare_output(output, "new" if mode == "new" else "append")  # only checks; the run itself clears for --overwrite
-    except (FileNotFoundError, OutputError) as exc:
+        executor = None
+        if dask_address:
+            from flows.shards import DaskExecutor
+
+            executor = DaskExecutor(dask_address)
+            if not quiet:
+                console.print(f"Dask dashboard: {executor.dashboard}")
+        try:
+            if quiet:
+                report = run_pipeline(input, output, workers=workers or None, mode=mode, executor=executor)
+            else:
+                with _StageProgress(console) as progress:
+                    report = run_pipeline(input, output, workers=workers or None, progress=progress, mode=mode, executor=executor)
+        finally:
+            if executor is not None:
+                executor.close()
+    except (FileNotFoundError, OutputError) as exc:  # raised before anything is read or written
         raise _usage_error(str(exc)) from None
-    try:
-        if quiet:
-            report = run_pipeline(input, output, workers=workers or None, mode=mode)
-        else:
-            with _StageProgress(console) as progress:
-                report = run_pipeline(input, output, workers=workers or None, progress=progress, mode=mode)
+    except ConnectionError as exc:  # an unreachable Dask scheduler: one line naming the address
+        raise _usage_error(str(exc)) from None
     except Exception as exc:  # the run itself failed (disk full, no permission to write, a bug)
         console.print(f"[bold red]wirewash: the run failed:[/] {type(exc).__name__}: {_plain(exc)}")
         raise typer.Exit(EXIT_FAILED) from None
@@ -189,19 +201,22 @@ def run(
     output: Path = typer.Option(Path("outputs/run"), "-o", "--output", help="Output folder (the same files as `clean`)."),
     append: bool = typer.Option(False, "--append", help="OUTPUT already holds a corpus: add this run's documents to it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="OUTPUT already holds a corpus: replace it."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Worker processes for the shard tasks. 0 = one per CPU core; 1 = in the flow's process."),
 ) -> None:
     """Clean INPUT with the Prefect flow, visible in the Prefect UI at PREFECT_API_URL (same OUTPUT contract as `clean`)."""
     from flows.stages import OutputError, check_input, prepare_output
+    from flows.shards import unfinished_plan
 
     mode = _output_mode(append, overwrite)
     try:
         check_input(input)
-        prepare_output(output, "new" if mode == "new" else "append")
+        if unfinished_plan(output) is None:
+            prepare_output(output, "new" if mode == "new" else "append")  # refuse before Prefect starts
     except (FileNotFoundError, OutputError) as exc:
         raise _usage_error(str(exc)) from None
     from flows.clean_corpus import clean_corpus
 
-    report = clean_corpus(str(input), str(output), mode=mode)
+    report = clean_corpus(str(input), str(output), mode=mode, workers=workers or None)
     raise typer.Exit(EXIT_REJECTED if report["counts"]["rejected"] else EXIT_OK)
 
 

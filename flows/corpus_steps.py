@@ -11,6 +11,7 @@ import gzip
 import json
 import math
 import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +34,24 @@ PARTS = ("documents", "corpus", "rejected")
 
 
 # ---------------------------------------------------------------- running steps
+
+
+class PhaseTimer:
+    """Passes progress on, and keeps each phase's seconds (first call to its completion)."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if phase not in self.seconds:
+            self.seconds[phase] = 0.0
+        self.seconds[phase] = round(self.seconds[phase] + now - self._last, 3)
+        self._last = now
+        if self.progress:
+            self.progress(phase, done, total)
 
 
 def mapped(work: Work, executor: Executor, phase: str, fn: Callable, arglist: list[tuple], progress: Progress | None) -> list:
@@ -96,6 +115,7 @@ def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
         res = stages.clean_document(item)
         if isinstance(res, Rejected):
             ids[-1][3] = -1
+            ids[-1].append(0)
             rejected.append([order, res.to_record()])
             continue
         keys, longest = _line_keys(res)
@@ -104,12 +124,13 @@ def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
         site_docs[s] += 1
         story = stable_hash(longest)
         for k in {k for k in keys if len(k) >= min_chars and len(k.split()) < cfg["max_words"]}:
-            rows.append((s, stable_hash(k), story))
+            rows.append((s, stable_hash(k), story, len(docs)))
+        ids[-1].append(s)
         docs.append(res.to_record())
-    write_jsonl_gz(d / "docs1.jsonl.gz", docs)
+    write_jsonl_gz(d / "docs1.jsonl.gz", docs, level=1)
     _write_json(d / "rejected1.json", rejected)
     _write_json(d / "ids.json", ids)
-    table = np.unique(np.asarray(rows, dtype=np.int64).reshape(-1, 3), axis=0)
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)  # (site, line, story, document row)
     for b in range(BUCKETS):
         np.save(d / f"lines-{b:02d}.npy", table[table[:, 1] % BUCKETS == b])
     return {"docs": len(docs), "site_docs": [[k, v] for k, v in site_docs.items()]}
@@ -122,19 +143,32 @@ def _write_json(path: Path, obj: Any) -> None:
 # ---------------------------------------------------------------- reduce: site repeats, ids
 
 
-def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict]) -> dict[str, dict[str, str]]:
+def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fixes: dict[str, dict[str, list]]) -> dict[str, dict[str, str]]:
     """Lines that recur on one site (``min_site_docs`` and ``min_site_share`` of its documents)
     or across sites (``min_corpus_docs`` distinct stories on two or more sites): the same rule
-    as :func:`cleaners.boilerplate.repeated_lines`, one hash bucket of lines at a time."""
+    as :func:`cleaners.boilerplate.repeated_lines`, one hash bucket of lines at a time. Records
+    rejected as duplicates (``fixes``) do not count."""
     cfg = section("corpus")
     site_docs: Counter[int] = Counter()
     for summary in clean:
         for k, v in summary["site_docs"]:
             site_docs[int(k)] += v
+    gone: dict[int, np.ndarray] = {}
+    for name, shard_fixes in fixes.items():
+        ids = json.loads((work.dir(int(name)) / "ids.json").read_text(encoding="utf-8"))
+        rows = [ids[int(j)] for j, fix in shard_fixes.items() if fix[0] == "reject" and ids[int(j)][3] >= 0]
+        for entry in rows:
+            site_docs[entry[4]] -= 1
+        gone[int(name)] = np.array([entry[3] for entry in rows], dtype=np.int64)
     site_flags: dict[str, str] = {}
     corpus_flags: dict[str, str] = {}
     for b in range(BUCKETS):
-        parts = [np.load(work.dir(s) / f"lines-{b:02d}.npy") for s in shards]
+        parts = []
+        for s in shards:
+            part = np.load(work.dir(s) / f"lines-{b:02d}.npy")
+            if s.index in gone:
+                part = part[~np.isin(part[:, 3], gone[s.index])]
+            parts.append(part[:, :3])
         rows = np.unique(np.concatenate(parts) if parts else np.empty((0, 3), np.int64), axis=0)
         if not len(rows):
             continue
@@ -204,7 +238,7 @@ def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[st
     fingerprints of the final text (saved as arrays the dedup reduce memory-maps)."""
     d = _shard_dir(root, shard)
     ids = json.loads((d / "ids.json").read_text(encoding="utf-8"))
-    by_row = {row: j for j, (_, _, _, row) in enumerate(ids) if row >= 0}
+    by_row = {entry[3]: j for j, entry in enumerate(ids) if entry[3] >= 0}
     rejected = json.loads((d / "rejected1.json").read_text(encoding="utf-8"))
     docs: list[Document] = []
     for row, rec in enumerate(_read_records(d / "docs1.jsonl.gz")):
@@ -229,7 +263,7 @@ def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[st
         "flagged": [i for i, doc in enumerate(docs) if (doc.spin_score or 0.0) >= threshold],
     }
     _write_json(d / "meta.json", meta)
-    write_jsonl_gz(d / "docs2.jsonl.gz", [doc.to_record() for doc in docs])
+    write_jsonl_gz(d / "docs2.jsonl.gz", [doc.to_record() for doc in docs], level=1)
     _write_json(d / "rejected2.json", [r for _, r in sorted(rejected, key=lambda x: (x[0] < 0, x[0]))])
     return {"docs": len(docs), "flagged": meta["flagged"]}
 
@@ -519,6 +553,7 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
                     added = index.add([metas[k]["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
                     if first_pass:
                         nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in decisions)
+        work.commit("dedup-index-added", True)  # (a marker: the kill-point tests stop here too)
     for k, s in enumerate(shards):
         lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
         _write_json(work.dir(s) / "dedup.json", {str(g - lo): v for g, v in decisions.items() if lo <= g < hi})
@@ -599,7 +634,8 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
 # ---------------------------------------------------------------- the run's report
 
 
-def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float) -> dict[str, Any]:
+def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float,
+               phases: dict[str, float] | None = None) -> dict[str, Any]:
     """manifest.json, the single-file views, report.json (written last) and report.html."""
     (out / "report.json").unlink(missing_ok=True)
     manifest_path = out / "manifest.json"
@@ -626,6 +662,7 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
         "rejected": [r for w in wrote for r in w["rejected_sample"]][: report_html.MAX_ROWS],
         "rejected_total": counts["rejected"],
         "seconds": round(seconds, 3),
+        "phase_seconds": phases or {},
         "parts": [w["part"] for w in wrote],
     }
     if mode == "append":

@@ -5,6 +5,7 @@ and a reduce in the driver over those tables, never over a list of all documents
 
     plan ───── input → shards (files; line ranges of large JSON Lines files)           driver
     clean ──── read · extract · textfix · boilerplate · spin; line and id tables      map
+    ids ────── records that reuse an id: the same text rejected, another renamed        reduce
     repeats ── lines recurring on a site or across sites (hash buckets, one at a time) reduce
     finish ─── duplicate ids, corpus chrome out, dedup fingerprints (three views)      map
     despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce
@@ -28,7 +29,7 @@ from typing import Any
 from cleaners.settings import section, settings
 from flows import corpus_steps as steps
 from flows import stages
-from flows.shards import Executor, Progress, Work, make_executor, plan_key, plan_shards
+from flows.shards import Executor, Progress, Work, make_executor, plan_key, plan_shards, unfinished_plan
 
 
 def run(input_path: str | Path, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
@@ -37,29 +38,35 @@ def run(input_path: str | Path, out_dir: str | Path, *, mode: str = "new", execu
     t0 = time.perf_counter()
     out = Path(out_dir)
     stages.check_input(input_path)
-    stages.prepare_output(out, mode)
+    unfinished = unfinished_plan(out)
+    if unfinished is None or mode == "overwrite":
+        stages.prepare_output(out, mode)  # refuses before anything is written
     shards = plan_shards(input_path, section("pipeline")["shard_bytes"], out / ".stdin.spool")
-    work = Work(out, plan_key(input_path, shards, {"settings": settings(), "mode": mode}))
+    key = plan_key(input_path, shards, {"settings": settings(), "mode": mode})
+    if unfinished is not None and mode != "overwrite":
+        stages.prepare_output(out, mode, resume_key=key if unfinished == key else None)  # finish it, or refuse
+    work = Work(out, key)
     state, index = out / "state", stages.dedup_index_path(out)
     own = executor is None
     executor = executor or make_executor(workers)
+    timer = steps.PhaseTimer(progress)
     try:
         root = str(work.root)
-        clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], progress)
-        flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean), progress)
+        clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], timer)
         existing = stages.output_ids(out) if mode == "append" else set()
-        fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, existing), progress)
+        fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, existing), timer)
+        flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
-                           [(s, root, fixes.get(s.name, {}), flags) for s in shards], progress)
-        spun = steps.once(work, "despin", lambda: steps.despin_reduce(work, shards, fin, state), progress)
-        dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), progress)
+                           [(s, root, fixes.get(s.name, {}), flags) for s in shards], timer)
+        spun = steps.once(work, "despin", lambda: steps.despin_reduce(work, shards, fin, state), timer)
+        dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), timer)
         parts = steps.first_part(out, mode)
         wrote = steps.mapped(work, executor, "write", steps.write_shard,
-                             [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], progress)
+                             [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], timer)
     finally:
         if own:
             executor.close()
-    report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0)
+    report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0, phases=timer.seconds)
     work.remove()
     (out / ".stdin.spool").unlink(missing_ok=True)
     return report

@@ -46,7 +46,7 @@ def clean_all(docs: list[Document], workers: int | None = None, progress: Progre
 
 def run_pipeline(
     input_path: str | Path, output_dir: str | Path, workers: int | None = None, progress: Progress | None = None,
-    mode: str = "new",
+    mode: str = "new", executor=None,
 ) -> dict[str, Any]:
     """Read, clean, dedup and write; return the run report.
 
@@ -57,7 +57,7 @@ def run_pipeline(
     """
     from flows import pipeline
 
-    return pipeline.run(input_path, output_dir, mode=mode, workers=workers, progress=progress)
+    return pipeline.run(input_path, output_dir, mode=mode, workers=workers, progress=progress, executor=executor)
 
 
 def run_pipeline_in_memory(

@@ -173,6 +173,29 @@ def stable_hash(text: str) -> int:
 # ---------------------------------------------------------------- the work folder
 
 
+#: Test hook: ``phase`` or ``phase:N`` makes the driver SIGKILL itself right after the N-th
+#: completion record of that phase (a crash at a known point; tests rerun and compare).
+KILL_ENV = "WIREWASH_KILL_AT"
+_commits: dict[str, int] = {}
+
+
+def _kill_point(phase: str) -> None:
+    want = os.environ.get(KILL_ENV, "")
+    if not want:
+        return
+    name, _, n = want.partition(":")
+    if name == phase:
+        _commits[phase] = _commits.get(phase, 0) + 1
+        if _commits[phase] >= int(n or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def unfinished_plan(out: Path) -> str | None:
+    """The plan key of a run that started in ``out`` and did not finish, if any."""
+    marker = out / ".work" / "plan.key"
+    return marker.read_text() if marker.exists() else None
+
+
 class Work:
     """``OUT/.work``: per-shard intermediate files and completion records of one planned run."""
 
@@ -181,7 +204,7 @@ class Work:
         self.key = plan_key
         marker = self.root / "plan.key"
         if self.root.exists() and (not marker.exists() or marker.read_text() != plan_key):
-            shutil.rmtree(self.root)  # another plan's leftovers: nothing of it can be reused
+            shutil.rmtree(self.root)  # leftovers without a plan: nothing of it can be reused
         self.root.mkdir(parents=True, exist_ok=True)
         if not marker.exists():
             write_bytes_atomic(marker, plan_key.encode())
@@ -199,6 +222,7 @@ class Work:
 
     def commit(self, phase: str, value: Any, shard: Shard | int | None = None) -> Any:
         write_bytes_atomic(self._record(phase, shard), json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        _kill_point(phase)
         return value
 
     def _record(self, phase: str, shard: Shard | int | None) -> Path:
@@ -301,7 +325,7 @@ class DaskExecutor(Executor):
                                         host="127.0.0.1", dashboard_address="127.0.0.1:0")
             address = self.cluster.scheduler_address
         try:
-            self.client = Client(address, timeout=30, set_as_default=False)
+            self.client = Client(address, timeout=30)  # the default client: as_completed looks it up
         except OSError as exc:
             raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))

@@ -273,7 +273,7 @@ def earlier_outputs(out_dir: str | Path) -> list[str]:
     return [name for name in (*OUTPUT_FILES, *STATE_FILES) if (out / name).exists()]
 
 
-def prepare_output(out_dir: str | Path, mode: str = "new") -> list[str]:
+def prepare_output(out_dir: str | Path, mode: str = "new", resume_key: str | None = None) -> list[str]:
     """Check OUT before a run, and clear it for ``overwrite``; returns the earlier run's files.
 
     The contract: a run into an OUT that holds no corpus writes one (``new``). Into an OUT that
@@ -290,6 +290,14 @@ def prepare_output(out_dir: str | Path, mode: str = "new") -> list[str]:
     if (out / "state" / "manifest.sqlite").exists():
         raise OutputError(f"{out} holds an inbox corpus (state/manifest.sqlite): add to it with `wirewash inbox`, or choose another folder")
     earlier = earlier_outputs(out)
+    if resume_key is not None:  # the same run again after a crash: it finishes what it started
+        (out / "state").mkdir(parents=True, exist_ok=True)
+        return earlier
+    if (out / ".work" / "plan.key").exists() and mode != "overwrite":
+        raise OutputError(
+            f"{out} holds an unfinished run of other input or settings (.work/): run that again to finish it, "
+            "or pass --overwrite to discard it"
+        )
     if earlier and mode == "new":
         raise OutputError(
             f"{out} already holds a wirewash corpus ({', '.join(earlier)}); pass --append to add this run's documents "
@@ -303,7 +311,7 @@ def prepare_output(out_dir: str | Path, mode: str = "new") -> list[str]:
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
     if mode == "overwrite":
-        for name in (*earlier, "report.html", "rejected"):
+        for name in (*earlier, "report.html", "rejected", ".work"):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)

@@ -1,0 +1,164 @@
+"""The sharded pipeline (flows/pipeline.py): the same documents as the in-memory reference driver,
+bounded memory, kill -9 anywhere then rerun = the uninterrupted output, and every executor
+(this process, a process pool, a Dask cluster) writing the same bytes."""
+
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import weakref
+from pathlib import Path
+
+import pytest
+
+from cleaners.document import Document
+from flows import pipeline
+from flows.runner import run_pipeline_in_memory
+from flows.shards import DaskExecutor, Executor, PoolExecutor, plan_shards
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def make_input(folder: Path, n: int = 600) -> Path:
+    """Synthetic news (30 % edited copies, some spun) on a dozen sites with a footer line each,
+    the five seeds (a spun story among them), and records that reuse an id."""
+    import dedup_gen
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    sites = [f"site{i}.example" for i in range(12)]
+    lines = []
+    for d in dedup_gen.news_corpus(n, 0.3, 3):
+        site = rng.choice(sites)
+        text = d["text"] + (f"\nMore from {site}: follow us for updates" if rng.random() < 0.8 else "")
+        lines.append({"id": d["id"], "text": text, "url": f"https://{site}/{d['id']}", "cluster": d["cluster"]})
+    lines.insert(50, dict(lines[10]))  # the same record again: rejected
+    lines.insert(90, {**lines[20], "text": lines[21]["text"]})  # the same id, another text: renamed
+    (folder / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    for p in sorted((ROOT / "seeds").glob("*.txt")):
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def records(out: Path, name: str = "documents.jsonl.gz") -> list[dict]:
+    with gzip.open(out / name, "rb") as fh:
+        return [json.loads(line) for line in fh]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_input(tmp_path_factory.mktemp("pipe") / "in")
+
+
+@pytest.fixture()
+def small_shards(monkeypatch):
+    """Shards of about 60 KB (some 25 documents), so the corpus is cut into many."""
+    real = pipeline.section
+
+    def patched(name, **kw):
+        cfg = real(name, **kw)
+        return {**cfg, "shard_bytes": 60_000} if name == "pipeline" else cfg
+
+    monkeypatch.setattr(pipeline, "section", patched)
+
+
+def test_sharded_run_writes_what_the_in_memory_driver_writes(corpus, tmp_path, small_shards):
+    assert len(plan_shards(corpus, 60_000, tmp_path / "spool")) > 10
+    sharded = tmp_path / "sharded"
+    with PoolExecutor(2) as ex:
+        report = pipeline.run(corpus, sharded, executor=ex)
+    reference = tmp_path / "reference"
+    ref_report = run_pipeline_in_memory(corpus, reference, workers=1)
+    got, want = records(sharded), records(reference)
+    assert [d["id"] for d in got] == [d["id"] for d in want]
+    assert got == want  # text, provenance (every stage), clusters, canonical copies: all of it
+    assert records(sharded, "corpus.jsonl.gz") == records(reference, "corpus.jsonl.gz")
+    assert report["counts"] == ref_report["counts"]
+    assert report["counts"]["rejected"] == 1 and report["counts"]["duplicates"] > 100
+    assert any(d["metadata"].get("input_id") for d in got)  # the renamed record
+    assert any(p["stage"] == "boilerplate-corpus" for d in got for p in d["provenance"])  # site footers found
+    assert any(p["stage"] == "spin-corpus" and p["changed"] for d in got for p in d["provenance"])  # seed 003
+    manifest = json.loads((sharded / "manifest.json").read_text())
+    assert sum(p["documents"] for p in manifest["parts"]) == len(got) and len(manifest["parts"]) > 10
+    assert not (sharded / ".work").exists()
+
+
+def test_no_step_holds_more_than_a_shard_of_documents(corpus, tmp_path, small_shards, monkeypatch):
+    """In this process (no pool), count the Document objects alive at any moment."""
+    live: dict[int, weakref.ref] = {}
+    peak = [0]
+    real_init = Document.__init__
+
+    def counting_init(self, *a, **kw):
+        real_init(self, *a, **kw)
+        key = id(self)
+        live[key] = weakref.ref(self, lambda _, key=key: live.pop(key, None))
+        peak[0] = max(peak[0], len(live))
+
+    monkeypatch.setattr(Document, "__init__", counting_init)
+    pipeline.run(corpus, tmp_path / "out", executor=Executor())
+    docs = len(records(tmp_path / "out"))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    per_shard = max(p["documents"] for p in manifest["parts"])
+    assert docs > 500 and per_shard < 60
+    assert peak[0] <= 2 * per_shard + 10, (peak[0], per_shard)  # a shard's worth (a document and its next version)
+
+
+KILL_POINTS = ["clean:2", "ids", "finish:2", "despin", "dedup-index-added", "write:2"]
+
+
+def _clean(src: Path, out: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", "2"],
+                          cwd=ROOT, env=env, capture_output=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_kill_9_anywhere_then_rerun_gives_the_uninterrupted_output(tmp_path):
+    corpus = make_input(tmp_path / "in", n=150)
+    settings = tmp_path / "small.toml"
+    settings.write_text("[pipeline]\nshard_bytes = 40000\n")
+    env = {**os.environ, "WIREWASH_SETTINGS": str(settings)}
+    ref = tmp_path / "ref"
+    assert _clean(corpus, ref, env).returncode in (0, 3)
+    want = {n: records(ref, n) for n in ("documents.jsonl.gz", "corpus.jsonl.gz")}
+    for point in KILL_POINTS:
+        out = tmp_path / point.replace(":", "-")
+        tag = f"wirewash-kill-test-{point}"
+        killed = _clean(corpus, out, {**env, "WIREWASH_KILL_AT": point, "WIREWASH_TEST_TAG": tag})
+        assert killed.returncode == -9, (point, killed.stderr[-500:])
+        time.sleep(0.5)
+        assert not _processes_tagged(tag), point  # the pool's workers died with the driver
+        again = _clean(corpus, out, env)
+        assert again.returncode in (0, 3), (point, again.stderr[-800:])
+        for name, rows in want.items():
+            assert records(out, name) == rows, (point, name)
+        assert not (out / ".work").exists()
+
+
+def _processes_tagged(tag: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if f"WIREWASH_TEST_TAG={tag}".encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_process_pool_dask_and_this_process_write_the_same_bytes(corpus, tmp_path, small_shards):
+    outs = {}
+    for name, make in (("inline", Executor), ("pool", lambda: PoolExecutor(2)), ("dask", lambda: DaskExecutor(workers=2))):
+        outs[name] = tmp_path / name
+        with make() as ex:
+            pipeline.run(corpus, outs[name], executor=ex)
+    for part in sorted((outs["inline"] / "corpus").iterdir()):
+        for name in ("pool", "dask"):
+            assert (outs[name] / "corpus" / part.name).read_bytes() == part.read_bytes(), (name, part.name)
+    assert records(outs["dask"]) == records(outs["inline"])
