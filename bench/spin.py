@@ -23,12 +23,14 @@ replaced everywhere, no flag, no condition, no LM).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import re
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from cleaners import spin  # noqa: E402
 from spinner import spin_text  # noqa: E402
+import thesaurus_spinner  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DATA = ROOT / "bench" / "data"
@@ -78,6 +81,31 @@ def story_pairs(name: str, seed0: int) -> list[dict]:
     body = "\n".join(line for line in raw.splitlines() if not line.startswith("#"))
     docs = [d.split("\n", 1)[1].strip() for d in body.split("=== ")[1:]]
     return [{"id": f"{name}:{i}", "spun": spin_text(d, seed=seed0 + i), "original": d} for i, d in enumerate(docs)]
+
+
+def article_part(url: str) -> str:
+    """The 181 ground-truth articles are split by site, deterministically: a site whose name's
+    blake2b digest starts with an even byte is ``dev`` (looked at while developing), the others are
+    ``held-out`` (never looked at, never tuned on)."""
+    host = urlparse(url).netloc.lower().removeprefix("www.")
+    return "dev" if hashlib.blake2b(host.encode()).digest()[0] % 2 == 0 else "held-out"
+
+
+def thesaurus_pairs(part: str) -> list[dict]:
+    """Ground-truth article bodies of one part, spun by ``bench/thesaurus_spinner.py`` (seeded by id)."""
+    path = SHARED / "bench" / "extraction" / "ground-truth.json"
+    if not path.exists():
+        return []
+    gt = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for key in sorted(gt):
+        rec = gt[key]
+        body = (rec.get("articleBody") or "").strip()
+        if len(body.split()) < 50 or article_part(rec.get("url", "")) != part:
+            continue
+        seed_n = int(key[:8], 16)
+        out.append({"id": key[:12], "spun": thesaurus_spinner.spin_text(body, seed=seed_n), "original": body})
+    return out
 
 
 def synth_pairs(variant: str) -> list[dict]:
