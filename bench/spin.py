@@ -5,6 +5,13 @@ Scores repair functions with the shared scorer (``../shared/bench/spin/score.py`
 
 * ``003``   seed 003 against ``bench/data/003_original.txt``, our hand reconstruction of the
             Reuters original (uncertain tokens in [[...]] are left out of restoration/damage);
+* ``thes dev`` / ``thes held-out``: the 181 ground-truth article bodies of
+            ``../shared/bench/extraction`` spun by ``bench/thesaurus_spinner.py`` (LibreOffice
+            thesaurus + the family's tells; its vocabulary comes neither from
+            ``cleaners/data/spin_table.tsv`` nor from the repair's WordNet candidates), split by site
+            (:func:`article_part`): the dev part was looked at while developing, the held-out part
+            never was and nothing was tuned on it. Reported with the document's own flag and, in
+            brackets, with the flag forced (repair quality apart from detection);
 * ``dev``   out-of-sample: our own news paragraphs (``bench/data/dev_original.txt``) spun by
             ``bench/spinner.py``, whose forward table was written separately from the reverse
             table and is deliberately not its inverse (see that file);
@@ -14,8 +21,9 @@ Scores repair functions with the shared scorer (``../shared/bench/spin/score.py`
 * speed: spin_score + despin docs/s, against a baseline measured in the same run (a plain
   regex scan + str.replace of the same table's spun forms, i.e. the cheapest possible repairer).
 
-Baselines in the same run: ``identity`` (no repair) and ``naive`` (every default-table entry
-replaced everywhere, no flag, no condition, no LM).
+Baselines in the same run: ``identity`` (no repair), ``naive`` (every default-table entry
+replaced everywhere, no flag, no condition, no LM) and ``table only`` (``despin`` without the
+WordNet thesaurus layer: the repair before issue 18).
 
     .venv/bin/python bench/spin.py [--show N] [--json out.json]
 """
@@ -132,28 +140,51 @@ def main(argv=None) -> dict:
         "held-out": story_pairs("dev_heldout.txt", 100),
         "synth spin40": synth_pairs("spin40"),
         "synth spin15": synth_pairs("spin15"),
+        "thes dev": thesaurus_pairs("dev"),
+        "thes held-out": thesaurus_pairs("held-out"),
     }
+    articles = {p["id"]: p["original"] for part in ("dev", "held-out") for p in thesaurus_pairs(part)}
     out: dict = {"aligner": sc.ALIGNER}
     base = {k: sc.evaluate(identity, v, {})["overall"] for k, v in sets.items() if v}
     print(f"aligner={sc.ALIGNER}; spun tokens per set: " + ", ".join(f"{k} {o['corrupted']}" for k, o in base.items())
           + f" (003: {base['003']['uncertain']} uncertain [[...]] tokens of {base['003']['orig_tokens']} left out)")
     print("restoration / damage per set (share of spun tokens restored / of untouched tokens broken):")
-    head = f"{'repair':<19}" + "".join(f"{k:>18}" for k, v in sets.items() if v) + f"{'clean chg':>10}"
+    head = f"{'repair':<19}" + "".join(f"{k:>18}" for k, v in sets.items() if v) + f"{'clean chg':>10}{'articles':>10}"
     print(head)
-    for name, fn in (("identity", identity), ("naive", naive), ("despin", spin.despin), ("despin_corpus+001", corpus_003)):
+    def table_only(text: str) -> str:
+        return spin.despin_explained(text, overrides={"thesaurus": False}).text
+
+    def forced(fn):
+        return lambda text: fn(text, score=1.0).text
+
+    repairers = (
+        ("identity", identity),
+        ("naive", naive),
+        ("table only", table_only),
+        ("despin", spin.despin),
+        ("despin_corpus+001", corpus_003),
+        ("table only, forced", forced(lambda t, score: spin.despin_explained(t, score=score, overrides={"thesaurus": False}))),
+        ("despin, forced", forced(spin.despin_explained)),
+    )
+    for name, fn in repairers:
         row = {}
         line = f"{name:<19}"
         for key, pairs in sets.items():
-            if not pairs or (name == "despin_corpus+001" and key != "003"):
+            if not pairs or (name == "despin_corpus+001" and key != "003") or ("forced" in name and not key.startswith("thes")):
                 line += f"{'-':>18}"
                 continue
             o = sc.evaluate(fn, pairs, {}, show=a.show if (name == "despin" and key == "003") else 0)["overall"]
             row[key] = o
             line += f"{o['restoration']:>11.3f} /{o['damage']:.3f}"
-        fr = sc.false_repair(fn, clean)["changed_rate"] if name != "despin_corpus+001" else None
+        fr = sc.false_repair(fn, clean)["changed_rate"] if name != "despin_corpus+001" and "forced" not in name else None
         row["false_repair_clean_seeds"] = fr
+        if fr is not None and articles:
+            row["false_repair_clean_articles"] = sc.false_repair(fn, articles)["changed_rate"]
         out[name] = row
-        print(line + (f"{fr:>10.4f}" if fr is not None else f"{'-':>10}"))
+        print(line + (f"{fr:>10.4f}" if fr is not None else f"{'-':>10}")
+              + (f"{row['false_repair_clean_articles']:>10.4f}" if "false_repair_clean_articles" in row else ""))
+    print("(clean chg: share of tokens changed on the clean seeds 000/001/002/004, then on the 181 clean article bodies;"
+          " 'forced': every document treated as flagged, i.e. repair quality apart from detection)")
     if sets["synth spin40"]:
         recs = [json.loads(line) for line in (SHARED / "bench" / "dedup" / "synth_v1.jsonl").open(encoding="utf-8")]
         res = spin.despin_corpus([r["text"] for r in recs])
@@ -190,6 +221,11 @@ def main(argv=None) -> dict:
             det[key] = (n, len(vals))
             print(f"  synth {key:<20} flagged {n}/{len(vals)}  scores " + " ".join(f"{rt}:{s:.2f}" for s, rt in sorted(vals, key=lambda x: x[1])[:12]))
     out["detection"] = det
+    for key in ("thes dev", "thes held-out"):
+        if sets[key]:
+            n = sum(spin.spin_score(p["spun"]) >= thr for p in sets[key])
+            det[key] = (n, len(sets[key]))
+            print(f"  thesaurus-spun articles, {key[5:]:<9} flagged {n}/{len(sets[key])}")
     web = sorted((SHARED / "bench" / "extraction" / "text").glob("*.txt"))
     if web:
         scores = [spin.spin_score(p.read_text(encoding="utf-8", errors="replace")) for p in web]

@@ -441,9 +441,20 @@ def _word_count(text: str) -> int:
     return len(_SCAN_WORD.findall(text))
 
 
-def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any]) -> float:
+def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any], text: str | None = None) -> float:
     weight = sum(cfg[f"weight_{e.cls}"] for _s, _e, e in cands if e.cls in CLASSES)
-    density = 100.0 * weight / max(n_words, cfg["min_words"])
+    words = max(n_words, cfg["min_words"])
+    score = _squash(100.0 * weight / words, cfg)
+    if text is not None and cfg["thesaurus"] and cfg["thesaurus_gray_low"] <= score < cfg["threshold"]:
+        # some tells but not enough: the thesaurus layer's confident repairs count as hits too (a
+        # spinner with tells this table does not know still leaves its thesaurus swaps); clean text
+        # rarely reaches the gray zone, so this costs nothing on most documents
+        weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), cfg))
+        score = _squash(100.0 * weight / words, cfg)
+    return score
+
+
+def _squash(density: float, cfg: dict[str, Any]) -> float:
     return round(density / (density + cfg["half_density"]), 4)
 
 
@@ -451,7 +462,9 @@ def spin_score(text: str) -> float:
     """How likely ``text`` is machine-spun, in [0, 1] (flagged at ``[spin] threshold`` in settings.toml).
 
     The score is ``d / (d + half_density)`` where ``d`` is the class-weighted number of
-    spinner tells per 100 words (short texts count as ``min_words`` long).
+    spinner tells per 100 words (short texts count as ``min_words`` long). A document in the gray
+    zone (``thesaurus_gray_low`` <= score < threshold) also counts the thesaurus layer's repairs,
+    ``weight_thesaurus`` each.
 
     >>> spin_score("Japanese Prime Minister Shinzo Abe said on Monday he would meet the president.")
     0.0
@@ -461,7 +474,7 @@ def spin_score(text: str) -> float:
     cfg = section("spin")
     ctx = _Context(text)
     cands = _default_matcher().candidates(text, ctx)
-    return _score_from(cands, ctx.n_words, cfg)
+    return _score_from(cands, ctx.n_words, cfg, text)
 
 
 def is_spun(score: float) -> bool:
@@ -745,18 +758,20 @@ def despin_explained(
     extra: Sequence[Entry] = (),
     score: float | None = None,
     use_default: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> DespinResult:
     """Repair one document and say why; unflagged documents come back unchanged.
 
     ``extra`` entries (e.g. learned pairs) are tried where no default entry matched;
     ``score`` overrides the document's own :func:`spin_score` (the corpus step passes the
-    score of the text before the per-document repair).
+    score of the text before the per-document repair); ``overrides`` replaces ``[spin]``
+    settings for this call (``{"thesaurus": False}``: the reverse table alone).
 
     >>> r = despin_explained("Officials articulate the High Minister might maybe maybe well well resign this twelve months.")
     >>> [(x.old, x.new) for x in r.repairs]
     [('articulate', 'say'), ('High Minister', 'Prime Minister'), ('might maybe maybe well well', 'would'), ('twelve months', 'year')]
     """
-    cfg = section("spin")
+    cfg = section("spin", **(overrides or {}))
     lm = lm or _plain_lm()
     first = _despin_pass(text, lm, extra, score, use_default, cfg)
     if not first.flagged or not first.repairs:
@@ -778,7 +793,7 @@ def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | 
     matcher = _default_matcher()
     cands = matcher.candidates(text, ctx)
     if score is None:
-        score = _score_from(cands, ctx.n_words, cfg)
+        score = _score_from(cands, ctx.n_words, cfg, text)
     if score < cfg["threshold"]:
         return DespinResult(text, score, False)
     repairs = _table_repairs(text, matcher, lm, cfg, ctx, cands=cands) if use_default else []
