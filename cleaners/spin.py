@@ -857,8 +857,8 @@ def _compose(orig: str, first: Sequence[Repair], second: Sequence[Repair]) -> li
 def despin(text: str) -> str:
     """Restore the original wording of a spun document (paragraph breaks kept).
 
-    >>> despin("Eastern officers with recordsdata of the talks articulate a deal is doubtless to be reached, Japan says.")
-    'Japanese officials with knowledge of the talks say a deal is likely to be reached, Japan says.'
+    >>> despin("Eastern officers with knowledge of the talks articulate a deal is doubtless to be reached this twelve months, Japan says.")
+    'Japanese officials with knowledge of the talks say a deal is likely to be reached this year, Japan says.'
     """
     return despin_explained(text).text
 
