@@ -596,7 +596,8 @@ def _thesaurus_repairs(
        candidate when ``LM gain per word + prior_thesaurus_phrase > thesaurus_min_gain``;
     2. single words are decoded jointly, sentence-wide: every word with candidates may stay or
        become one of them, each change costing ``prior_thesaurus`` (log10), and the sequence
-       with the best background-bigram probability plus costs wins (Viterbi). Neighbouring
+       with the best background-bigram probability plus costs wins (Viterbi); in the corpus
+       step the clean documents' bigrams add their lift over wordfreq (``thesaurus_corpus_weight``). Neighbouring
        spun words are so repaired together: "curiosity charges" -> "interest rates" only pays
        off as a pair. The table's repairs (``taken``) are fixed context.
 
@@ -668,6 +669,9 @@ def _thesaurus_repairs(
     # 2. single words, decoded jointly. Nodes: (options, token span); option = (words, cost)
     prior = cfg["prior_thesaurus"]
     lam = cfg["thesaurus_unigram_weight"]
+    corpus_w = cfg["thesaurus_corpus_weight"] if lm.unigrams else 0.0
+    cache = cfg["thesaurus_cache_bonus"]
+    counts = Counter(low)
     max_opts = cfg["thesaurus_max_options"]
     fixed.sort()
     nodes: list[tuple[list[tuple[tuple[str, ...], float]], int, int]] = []
@@ -688,7 +692,7 @@ def _thesaurus_repairs(
         if ok_word(i) and _unigram(low[i]) <= max_zipf_spun:
             for w, c in costs.get(low[i], ())[:max_opts]:
                 if " " not in w:  # a phrase for one word ("resign" -> "give up") is mostly damage
-                    opts.append(((w,), prior - channel * c))
+                    opts.append(((w,), prior - channel * c + (cache if counts[w] else 0.0)))
         nodes.append((opts, i, i))
         i += 1
     # Viterbi over nodes; state = option index at the previous node
@@ -705,6 +709,8 @@ def _thesaurus_repairs(
             best_k, best_v = 0, -math.inf
             for k, pl in enumerate(prev_last):
                 v = prev_scores[k] + bg.logp(pl, words[0]) - free
+                if corpus_w:  # the corpus's clean documents: how much more than wordfreq they say
+                    v += corpus_w * (lm.logp(pl, words[0]) - math.log10(_unigram(words[0])))
                 if v > best_v:
                     best_k, best_v = k, v
             scores.append(best_v + inner + cost)
@@ -1118,6 +1124,11 @@ def despin_corpus(
             more += [
                 Repair(r.start, r.end, r.old, r.new, r.evidence.replace("learned table entry", "learned pair (recurred across aligned documents)"))
                 for r in _table_repairs(text, Matcher(extra), lm, cfg, ctx, taken2)
+            ]
+        if use_default and cfg["thesaurus"]:
+            more += [
+                Repair(r.start, r.end, r.old, r.new, r.evidence + "; corpus bigrams")
+                for r in _thesaurus_repairs(text, lm, cfg, reps + more)
             ]
         allr = sorted(reps + more, key=lambda r: r.start)
         results.append(DespinResult(_apply(text, allr), sc[i], True, tuple(allr)))
