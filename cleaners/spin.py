@@ -48,7 +48,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -540,8 +540,48 @@ def _read_gz_lines(name: str) -> Iterator[str]:
                 yield line.rstrip("\n")
 
 
+class _Candidates(Mapping):
+    """Spun form -> candidates, parsed from the raw TSV value on first lookup (the file has 92k
+    forms and a document looks up a few hundred: parsing all of them would cost seconds)."""
+
+    def __init__(self, raw: dict[str, str], costs: bool):
+        self._raw, self._costs = raw, costs
+
+    def __getitem__(self, key: str) -> tuple:
+        parsed = _parse_candidates(self._raw[key])
+        if not parsed:
+            raise KeyError(key)
+        return parsed if self._costs else tuple(w for w, _c in parsed)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._raw if _parse_candidates(self._raw[k]))
+
+    def __len__(self) -> int:
+        return sum(1 for _k in self)
+
+
 @functools.cache
-def thesaurus() -> dict[str, tuple[str, ...]]:
+def _thesaurus_raw() -> dict[str, str]:
+    out = {}
+    for line in _read_gz_lines(THESAURUS_FILE):
+        k, _, v = line.partition("\t")
+        out[k] = v
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
+    func = _function_words()
+    cands = []
+    for item in raw.split("|"):
+        w, _, c = item.rpartition(":")
+        if not set(w.split()) <= func:
+            cands.append((w, float(c)))
+    return tuple(cands)
+
+
+@functools.cache
+def thesaurus() -> Mapping[str, tuple[str, ...]]:
     """Spun form -> possible originals (best first), from ``data/spin_thesaurus.tsv.gz``.
 
     Generated from WordNet 3.0 by ``scripts/make_spin_thesaurus.py``: the original of a spun
@@ -551,26 +591,15 @@ def thesaurus() -> dict[str, tuple[str, ...]]:
     >>> "interest" in thesaurus()["curiosity"] and "bank" in thesaurus()["financial institution"]
     True
     """
-    return {k: tuple(w for w, _c in v) for k, v in thesaurus_costs().items()}
+    return _Candidates(_thesaurus_raw(), costs=False)
 
 
 @functools.cache
-def thesaurus_costs() -> dict[str, tuple[tuple[str, float], ...]]:
+def thesaurus_costs() -> Mapping[str, tuple[tuple[str, float], ...]]:
     """Spun form -> (original, channel cost) pairs: the cost is log10 of the number of forms the
     original's entry offers a spinner, i.e. -log10 P(spinner printed this form | original).
     Candidates made only of function words ("up on") are left out: spinners swap content words."""
-    func = _function_words()
-    out = {}
-    for line in _read_gz_lines(THESAURUS_FILE):
-        k, _, v = line.partition("\t")
-        cands = []
-        for item in v.split("|"):
-            w, _, c = item.rpartition(":")
-            if not set(w.split()) <= func:
-                cands.append((w, float(c)))
-        if cands:
-            out[k] = tuple(cands)
-    return out
+    return _Candidates(_thesaurus_raw(), costs=True)
 
 
 @functools.cache
@@ -585,7 +614,7 @@ def _function_words() -> frozenset[str]:
 
 @functools.cache
 def _thesaurus_max_len() -> int:
-    return max(len(k.split()) for k in thesaurus())
+    return max((k.count(" ") + 1 for k in _thesaurus_raw()), default=1)
 
 
 def _thesaurus_repairs(
