@@ -17,7 +17,11 @@ original wording, with evidence for every change.
   bigram counts of the corpus's clean documents in the corpus step; the channel
   term is the class prior in ``settings.toml`` (large for forms no news writer uses,
   small for ordinary English). A one-word entry whose positive context condition is
-  unmet may still apply on strong LM evidence (class "unmet").
+  unmet may still apply on strong LM evidence (class "unmet"). Then the thesaurus layer:
+  WordNet reverse candidates (``data/spin_thesaurus.tsv.gz``, made by
+  ``scripts/make_spin_thesaurus.py``) decided by background bigrams from general English
+  (:class:`BackgroundBigrams`: the Google Books counts ``symspellpy`` ships), see
+  :func:`_thesaurus_repairs`. Passes repeat until nothing changes, so ``despin`` is idempotent.
 * :func:`despin_corpus` - corpus-level repair: a spun sentence that has a clean
   near-duplicate in the corpus is aligned to it and restored from it where names
   and numbers agree; the substitution pairs found that way are counted in a
@@ -38,18 +42,19 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import gzip
 import hashlib
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from wordfreq import word_frequency
 
-from cleaners.settings import read_data_text, section
+from cleaners.settings import data_path, read_data_text, section
 
 TABLE_FILE = "spin_table.tsv"
 TABLE_FORMAT = "wirewash-spin-table/1"
@@ -340,6 +345,74 @@ def _plain_lm() -> NgramLM:
     return _PLAIN_LM
 
 
+class BackgroundBigrams:
+    """Bigram evidence from general English: the Google Books n-gram counts that ``symspellpy``
+    ships (242k most frequent bigrams, 83k unigrams; MIT licence), read once, offline.
+
+    ``P(b | a) = c(a, b) / c(a)`` for a listed bigram; an unlisted one is known to be rarer than
+    the list's smallest count ``T``: it gets ``P_wordfreq(b)`` lifted by ``lift`` (in log space)
+    towards the bound ``unseen_share * T / c(a)`` (a rare word is never listed, whatever its
+    neighbours, so leaving it at its unigram probability would favour frequent words everywhere).
+
+    >>> bg = background_bigrams()
+    >>> bg.gain("central", "bank", "financial institution", "said") > 1
+    True
+    """
+
+    UNIGRAMS = "frequency_dictionary_en_82_765.txt"
+    BIGRAMS = "frequency_bigramdictionary_en_243_342.txt"
+
+    def __init__(self, unigrams: dict[str, int], bigrams: dict[tuple[str, str], int], unseen_share: float = 0.5, lift: float = 0.0):
+        self.uni, self.bi = unigrams, bigrams
+        self.floor = min(bigrams.values(), default=1) * unseen_share
+        self.lift = lift
+
+    @classmethod
+    def load(cls) -> "BackgroundBigrams":
+        from importlib import resources
+
+        pkg = resources.files("symspellpy")
+        uni: dict[str, int] = {}
+        for line in pkg.joinpath(cls.UNIGRAMS).read_text(encoding="utf-8").splitlines():
+            w, _, c = line.partition(" ")
+            if c:
+                uni[w] = int(c)
+        bi: dict[tuple[str, str], int] = {}
+        for line in pkg.joinpath(cls.BIGRAMS).read_text(encoding="utf-8").splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3:
+                bi[(parts[0], parts[1])] = int(parts[2])
+        cfg = section("spin")
+        return cls(uni, bi, cfg["bigram_unseen_share"], cfg["bigram_unseen_lift"])
+
+    def logp(self, a: str, b: str) -> float:
+        pu = _unigram(b)
+        ca = self.uni.get(a)
+        if not ca or not b[:1].isalnum():
+            return math.log10(pu)
+        c = self.bi.get((a, b))
+        if c is not None:
+            return math.log10(c / ca)
+        # unlisted: rarer than the list's floor, so at most floor / c(a); a rare word can never be
+        # listed, so "unlisted" is weak evidence against it: lift it towards that bound by ``lift``
+        lp, bound = math.log10(pu), math.log10(min(1.0, self.floor / ca))
+        return lp + self.lift * (bound - lp) if bound > lp else bound
+
+    def seq_logp(self, toks: Sequence[str]) -> float:
+        return sum(self.logp(a, b) for a, b in zip(toks, toks[1:]))
+
+    def gain(self, left: str, new: str, old: str, right: str) -> float:
+        """log10 P(left new right) - log10 P(left old right)."""
+        lt, rt = left.lower(), right.lower()
+        return self.seq_logp([lt, *_lm_tokens(new), rt]) - self.seq_logp([lt, *_lm_tokens(old), rt])
+
+
+@functools.cache
+def background_bigrams() -> BackgroundBigrams:
+    """The shared :class:`BackgroundBigrams` (loaded on first use: only spun documents need it)."""
+    return BackgroundBigrams.load()
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -372,9 +445,20 @@ def _word_count(text: str) -> int:
     return len(_SCAN_WORD.findall(text))
 
 
-def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any]) -> float:
+def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any], text: str | None = None) -> float:
     weight = sum(cfg[f"weight_{e.cls}"] for _s, _e, e in cands if e.cls in CLASSES)
-    density = 100.0 * weight / max(n_words, cfg["min_words"])
+    words = max(n_words, cfg["min_words"])
+    score = _squash(100.0 * weight / words, cfg)
+    if text is not None and cfg["thesaurus"] and cfg["thesaurus_gray_low"] <= score < cfg["threshold"]:
+        # some tells but not enough: the thesaurus layer's confident repairs count as hits too (a
+        # spinner with tells this table does not know still leaves its thesaurus swaps); clean text
+        # rarely reaches the gray zone, so this costs nothing on most documents
+        weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), cfg))
+        score = _squash(100.0 * weight / words, cfg)
+    return score
+
+
+def _squash(density: float, cfg: dict[str, Any]) -> float:
     return round(density / (density + cfg["half_density"]), 4)
 
 
@@ -382,7 +466,9 @@ def spin_score(text: str) -> float:
     """How likely ``text`` is machine-spun, in [0, 1] (flagged at ``[spin] threshold`` in settings.toml).
 
     The score is ``d / (d + half_density)`` where ``d`` is the class-weighted number of
-    spinner tells per 100 words (short texts count as ``min_words`` long).
+    spinner tells per 100 words (short texts count as ``min_words`` long). A document in the gray
+    zone (``thesaurus_gray_low`` <= score < threshold) also counts the thesaurus layer's repairs,
+    ``weight_thesaurus`` each.
 
     >>> spin_score("Japanese Prime Minister Shinzo Abe said on Monday he would meet the president.")
     0.0
@@ -392,7 +478,7 @@ def spin_score(text: str) -> float:
     cfg = section("spin")
     ctx = _Context(text)
     cands = _default_matcher().candidates(text, ctx)
-    return _score_from(cands, ctx.n_words, cfg)
+    return _score_from(cands, ctx.n_words, cfg, text)
 
 
 def is_spun(score: float) -> bool:
@@ -442,6 +528,259 @@ def _table_repairs(
     return out
 
 
+# --------------------------------------------------------------------------- thesaurus layer
+
+THESAURUS_FILE = "spin_thesaurus.tsv.gz"
+
+
+def _read_gz_lines(name: str) -> Iterator[str]:
+    with gzip.open(data_path(name).open("rb"), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                yield line.rstrip("\n")
+
+
+class _Candidates(Mapping):
+    """Spun form -> candidates, parsed from the raw TSV value on first lookup (the file has 92k
+    forms and a document looks up a few hundred: parsing all of them would cost seconds)."""
+
+    def __init__(self, raw: dict[str, str], costs: bool):
+        self._raw, self._costs = raw, costs
+
+    def __getitem__(self, key: str) -> tuple:
+        parsed = _parse_candidates(self._raw[key])
+        if not parsed:
+            raise KeyError(key)
+        return parsed if self._costs else tuple(w for w, _c in parsed)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._raw if _parse_candidates(self._raw[k]))
+
+    def __len__(self) -> int:
+        return sum(1 for _k in self)
+
+
+@functools.cache
+def _thesaurus_raw() -> dict[str, str]:
+    out = {}
+    for line in _read_gz_lines(THESAURUS_FILE):
+        k, _, v = line.partition("\t")
+        out[k] = v
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
+    func = _function_words()
+    cands = []
+    for item in raw.split("|"):
+        w, _, c = item.rpartition(":")
+        if not set(w.split()) <= func:
+            cands.append((w, float(c)))
+    return tuple(cands)
+
+
+@functools.cache
+def thesaurus() -> Mapping[str, tuple[str, ...]]:
+    """Spun form -> possible originals (best first), from ``data/spin_thesaurus.tsv.gz``.
+
+    Generated from WordNet 3.0 by ``scripts/make_spin_thesaurus.py``: the original of a spun
+    word is one of the words whose thesaurus entry (synonyms, generic terms, similar terms)
+    contains it, every inflection paired with the same inflection.
+
+    >>> "interest" in thesaurus()["curiosity"] and "bank" in thesaurus()["financial institution"]
+    True
+    """
+    return _Candidates(_thesaurus_raw(), costs=False)
+
+
+@functools.cache
+def thesaurus_costs() -> Mapping[str, tuple[tuple[str, float], ...]]:
+    """Spun form -> (original, channel cost) pairs: the cost is log10 of the number of forms the
+    original's entry offers a spinner, i.e. -log10 P(spinner printed this form | original).
+    Candidates made only of function words ("up on") are left out: spinners swap content words."""
+    return _Candidates(_thesaurus_raw(), costs=True)
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    """English function words (``data/stopwords.txt``): spinners swap these only by fixed tells."""
+    for raw in read_data_text("stopwords.txt").splitlines():
+        lang, _, words = raw.partition("\t")
+        if lang == "en":
+            return frozenset(words.split())
+    return frozenset()
+
+
+@functools.cache
+def _thesaurus_max_len() -> int:
+    return max((k.count(" ") + 1 for k in _thesaurus_raw()), default=1)
+
+
+def _thesaurus_repairs(
+    text: str,
+    lm: NgramLM,
+    cfg: dict[str, Any],
+    taken: Sequence[Repair] = (),
+) -> list[Repair]:
+    """Repairs from the WordNet reverse candidates, accepted only on strong context evidence.
+
+    1. a spun form of two or more words ("financial institution") is replaced by its best
+       candidate when ``LM gain per word + prior_thesaurus_phrase > thesaurus_min_gain``;
+    2. single words are decoded jointly over the document: every word with candidates may stay
+       or become one of them, each change costing ``prior_thesaurus`` plus the candidate's channel
+       cost (log10; ``thesaurus_cache_bonus`` back when the document uses the candidate
+       elsewhere), and the sequence with the best background-bigram probability plus costs wins
+       (Viterbi); in the corpus step the clean documents' bigrams add their lift over wordfreq
+       (``thesaurus_corpus_weight``). Neighbouring spun words are so repaired together, and the
+       table's repairs (``taken``) are fixed context.
+
+    >>> t = "Police said her male sibling was arrested on Monday."
+    >>> [(r.old, r.new) for r in _thesaurus_repairs(t, _plain_lm(), section("spin"))]
+    [('male sibling', 'brother')]
+    """
+    thes = thesaurus()
+    costs = thesaurus_costs()
+    channel = cfg["thesaurus_channel_weight"]
+    bg = background_bigrams()
+    func = _function_words()
+    toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    low = [t.lower() for t, _a, _b in toks]
+    max_zipf_spun = 10 ** (cfg["thesaurus_max_spun_zipf"] - 9)
+    maxlen = _thesaurus_max_len()
+    fixed: list[tuple[int, int, str]] = [(r.start, r.end, r.new) for r in taken]
+    out: list[Repair] = []
+
+    def ok_word(i: int) -> bool:
+        t, a, _b = toks[i]
+        if not t[:1].isalpha() or low[i] in func:
+            return False
+        if t[:1].isupper():  # a name, unless it opens a sentence or line
+            if len(t) > 1 and t.isupper():
+                return False
+            j = i - 1
+            if j >= 0 and toks[j][0] not in (".", "!", "?", '"', "“", ":") and "\n" not in text[toks[j][2] : a]:
+                return False
+        return True
+
+    def adjacent(i: int, j: int) -> bool:
+        return text[toks[i][2] : toks[j][1]] == " "
+
+    def in_fixed(a: int, b: int) -> bool:
+        return any(a < y and x < b for x, y, _n in fixed)
+
+    # 1. multi-word spun forms, greedy left to right
+    i = 0
+    while i < len(toks):
+        best = None
+        if ok_word(i):
+            for n in range(min(maxlen, len(toks) - i), 1, -1):
+                if not all(adjacent(i + k, i + k + 1) for k in range(n - 1)) or not ok_word(i + n - 1):
+                    continue
+                spun = " ".join(low[i : i + n])
+                cands = thes.get(spun)
+                if not cands or in_fixed(toks[i][1], toks[i + n - 1][2]):
+                    continue
+                lt = low[i - 1] if i else "$"
+                rt = low[i + n] if i + n < len(low) else "$"
+                for w in cands:
+                    g = bg.gain(lt, w, spun, rt) / max(len(w.split()), n)
+                    if best is None or g > best[0]:
+                        best = (g, n, w)
+                if best is not None:
+                    break
+        if best is None or best[0] + cfg["prior_thesaurus_phrase"] <= cfg["thesaurus_min_gain"]:
+            i += 1
+            continue
+        g, n, w = best
+        a, b = toks[i][1], toks[i + n - 1][2]
+        old = text[a:b]
+        ev = f"thesaurus candidate '{old.lower()}'→'{w}' (WordNet); LM gain {g:+.2f}/word + prior {cfg['prior_thesaurus_phrase']:+.1f}"
+        out.append(Repair(a, b, old, _match_case(old, w), ev))
+        fixed.append((a, b, out[-1].new))
+        i += n
+
+    # 2. single words, decoded jointly. Nodes: (options, token span); option = (words, cost)
+    prior = cfg["prior_thesaurus"]
+    lam = cfg["thesaurus_unigram_weight"]
+    corpus_w = cfg["thesaurus_corpus_weight"] if lm.unigrams else 0.0
+    cache = cfg["thesaurus_cache_bonus"]
+    counts = Counter(low)
+    max_opts = cfg["thesaurus_max_options"]
+    fixed.sort()
+    nodes: list[tuple[list[tuple[tuple[str, ...], float]], int, int]] = []
+    fi = 0
+    i = 0
+    while i < len(toks):
+        a, b = toks[i][1], toks[i][2]
+        while fi < len(fixed) and fixed[fi][1] <= a:
+            fi += 1
+        if fi < len(fixed) and fixed[fi][0] < b:  # inside a repair already made: its output is context
+            x, y, new = fixed[fi]
+            nodes.append(([(tuple(_lm_tokens(new)) or ("$",), 0.0)], -1, -1))
+            while i < len(toks) and toks[i][1] < y:
+                i += 1
+            fi += 1
+            continue
+        opts = [((low[i],), 0.0)]
+        if ok_word(i) and _unigram(low[i]) <= max_zipf_spun:
+            for w, c in costs.get(low[i], ())[:max_opts]:
+                if " " not in w:  # a phrase for one word ("resign" -> "give up") is mostly damage
+                    opts.append(((w,), prior - channel * c + (cache if counts[w] else 0.0)))
+        nodes.append((opts, i, i))
+        i += 1
+    # Viterbi over nodes; state = option index at the previous node
+    prev_scores = [0.0]
+    prev_last = ["$"]
+    back: list[list[int]] = []
+    for opts, _i, _j in nodes:
+        scores, lasts, bp = [], [], []
+        for words, cost in opts:
+            inner = bg.seq_logp(words) if len(words) > 1 else 0.0
+            # a word's own frequency counts with weight lam; the rest of its score is how much
+            # its left neighbour raises it (log P(b | a) - (1 - lam) log P(b))
+            free = (1.0 - lam) * math.log10(_unigram(words[0]))
+            best_k, best_v = 0, -math.inf
+            for k, pl in enumerate(prev_last):
+                v = prev_scores[k] + bg.logp(pl, words[0]) - free
+                if corpus_w:  # the corpus's clean documents: how much more than wordfreq they say
+                    v += corpus_w * (lm.logp(pl, words[0]) - math.log10(_unigram(words[0])))
+                if v > best_v:
+                    best_k, best_v = k, v
+            scores.append(best_v + inner + cost)
+            lasts.append(words[-1])
+            bp.append(best_k)
+        back.append(bp)
+        prev_scores, prev_last = scores, lasts
+    choice = [max(range(len(prev_scores)), key=prev_scores.__getitem__)] if nodes else []
+    for n in range(len(nodes) - 1, 0, -1):
+        choice.append(back[n][choice[-1]])
+    choice.reverse()
+    # group neighbouring changed words into one repair each (their evidence is joint)
+    k = 0
+    while k < len(nodes):
+        if choice[k] == 0 or nodes[k][1] < 0:
+            k += 1
+            continue
+        m = k
+        while m + 1 < len(nodes) and choice[m + 1] != 0 and nodes[m + 1][1] >= 0 and adjacent(nodes[m][2], nodes[m + 1][1]):
+            m += 1
+        a, b = toks[nodes[k][1]][1], toks[nodes[m][2]][2]
+        old = text[a:b]
+        new_words = [" ".join(nodes[q][0][choice[q]][0]) for q in range(k, m + 1)]
+        new = _match_case(old, " ".join(new_words))
+        lt = low[nodes[k][1] - 1] if nodes[k][1] > 0 else "$"
+        rt = low[nodes[m][2] + 1] if nodes[m][2] + 1 < len(low) else "$"
+        g = bg.gain(lt, new, old, rt)
+        cost = sum(nodes[q][0][choice[q]][1] for q in range(k, m + 1))
+        ev = (f"thesaurus candidate{'s' if m > k else ''} '{old.lower()}'→'{new.lower()}' (WordNet), chosen jointly "
+              f"with its neighbours; LM gain {g:+.2f} + prior and channel {cost:+.1f}")
+        out.append(Repair(a, b, old, new, ev))
+        k = m + 1
+    out.sort(key=lambda r: r.start)
+    return out
+
+
 def _apply(text: str, repairs: Iterable[Repair]) -> str:
     parts, pos = [], 0
     for r in sorted(repairs, key=lambda r: r.start):
@@ -459,39 +798,115 @@ def despin_explained(
     extra: Sequence[Entry] = (),
     score: float | None = None,
     use_default: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> DespinResult:
     """Repair one document and say why; unflagged documents come back unchanged.
 
     ``extra`` entries (e.g. learned pairs) are tried where no default entry matched;
     ``score`` overrides the document's own :func:`spin_score` (the corpus step passes the
-    score of the text before the per-document repair).
+    score of the text before the per-document repair); ``overrides`` replaces ``[spin]``
+    settings for this call (``{"thesaurus": False}``: the reverse table alone).
 
     >>> r = despin_explained("Officials articulate the High Minister might maybe maybe well well resign this twelve months.")
     >>> [(x.old, x.new) for x in r.repairs]
     [('articulate', 'say'), ('High Minister', 'Prime Minister'), ('might maybe maybe well well', 'would'), ('twelve months', 'year')]
     """
-    cfg = section("spin")
+    cfg = section("spin", **(overrides or {}))
+    lm = lm or _plain_lm()
+    first = _despin_pass(text, lm, extra, score, use_default, cfg)
+    if not first.flagged or not first.repairs:
+        return first
+    # repeat until a pass changes nothing, so that despin(despin(x)) == despin(x); the repairs of
+    # later passes are merged into those of the first, in offsets of the input
+    repairs, cur = list(first.repairs), first.text
+    for _ in range(cfg["max_passes"] - 1):
+        nxt = _despin_pass(cur, lm, extra, None, use_default, cfg)
+        if not nxt.flagged or not nxt.repairs:
+            break
+        repairs = _compose(text, repairs, nxt.repairs)
+        cur = nxt.text
+    return DespinResult(cur, first.score, True, tuple(repairs))
+
+
+def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | None, use_default: bool, cfg: dict[str, Any]) -> DespinResult:
     ctx = _Context(text)
     matcher = _default_matcher()
     cands = matcher.candidates(text, ctx)
     if score is None:
-        score = _score_from(cands, ctx.n_words, cfg)
+        score = _score_from(cands, ctx.n_words, cfg, text)
     if score < cfg["threshold"]:
         return DespinResult(text, score, False)
-    lm = lm or _plain_lm()
     repairs = _table_repairs(text, matcher, lm, cfg, ctx, cands=cands) if use_default else []
     if extra:
         taken = [(r.start, r.end) for r in repairs]
         repairs += _table_repairs(text, Matcher(extra), lm, cfg, ctx, taken)
+    if cfg["thesaurus"] and use_default:
+        repairs += _thesaurus_repairs(text, lm, cfg, repairs)
     repairs.sort(key=lambda r: r.start)
     return DespinResult(_apply(text, repairs), score, True, tuple(repairs))
+
+
+def _compose(orig: str, first: Sequence[Repair], second: Sequence[Repair]) -> list[Repair]:
+    """The repairs of two passes as one list in offsets of ``orig`` (``second`` is in offsets of
+    the text after ``first``); a second-pass repair touching a first-pass one is merged with it.
+
+    >>> a = [Repair(0, 1, "a", "bb", "x")]
+    >>> b = [Repair(0, 2, "bb", "c", "y"), Repair(3, 4, "d", "e", "z")]
+    >>> [(r.start, r.end, r.old, r.new) for r in _compose("a d", a, b)]
+    [(0, 1, 'a', 'c'), (2, 3, 'd', 'e')]
+    """
+    mid = _apply(orig, first)
+    # first-pass repairs as (orig start, orig end, mid start, mid end)
+    spans, shift = [], 0
+    for r in sorted(first, key=lambda r: r.start):
+        spans.append([r.start, r.end, r.start + shift, r.start + shift + len(r.new), [r]])
+        shift += len(r.new) - (r.end - r.start)
+
+    def to_orig(pos: int) -> int:  # a mid offset outside every first-pass output span
+        d = 0
+        for os_, oe, ms, me, _ in spans:
+            if me <= pos:
+                d = oe - me
+        return pos + d
+
+    groups = [[s[2], s[3], s[4]] for s in spans]  # mid spans with their repairs
+    for r in second:
+        merged = [g for g in groups if g[0] <= r.end and r.start <= g[1]]
+        for g in merged:
+            groups.remove(g)
+        ms = min([r.start] + [g[0] for g in merged])
+        me = max([r.end] + [g[1] for g in merged])
+        groups.append([ms, me, [x for g in merged for x in g[2]] + [r]])
+    second_sorted = sorted(second, key=lambda r: r.start)
+    final = _apply(mid, second_sorted)
+    out = []
+    for ms, me, reps in sorted(groups, key=lambda g: g[0]):
+        os_ = min((s[0] for s in spans if ms <= s[2] and s[3] <= me), default=None)
+        oe = max((s[1] for s in spans if ms <= s[2] and s[3] <= me), default=None)
+        a = min(os_, to_orig(ms)) if os_ is not None else to_orig(ms)
+        b = max(oe, to_orig(me)) if oe is not None else to_orig(me)
+        # the new text: mid[ms:me] with the second-pass repairs inside it applied
+        inner = [Repair(x.start - ms, x.end - ms, x.old, x.new, x.evidence) for x in second_sorted if ms <= x.start and x.end <= me]
+        new = _apply(mid[ms:me], inner)
+        ev = "; then ".join(dict.fromkeys(x.evidence for x in reps))
+        out.append(Repair(a, b, orig[a:b], new, ev))
+    if _apply(orig, out) != final:  # never expected; one repair for the whole changed region then
+        a = 0
+        while a < min(len(orig), len(final)) and orig[a] == final[a]:
+            a += 1
+        b = 0
+        while b < min(len(orig), len(final)) - a and orig[-1 - b] == final[-1 - b]:
+            b += 1
+        ev = "; then ".join(dict.fromkeys(x.evidence for x in [*first, *second]))
+        return [Repair(a, len(orig) - b, orig[a : len(orig) - b], final[a : len(final) - b], ev)]
+    return out
 
 
 def despin(text: str) -> str:
     """Restore the original wording of a spun document (paragraph breaks kept).
 
-    >>> despin("Eastern officers with recordsdata of the talks articulate a deal is doubtless to be reached, Japan says.")
-    'Japanese officials with knowledge of the talks say a deal is likely to be reached, Japan says.'
+    >>> despin("Eastern officers with knowledge of the talks articulate a deal is doubtless to be reached this twelve months, Japan says.")
+    'Japanese officials with knowledge of the talks say a deal is likely to be reached this year, Japan says.'
     """
     return despin_explained(text).text
 
@@ -751,6 +1166,11 @@ def despin_corpus(
             more += [
                 Repair(r.start, r.end, r.old, r.new, r.evidence.replace("learned table entry", "learned pair (recurred across aligned documents)"))
                 for r in _table_repairs(text, Matcher(extra), lm, cfg, ctx, taken2)
+            ]
+        if use_default and cfg["thesaurus"]:
+            more += [
+                Repair(r.start, r.end, r.old, r.new, r.evidence + "; corpus bigrams")
+                for r in _thesaurus_repairs(text, lm, cfg, reps + more)
             ]
         allr = sorted(reps + more, key=lambda r: r.start)
         results.append(DespinResult(_apply(text, allr), sc[i], True, tuple(allr)))

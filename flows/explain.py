@@ -2,8 +2,10 @@
 
 :func:`find_document` looks a document up by id (or unique id prefix);
 :func:`line_diff` rebuilds a line diff of the boilerplate stage (removed lines
-with their reasons, in place among the kept lines); :func:`render` turns a
-record into rich renderables for ``wirewash inspect``.
+with their reasons, in place among the kept lines); :func:`spin_repairs` lists the
+spin repairs (``old → new`` with evidence) and :func:`locate_repairs` finds them in
+the final text; :func:`render` turns a record into rich renderables for
+``wirewash inspect``.
 
 >>> rec = {"text": "Body line.", "provenance": [{"stage": "boilerplate", "removed": [{"line": 0, "text": "Skip to content", "reason": "phrase:nav"}]}]}
 >>> [(r.kind, r.text, r.reason) for r in line_diff(rec)]
@@ -81,6 +83,53 @@ def line_diff(rec: dict[str, Any]) -> list[DiffRow]:
     return rows
 
 
+SPIN_STAGES = ("spin", "spin-corpus")
+
+
+@dataclass(frozen=True)
+class SpinRepair:
+    stage: str
+    old: str
+    new: str
+    evidence: str
+
+
+def spin_repairs(rec: dict[str, Any]) -> list[SpinRepair]:
+    """Every repair of the spin stages, in stage and text order.
+
+    >>> rec = {"provenance": [{"stage": "spin", "repairs": [{"span": [4, 16], "old": "twelve months", "new": "year", "evidence": "tell"}]}]}
+    >>> [(r.old, r.new) for r in spin_repairs(rec)]
+    [('twelve months', 'year')]
+    """
+    out = []
+    for p in rec.get("provenance") or []:
+        if p.get("stage") in SPIN_STAGES:
+            reps = [r for r in p.get("repairs") or [] if isinstance(r, dict) and "old" in r and "new" in r]
+            reps.sort(key=lambda r: (r.get("span") or [0])[0])
+            out += [SpinRepair(str(p["stage"]), str(r["old"]), str(r["new"]), str(r.get("evidence", ""))) for r in reps]
+    return out
+
+
+def locate_repairs(text: str, repairs: list[SpinRepair]) -> list[tuple[int, int, int]]:
+    """(start, end, repair index) of each repair's new wording in ``text``, searched in order
+    (the spans of the provenance point at the stage's input, not at the final text); a repair
+    not found after the previous one (a later stage rewrote it) is left out.
+
+    >>> locate_repairs("The year ended.", [SpinRepair("spin", "twelve months", "year", "")])
+    [(4, 8, 0)]
+    """
+    out, pos = [], 0
+    for i, r in enumerate(repairs):
+        if not r.new:
+            continue
+        at = text.find(r.new, pos)
+        if at < 0:
+            continue
+        out.append((at, at + len(r.new), i))
+        pos = at + len(r.new)
+    return out
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
@@ -90,7 +139,11 @@ def stage_summaries(rec: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]
     """Per provenance entry: its stage and its facts (the removed lines are in the diff instead)."""
     out = []
     for p in rec.get("provenance") or []:
-        facts = [(k, _short(v)) for k, v in p.items() if k not in ("stage", "removed") and v not in (None, [], {}, "")]
+        facts = [(k, _short(v)) for k, v in p.items() if k not in ("stage", "removed", "repairs") and v not in (None, [], {}, "")]
+        if p.get("stage") in SPIN_STAGES and p.get("repairs"):
+            facts.append(("repairs", f"{len(p['repairs'])} (listed under 'spin repairs')"))
+        elif p.get("repairs"):
+            facts.append(("repairs", _short(p["repairs"])))
         if p.get("stage") == "boilerplate":
             facts.insert(0, ("lines removed", str(len(p.get("removed") or []))))
         out.append((str(p.get("stage", "?")), facts))
@@ -127,8 +180,42 @@ def render(rec: dict[str, Any]) -> list[Any]:
             diff.append(f"   [{row.reason}]\n", style="dim yellow")
         else:
             diff.append(f"  {row.text}\n", style="green" if row.text.strip() else "")
-    return [
+    out = [
         Panel(head, title="document", border_style="blue"),
         stages,
         Panel(diff, title="text: [red]- removed[/]  [yellow]^ headline[/]  [green]kept[/]", border_style="blue"),
     ]
+    repairs = spin_repairs(rec)
+    if repairs:
+        out += render_spin(rec.get("text") or "", repairs)
+    return out
+
+
+def render_spin(text: str, repairs: list[SpinRepair]) -> list[Any]:
+    """A table of the spin repairs (``old → new`` and evidence) and the final text with each
+    repair shown in place: the spun wording struck through in red, the restored one in green."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"spin repairs ({len(repairs)})", expand=True, show_lines=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("old → new", no_wrap=False, ratio=1)
+    table.add_column("evidence", style="dim", ratio=2)
+    for i, r in enumerate(repairs, 1):
+        change = Text()
+        change.append(r.old, style="red")
+        change.append(" → ")
+        change.append(r.new, style="bold green")
+        ev = r.evidence if r.stage == "spin" else f"[{r.stage}] {r.evidence}"
+        table.add_row(str(i), change, Text(ev))
+    body, pos = Text(), 0
+    for a, b, i in locate_repairs(text, repairs):
+        body.append(text[pos:a])
+        body.append(repairs[i].old, style="red strike")
+        body.append(" ")
+        body.append(text[a:b], style="bold green")
+        body.append(f"[{i + 1}]", style="dim")
+        pos = b
+    body.append(text[pos:])
+    return [table, Panel(body, title="repaired text: [red strike]spun[/] [bold green]restored[/] [dim][n] = row of the table[/]", border_style="green")]

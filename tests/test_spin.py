@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import math
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from wordfreq import zipf_frequency
 
 from cleaners import spin
 from cleaners.document import Document
@@ -242,3 +247,132 @@ def test_spin_stage_records_score_flag_and_repairs(seeds):
     assert d.spin_score == p["score"] >= THRESHOLD
     assert len(p["repairs"]) >= 50
     assert all(set(r) == {"span", "old", "new", "evidence"} for r in p["repairs"])
+
+
+# --------------------------------------------------------------------------- thesaurus layer (issue 18)
+
+
+def test_thesaurus_candidates_include_generic_terms_phrases_and_inflections():
+    th = spin.thesaurus()
+    assert "interest" in th["curiosity"]  # a generic term ("interest" -> "curiosity")
+    assert "bank" in th["financial institution"]  # a phrase for a word
+    assert "rates" in th["charges"]  # plural to plural
+    assert "told" in th["informed"]  # past to past
+    # candidates are content words and never numbers
+    assert "up on" not in th.get("informed", ())
+    assert "billion" not in th.get("trillion", ())
+
+
+def test_background_bigrams_prefer_the_news_collocation():
+    bg = spin.background_bigrams()
+    assert bg.gain("central", "bank", "financial institution", "said") > 1.0
+    assert bg.gain("raised", "interest", "curiosity", "rates") > 1.0
+    # an unlisted bigram of a rare word is not scored as if the word were impossible
+    assert bg.logp("would", "resign") > math.log10(spin._unigram("resign"))
+
+
+@pytest.mark.parametrize(
+    "spun, original",
+    [
+        ("Police said her male sibling was arrested on Monday.", "Police said her male sibling was arrested on Monday.".replace("male sibling", "brother")),
+        ("He was stopped by peace officers near the border.", "He was stopped by police officers near the border."),
+        ("The central financial institution held rates steady.", "The central bank held rates steady."),
+    ],
+)
+def test_thesaurus_layer_repairs_spun_phrases_in_a_flagged_document(spun, original):
+    res = spin.despin_explained(spun, score=1.0)
+    assert res.text == original
+    assert any("WordNet" in r.evidence or "table entry" in r.evidence for r in res.repairs)
+
+
+def test_thesaurus_layer_leaves_ordinary_words_alone_in_a_flagged_document():
+    text = "The minister would resign this year, officials said, as talks on farm tariffs stalled again."
+    res = spin.despin_explained(text, score=1.0)
+    assert res.text == text, [(r.old, r.new) for r in res.repairs]
+
+
+def test_thesaurus_layer_is_off_when_disabled():
+    text = "The central financial institution held rates steady."
+    assert spin.despin_explained(text, score=1.0, overrides={"thesaurus": False}).text == "The central bank held rates steady."  # the table's tell
+    text = "Police said her male sibling was arrested on Monday."
+    assert spin.despin_explained(text, score=1.0, overrides={"thesaurus": False}).text == text
+
+
+def test_thesaurus_repairs_are_explained():
+    res = spin.despin_explained("Police said her male sibling was arrested on Monday.", score=1.0)
+    (r,) = res.repairs
+    assert (r.old, r.new) == ("male sibling", "brother")
+    assert "WordNet" in r.evidence and "LM gain" in r.evidence
+
+
+# --------------------------------------------------------------------------- idempotence (issue 21)
+
+
+def test_despin_of_an_all_caps_tell_is_a_fixpoint():
+    once = spin.despin("MIGHT MAYBE MAYBE WELL WELL")
+    assert spin.despin(once) == once
+
+
+def test_despin_is_idempotent_on_the_spun_story_and_seed_003(seeds):
+    for text in (SPUN, seeds["003"]):
+        once = spin.despin(text)
+        assert spin.despin(once) == once
+
+
+_SPIN_WORDS = [
+    "might maybe maybe well well ", "twelve months ", "Can also ", "p.c. ", "of us ", "officers ", "articulate ",
+    "financial institution ", "central ", "curiosity ", "charges ", "male sibling ", "peace officers ", "MIGHT ",
+    "MAYBE ", "WELL ", "the ", "talks ", "said ", ". ", ", ", "\n", "Eastern ", "High Minister ", "gain ", "resign ",
+]
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_SPIN_WORDS), max_size=60).map("".join))
+def test_despin_is_idempotent(text):
+    once = spin.despin(text)
+    assert spin.despin(once) == once
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_SPIN_WORDS), max_size=40).map("".join))
+def test_repairs_of_several_passes_point_at_the_input(text):
+    res = spin.despin_explained(text, score=1.0)
+    rebuilt, pos = [], 0
+    for r in res.repairs:
+        assert text[r.start : r.end] == r.old
+        rebuilt += [text[pos : r.start], r.new]
+        pos = r.end
+    assert "".join(rebuilt) + text[pos:] == res.text
+
+
+# --------------------------------------------------------------------------- no seed-specific strings
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z][a-z'’\-]+", text.lower()))
+
+
+def _only_003_words(seeds) -> set[str]:
+    """Words of seed 003 that no other seed (nor, where ../shared is present, any of the 181 clean
+    article bodies) contains and that are not ordinary English (wordfreq Zipf < 2.5): its reporters'
+    names, the spinner's odd outputs that only 003 showed."""
+    other = set().union(*(_words(t) for k, t in seeds.items() if k != "003"))
+    gt = SHARED / "bench" / "extraction" / "ground-truth.json"
+    if gt.exists():
+        for rec in json.loads(gt.read_text(encoding="utf-8")).values():
+            other |= _words(rec.get("articleBody") or "")
+    return {w for w in _words(seeds["003"]) - other if zipf_frequency(w, "en") < 2.5}
+
+
+def test_no_data_file_or_cleaner_holds_a_word_only_seed_003_has(seeds):
+    only = _only_003_words(seeds)
+    assert len(only) >= 5  # the scan has something to look for (names, spinner oddities)
+    root = Path(spin.__file__).resolve().parent
+    generated = {spin.THESAURUS_FILE}  # from WordNet by scripts/make_spin_thesaurus.py
+    for path in sorted((root / "data").iterdir()) + sorted(root.glob("*.py")):
+        raw = path.read_bytes()
+        text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8", "replace")
+        found = only & _words(text)
+        if path.name in generated:  # a general-English resource may hold a rare English word
+            found = {w for w in found if zipf_frequency(w, "en") < 2.0}
+        assert not found, f"{path.name} holds words only seed 003 contains: {sorted(found)}"

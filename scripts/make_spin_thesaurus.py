@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Build the general-English reverse candidates of spin repair from WordNet 3.0.
+
+An article spinner replaces a word by a neighbour from its thesaurus entry: a synonym of one of
+its senses, a more general term ("interest" -> "curiosity"), or for adjectives a similar term.
+So the original of a spun word ``s`` is among the words whose entry contains ``s``. This script
+inverts WordNet that way and writes, under ``cleaners/data/``:
+
+* ``spin_thesaurus.tsv.gz``: ``spun<TAB>original:cost|original:cost|...``, lower case (cost: log10 of
+  the number of forms the original's entry offers a spinner, i.e. -log10 P(spun | original)), every inflection of
+  both sides (same tag on both: "charges" -> "rates", "took" -> "made"), originals limited to words
+  common in news (wordfreq Zipf >= ``MIN_ORIG_ZIPF``), best first, at most ``MAX_CANDIDATES``;
+* ``WORDNET_LICENSE``: the licence that must accompany data derived from WordNet.
+
+Nothing is fitted to any document: inputs are WordNet (Debian ``wordnet-base``), wordfreq and
+lemminflect (inflections; only this script needs it: ``pip install lemminflect==0.2.3``).
+
+    apt-get install wordnet-base && .venv/bin/python scripts/make_spin_thesaurus.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import math
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from lemminflect import getAllInflections
+from wordfreq import zipf_frequency
+
+ROOT = Path(__file__).resolve().parents[1]
+WN = Path("/usr/share/wordnet")
+POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
+UPOS = {"n": "NOUN", "v": "VERB", "a": "ADJ", "s": "ADJ", "r": "ADV"}
+MIN_ORIG_ZIPF = 3.0  # an original a news writer uses: about 1 in 1,000,000 words or more
+MIN_PHRASE_WORD_ZIPF = 2.5  # each word of a multi-word original or collocation
+MIN_SPUN_ZIPF = 1.0  # a spun form is a real word (each word of a phrase)
+MAX_CANDIDATES = 12
+RELATIONS = {"@", "&", "$"}  # hypernym (the "generic term"), similar-to (adjectives), verb group
+# number words: WordNet lists "billion" among the senses of "trillion"; a repair must never change a figure
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million billion trillion quadrillion dozen score couple half quarter".split()
+)
+_WORD = re.compile(r"^[a-z][a-z'\-]*(?: [a-z][a-z'\-]*){0,3}$")
+
+
+def read_synsets(pos: str) -> dict[str, tuple[list[str], list[str]]]:
+    """offset -> (lemmas, related offsets) for one part of speech."""
+    out = {}
+    for line in (WN / f"data.{pos}").open(encoding="latin-1"):
+        if line.startswith("  "):
+            continue
+        f = line.split(" | ")[0].split()
+        off, ss_type, n = f[0], f[2], int(f[3], 16)
+        words = [re.sub(r"\([a-z]+\)$", "", f[4 + 2 * i]).replace("_", " ") for i in range(n)]
+        k = 4 + 2 * n
+        p_cnt = int(f[k])
+        rel = []
+        for j in range(p_cnt):
+            sym, t_off, t_pos = f[k + 1 + 4 * j], f[k + 2 + 4 * j], f[k + 3 + 4 * j]
+            if sym in RELATIONS and t_pos[:1] in (POS[pos], "s" if pos == "adj" else "-"):
+                rel.append(t_off)
+        out[off] = (words, rel)
+    return out
+
+
+def inflections(lemma: str, upos: str) -> dict[str, set[str]]:
+    """tag -> forms; a phrase inflects its head (the last word of a noun, the first of a verb)."""
+    words = lemma.split()
+    head = words[0] if upos == "VERB" else words[-1]
+    forms = getAllInflections(head, upos) or {}
+    out: dict[str, set[str]] = defaultdict(set)
+    for tag, fs in forms.items():
+        for f in fs:
+            w = [f] + words[1:] if upos == "VERB" else words[:-1] + [f]
+            out[tag].add(" ".join(w))
+    base = {"NOUN": "NN", "VERB": "VB", "ADJ": "JJ", "ADV": "RB"}[upos]
+    out[base].add(lemma)
+    if upos == "VERB":
+        out["VBP"].add(lemma)
+    return out
+
+
+def common(phrase: str) -> bool:
+    ws = phrase.split()
+    if len(ws) == 1:
+        return zipf_frequency(phrase, "en") >= MIN_ORIG_ZIPF
+    return all(zipf_frequency(w, "en") >= MIN_PHRASE_WORD_ZIPF for w in ws)
+
+
+def form_ok(form: str, min_zipf: float) -> bool:
+    """Every word of an inflected form is a word of real text (drops "informations", "monies"),
+    and none is a number word."""
+    return all(zipf_frequency(w, "en") >= min_zipf and w.rstrip("s") not in NUMBER_WORDS and w not in NUMBER_WORDS for w in form.split())
+
+
+def build() -> dict[str, list[str]]:
+    reverse: dict[str, set[str]] = defaultdict(set)
+    fanout: dict[str, set[str]] = defaultdict(set)  # original -> the forms a spinner may print for it
+    for name, pos in POS.items():
+        syn = read_synsets(name)
+        upos = UPOS[pos]
+        infl_cache: dict[str, dict[str, set[str]]] = {}
+
+        def infl(lemma: str) -> dict[str, set[str]]:
+            if lemma not in infl_cache:
+                infl_cache[lemma] = inflections(lemma, upos)
+            return infl_cache[lemma]
+
+        for off, (words, rel) in syn.items():
+            lemmas = [w for w in words if w == w.lower() and _WORD.match(w)]
+            neighbours = set(lemmas)
+            for r in rel:
+                if r in syn:
+                    neighbours.update(w for w in syn[r][0] if w == w.lower() and _WORD.match(w))
+            for w in lemmas:  # w: the original; s: what the spinner may print for it
+                if not common(w):
+                    continue
+                wf = infl(w)
+                for s in neighbours:
+                    if s == w:
+                        continue
+                    sf = infl(s)
+                    for tag, ws in wf.items():
+                        for sform in sf.get(tag, ()):
+                            for wform in ws:
+                                if sform != wform and form_ok(wform, MIN_ORIG_ZIPF - 0.5) and form_ok(sform, MIN_SPUN_ZIPF):
+                                    reverse[sform].add(wform)
+                                    fanout[wform].add(sform)
+    out = {}
+    for s, ws in reverse.items():
+        # each candidate with its channel cost: log10 of how many forms the spinner could have
+        # printed for it (a spinner picks one neighbour of the original's entry)
+        ranked = sorted(ws, key=lambda w: (-zipf_frequency(w, "en") - 1.0 * (" " not in w), w))[:MAX_CANDIDATES]
+        out[s] = [f"{w}:{math.log10(len(fanout[w])):.1f}" for w in ranked]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data")
+    a = ap.parse_args()
+    rev = build()
+    head = (
+        "# Reverse thesaurus candidates for spin repair: spun form<TAB>original:channel cost|... (best first).\n"
+        "# Generated by scripts/make_spin_thesaurus.py from WordNet 3.0 (synonyms, generic terms,\n"
+        "# similar terms), inflected with lemminflect; see WORDNET_LICENSE. Do not edit by hand.\n"
+    )
+    # gzip with no name/mtime in the header: a rerun gives the same bytes
+    with gzip.GzipFile(a.out / "spin_thesaurus.tsv.gz", "wb", 9, mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
+        fh.write(head)
+        for s in sorted(rev):
+            fh.write(f"{s}\t{'|'.join(rev[s])}\n")
+    lic = Path("/usr/share/doc/wordnet-base/copyright").read_text(encoding="utf-8")
+    m = re.search(r"License: WordNet3.0\n(.*?)\n\n", lic, re.S)
+    (a.out / "WORDNET_LICENSE").write_text(
+        "WordNet 3.0 licence (spin_thesaurus.tsv.gz is derived from WordNet 3.0)\n\n"
+        + "\n".join(l[1:] if l != " ." else "" for l in m.group(1).splitlines()) + "\n",
+        encoding="utf-8",
+    )
+    print(f"{len(rev)} spun forms, {sum(map(len, rev.values()))} pairs")
+
+
+if __name__ == "__main__":
+    main()
