@@ -673,9 +673,9 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         fh.write(data)
 
 
-def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]], level: int = 9) -> int:
-    """Write records as gzip JSON Lines atomically; returns the count (``level``: gzip's, 1 for
-    intermediate files that are read back once)."""
+def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]], level: int = 6) -> int:
+    """Write records as gzip JSON Lines atomically; returns the count (``level``: gzip's; 6, zlib's default,
+    writes in a fifth of level 9's time for a few per cent more bytes; 1 for files read back once)."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     n = 0

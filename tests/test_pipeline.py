@@ -57,14 +57,12 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture()
 def small_shards(monkeypatch):
-    """Shards of about 60 KB (some 25 documents), so the corpus is cut into many."""
-    real = pipeline.section
+    """Shards of about 60 KB (some 25 documents), so the corpus is cut into many; the LM sample
+    of the corpus despin covers the whole corpus here, as the reference's does."""
+    from cleaners.settings import settings
 
-    def patched(name, **kw):
-        cfg = real(name, **kw)
-        return {**cfg, "shard_bytes": 60_000} if name == "pipeline" else cfg
-
-    monkeypatch.setattr(pipeline, "section", patched)
+    monkeypatch.setitem(settings()["pipeline"], "shard_bytes", 60_000)
+    monkeypatch.setitem(settings()["pipeline"], "despin_sample_docs", 100_000)
 
 
 def test_sharded_run_writes_what_the_in_memory_driver_writes(corpus, tmp_path, small_shards):

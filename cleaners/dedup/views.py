@@ -28,6 +28,7 @@ _NON_WORD = re.compile(r"\W+", re.UNICODE)  # punctuation and whitespace alike
 # a word may hold ' ’ . - between letters/digits; the gap before it is the text since the last word
 # (matching "(gap)(word)" in one pattern re-scans a long wordless run at every offset: quadratic)
 _WORD_TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+_WORD_SPLIT = re.compile(r"([^\W_]+(?:['’.\-][^\W_]+)*)", re.UNICODE)  # the same words, kept by re.split
 _DIGIT = re.compile(r"\d")
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”]")
 
@@ -48,23 +49,28 @@ def keep_words() -> frozenset[str]:
 
 
 def spin_proof_view(text: str) -> str:
-    """The spinner-invariant skeleton of ``text`` (see the module docstring)."""
+    """The spinner-invariant skeleton of ``text`` (see the module docstring).
+
+    The text is split once (in C) into gaps and words, alternately; a capitalised word counts
+    as a name when the gap before it holds no sentence break.
+    """
     keep = keep_words()
+    parts = _WORD_SPLIT.split(text)  # [gap, word, gap, word, ..., gap]
     out: list[str] = []
+    append = out.append
     last_placeholder = False
-    prev_end = 0
-    for i, m in enumerate(_WORD_TOKEN.finditer(text)):
-        gap, tok = text[prev_end : m.start()], m.group()
-        prev_end = m.end()
+    digit, brk = _DIGIT.search, _SENTENCE_BREAK.search
+    for k in range(1, len(parts), 2):
+        tok = parts[k]
         low = tok.lower()
-        if low in keep or (not tok.isalpha() and _DIGIT.search(tok)):
-            out.append(low)
+        if low in keep or (not tok.isalpha() and digit(tok)):
+            append(low)
             last_placeholder = False
-        elif tok[0].isupper() and i and not _SENTENCE_BREAK.search(gap):
-            out.append(low.replace("’", "'"))
+        elif k > 1 and tok[0].isupper() and not brk(parts[k - 1]):
+            append(low.replace("’", "'"))
             last_placeholder = False
         elif not last_placeholder:
-            out.append("_")
+            append("_")
             last_placeholder = True
     return " ".join(out)
 
