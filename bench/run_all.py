@@ -18,7 +18,7 @@ RUNS = [
     ("spin", ["spin.py"]),
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
-    ("scale", ["scale.py", "--copies", "4", "--runs", "1"]),
+    ("scale", ["scale_corpus.py", "--docs", "20000", "--workers", "1", "--workers", "2"]),
     ("cumulative", ["cumulative.py", "--batches", "10"]),
 ]
 

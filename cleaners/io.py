@@ -61,6 +61,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _JSONL_KNOWN = {"id", "text", "html", "url", "title", "source", "date"}
+# one line as bytes.splitlines splits (\n, \r\n or \r), found one at a time (no list of all lines)
+_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 #: where an item came from: (file relative to the input root, line or record number)
 Where = tuple[str, "int | None"]
 
@@ -257,7 +259,7 @@ def _read_tree(root: Path) -> Iterator[tuple[Document | Rejected, Where]]:
         if target is not None and not follow:
             yield Rejected(rel, f"symlink to {target}, outside the input folder: not followed (input.follow_symlinks_outside)"), (rel, None)
             continue
-        for item, where in _read_file(file, rel):
+        for item, where in cap_rejections(_read_file(file, rel), rel):
             if target is not None and isinstance(item, Document):
                 item = item.evolve(metadata={**item.metadata, "symlink_target": target})
             yield item, where
@@ -330,7 +332,27 @@ def _sniff(raw: bytes) -> str:
 def read_path(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
     """One input file as the tree reader reads it (a symlink out of ``rel``'s folder is the
     tree reader's to judge: see :func:`_read_tree`)."""
-    yield from _read_file(file, rel)
+    yield from cap_rejections(_read_file(file, rel), rel)
+
+
+def cap_rejections(items: Iterable[tuple[Document | Rejected, Where]], rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
+    """The first ``[input] max_rejections_per_file`` rejections of one input one by one, then one
+    line counting the rest by reason (10 M junk lines make one line, not 10 M)."""
+    cap = int(section("input")["max_rejections_per_file"])
+    seen = 0
+    more: Counter[str] = Counter()
+    first_more = None
+    for item, where in items:
+        if isinstance(item, Rejected) and "(input.max_" not in item.reason:  # a bound's own notice is always listed
+            seen += 1
+            if seen > cap:
+                more[item.reason.split(":")[0][:80]] += 1
+                first_more = first_more or item.line
+                continue
+        yield item, where
+    if more:
+        kinds = "; ".join(f"{n:,} × {why}" for why, n in more.most_common(5))
+        yield Rejected(rel, f"and {sum(more.values()):,} more rejected after the first {cap} (input.max_rejections_per_file): {kinds}", first_more), (rel, None)
 
 
 def _read_file(file: Path, rel: str) -> Iterator[tuple[Document | Rejected, Where]]:
@@ -492,11 +514,16 @@ def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejecte
 
 
 def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, str | None]:
-    """Whole gzip members in ``stream`` and what is wrong after them (``None``: nothing)."""
+    """Whole gzip members in ``stream`` and what is wrong after them (``None``: nothing); it stops
+    once ``[input] max_decompressed_bytes`` have come out (a gzip bomb: "over the limit")."""
     members = 0
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     pending = b""
+    limit = int(section("input")["max_decompressed_bytes"])
+    budget = limit
     while True:
+        if budget < 0:
+            return members, f"over the {_gib(limit)} decompressed-size limit (input.max_decompressed_bytes)"
         data = pending or stream.read(chunk)
         pending = b""
         if not data:
@@ -507,8 +534,10 @@ def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, s
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             while data:
-                d.decompress(data, 1 << 16)
+                budget -= len(d.decompress(data, 1 << 16))
                 data = d.unconsumed_tail
+                if budget < 0:
+                    break
                 if d.eof:
                     members += 1
                     pending = d.unused_data
@@ -521,13 +550,13 @@ def _count_gzip_members(stream: IO[bytes], chunk: int = 1 << 20) -> tuple[int, s
 def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool = False) -> Iterator[tuple[Document | Rejected, Where]]:
     """JSON Lines; ``first_line``/``part``: ``raw`` is the slice of a larger file that starts at
     that line (a shard of one big file: a blank slice is not an "empty file")."""
-    truncated = False
+    truncated = None
     if gz:
         try:
             raw = _gunzip_tolerant(raw)
         except _TruncatedGzip as exc:
             raw = exc.partial
-            truncated = True
+            truncated = exc.why
         except (OSError, EOFError, zlib.error) as exc:
             yield Rejected(rel, f"not a readable gzip file: {exc}"), (rel, None)
             return
@@ -535,9 +564,19 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool 
         if not part:
             yield Rejected(rel, "empty file (no JSON lines)"), (rel, None)
         return
-    lines = raw.splitlines()
-    for lineno, line in enumerate(lines, start=first_line):
+    max_lines = int(section("input")["max_lines_per_file"])
+    lineno = first_line - 1
+    last_end = len(raw)
+    for m in _LINE.finditer(raw):  # the lines bytes.splitlines gives, one at a time
+        if m.end() == m.start():
+            break
+        lineno += 1
+        line = m.group(1)
         where = (rel, lineno)
+        if lineno - first_line >= max_lines:
+            yield Rejected(rel, f"over {max_lines:,} lines (input.max_lines_per_file): line {lineno} and after are rejected", lineno), where
+            truncated = None
+            break
         if not line.strip():
             continue
         big = _too_big(len(line), "JSON line is")
@@ -547,7 +586,7 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool 
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            if truncated and lineno == first_line + len(lines) - 1:
+            if truncated and m.end() >= last_end:
                 break  # the cut-off last line is reported below
             yield Rejected(rel, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}", lineno), where
             continue
@@ -578,7 +617,7 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool 
             metadata=extra,
         ), where
     if truncated:
-        yield Rejected(rel, "gzip stream is truncated; records after the cut are lost", len(lines) or None), (rel, None)
+        yield Rejected(rel, truncated, (lineno - first_line + 1) or None), (rel, None)
 
 
 def _str_or_none(v: Any) -> str | None:
@@ -586,25 +625,38 @@ def _str_or_none(v: Any) -> str | None:
 
 
 class _TruncatedGzip(Exception):
-    def __init__(self, partial: bytes):
+    def __init__(self, partial: bytes, why: str = "gzip stream is truncated; records after the cut are lost"):
         self.partial = partial
+        self.why = why
 
 
 def _gunzip_tolerant(raw: bytes) -> bytes:
-    """Decompress gzip; on truncation raise with whatever decompressed cleanly."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(raw)
-    if not d.eof:
-        partial = out + d.flush()
-        raise _TruncatedGzip(partial)
-    rest = d.unused_data
-    while rest:  # concatenated gzip members
+    """Decompress gzip (members back to back); on truncation, or past ``[input]
+    max_decompressed_bytes``, raise with whatever decompressed cleanly before."""
+    limit = int(section("input")["max_decompressed_bytes"])
+    out = bytearray()
+    rest = raw
+    while rest:
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out += d.decompress(rest)
+        data = rest
+        while data:
+            out += d.decompress(data, 1 << 20)
+            data = d.unconsumed_tail
+            if len(out) > limit:
+                raise _TruncatedGzip(bytes(out[:limit]), f"decompressed size over the {_gib(limit)} limit (input.max_decompressed_bytes)")
+            if d.eof:
+                break
         if not d.eof:
-            raise _TruncatedGzip(out)
+            out += d.flush()
+            raise _TruncatedGzip(bytes(out))
         rest = d.unused_data
-    return out
+        if not rest.strip(b"\x00"):
+            break
+    return bytes(out)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:g} GiB" if n >= 2**30 else f"{n / 2**20:g} MiB"
 
 
 # ---------------------------------------------------------------- writers

@@ -224,32 +224,20 @@ def run(
 def inbox(
     inbox_dir: Path = typer.Argument(..., metavar="INBOX", help="Folder that new files are dropped into."),
     output: Path = typer.Option(Path("outputs/inbox"), "-o", "--out", "--output", help="Output folder (corpus, shards, state/)."),
-    dask_address: str = typer.Option(None, "--dask-address", help="Run per-shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
-    workers: int = typer.Option(0, "--workers", "-w", help="Start a local Dask cluster with N worker processes."),
+    dask_address: str = typer.Option(None, "--dask-address", help="Run the shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Worker processes for the shard tasks. 0 = one per CPU core; 1 = in this process."),
     settle: float = typer.Option(None, "--settle", help="Skip files modified less than this many seconds ago."),
-    dask_dedup: bool = typer.Option(
-        False, "--dask-dedup",
-        help="With a Dask cluster, also dedup there (LSH banding shuffle against band history; char view only) "
-        "instead of the persistent SQLite index.",
-    ),
 ) -> None:
     """Clean the files in INBOX not processed before, once, and add them to the corpus in OUT."""
     from flows.inbox import inbox_flow
 
-    cluster = None
-    if workers and not dask_address:
-        from distributed import LocalCluster
-
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
-        dask_address = cluster.scheduler_address
     try:
         summary = inbox_flow(
             str(inbox_dir.resolve()), str(output.resolve()), dask_address=dask_address, settle_seconds=settle,
-            dask_dedup=dask_dedup,
+            workers=workers or None,
         )
-    finally:
-        if cluster is not None:
-            cluster.close()
+    except ConnectionError as exc:
+        raise _usage_error(str(exc)) from None
     rejected = sum(b["counts"]["rejected"] for b in summary["batches"])
     rejected += sum(1 for f in summary.get("failed", []) if f["action"] == "quarantined")
     if summary["skipped"]:
@@ -271,7 +259,7 @@ def serve(
     output: Path = typer.Option(..., "--out", "-o", help="Output folder (corpus, shards, state/)."),
     cron: str = typer.Option("*/15 * * * *", "--cron", help="When to run, as a cron expression."),
     dask_address: str = typer.Option(None, "--dask-address", help="Run per-shard tasks on this Dask scheduler (tcp://HOST:PORT)."),
-    workers: int = typer.Option(0, "--workers", "-w", help="Start a local Dask cluster with N worker processes."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Worker processes for the shard tasks. 0 = one per CPU core; 1 = in the flow's process."),
     name: str = typer.Option("wirewash-inbox", "--name", help="Deployment name."),
     settle: float = typer.Option(None, "--settle", help="Skip files modified less than this many seconds ago (default: settings)."),
 ) -> None:

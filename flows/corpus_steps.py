@@ -7,6 +7,7 @@ also its completion record; a reduce reads the shards' tables one at a time.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import math
@@ -26,7 +27,7 @@ from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, w
                          write_jsonl, write_jsonl_gz, write_parquet)
 from cleaners.settings import section
 from flows import report_html, stages
-from flows.shards import Executor, Progress, Shard, Work, content_digest, read_shard, stable_hash
+from flows.shards import Executor, Progress, Shard, Work, content_digest, index_writer_lock, read_shard, stable_hash
 
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
@@ -58,6 +59,8 @@ def mapped(work: Work, executor: Executor, phase: str, fn: Callable, arglist: li
     """``fn`` over the shards that have no completion record of ``phase``; every shard's summary, in order."""
     results = [work.done(phase, args[0]) for args in arglist]
     todo = [i for i, r in enumerate(results) if r is None]
+    if len(todo) < len(arglist):
+        work.reused[phase] = len(arglist) - len(todo)
     if progress and not todo:
         progress(phase, len(arglist), len(arglist))
     if todo:
@@ -497,8 +500,14 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
             why.setdefault(k, reason)
             why.setdefault(i, reason)
     # earlier runs: what the persistent index already holds
-    matches: dict[int, list] = {}
     use_index = index_path is not None
+    with index_writer_lock(index_path) if use_index else contextlib.nullcontext():
+        return _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, why, index_path, use_index, n)
+
+
+def _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, why, index_path, use_index, n) -> dict[str, Any]:
+    """The dedup step's part that reads and writes the persistent index (one writer at a time)."""
+    matches: dict[int, list] = {}
     if use_index:
         started = work.done("dedup-index-started")
         with stages.dedup.open_index(index_path) as index:
@@ -635,7 +644,7 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
 
 
 def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float,
-               phases: dict[str, float] | None = None) -> dict[str, Any]:
+               phases: dict[str, float] | None = None, reused: dict[str, int] | None = None) -> dict[str, Any]:
     """manifest.json, the single-file views, report.json (written last) and report.html."""
     (out / "report.json").unlink(missing_ok=True)
     manifest_path = out / "manifest.json"
@@ -663,6 +672,7 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
         "rejected_total": counts["rejected"],
         "seconds": round(seconds, 3),
         "phase_seconds": phases or {},
+        "reused_shards": reused or None,
         "parts": [w["part"] for w in wrote],
     }
     if mode == "append":

@@ -29,31 +29,49 @@ from typing import Any
 from cleaners.settings import section, settings
 from flows import corpus_steps as steps
 from flows import stages
-from flows.shards import Executor, Progress, Work, make_executor, plan_key, plan_shards, unfinished_plan
+from flows.shards import (Executor, Progress, Work, folder_lock, make_executor, plan_files, plan_key, plan_shards,
+                          sweep_leftovers, unfinished_plan)
 
 
-def run(input_path: str | Path, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
-        workers: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Clean ``input_path`` into ``out_dir`` (``mode``: see :func:`flows.stages.prepare_output`)."""
-    t0 = time.perf_counter()
+def run(input_path: str | Path | None, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
+        workers: int | None = None, progress: Progress | None = None, files: list[tuple[str, str, str]] | None = None,
+        index: str | Path | None = None, state: Path | None = None, taken_ids: set[str] | None = None) -> dict[str, Any]:
+    """Clean ``input_path`` (or the given ``files``: ``(path, name, digest)``) into ``out_dir``.
+
+    ``mode``: see :func:`flows.stages.prepare_output`. ``index``, ``state``: the dedup index and
+    the folder of learned spin pairs (default: in ``out_dir``; the inbox shares its own across
+    batches); ``taken_ids``: ids the documents must not reuse (renamed ``id~n``).
+    """
     out = Path(out_dir)
-    stages.check_input(input_path)
+    if files is None:
+        stages.check_input(input_path)
+    if out.exists() and not out.is_dir():
+        stages.prepare_output(out, mode)  # the clear error for an OUT that is a file
+    with folder_lock(out):
+        return _run(input_path, out, mode, executor, workers, progress, files, index, state, taken_ids)
+
+
+def _run(input_path, out: Path, mode, executor, workers, progress, files, index, state, taken_ids) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    sweep_leftovers(out)
     unfinished = unfinished_plan(out)
     if unfinished is None or mode == "overwrite":
         stages.prepare_output(out, mode)  # refuses before anything is written
-    shards = plan_shards(input_path, section("pipeline")["shard_bytes"], out / ".stdin.spool")
-    key = plan_key(input_path, shards, {"settings": settings(), "mode": mode})
+    size = section("pipeline")["shard_bytes"]
+    shards = plan_files(files, size) if files is not None else plan_shards(input_path, size, out / ".stdin.spool")
+    key = plan_key(input_path or out, shards, {"settings": settings(), "mode": mode, "index": str(index)})
     if unfinished is not None and mode != "overwrite":
         stages.prepare_output(out, mode, resume_key=key if unfinished == key else None)  # finish it, or refuse
     work = Work(out, key)
-    state, index = out / "state", stages.dedup_index_path(out)
+    state = state or out / "state"
+    index = index or stages.dedup_index_path(out)
     own = executor is None
     executor = executor or make_executor(workers)
     timer = steps.PhaseTimer(progress)
     try:
         root = str(work.root)
         clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], timer)
-        existing = stages.output_ids(out) if mode == "append" else set()
+        existing = (stages.output_ids(out) if mode == "append" else set()) | set(taken_ids or ())
         fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, existing), timer)
         flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
@@ -66,7 +84,8 @@ def run(input_path: str | Path, out_dir: str | Path, *, mode: str = "new", execu
     finally:
         if own:
             executor.close()
-    report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0, phases=timer.seconds)
+    report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0, phases=timer.seconds,
+                              reused=work.reused)
     work.remove()
     (out / ".stdin.spool").unlink(missing_ok=True)
     return report

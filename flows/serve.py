@@ -158,13 +158,7 @@ def serve_inbox(
         server = LocalPrefectServer(out / "state" / "prefect").start()
         os.environ["PREFECT_API_URL"] = server.api_url
         print(f"wirewash: started a local Prefect server; UI and API at {server.api_url.removesuffix('/api')}", file=sys.stderr)
-    cluster = None
     try:
-        if workers and not dask_address:
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
-            dask_address = cluster.scheduler_address
         from prefect.deployments.runner import EntrypointType
 
         from flows.inbox import inbox_flow
@@ -172,13 +166,12 @@ def serve_inbox(
         inbox_flow.serve(
             name=name,
             cron=cron,
-            parameters={"inbox": str(inbox), "out": str(out), "dask_address": dask_address, "settle_seconds": settle_seconds},
+            parameters={"inbox": str(inbox), "out": str(out), "dask_address": dask_address, "settle_seconds": settle_seconds,
+                        "workers": workers or None},
             global_limit=1,  # the deployment never runs twice at once (the lock in OUT/state covers other runs)
             limit=1,
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
     finally:
-        if cluster is not None:
-            cluster.close()
         if server is not None:
             server.stop()

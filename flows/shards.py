@@ -14,6 +14,8 @@ No Prefect import here.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -29,6 +31,7 @@ from typing import Any
 from cleaners import io as cio
 from cleaners.document import Document, printable_path, sanitise_document
 from cleaners.io import JSONL_SUFFIXES, STDIN, STDIN_NAME, Rejected, Where, write_bytes_atomic
+from flows.stages import OutputError
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,6 +47,7 @@ class Piece:
     first_line: int = 1
     reject: str = ""  # not read, for this reason (a symlink out of the input folder)
     symlink_target: str = ""  # read through a symlink out of the input folder (followed by setting)
+    digest: str = ""  # the content planned (an inbox file): a file that changed since is not read
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,26 @@ def plan_shards(input_path: str | os.PathLike[str], shard_bytes: int, spool: Pat
     return shards
 
 
+def plan_files(files: Sequence[tuple[str, str, str]], shard_bytes: int) -> list[Shard]:
+    """Shards of given files ``(path, relative name, content digest)`` (an inbox batch), in order."""
+    shards: list[Shard] = []
+    group: list[Piece] = []
+    cost = 0
+    for path, rel, digest in files:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if group and cost + size > shard_bytes:
+            shards.append(Shard(len(shards), tuple(group), cost))
+            group, cost = [], 0
+        group.append(Piece(path, rel, digest=digest))
+        cost += size
+    if group or not shards:
+        shards.append(Shard(len(shards), tuple(group), cost))
+    return shards
+
+
 def _split_jsonl(file: Path, rel: str, shard_bytes: int) -> list[tuple[Piece, int]]:
     """Line-aligned byte ranges of one large JSON Lines file (line numbers as a whole-file read gives)."""
     out = []
@@ -135,7 +159,12 @@ def read_shard(shard: Shard) -> Iterator[tuple[Document | Rejected, Where]]:
     the whole input later, by the driver: see ``flows.pipeline``)."""
     for piece in shard.pieces:
         piece = Piece(piece.path, printable_path(piece.rel), piece.start, piece.end, piece.first_line,
-                      piece.reject, piece.symlink_target)  # a name that is not UTF-8 keeps its bytes as \xNN
+                      piece.reject, piece.symlink_target, piece.digest)  # a name that is not UTF-8 keeps its bytes as \xNN
+        if piece.digest:
+            why = _changed(piece)
+            if why:
+                yield Rejected(piece.rel, why), (piece.rel, None)
+                continue
         if piece.reject:
             yield Rejected(piece.rel, piece.reject), (piece.rel, None)
             continue
@@ -157,6 +186,19 @@ def read_shard(shard: Shard) -> Iterator[tuple[Document | Rejected, Where]]:
                 yield sanitise_document(item), where
             else:
                 yield cio._sanitise_rejected(item), where
+
+
+def _changed(piece: Piece) -> str | None:
+    """Why a planned file cannot be read as planned (it vanished or its content changed), else None."""
+    from flows.inbox_state import file_digest
+
+    try:
+        now = file_digest(piece.path)
+    except OSError as exc:
+        return f"file left the inbox before it was processed: {exc.strerror or exc}"
+    if now != piece.digest:
+        return "file changed after it was planned; it will be picked up as new content"
+    return None
 
 
 def content_digest(doc: Document) -> str:
@@ -201,6 +243,7 @@ class Work:
 
     def __init__(self, out: Path, plan_key: str):
         self.root = out / ".work"
+        self.reused: dict[str, int] = {}  # per map step: shards whose work an earlier (killed) run had done
         self.key = plan_key
         marker = self.root / "plan.key"
         if self.root.exists() and (not marker.exists() or marker.read_text() != plan_key):
@@ -246,6 +289,80 @@ def plan_key(input_path: str | os.PathLike[str], shards: Sequence[Shard], settin
                 stamp = (-1, -1)
             h.update(json.dumps([s.index, printable_path(p.path), p.start, p.end, stamp]).encode())
     return h.hexdigest()
+
+
+# ---------------------------------------------------------------- locks and leftovers
+
+
+class Busy(OutputError):
+    """Another run holds the lock (a usage error: exit 2, nothing written)."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, what: str = "output folder") -> Iterator[None]:
+    """Hold ``folder/.wirewash.lock`` (``fcntl``) for a run: a second run into the same folder is
+    refused at once, with the holder's pid. The kernel frees the lock when the holder dies."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(folder / ".wirewash.lock", "a+")
+    except OSError as exc:
+        raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise Busy(f"another wirewash run (pid {holder}) is writing to the {what} {folder}; wait for it or choose another") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+@contextlib.contextmanager
+def index_writer_lock(index: str | Path, timeout: float = 3600.0) -> Iterator[None]:
+    """One writer at a time per dedup index, for the whole query-then-add of a run's dedup step
+    (two runs sharing an index each query before the other adds, and miss each other's copies):
+    an ``fcntl`` lock beside an SQLite index, a Redis lock (``SET NX`` with a token, released by
+    a script) for a Redis one. A second writer waits for the first."""
+    text = str(index)
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        import redis
+
+        client = redis.Redis.from_url(text)
+        lock = client.lock("wirewash:index-writer", timeout=timeout, blocking_timeout=timeout)
+        if not lock.acquire():
+            raise Busy(f"the dedup index at {text} is held by another writer")
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            finally:
+                client.close()
+        return
+    path = Path(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".writer.lock"), "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when the file closes (or the process dies)
+        yield
+
+
+def sweep_leftovers(out: Path) -> list[str]:
+    """Temp files of killed atomic writes (``.NAME.*.tmp``) and appending runs: only call while
+    holding the folder's lock (no write of another run can be under way)."""
+    gone = []
+    for folder in (out, out / "state", out / "documents", out / "corpus", out / "rejected"):
+        if folder.is_dir():
+            for p in folder.iterdir():
+                if p.name.startswith(".") and (p.name.endswith(".tmp") or p.name.endswith(".appending")):
+                    p.unlink(missing_ok=True)
+                    gone.append(str(p.relative_to(out)))
+    return gone
 
 
 # ---------------------------------------------------------------- executors

@@ -201,8 +201,8 @@ def dedup_stage(
 
     With ``index_path`` (see :func:`dedup_index_path`) the batch is also deduplicated
     against every document of earlier runs kept in that index, and then added to it.
-    ``labels`` (one cluster label per doc) may instead come from elsewhere, e.g. the Dask
-    banding in ``flows.dask_dedup``; the canonical copy is then chosen here, the same way.
+    ``labels`` (one cluster label per doc) may instead come from elsewhere; the canonical
+    copy is then chosen here, the same way.
     ``fingerprints``: ``(config, signatures of the docs' texts)`` computed elsewhere (see
     ``dedup.dedup_batch``'s ``precomputed``), e.g. on the workers that cleaned them.
     """

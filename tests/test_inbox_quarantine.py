@@ -26,7 +26,7 @@ def test_a_failing_file_is_quarantined_and_the_rest_goes_on(prefect_harness, tmp
     for name, text in GOOD.items():
         (inbox / name).write_text(text, encoding="utf-8")
     (inbox / "poison.txt").write_text(POISON, encoding="utf-8")
-    real_write = stages.write_stage
+    real_write = stages.build_report  # called by every shard's write step with its documents
     calls = []
 
     def failing_write(docs, *args, **kw):
@@ -35,8 +35,8 @@ def test_a_failing_file_is_quarantined_and_the_rest_goes_on(prefect_harness, tmp
             raise RuntimeError("simulated failure while writing")
         return real_write(docs, *args, **kw)
 
-    monkeypatch.setattr(stages, "write_stage", failing_write)
-    first = inbox_flow(str(inbox), str(out), settle_seconds=0)
+    monkeypatch.setattr(stages, "build_report", failing_write)
+    first = inbox_flow(str(inbox), str(out), settle_seconds=0, workers=1)  # in this process: the patch holds
     actions = [f["action"] for f in first["failed"]]
     # the three-file batch: three tries, then split; the poison file's own batch: three tries, then quarantined
     assert actions == ["retried", "retried", "split into one batch a file", "retried", "retried", "quarantined"]
@@ -51,7 +51,7 @@ def test_a_failing_file_is_quarantined_and_the_rest_goes_on(prefect_harness, tmp
     (inbox / "later.txt").write_text(
         "Rail workers ended a two-day strike on Friday after the operator agreed to review night-shift rosters "
         "and to hire forty more drivers before the summer timetable starts.", encoding="utf-8")
-    second = inbox_flow(str(inbox), str(out), settle_seconds=0)
+    second = inbox_flow(str(inbox), str(out), settle_seconds=0, workers=1)
     assert second["failed"] == [] and calls == [["later.txt"]]
     assert [q["file"] for q in second["quarantined"]] == ["poison.txt"]
     assert sorted(d["source"] for d in read_jsonl_gz(out / "corpus.jsonl.gz")) == sorted([*GOOD, "later.txt"])
@@ -62,8 +62,8 @@ def test_a_failing_file_is_quarantined_and_the_rest_goes_on(prefect_harness, tmp
         state.close()
 
     # once it can be written again (here: the writer is mended), a changed file is new content and is cleaned
-    monkeypatch.setattr(stages, "write_stage", real_write)
+    monkeypatch.setattr(stages, "build_report", real_write)
     (inbox / "poison.txt").write_text(POISON + " Corrected.", encoding="utf-8")
-    third = inbox_flow(str(inbox), str(out), settle_seconds=0)
+    third = inbox_flow(str(inbox), str(out), settle_seconds=0, workers=1)
     assert third["failed"] == [] and len(third["batches"]) == 1
     assert len(read_jsonl_gz(out / "corpus.jsonl.gz")) == 4
