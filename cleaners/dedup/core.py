@@ -66,6 +66,7 @@ class DedupConfig:
     # bounds of the bucket clustering (not part of the signatures; see cluster_fingerprints)
     bucket_members: int = 32
     bucket_clusters: int = 64
+    index_bucket_docs: int = 64
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> "DedupConfig":
