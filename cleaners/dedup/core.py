@@ -285,7 +285,7 @@ class ClusterStats:
     """What :func:`cluster_fingerprints` did: verifications made, and how often a bound cut the work."""
 
     verified: int = 0  # candidate checks (document against one member)
-    members_dropped: int = 0  # members not kept in a bucket: its cluster there already had bucket_members
+    members_dropped: int = 0  # members let go from a bucket: its cluster there had bucket_members
     clusters_dropped: int = 0  # documents not kept in a bucket that already held bucket_clusters clusters
 
 
@@ -294,8 +294,9 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
     """Connected components of verified candidate pairs, and why each merging pair matched.
 
     Candidates share an LSH bucket (:func:`bucket_keys`), but no pair is listed: documents
-    arrive in order, and each bucket keeps, per cluster present in it, its first
-    ``bucket_members`` members. A new document gathers the clusters of its buckets and is
+    arrive in order, and each bucket keeps, per cluster present in it, up to ``bucket_members``
+    members (beyond that, the first half and the latest half: a story that drifts copy by copy
+    still meets its recent copies). A new document gathers the clusters of its buckets and is
     verified against their members, cluster by cluster, until one member matches (then it
     joins that cluster; a document may join several, merging them). A pair whose documents
     are already in one cluster is never checked, and a copy of a story matches the first
@@ -304,7 +305,7 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
     Below the bounds this finds exactly the clusters of :func:`cluster_pairs_reference` (every
     candidate pair is checked unless its documents were already connected). The bounds keep a
     pathological batch linear: ``bucket_members`` (a cluster larger than that in one bucket
-    is matched against its first members there), ``bucket_clusters`` (a bucket that holds that
+    is matched against its first and latest members there), ``bucket_clusters`` (a bucket that holds that
     many clusters that never matched each other, say many pages opening with one site's
     chrome, takes no more; a later document is still checked against the ones it holds).
     ``stats`` counts what the bounds left out.
@@ -349,16 +350,18 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
                     stats.clusters_dropped += 1
                     continue
                 bucket[root] = [i]
-            elif len(members) < max_members:
-                members.append(i)
             else:
-                stats.members_dropped += 1
+                members.append(i)
+                if len(members) > max_members:  # the first half stays; the oldest of the latest goes
+                    del members[max_members // 2]
+                    stats.members_dropped += 1
     return [find(i) for i in range(n)], dict(sorted(reasons.items()))
 
 
 def _rekey(bucket: dict[int, list[int]], find, max_members: int, stats: ClusterStats) -> bool:
     """Bring a bucket's cluster keys up to date after merges (members of merged clusters
-    pooled, the earliest ``max_members`` kept); True when something changed."""
+    pooled; of more than ``max_members``, the earliest and the latest half kept); True when
+    something changed."""
     stale = [r for r in bucket if find(r) != r]
     if not stale:
         return False
@@ -370,7 +373,7 @@ def _rekey(bucket: dict[int, list[int]], find, max_members: int, stats: ClusterS
         if len(members) > max_members:
             members.sort()
             stats.members_dropped += len(members) - max_members
-            del members[max_members:]
+            del members[max_members // 2 : len(members) - (max_members - max_members // 2)]
     return True
 
 
