@@ -235,6 +235,26 @@ def test_bucket_bounds_are_counted_and_clusters_stay_whole():
     assert all(i < k for i, k in reasons)
 
 
+def test_a_bucket_of_many_unrelated_clusters_is_bounded():
+    """Pages that open with one site's chrome share the opening-characters bucket but are
+    different stories: each new page is checked against at most bucket_clusters of them."""
+    rng = random.Random(5)
+    chrome = "Home | World | Business | Markets | Tech | Opinion | Sports | Weather. Sign in. Subscribe. " * 5
+    texts = [chrome + " ".join(f"w{rng.randrange(10**6)}" for _ in range(300)) for _ in range(120)]
+    cfg = DedupConfig.from_settings(bucket_clusters=8)
+    fp = fingerprint(texts, cfg)
+    stats = ClusterStats()
+    labels, _ = cluster_fingerprints(fp, cfg, stats)
+    assert labels == list(range(120))  # no false merge
+    assert stats.clusters_dropped > 0 and stats.verified <= 120 * 8
+    assert cluster_pairs_reference(fp, cfg)[0] == labels
+
+
+def test_textfix_stage_records_the_cut():
+    doc = stages.textfix_stage(Document(id="z", source="z.txt", text="Zalgo q" + "\u0301" * 5000 + " text"))
+    assert "limit:combining-marks" in doc.provenance[-1]["fixes"] and len(doc.text) < 60
+
+
 def test_same_clusters_and_reasons_as_all_pairs(seeds):
     rng = random.Random(1)
     texts = []
