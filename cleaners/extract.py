@@ -14,7 +14,7 @@ with two additions (see ``bench/extraction.py`` for their effect):
   ``<title>`` element, the first ``<h1>`` or the extracted title) is the headline, not body.
 
 Bounded work (:mod:`cleaners.limits`): before lxml or trafilatura sees a page,
-:func:`check_markup` measures it in one linear scan of its tags, and a page beyond a bound
+:func:`check_markup` measures it (a few linear regex scans of its tags), and a page beyond a bound
 is given up with :class:`~cleaners.limits.WorkLimitExceeded` (the pipeline rejects it with
 that reason). The bounds, in ``[extract]``: start tags in the page (libxml2's XPath node sets,
 which trafilatura builds over all text nodes, grow quadratically: 60,000 tiny paragraphs took
