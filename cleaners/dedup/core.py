@@ -316,20 +316,25 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
     find = uf.find
     reasons: dict[tuple[int, int], str] = {}
     keys = bucket_keys(fp, cfg)
-    buckets: dict[tuple[int, object], dict[int, list[int]]] = {}
+    # per view band, bucket key -> {cluster root: members}, or just the member of a bucket of one
+    # (most buckets: an int instead of a dict and a list keeps memory near MinHashLSH's)
+    tables: list[dict[object, int | dict[int, list[int]]]] = [{} for _ in keys]
     max_members, max_clusters = cfg.bucket_members, cfg.bucket_clusters
     for i in range(n):
         if fp.empty[i]:
             continue
         mine = []
         found: dict[int, set[int]] = {}  # cluster root -> its members in i's buckets
-        for vb, column in enumerate(keys):
-            bucket = buckets.get((vb, column[i]))
+        for table, column in zip(tables, keys):
+            key = column[i]
+            bucket = table.get(key)
+            mine.append((table, key))
             if bucket is None:
-                bucket = buckets[(vb, column[i])] = {}
+                continue
+            if type(bucket) is int:
+                bucket = table[key] = {find(bucket): [bucket]}
             else:
                 _rekey(bucket, find, max_members, stats)
-            mine.append(bucket)
             for root, members in bucket.items():
                 found.setdefault(root, set()).update(members)
         for root in sorted(found):
@@ -342,7 +347,11 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
                 uf.union(i, m)
                 reasons[(m, i)] = why
         root = find(i)
-        for bucket in mine:
+        for table, key in mine:
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = i
+                continue
             _rekey(bucket, find, max_members, stats)
             members = bucket.get(root)
             if members is None:
