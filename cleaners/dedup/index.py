@@ -54,7 +54,7 @@ def check_identity(have: dict, want: dict, where: str) -> None:
         raise IndexConfigError(f"dedup index {where} was built with another configuration ({detail})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run of copies against an index of copies holds many
 class Match:
     """An indexed document that a new document copies."""
 
@@ -302,6 +302,7 @@ def verify_candidates(cfg: DedupConfig, fp: Fingerprints, cands: dict[int, set[i
     qsig = _pack(fp.sig, SIG_BITS)
     qspin = _pack(fp.spin, SPIN_BITS)
     out: dict[int, list[Match]] = {}
+    said: dict[str, str] = {}  # one string per distinct reason (copies of a story repeat a few)
     for qi, cand in cands.items():
         ds = [d for d in sorted(cand) if d in pos]
         if not ds:
@@ -318,7 +319,7 @@ def verify_candidates(cfg: DedupConfig, fp: Fingerprints, cands: dict[int, set[i
             spin_j, spin_se = _bbit_estimate(n_spin, cfg.spin_num_perm, SPIN_BITS)
             why = verify(cfg, j, size, dsize, spin_j, spin_size, dspin_size, j_se, spin_se)
             if why:
-                out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
+                out.setdefault(qi, []).append(Match(d, did, canon, said.setdefault(why, why), canon_doc))
     return out
 
 
