@@ -20,6 +20,7 @@ RUNS = [
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
     ("scale", ["scale_corpus.py", "--docs", "20000", "--workers", "1", "--workers", "2"]),
     ("cumulative", ["cumulative.py", "--batches", "10"]),
+    ("hostile-scaling", ["hostile_scaling.py", "--baseline", "6eac3ca", "--limit", "60"]),
 ]
 
 

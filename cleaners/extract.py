@@ -12,10 +12,21 @@ with two additions (see ``bench/extraction.py`` for their effect):
   second pass);
 * headline removal: a first line made only of words of the page title (the
   ``<title>`` element, the first ``<h1>`` or the extracted title) is the headline, not body.
+
+Bounded work (:mod:`cleaners.limits`): before lxml or trafilatura sees a page,
+:func:`check_markup` measures it (a few linear regex scans of its tags), and a page beyond a bound
+is given up with :class:`~cleaners.limits.WorkLimitExceeded` (the pipeline rejects it with
+that reason). The bounds, in ``[extract]``: start tags in the page (libxml2's XPath node sets,
+which trafilatura builds over all text nodes, grow quadratically: 60,000 tiny paragraphs took
+18.6 s, 20,000 1.2 s), formatting tags in one block (``<span>``/``<b>``/``<font>`` runs leave
+adjacent text nodes, whose document order libxml2 finds by walking siblings: 10,000 spans in
+one paragraph took 6.5 s), and attributes on one tag (libxml2 checks each against the ones
+before it: 200,000 attributes did not finish in 300 s).
 """
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from dataclasses import dataclass
@@ -23,6 +34,7 @@ from dataclasses import dataclass
 import trafilatura
 from trafilatura.settings import set_date_params
 
+from cleaners.limits import check
 from cleaners.settings import section
 
 
@@ -43,6 +55,63 @@ _TITLE_TAG = re.compile(r"<title[^<>]*>([^<]{1,500})</title>", re.I)
 _H1_TAG = re.compile(r"<h1[^<>]*>(.{1,1000}?)</h1>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
 _WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+# tags that end a run of formatting tags: the blocks trafilatura keeps as elements while it
+# searches the tree (see check_markup), and the formatting tags it flattens into the text
+_BLOCK_TAGS = frozenset(
+    "p div li ul ol dl dt dd td th tr table tbody thead tfoot caption h1 h2 h3 h4 h5 h6 blockquote pre section "
+    "article main header footer nav aside body html head figure figcaption form fieldset br hr".split()
+)
+_FORMATTING_TAGS = frozenset(
+    "span font b strong i em u s strike del ins sub sup small big mark abbr acronym cite dfn data bdi bdo nobr "
+    "ruby rt rp tt code kbd samp var q time label wbr".split()
+)
+_START_TAG = re.compile(r"<[A-Za-z]")
+_FORMATTING_START = re.compile(r"<(?:%s)(?=[\s/>])" % "|".join(sorted(_FORMATTING_TAGS, key=len, reverse=True)), re.I)
+_BLOCK_OR_FORMATTING = re.compile(
+    r"<(/?)(%s)(?=[\s/>])" % "|".join(sorted(_BLOCK_TAGS | _FORMATTING_TAGS, key=len, reverse=True)), re.I
+)
+
+
+@functools.cache
+def _long_tag(min_chars: int) -> re.Pattern[str]:
+    """Start tags with at least ``min_chars`` characters after the name's first letter (possessive:
+    a "<" never closed is scanned once)."""
+    return re.compile(r"<[A-Za-z]([^<>]{%d,}+)>" % min_chars)
+
+
+def check_markup(html: str | bytes) -> None:
+    """Raise :class:`~cleaners.limits.WorkLimitExceeded` for a page that lxml or trafilatura
+    could not get through in bounded time (see the module docstring). A few scans by the regex
+    engine; the tags are looked at one by one only on a page with more formatting tags than
+    ``max_formatting_run`` (to find the longest run of them).
+
+    >>> check_markup("<html><body><p class='a' id=x>Words <b>here</b>.</p></body></html>")
+    >>> check_markup("<p " + " ".join(f"a{i}=1" for i in range(1000)) + ">x</p>")
+    Traceback (most recent call last):
+    ...
+    cleaners.limits.WorkLimitExceeded: extract: 1,000 attributes on one tag, over [extract] max_tag_attributes = 256; the document is not cleaned
+    """
+    cfg = section("extract")
+    page = html if isinstance(html, str) else html.decode("latin-1")  # tags are ASCII; one byte, one char
+    max_attrs = cfg["max_tag_attributes"]
+    for m in _long_tag(2 * max_attrs).finditer(page):  # an attribute takes two characters at least (" a")
+        # attribute names (and unquoted values) outside quoted values
+        check("extract", "attributes on one tag", len(_QUOTED.sub(" ", m.group(1)).split()), "extract", "max_tag_attributes", max_attrs)
+    limit = cfg["max_formatting_run"]
+    if page.count("<") <= min(limit, cfg["max_html_tags"]):
+        return
+    starts = len(_START_TAG.findall(page))
+    check("extract", "start tags in the page", starts, "extract", "max_html_tags", cfg["max_html_tags"])
+    if starts > limit and len(_FORMATTING_START.findall(page)) > limit:
+        run = longest = 0
+        for m in _BLOCK_OR_FORMATTING.finditer(page):
+            if m.group(2).lower() in _BLOCK_TAGS:
+                run = 0
+            elif not m.group(1):
+                run += 1
+                longest = max(longest, run)
+        check("extract", "formatting tags in one block", longest, "extract", "max_formatting_run", limit)
 
 
 def _bare(html: str | bytes, url: str | None, with_metadata: bool, options: dict):
@@ -96,6 +165,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     """Extract the article body and its metadata; an empty body if nothing is found."""
     if _empty(html):
         return Article(text="", url=url)
+    check_markup(html)
     text, res = _extract(html, url, with_metadata=True)
     if res is None and not text:
         return Article(text="", url=url)
@@ -139,5 +209,6 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     """
     if _empty(html):
         return ""
+    check_markup(html)
     text, _ = _extract(html, url, with_metadata=False)
     return _drop_leading_title(text, *_page_titles(html))

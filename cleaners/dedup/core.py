@@ -17,7 +17,10 @@ A third, candidates-only view, the opening ``head_chars`` of the text, finds
 shortened copies (wire stories are cut from the bottom), whose Jaccard with
 the full story is too low for the text-view bands.
 
-Clusters are the connected components of verified pairs.
+Clusters are the connected components of verified pairs, found without listing the pairs
+(:func:`cluster_fingerprints`): documents arrive in order, and each is verified against the
+clusters already present in its buckets, a few members of each, so a cluster of N copies
+costs O(N) verifications, not the N^2/2 pairs its shared buckets hold.
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class DedupConfig:
     head_bands: int
     head_rows: int
     scheme: str = SCHEME
+    # bounds of the bucket clustering (not part of the signatures; see cluster_fingerprints)
+    bucket_members: int = 32
+    bucket_clusters: int = 64
+    index_bucket_docs: int = 64
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> "DedupConfig":
@@ -208,7 +215,12 @@ class UnionFind:
 
 
 def candidate_pairs(fp: Fingerprints, cfg: DedupConfig) -> set[tuple[int, int]]:
-    """Pairs (i < k) that share a band in either view, via ``datasketch.MinHashLSH``."""
+    """Pairs (i < k) that share a band in either view, via ``datasketch.MinHashLSH``.
+
+    Every pair of every bucket: quadratic in a bucket's size (8,000 copies of one story are
+    32 million pairs). The reference that :func:`cluster_fingerprints` agrees with (tests and
+    ``bench/hostile_scaling.py``); the pipeline does not list pairs.
+    """
     pairs: set[tuple[int, int]] = set()
     views = ((fp.sig, cfg.num_perm, cfg.bands, cfg.rows), (fp.spin, cfg.spin_num_perm, cfg.spin_bands, cfg.spin_rows),
              (fp.head, cfg.head_bands * cfg.head_rows, cfg.head_bands, cfg.head_rows))
@@ -237,8 +249,8 @@ def candidate_pairs(fp: Fingerprints, cfg: DedupConfig) -> set[tuple[int, int]]:
     return pairs
 
 
-def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig) -> tuple[list[int], dict[tuple[int, int], str]]:
-    """Connected components of verified candidate pairs, and why each merging pair matched."""
+def cluster_pairs_reference(fp: Fingerprints, cfg: DedupConfig) -> tuple[list[int], dict[tuple[int, int], str]]:
+    """Connected components of verified :func:`candidate_pairs` (quadratic in a bucket: tests only)."""
     uf = UnionFind(len(fp))
     reasons: dict[tuple[int, int], str] = {}
     for i, k in sorted(candidate_pairs(fp, cfg)):
@@ -249,6 +261,154 @@ def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig) -> tuple[list[int],
             uf.union(i, k)
             reasons[(i, k)] = why
     return [uf.find(i) for i in range(len(fp))], reasons
+
+
+def bucket_keys(fp: Fingerprints, cfg: DedupConfig) -> list[list]:
+    """Per view band, every document's bucket: the band's values themselves (as
+    ``datasketch.MinHashLSH`` buckets them), or the folded :func:`_band_keys` for a view of one
+    band (as :func:`candidate_pairs` groups it)."""
+    out: list[list] = []
+    views = ((fp.sig, cfg.bands, cfg.rows), (fp.spin, cfg.spin_bands, cfg.spin_rows),
+             (fp.head, cfg.head_bands, cfg.head_rows))
+    for sigs, bands, rows in views:
+        if bands == 1:
+            out.append(_band_keys(sigs, 1, rows)[:, 0].tolist())
+            continue
+        for b in range(bands):
+            band = np.ascontiguousarray(sigs[:, b * rows : (b + 1) * rows])
+            out.append(band.view(f"V{band.itemsize * rows}").ravel().tolist())
+    return out
+
+
+@dataclass
+class ClusterStats:
+    """What :func:`cluster_fingerprints` did: verifications made, and how often a bound cut the work."""
+
+    verified: int = 0  # candidate checks (document against one member)
+    members_dropped: int = 0  # members let go from a bucket: its cluster there had bucket_members
+    clusters_dropped: int = 0  # documents not kept in a bucket that already held bucket_clusters clusters
+
+
+def cluster_fingerprints(fp: Fingerprints, cfg: DedupConfig,
+                         stats: ClusterStats | None = None) -> tuple[list[int], dict[tuple[int, int], str]]:
+    """Connected components of verified candidate pairs, and why each merging pair matched.
+
+    Candidates share an LSH bucket (:func:`bucket_keys`), but no pair is listed: documents
+    arrive in order, and each bucket keeps, per cluster present in it, up to ``bucket_members``
+    members (beyond that, the first half and the latest half: a story that drifts copy by copy
+    still meets its recent copies). A new document gathers the clusters of its buckets and is
+    verified against their members, cluster by cluster, until one member matches (then it
+    joins that cluster; a document may join several, merging them). A pair whose documents
+    are already in one cluster is never checked, and a copy of a story matches the first
+    member it is checked against: N copies cost O(N) checks (all pairs of their buckets: N^2/2).
+
+    Below the bounds this finds exactly the clusters of :func:`cluster_pairs_reference` (every
+    candidate pair is checked unless its documents were already connected). The bounds keep a
+    pathological batch linear: ``bucket_members`` (a cluster larger than that in one bucket
+    is matched against its first and latest members there), ``bucket_clusters`` (a bucket that holds that
+    many clusters that never matched each other, say many pages opening with one site's
+    chrome, takes no more; a later document is still checked against the ones it holds).
+    ``stats`` counts what the bounds left out.
+    """
+    stats = stats if stats is not None else ClusterStats()
+    n = len(fp)
+    uf = UnionFind(n)
+    find = uf.find
+    reasons: dict[tuple[int, int], str] = {}
+    keys = bucket_keys(fp, cfg)
+    # per view band, bucket key -> {cluster root: members}, or just the member of a bucket of one
+    # (most buckets: an int instead of a dict and a list keeps memory near MinHashLSH's)
+    tables: list[dict[object, int | dict[int, list[int]]]] = [{} for _ in keys]
+    max_members, max_clusters = cfg.bucket_members, cfg.bucket_clusters
+    for i in range(n):
+        if fp.empty[i]:
+            continue
+        mine = []
+        found: dict[int, set[int]] = {}  # cluster root -> its members in i's buckets
+        for table, column in zip(tables, keys):
+            key = column[i]
+            bucket = table.get(key)
+            mine.append((table, key))
+            if bucket is None:
+                continue
+            if type(bucket) is int:
+                bucket = table[key] = {find(bucket): [bucket]}
+            else:
+                _rekey(bucket, find, max_members, stats)
+            for root, members in bucket.items():
+                found.setdefault(root, set()).update(members)
+        for root in sorted(found):
+            if find(root) == find(i):  # i joined a cluster that has merged with this one
+                continue
+            members = sorted(found[root])
+            m, why = _first_match(fp, i, members, cfg)
+            stats.verified += len(members)
+            if why is not None:
+                uf.union(i, m)
+                reasons[(m, i)] = why
+        root = find(i)
+        for table, key in mine:
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = i
+                continue
+            _rekey(bucket, find, max_members, stats)
+            members = bucket.get(root)
+            if members is None:
+                if len(bucket) >= max_clusters:
+                    stats.clusters_dropped += 1
+                    continue
+                bucket[root] = [i]
+            else:
+                members.append(i)
+                if len(members) > max_members:  # the first half stays; the oldest of the latest goes
+                    del members[max_members // 2]
+                    stats.members_dropped += 1
+    return [find(i) for i in range(n)], dict(sorted(reasons.items()))
+
+
+def _rekey(bucket: dict[int, list[int]], find, max_members: int, stats: ClusterStats) -> bool:
+    """Bring a bucket's cluster keys up to date after merges (members of merged clusters
+    pooled; of more than ``max_members``, the earliest and the latest half kept); True when
+    something changed."""
+    stale = [r for r in bucket if find(r) != r]
+    if not stale:
+        return False
+    for r in stale:
+        members = bucket.pop(r)
+        into = bucket.setdefault(find(r), [])
+        into.extend(members)
+    for r, members in bucket.items():
+        if len(members) > max_members:
+            members.sort()
+            stats.members_dropped += len(members) - max_members
+            del members[max_members // 2 : len(members) - (max_members - max_members // 2)]
+    return True
+
+
+def _first_match(fp: Fingerprints, i: int, members: Sequence[int], cfg: DedupConfig) -> tuple[int, str | None]:
+    """The first of ``members`` (ascending) that document ``i`` verifies against and why, or
+    ``(-1, None)``. The estimates against all members are computed at once (numpy) and screened
+    with :func:`verify`'s rules; :func:`verify` itself decides, in order, for those that pass."""
+    idx = np.asarray(members, dtype=np.intp)
+    j = np.count_nonzero(fp.sig[idx] == fp.sig[i], axis=1) / fp.sig.shape[1]
+    spin_j = np.count_nonzero(fp.spin[idx] == fp.spin[i], axis=1) / fp.spin.shape[1]
+    size, spin_size = fp.size[idx], fp.spin_size[idx]
+    small, large = np.minimum(size, fp.size[i]), np.maximum(size, fp.size[i])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contained = j * (size + fp.size[i]) / (1.0 + j) / small
+    eps = 1e-9  # the screen may let a borderline member through; verify() has the last word
+    may = ~fp.empty[idx] & (
+        (j >= cfg.threshold - eps)
+        | ((small >= cfg.containment_min_shingles) & (small >= cfg.containment_min_ratio * large)
+           & (j > 0) & (contained >= cfg.containment - eps))
+        | ((np.minimum(spin_size, fp.spin_size[i]) >= cfg.spin_min_shingles) & (spin_j >= cfg.spin_threshold - eps))
+    )
+    for k in np.flatnonzero(may).tolist():
+        why = verify_pair(fp, members[k], i, cfg)
+        if why:
+            return members[k], why
+    return -1, None
 
 
 def cluster(texts: Sequence[str], **overrides: Any) -> list[int]:

@@ -54,7 +54,7 @@ def check_identity(have: dict, want: dict, where: str) -> None:
         raise IndexConfigError(f"dedup index {where} was built with another configuration ({detail})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run of copies against an index of copies holds many
 class Match:
     """An indexed document that a new document copies."""
 
@@ -93,11 +93,7 @@ def bbit_jaccard(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[float, float]
     Low bits of unrelated values agree by chance ``c = 2**-bits``, so the share of
     agreeing values is ``E = J + (1 - J) c``; hence ``J = (E - c) / (1 - c)``.
     """
-    n = len(a)
-    e = float(np.count_nonzero(a == b)) / n
-    c = 1.0 / (1 << bits)
-    j = max(0.0, (e - c) / (1.0 - c))
-    return j, (e * (1.0 - e) / n) ** 0.5 / (1.0 - c)
+    return _bbit_estimate(int(np.count_nonzero(a == b)), len(a), bits)
 
 
 def canonical_numbers(ids: Sequence[str], fp: Fingerprints, nums: Sequence[int], canonical: Sequence[int | str | None] | None) -> list[int | None]:
@@ -250,7 +246,9 @@ class DedupIndex(ClosingIndex):
 
     # ---- reading ---------------------------------------------------------
     def candidates(self, fp: Fingerprints) -> dict[int, set[int]]:
-        """Indexed documents sharing at least one band key with each row of ``fp``."""
+        """Indexed documents sharing at least one band key with each row of ``fp``: of each
+        bucket, the first (earliest) ``[dedup] index_bucket_docs`` documents, so a query costs
+        O(rows x bands x that bound) however many copies of one story the index holds."""
         keys = fp.keys(self.cfg)
         cur = self.conn.cursor()
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS q(qi INTEGER, band INTEGER, hash INTEGER)")
@@ -258,7 +256,12 @@ class DedupIndex(ClosingIndex):
         cur.executemany("INSERT INTO q VALUES (?, ?, ?)",
                         [(i, b, int(keys[i, b])) for i in range(len(fp)) if not fp.empty[i] for b in range(keys.shape[1])])
         out: dict[int, set[int]] = {}
-        for qi, doc in cur.execute("SELECT DISTINCT q.qi, b.doc FROM q JOIN bands b ON b.band = q.band AND b.hash = q.hash"):
+        # the first index_bucket_docs documents of each bucket only (a range of the primary key):
+        # a bucket of N copies of one story would otherwise hand each new copy all N of them
+        sql = ("SELECT DISTINCT q.qi, b.doc FROM q JOIN bands b ON b.band = q.band AND b.hash = q.hash"
+               " AND b.doc <= COALESCE((SELECT c.doc FROM bands c WHERE c.band = q.band AND c.hash = q.hash"
+               " ORDER BY c.doc LIMIT 1 OFFSET ?), 9223372036854775807)")
+        for qi, doc in cur.execute(sql, (self.cfg.index_bucket_docs - 1,)):
             out.setdefault(qi, set()).add(doc)
         cur.execute("DELETE FROM q")
         self.conn.commit()  # (temp table only) no transaction stays open between calls
@@ -286,24 +289,54 @@ def verify_candidates(cfg: DedupConfig, fp: Fingerprints, cands: dict[int, set[i
     """Verified matches among the candidates of each row of ``fp`` (shared by every backend).
 
     ``info[doc]`` is ``(doc, id, canonical id, canonical doc, size, spin_size, packed sig, packed spin)``;
-    a candidate missing from ``info`` (removed meanwhile by another writer) is skipped.
+    a candidate missing from ``info`` (removed meanwhile by another writer) is skipped. Each
+    signature is unpacked once and the agreements of a row with all its candidates are counted
+    at once; the estimates are then :func:`bbit_jaccard`'s, to the bit.
     """
+    docs = sorted(info)
+    if not docs or not cands:
+        return {}
+    pos = {d: k for k, d in enumerate(docs)}
+    sigs = _unpack_rows([info[d][6] for d in docs], cfg.num_perm, SIG_BITS)
+    spins = _unpack_rows([info[d][7] for d in docs], cfg.spin_num_perm, SPIN_BITS)
     qsig = _pack(fp.sig, SIG_BITS)
     qspin = _pack(fp.spin, SPIN_BITS)
     out: dict[int, list[Match]] = {}
-    for qi, docs in cands.items():
+    said: dict[str, str] = {}  # one string per distinct reason (copies of a story repeat a few)
+    for qi, cand in cands.items():
+        ds = [d for d in sorted(cand) if d in pos]
+        if not ds:
+            continue
+        rows = np.fromiter(map(pos.__getitem__, ds), dtype=np.intp, count=len(ds))
         a = _unpack(qsig[qi].tobytes(), cfg.num_perm, SIG_BITS)
         a_spin = _unpack(qspin[qi].tobytes(), cfg.spin_num_perm, SPIN_BITS)
-        for d in sorted(docs):
-            if d not in info:
-                continue
-            _, did, canon, canon_doc, size, spin_size, sig, spin = info[d]
-            j, j_se = bbit_jaccard(a, _unpack(sig, cfg.num_perm, SIG_BITS), SIG_BITS)
-            spin_j, spin_se = bbit_jaccard(a_spin, _unpack(spin, cfg.spin_num_perm, SPIN_BITS), SPIN_BITS)
-            why = verify(cfg, j, int(fp.size[qi]), size, spin_j, int(fp.spin_size[qi]), spin_size, j_se, spin_se)
+        agree = np.count_nonzero(sigs[rows] == a, axis=1).tolist()
+        agree_spin = np.count_nonzero(spins[rows] == a_spin, axis=1).tolist()
+        size, spin_size = int(fp.size[qi]), int(fp.spin_size[qi])
+        for d, n_sig, n_spin in zip(ds, agree, agree_spin):
+            _, did, canon, canon_doc, dsize, dspin_size, _, _ = info[d]
+            j, j_se = _bbit_estimate(n_sig, cfg.num_perm, SIG_BITS)
+            spin_j, spin_se = _bbit_estimate(n_spin, cfg.spin_num_perm, SPIN_BITS)
+            why = verify(cfg, j, size, dsize, spin_j, spin_size, dspin_size, j_se, spin_se)
             if why:
-                out.setdefault(qi, []).append(Match(d, did, canon, why, canon_doc))
+                out.setdefault(qi, []).append(Match(d, did, canon, said.setdefault(why, why), canon_doc))
     return out
+
+
+def _bbit_estimate(agreeing: int, n: int, bits: int) -> tuple[float, float]:
+    """:func:`bbit_jaccard` from the number of agreeing values."""
+    e = float(agreeing) / n
+    c = 1.0 / (1 << bits)
+    return max(0.0, (e - c) / (1.0 - c)), (e * (1.0 - e) / n) ** 0.5 / (1.0 - c)
+
+
+def _unpack_rows(blobs: Sequence[bytes], num_perm: int, bits: int) -> np.ndarray:
+    """:func:`_unpack` of many packed signatures of one width at once: (len(blobs), num_perm)."""
+    per = 8 // bits
+    width = -(-num_perm // per)
+    b = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), width)
+    parts = [(b >> np.uint8(k * bits)) & np.uint8((1 << bits) - 1) for k in range(per)]
+    return np.stack(parts, axis=2).reshape(len(blobs), -1)[:, :num_perm]
 
 
 def is_redis_url(target: object) -> bool:
