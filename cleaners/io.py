@@ -211,6 +211,24 @@ def iter_files(root: Path) -> Iterator[Path]:
                 yield p
 
 
+def unsupported_files(root: Path, limit: int = 300) -> tuple[int, list[str]]:
+    """Files under the folder ``root`` that no reader takes (their extension): how many, and the
+    first ``limit`` of them (relative names), so a run can list them instead of ignoring them."""
+    if not root.is_dir():
+        return 0, []
+    n, names = 0, []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if name.startswith(".") or suffix_of(p) in SUPPORTED:
+                continue
+            n += 1
+            if len(names) < limit:
+                names.append(printable_path(str(p.relative_to(root))))
+    return n, names
+
+
 def read_inputs(path: str | os.PathLike[str]) -> tuple[list[Document], list[Rejected]]:
     """Read every supported document under ``path`` (a file, a directory, or ``-`` for stdin)."""
     docs: list[Document] = []

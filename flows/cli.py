@@ -19,6 +19,38 @@ app = typer.Typer(
     help="wirewash: turn messy scraped news into a clean, deduplicated corpus.",
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"wirewash {version('wirewash')}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """wirewash: turn messy scraped news into a clean, deduplicated corpus."""
+
+
+def _use_config(config: Path | None) -> None:
+    """``--config FILE``: its settings lay over ``cleaners/data/settings.toml`` for this run (and
+    the workers it starts); an unknown section or key, or a value of another type, is a usage error."""
+    if config is None:
+        return
+    import os
+
+    from cleaners import settings as cs
+
+    os.environ[cs.SETTINGS_ENV] = str(config.resolve())
+    cs.settings.cache_clear()
+    try:
+        cs.settings()
+    except cs.SettingsError as exc:
+        raise _usage_error(f"--config {exc}") from None
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
 
@@ -68,6 +100,10 @@ def _summary(report: dict, out: Path, seconds: float) -> None:
         console.print(f"[yellow]rejected[/] {_plain(where)}: {_plain(r['reason'])}")
     if len(report["rejected"]) > 20:
         console.print(f"… and {len(report['rejected']) - 20} more rejected: see {_plain(out / 'rejected.jsonl')}")
+    skipped = report.get("skipped") or {}
+    if skipped.get("count"):
+        names = ", ".join(skipped["files"][:5]) + (" …" if skipped["count"] > 5 else "")
+        console.print(f"[yellow]skipped[/] {skipped['count']} file(s) with an extension no reader takes: {_plain(names)} (listed in report.json)")
     console.print(f"done in {seconds:.2f} s · open {_plain(out / 'report.html')} to see the run at a glance")
 
 
@@ -124,8 +160,12 @@ def clean(
     append: bool = typer.Option(False, "--append", help="OUTPUT already holds a corpus: add this run's documents to it, deduplicated against it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="OUTPUT already holds a corpus: remove it (and its dedup index) and write this run's."),
     dask_address: str = typer.Option(None, "--dask-address", help="Run the shard tasks on this Dask scheduler (tcp://HOST:PORT) instead of a local process pool."),
+    config: Path = typer.Option(None, "--config", help="A TOML file of settings laid over cleaners/data/settings.toml for this run (unknown keys are refused)."),
 ) -> None:
     """Clean INPUT into OUTPUT directly in this process (fast; no Prefect server needed).
+
+    -o - writes the deduplicated corpus as JSON Lines to standard output (the report and the
+    rejected inputs go to standard error), like `trafilatura < page.html`.
 
     An OUTPUT that already holds a corpus is never replaced silently: the run refuses
     (exit 2) unless --append or --overwrite says what to do.
@@ -140,8 +180,18 @@ def clean(
     from flows.stages import OutputError, check_input
 
     mode = _output_mode(append, overwrite)
+    _use_config(config)
     console = Console(stderr=True)
     t0 = time.perf_counter()
+    to_stdout = str(output) == "-"
+    if to_stdout:
+        import tempfile
+
+        if append or overwrite:
+            raise _usage_error("-o - writes to standard output: --append and --overwrite do not apply")
+        scratch = tempfile.TemporaryDirectory(prefix="wirewash-stdout-")
+        output = Path(scratch.name) / "out"
+        quiet = True
     try:
         check_input(input)
         executor = None
@@ -167,9 +217,27 @@ def clean(
     except Exception as exc:  # the run itself failed (disk full, no permission to write, a bug)
         console.print(f"[bold red]wirewash: the run failed:[/] {type(exc).__name__}: {_plain(exc)}")
         raise typer.Exit(EXIT_FAILED) from None
-    if not quiet:
+    if to_stdout:
+        _stream_corpus(output)
+        for r in report["rejected"]:
+            where = f"{r['source']}:{r['line']}" if r.get("line") else r["source"]
+            print(f"wirewash: rejected {_printable(where)}: {_printable(r['reason'])}", file=sys.stderr)
+        print(f"wirewash: {report['counts']}", file=sys.stderr)
+        scratch.cleanup()
+    elif not quiet:
         _summary(report, output, time.perf_counter() - t0)
     raise typer.Exit(EXIT_REJECTED if report["counts"]["rejected"] else EXIT_OK)
+
+
+def _stream_corpus(out: Path) -> None:
+    """The corpus parts' JSON Lines to standard output, part after part (no record parsed)."""
+    import gzip
+    import shutil
+
+    for part in sorted((out / "corpus").glob("part-*.jsonl.gz")):
+        with gzip.open(part, "rb") as fh:
+            shutil.copyfileobj(fh, sys.stdout.buffer, 1 << 20)
+    sys.stdout.buffer.flush()
 
 
 @app.command()
@@ -248,6 +316,8 @@ def inbox(
         print(f"wirewash: batch {f['batch']} failed (try {f['attempt']}, {f['action']}): {_printable(f['reason'])}", file=sys.stderr)
     for q in summary.get("quarantined", []):
         print(f"wirewash: quarantined {_printable(q['file'])}: {_printable(q['reason'])}", file=sys.stderr)
+    if summary.get("waiting"):
+        print(f"wirewash: {summary['waiting']} file(s) still being written (modified in the last settle seconds): left for the next run", file=sys.stderr)
     if not summary["batches"] and not summary["skipped"]:
         print("wirewash: nothing new in the inbox", file=sys.stderr)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)

@@ -644,7 +644,8 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
 
 
 def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float,
-               phases: dict[str, float] | None = None, reused: dict[str, int] | None = None) -> dict[str, Any]:
+               phases: dict[str, float] | None = None, reused: dict[str, int] | None = None,
+               skipped: tuple[int, list[str]] = (0, [])) -> dict[str, Any]:
     """manifest.json, the single-file views, report.json (written last) and report.html."""
     (out / "report.json").unlink(missing_ok=True)
     manifest_path = out / "manifest.json"
@@ -673,6 +674,8 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
         "seconds": round(seconds, 3),
         "phase_seconds": phases or {},
         "reused_shards": reused or None,
+        "skipped": {"count": skipped[0], "files": skipped[1],
+                    "why": "no reader takes this extension (.txt, .html/.htm, .jsonl/.ndjson, .warc and their .gz)"},
         "parts": [w["part"] for w in wrote],
     }
     if mode == "append":

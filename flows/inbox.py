@@ -232,8 +232,40 @@ def inbox_flow(
             executor.close()
         summary["quarantined"] = state.quarantined()
         state.close()
-    publish_artifacts(summary)
+    from prefect.runtime import flow_run
+
+    summary["flow_run"] = str(flow_run.id or "")
+    summary["waiting"] = settling_files(inbox, settle)
+    if summary["batches"] or summary["failed"] or summary["skipped"]:
+        publish_artifacts(summary)  # an idle tick publishes nothing (no all-zero table, no "latest" that says nothing)
+    name_run(summary)
     return summary
+
+
+def settling_files(inbox: str, settle: float) -> int:
+    """Files of the inbox still being written (modified in the last ``settle`` seconds): waiting."""
+    return len(scan_inbox(inbox)) - len(scan_inbox(inbox, settle)) if settle else 0
+
+
+def name_run(summary: dict[str, Any]) -> None:
+    """The flow run's name says what it did: ``inbox: 2 batches, 37 written`` / ``inbox: idle``."""
+    if not summary.get("flow_run"):
+        return
+    written = sum(int(b["counts"].get("written", 0)) for b in summary["batches"])
+    parts = [f"{len(summary['batches'])} batch(es), {written} written"] if summary["batches"] else []
+    if summary["failed"]:
+        parts.append(f"{len(summary['failed'])} failed")
+    if summary["skipped"]:
+        parts.append("skipped: locked")
+    if summary.get("waiting"):
+        parts.append(f"{summary['waiting']} settling")
+    try:
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(summary["flow_run"], name=f"inbox: {', '.join(parts) or 'idle'}")
+    except Exception as exc:  # a name is never worth a failed run
+        get_run_logger().debug("could not rename the flow run: %s", exc)
 
 
 COUNT_ROWS = (

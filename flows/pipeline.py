@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cleaners.io import unsupported_files
 from cleaners.settings import section, settings
 from flows import corpus_steps as steps
 from flows import stages
@@ -85,7 +86,7 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
         if own:
             executor.close()
     report = steps.finish_run(out, wrote, dedup, mode, seconds=time.perf_counter() - t0, phases=timer.seconds,
-                              reused=work.reused)
+                              reused=work.reused, skipped=unsupported_files(Path(input_path)) if input_path else (0, []))
     work.remove()
     (out / ".stdin.spool").unlink(missing_ok=True)
     return report

@@ -290,6 +290,16 @@ def _renamed(ren: Sequence[Sequence[str]]) -> str:
     )
 
 
+def _skipped(skipped: dict[str, Any]) -> str:
+    if not skipped.get("count"):
+        return ""
+    rows = "".join(f"<tr><td><code>{_e(f)}</code></td></tr>" for f in skipped.get("files", [])[:MAX_ROWS])
+    more = skipped["count"] - len(skipped.get("files", [])[:MAX_ROWS])
+    tail = f"<p class='empty'>… and {more} more in report.json</p>" if more > 0 else ""
+    return (f'<section class="row"><h2>Files skipped ({skipped["count"]}): {_e(skipped.get("why", ""))}</h2>'
+            f"<table><tbody>{rows}</tbody></table>{tail}</section>")
+
+
 def render_report(docs: Sequence[Document] | dict[str, Any], report: dict[str, Any]) -> str:
     """The whole ``report.html`` page for one run, from its documents or its merged figures."""
     fig = docs if isinstance(docs, dict) else figures_from_docs(docs, with_clusters=True)
@@ -328,6 +338,7 @@ def render_report(docs: Sequence[Document] | dict[str, Any], report: dict[str, A
         f'<section class="row"><h2>Largest clusters and their canonical copy</h2>{_largest_clusters(fig["cards"])}</section>',
         f'<section class="row"><h2>Rejected inputs ({report.get("rejected_total", len(report.get("rejected") or []))})</h2>{_rejected_table(report.get("rejected") or [], report.get("rejected_total"))}</section>',
         _renamed(fig["renamed"]),
+        _skipped(report.get("skipped") or {}),
         "</main></body></html>",
     ]
     return "\n".join(p for p in parts if p)

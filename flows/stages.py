@@ -164,10 +164,24 @@ def despin_corpus_stage(docs: Sequence[Document], state_dir: str | Path | None =
     return out
 
 
+def recheck_stage(doc: Document) -> Document:
+    """After spin repair changed the text, its lines are judged by the boilerplate stripper once
+    more (title given, so no line becomes a headline): a repaired line that is chrome-shaped now
+    ("MIGHT MAYBE MAYBE WELL WELL" became "WOULD") goes here, not when the cleaned text is
+    cleaned again, so cleaning twice equals cleaning once."""
+    if not doc.provenance or doc.provenance[-1].get("stage") != "spin" or not doc.provenance[-1].get("changed"):
+        return doc
+    res = boilerplate.strip_document_lines(doc.text, title=doc.title)
+    if res.text == doc.text:
+        return doc
+    removed = [r.to_record() for r in res.removed]
+    return doc.evolve("boilerplate-after-spin", text=res.text, removed=removed, chars_removed=len(doc.text) - len(res.text))
+
+
 def clean_document(doc: Document) -> Document | Rejected:
     """All per-document stages in order; any failure rejects only this document."""
     try:
-        for stage in (extract_stage, textfix_stage, boilerplate_stage, spin_stage):
+        for stage in (extract_stage, textfix_stage, boilerplate_stage, spin_stage, recheck_stage):
             doc = stage(doc)
     except Exception as exc:  # one broken document never aborts a corpus run
         last = traceback.extract_tb(exc.__traceback__)[-1]
@@ -421,7 +435,7 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
                 stage_counts["extracted"] += 1
             elif st == "textfix" and p.get("changed"):
                 stage_counts["encoding_repaired"] += 1
-            elif st in ("boilerplate", "boilerplate-corpus"):
+            elif st in ("boilerplate", "boilerplate-corpus", "boilerplate-after-spin"):
                 lines_removed += len(p.get("removed", []))
                 removal_reasons.update(r["reason"].split(":")[0] for r in p.get("removed", []))
             elif st == "spin" and p.get("changed"):

@@ -123,3 +123,44 @@ def test_two_runs_sharing_one_index_see_each_others_copies(tmp_path):
     assert sum(1 for d in docs if d["duplicate_of"]) == 1  # exactly one saw the other's copy
     dup = next(d for d in docs if d["duplicate_of"])
     assert dup["duplicate_of"] in {d["id"] for d in docs}
+
+
+def test_a_warc_gzip_bomb_is_cut_at_the_bound(tmp_path):
+    import io as _io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    src = tmp_path / "in"
+    src.mkdir()
+    with open(src / "crawl.warc.gz", "wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        page = f"<html><body><article><p>{STORY}</p></article></body></html>".encode()
+        for i, body in enumerate([page, b"<html>" + b" " * 5_000_000 + b"</html>"]):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"http://example.org/{i}", "response", payload=_io.BytesIO(body), http_headers=headers))
+    out = tmp_path / "out"
+    proc = clean(src, out, settings=low_limits(tmp_path))
+    assert proc.returncode == 3, proc.stderr
+    (r,) = rejected(out)
+    assert "max_decompressed_bytes" in r["reason"]
+    assert len(read_jsonl_gz(out / "documents.jsonl.gz")) == 1  # the record before the bound is kept
+
+
+def test_dedup_candidates_of_thousands_of_copies_grow_linearly():
+    """The pipeline's dedup reduce: N copies of one story share every bucket; the candidate pairs
+    (each member with the bucket's first and with the one before it) grow like N, not N^2."""
+    import numpy as np
+
+    from flows.corpus_steps import _candidate_pairs
+
+    counts = []
+    for n in (1000, 2000, 4000):
+        keys = np.zeros((n, 14), dtype=np.int64)  # every band of every copy equal
+        keys[n // 2 :, 5] = 7  # one band splits them in two buckets
+        pairs = _candidate_pairs(keys, np.ones(n, dtype=bool), 32)
+        assert (pairs[:, 0] < pairs[:, 1]).all() and len(np.unique(pairs, axis=0)) == len(pairs)
+        counts.append(len(pairs))
+    assert counts[1] <= 2.1 * counts[0] and counts[2] <= 2.1 * counts[1]
+    small = _candidate_pairs(np.zeros((10, 14), dtype=np.int64), np.ones(10, dtype=bool), 32)
+    assert len(small) == 45  # a small bucket still gives every pair

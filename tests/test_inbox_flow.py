@@ -103,7 +103,12 @@ def test_artifacts_published(reference):
         rows[art.flow_run_id] = {r["stage"]: r["count"] for r in data}
     second = reference["runs"][1]["batches"][0]["counts"]
     assert any(r["read"] == second["read"] and r["duplicates"] == second["duplicates"] and r["errors (rejected)"] == 1 for r in rows.values())
-    assert any("nothing new" in (n.data or "") for n in notes)
+    idle = reference["runs"][2]["flow_run"]  # the third run found nothing new: it published nothing
+    assert idle and not [a for a in [*tables, *notes] if str(a.flow_run_id) == idle]
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(idle).name == "inbox: idle"
+        busy = client.read_flow_run(reference["runs"][0]["flow_run"]).name
+    assert busy.startswith("inbox: 1 batch(es), ") and "written" in busy
 
 
 @pytest.fixture(scope="module")

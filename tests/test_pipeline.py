@@ -155,6 +155,10 @@ def test_process_pool_dask_and_this_process_write_the_same_bytes(corpus, tmp_pat
     for name, make in (("inline", Executor), ("pool", lambda: PoolExecutor(2)), ("dask", lambda: DaskExecutor(workers=2))):
         outs[name] = tmp_path / name
         with make() as ex:
+            if name == "dask":  # a local cluster listens on loopback only, dashboard included
+                assert ex.client.scheduler.address.startswith("tcp://127.0.0.1:")
+                assert ex.dashboard.startswith("http://127.0.0.1:")
+                assert all(w.startswith("tcp://127.0.0.1:") for w in ex.client.scheduler_info()["workers"])
             pipeline.run(corpus, outs[name], executor=ex)
     for part in sorted((outs["inline"] / "corpus").iterdir()):
         for name in ("pool", "dask"):
