@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/wirewash clean seeds -o outputs/demo --overwrite
 	@echo
-	@echo "Results are in outputs/demo/: corpus.jsonl.gz, corpus.parquet (deduplicated corpus), documents.jsonl.gz (every document with provenance), report.html (open in a browser), report.json, rejected.jsonl"
+	@echo "Results are in outputs/demo/: corpus/ (the deduplicated corpus as Parquet and JSON Lines parts; corpus.parquet and corpus.jsonl.gz in one file each), documents/ (every document with provenance), report.html (open in a browser), report.json, rejected.jsonl, manifest.json"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests cleaners

@@ -248,11 +248,11 @@ def inspect(
     """Show what happened to one document: removed lines with their reasons, repairs, spin score, cluster."""
     from rich.console import Console
 
-    from flows.explain import DOCUMENTS, find_document, render
+    from flows.explain import DOCUMENTS, document_files, find_document, render
 
     console = Console()
-    if not (output / DOCUMENTS).exists():
-        Console(stderr=True).print(f"[red]{output} has no {DOCUMENTS}: not a wirewash output folder[/]")
+    if not document_files(output):
+        Console(stderr=True).print(f"[red]{_plain(output)} has no documents (documents/, shards/ or {DOCUMENTS}): not a wirewash output folder[/]")
         raise typer.Exit(EXIT_USAGE)
     rec, close = find_document(output, doc_id)
     if rec is None:

@@ -33,11 +33,25 @@ class DiffRow:
     line: int | None = None
 
 
+def document_files(out_dir: str | Path) -> list[Path]:
+    """Where an output folder keeps its documents: the parts of ``documents/`` (a `clean` or
+    `run` folder), every batch's parts (an inbox folder, ``shards/*/documents/``), or the
+    single file ``documents.jsonl.gz`` of earlier versions."""
+    out = Path(out_dir)
+    parts = sorted((out / "documents").glob("part-*.jsonl.gz"))
+    parts += sorted(out.glob("shards/*/documents/part-*.jsonl.gz"))
+    if not parts and (out / DOCUMENTS).exists():
+        parts = [out / DOCUMENTS]
+    parts += [] if parts else sorted(out.glob("shards/*/" + DOCUMENTS))
+    return parts
+
+
 def iter_records(out_dir: str | Path) -> Iterator[dict[str, Any]]:
-    with gzip.open(Path(out_dir) / DOCUMENTS, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    for path in document_files(out_dir):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
 
 
 def find_document(out_dir: str | Path, doc_id: str) -> tuple[dict[str, Any] | None, list[str]]:

@@ -75,3 +75,16 @@ def test_files_no_reader_takes_are_listed(tmp_path):
     assert report["skipped"]["count"] == 2 and report["skipped"]["files"] == ["notes.docx", "table.csv"]
     assert b"skipped" in proc.stderr and b"notes.docx" in _flat(proc.stderr)
     assert "notes.docx" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_inspect_reads_the_parts_when_there_are_no_single_file_views(tmp_path):
+    page = tmp_path / "in" / "page.html"
+    page.parent.mkdir()
+    page.write_text(PAGE)
+    cfg = tmp_path / "parts.toml"
+    cfg.write_text("[pipeline]\nsingle_file_views = false\n")
+    out = tmp_path / "out"
+    assert cli("clean", page.parent, "-o", out, "-q", "--config", cfg).returncode == 0
+    assert not (out / "documents.jsonl.gz").exists() and (out / "documents" / "part-00000.jsonl.gz").exists()
+    proc = cli("inspect", out, "page")
+    assert proc.returncode == 0 and b"page" in proc.stdout

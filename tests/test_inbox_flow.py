@@ -229,3 +229,12 @@ def test_nothing_under_out_is_a_pickle(reference):
                 pickles.append(str(p.relative_to(reference["out"])))
     assert not pickles
     assert not (reference["out"] / "state" / "cache").exists()
+
+
+def test_inspect_finds_a_document_in_an_inbox_corpus(reference):
+    out = reference["out"]
+    doc = read_jsonl_gz(out / "corpus.jsonl.gz")[-1]
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "inspect", str(out), doc["id"]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    assert doc["id"] in proc.stdout and "dedup" in proc.stdout
