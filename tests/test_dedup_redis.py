@@ -231,3 +231,26 @@ def test_dedup_stage_run2_against_run1_through_env_url(url, seeds, tmp_path, mon
     (out2,) = stages.dedup_stage([copy], stages.dedup_index_path(tmp_path / "out2"))
     assert out2.duplicate_of == "003" and "earlier run" in out2.provenance[-1]["decision"]
     assert not (tmp_path / "out1" / "state").exists()  # no SQLite file was made
+
+
+def test_pipeline_runs_share_a_redis_index_under_its_writer_lock(url, seeds, tmp_path, monkeypatch):
+    """Two `wirewash clean` pipelines into two folders, one Redis index: the second finds the
+    first's story (the dedup step's query-then-add holds the index's Redis lock, released after)."""
+    import redis
+
+    from cleaners.io import read_jsonl_gz
+    from flows import pipeline
+    from flows.shards import Executor
+
+    monkeypatch.setenv("WIREWASH_DEDUP_INDEX", url)
+    for name, text in (("a", seeds["003"]), ("b", seeds["003"].replace("Reuters", "wire"))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(text, encoding="utf-8")
+        pipeline.run(tmp_path / name, tmp_path / f"out-{name}", executor=Executor())
+    (first,) = read_jsonl_gz(tmp_path / "out-a" / "documents.jsonl.gz")
+    (second,) = read_jsonl_gz(tmp_path / "out-b" / "documents.jsonl.gz")
+    assert first["duplicate_of"] is None and second["duplicate_of"] == first["id"]
+    client = redis.Redis.from_url(url)
+    assert not client.exists("wirewash:index-writer")  # the lock went with the step
+    client.close()
+    assert not (tmp_path / "out-a" / "state" / "dedup.sqlite").exists()
