@@ -254,3 +254,22 @@ def test_pipeline_runs_share_a_redis_index_under_its_writer_lock(url, seeds, tmp
     assert not client.exists("wirewash:index-writer")  # the lock went with the step
     client.close()
     assert not (tmp_path / "out-a" / "state" / "dedup.sqlite").exists()
+
+
+def test_a_bucket_keeps_its_first_documents_only(url, seeds):
+    """Thousands of copies of one story: each bucket holds the first index_bucket_docs of them,
+    so a query stays bounded, and a new copy still finds the story."""
+    import dataclasses
+
+    import redis
+
+    cfg = dataclasses.replace(DedupConfig.from_settings(), index_bucket_docs=8)
+    copies = [seeds["000"] + f"\nUpdate {i}." for i in range(40)]
+    with open_index(url, cfg) as index:
+        index.add([f"c{i}" for i in range(40)], fingerprint(copies, cfg))
+        hits = index.query(fingerprint([seeds["000"] + "\nLater update."], cfg))
+    assert hits[0] and hits[0][0].id.startswith("c")
+    client = redis.Redis.from_url(url)
+    sizes = [client.scard(k) for k in client.scan_iter("wirewash:dedup:b:*")]
+    client.close()
+    assert sizes and max(sizes) <= 8

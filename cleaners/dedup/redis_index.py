@@ -112,10 +112,18 @@ class RedisDedupIndex(ClosingIndex):
                 canon.append((cid.decode() if cid is not None else ids[i], n))
         sig, spin = _pack(fp.sig, SIG_BITS), _pack(fp.spin, SPIN_BITS)
         keys = fp.keys(self.cfg)
+        # a bucket keeps its first [dedup] index_bucket_docs documents only (as the SQLite index's
+        # query reads only those): a story copied thousands of times costs a bounded query, not N
+        rows = [keys[i].astype("<i4") if not fp.empty[i] else np.empty(0, "<i4") for i in range(len(nums))]
+        buckets = sorted({(b, h) for row in rows for b, h in enumerate(row.tolist())})
+        pipe = self.client.pipeline(transaction=False)
+        for b, h in buckets:
+            pipe.scard(self._k("b", b, h))
+        fill = dict(zip(buckets, pipe.execute()))
+        cap = self.cfg.index_bucket_docs
         pipe = self.client.pipeline(transaction=True)
         for i, n in enumerate(nums):
-            live = not fp.empty[i]
-            row = keys[i].astype("<i4") if live else np.empty(0, "<i4")
+            row = rows[i]
             c = canon[i]
             pipe.hset(self._k("doc", n), mapping={
                 "id": ids[i], "canon": c[0] if c else ids[i], "canon_doc": c[1] if c else n,
@@ -125,7 +133,9 @@ class RedisDedupIndex(ClosingIndex):
             pipe.sadd(self._k("docs"), n)
             pipe.sadd(self._k("id", ids[i]), n)
             for b, h in enumerate(row.tolist()):
-                pipe.sadd(self._k("b", b, h), n)
+                if fill[(b, h)] < cap:
+                    pipe.sadd(self._k("b", b, h), n)
+                    fill[(b, h)] += 1
             if (i + 1) % 2000 == 0:  # bounded transactions; each document's keys stay in one
                 pipe.execute()
         pipe.execute()
