@@ -79,7 +79,7 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
                            [(s, root, fixes.get(s.name, {}), flags) for s in shards], timer)
         spun = steps.once(work, "despin", lambda: steps.despin_reduce(work, shards, fin, state), timer)
         dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), timer)
-        parts = steps.first_part(out, mode)
+        parts = steps.once(work, "parts", lambda: steps.first_part(out, mode), None)  # stable on a resumed run
         wrote = steps.mapped(work, executor, "write", steps.write_shard,
                              [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], timer)
     finally:

@@ -164,3 +164,26 @@ def test_process_pool_dask_and_this_process_write_the_same_bytes(corpus, tmp_pat
         for name in ("pool", "dask"):
             assert (outs[name] / "corpus" / part.name).read_bytes() == part.read_bytes(), (name, part.name)
     assert records(outs["dask"]) == records(outs["inline"])
+
+
+@pytest.mark.slow
+def test_an_appending_run_killed_while_writing_resumes_with_the_same_part_numbers(tmp_path):
+    corpus = make_input(tmp_path / "in", n=120)
+    settings = tmp_path / "small.toml"
+    settings.write_text("[pipeline]\nshard_bytes = 40000\n")
+    env = {**os.environ, "WIREWASH_SETTINGS": str(settings)}
+    out = tmp_path / "out"
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(sorted((ROOT / "seeds").glob("000_*.txt"))[0], first / "one.txt")
+    run = lambda src, extra=None: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", "1", "--append"],
+        cwd=ROOT, env={**env, **(extra or {})}, capture_output=True, timeout=600)
+    assert run(first).returncode == 0
+    assert run(corpus, {"WIREWASH_KILL_AT": "write:2"}).returncode == -9
+    assert run(corpus).returncode in (0, 3)
+    manifest = json.loads((out / "manifest.json").read_text())
+    names = [p["part"] for p in manifest["parts"]]
+    assert names == sorted(set(names)) and len(names) == len(list((out / "documents").iterdir()))
+    ids = [d["id"] for d in records(out)]
+    assert len(ids) == len(set(ids)) == manifest["documents"] == 1 + 127 - 1  # one earlier; 122 lines + 5 seeds read, one a duplicate record
