@@ -297,11 +297,17 @@ def _outside_target(file: Path, inside: Path | None) -> str | None:
     return printable_path(str(real))
 
 
+def record_digest(doc: Document) -> str:
+    """What makes two records with one id "the same record": the digest of their body as read."""
+    body = doc.html if doc.html is not None else doc.text
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def _unique(doc: Document, where: Where, seen: dict[str, tuple[str, str]]) -> Document | Rejected:
     """Same id and same body as an earlier record: a rejected copy. Same id, other body: renamed."""
     rel, line = where
     here = rel if line is None else f"{rel}:{line}"
-    digest = hashlib.blake2b((doc.html if doc.html is not None else doc.text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    digest = record_digest(doc)
     if doc.id not in seen:
         seen[doc.id] = (digest, here)
         return doc

@@ -23,11 +23,11 @@ import numpy as np
 from cleaners import boilerplate, dedup, spin
 from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
 from cleaners.document import Document
-from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, write_bytes_atomic, write_json,
+from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, record_digest, write_bytes_atomic, write_json,
                          write_jsonl, write_jsonl_gz, write_parquet)
 from cleaners.settings import section
 from flows import report_html, stages
-from flows.shards import Executor, Progress, Shard, Work, content_digest, index_writer_lock, read_shard, stable_hash
+from flows.shards import Executor, Progress, Shard, Work, index_writer_lock, read_shard, stable_hash
 
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
@@ -114,7 +114,7 @@ def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
             rejected.append([order, item.to_record()])
             continue
         here = where[0] if where[1] is None else f"{where[0]}:{where[1]}"
-        ids.append([item.id, here, content_digest(item), len(docs)])
+        ids.append([item.id, here, record_digest(item), len(docs)])
         res = stages.clean_document(item)
         if isinstance(res, Rejected):
             ids[-1][3] = -1
@@ -499,35 +499,63 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
             uf.union(i, k)
             why.setdefault(k, reason)
             why.setdefault(i, reason)
-    # earlier runs: what the persistent index already holds
     use_index = index_path is not None
-    with index_writer_lock(index_path) if use_index else contextlib.nullcontext():
-        return _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, why, index_path, use_index, n)
+    with index_writer_lock(index_path) if use_index else contextlib.nullcontext():  # one writer per index
+        matches = _earlier_matches(work, index_path, fps, metas) if use_index else {}
+        groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
+        for g in sorted(set(why) | set(matches)):
+            groups[uf.find(g)].append(g)
+        decisions, canon_of = _decide(groups, matches, why, ranks, fps, metas)
+        if use_index:
+            _add_to_index(work, index_path, fps, metas, canon_of, decisions)
+    for k, s in enumerate(shards):
+        lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
+        _write_json(work.dir(s) / "dedup.json", {str(g - lo): v for g, v in decisions.items() if lo <= g < hi})
+    sizes = Counter(len(m) for m in groups.values())
+    sizes[1] += n - sum(len(m) for m in groups.values())
+    want = {}
+    for members in sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS]:
+        if len(members) < 2:
+            continue
+        canon = next((g for g in members if decisions[g][1] is None), members[0])
+        k, r = fps.locate(canon)
+        others = [_doc_id(fps, metas, g) for g in members if g != canon][:50]
+        want[f"{shards[k].name}:{r}"] = others + [len(members)]
+    return {"cluster_sizes": [[s, c] for s, c in sorted(sizes.items())], "pairs": int(len(pairs)), "want": want,
+            "clusters": sum(sizes.values()), "docs": n}
 
 
-def _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, why, index_path, use_index, n) -> dict[str, Any]:
-    """The dedup step's part that reads and writes the persistent index (one writer at a time)."""
+def _doc_id(fps: ShardFingerprints, metas: Sequence[dict], g: int) -> str:
+    k, r = fps.locate(g)
+    return metas[k]["ids"][r]
+
+
+def _earlier_matches(work: Work, index_path, fps: ShardFingerprints, metas: Sequence[dict]) -> dict[int, list]:
+    """What the persistent index already holds of this run's documents (earlier runs only: the
+    documents a killed attempt of this run added are taken out first)."""
     matches: dict[int, list] = {}
-    if use_index:
-        started = work.done("dedup-index-started")
-        with stages.dedup.open_index(index_path) as index:
-            if started:  # a run that died while adding this run's documents: take them out again
-                index.remove([i for m in metas for i in m["ids"]])
-            for k in range(len(shards)):
-                if counts[k]:
-                    for r, ms in index.query(fps.shard_rows(k)).items():
-                        matches[int(fps.offsets[k]) + r] = ms
-    groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
-    for g in sorted(set(why) | set(matches)):
-        groups[uf.find(g)].append(g)
+    with stages.dedup.open_index(index_path) as index:
+        if work.done("dedup-index-started"):
+            index.remove([i for m in metas for i in m["ids"]])
+        for k in range(len(metas)):
+            if fps.offsets[k + 1] > fps.offsets[k]:
+                for r, ms in index.query(fps.shard_rows(k)).items():
+                    matches[int(fps.offsets[k]) + r] = ms
+    return matches
+
+
+def _decide(groups: dict[int, list[int]], matches: dict[int, list], why: dict[int, str], ranks: dict[int, tuple],
+            fps: ShardFingerprints, metas: Sequence[dict]) -> tuple[dict[int, list], dict[int, int | str]]:
+    """Per member of a cluster: (cluster id, duplicate_of, size, reason), as ``dedup_batch`` words
+    them; and each copy's canonical (a global row, or ``#n``: an earlier run's index number)."""
     decisions: dict[int, list] = {}
     canon_of: dict[int, int | str] = {}
-    for root, members in groups.items():
+    for members in groups.values():
         earlier = sorted((m for g in members for m in matches.get(g, [])), key=lambda m: m.doc)
         if earlier:
             keep = earlier[0].canonical
             for g in members:
-                mine = [m for m in matches.get(g, [])]
+                mine = matches.get(g, [])
                 reason = (f"{mine[0].reason} of {mine[0].id} from an earlier run" if mine
                           else f"{why.get(g, 'same cluster')}; the cluster copies {keep} from an earlier run")
                 decisions[g] = [keep, keep, len(members), reason]
@@ -538,8 +566,7 @@ def _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, 
                 k, r = fps.locate(g)
                 ranks[g] = tuple(metas[k]["ranks"][r])
         canon = min(members, key=lambda g: (ranks[g], g))
-        k, r = fps.locate(canon)
-        cid = metas[k]["ids"][r]
+        cid = _doc_id(fps, metas, canon)
         for g in members:
             if g == canon:
                 decisions[g] = [cid, None, len(members), "canonical"]
@@ -547,37 +574,28 @@ def _dedup_decide(work, shards, fin, cfg, counts, fps, metas, ranks, pairs, uf, 
                 decisions[g] = [cid, cid, len(members),
                                 f"{why.get(g, 'same cluster')}; canonical copy ranks better (not spun, longer, more metadata, earlier)"]
                 canon_of[g] = canon
-    if use_index:
-        work.commit("dedup-index-started", True)
-        nums: dict[int, int] = {}
-        with stages.dedup.open_index(index_path) as index:
-            for first_pass in (True, False):  # canonical copies first, so their copies can point at them
-                for k in range(len(shards)):
-                    lo = int(fps.offsets[k])
-                    rows = [r for r in range(counts[k]) if (canon_of.get(lo + r) is None) == first_pass]
-                    if not rows:
-                        continue
-                    canonical = None if first_pass else [
-                        c if isinstance(c, str) else f"#{nums[c]}" for c in (canon_of[lo + r] for r in rows)]
-                    added = index.add([metas[k]["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
-                    if first_pass:
-                        nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in decisions)
-        work.commit("dedup-index-added", True)  # (a marker: the kill-point tests stop here too)
-    for k, s in enumerate(shards):
-        lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
-        _write_json(work.dir(s) / "dedup.json", {str(g - lo): v for g, v in decisions.items() if lo <= g < hi})
-    sizes = Counter(len(m) for m in groups.values())
-    sizes[1] += n - sum(len(m) for m in groups.values())
-    biggest = sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS]
-    want = {}
-    for members in biggest:
-        if len(members) < 2:
-            continue
-        canon = next((g for g in members if decisions[g][1] is None), members[0])
-        k, r = fps.locate(canon)
-        want[f"{shards[k].name}:{r}"] = [metas[fps.locate(g)[0]]["ids"][fps.locate(g)[1]] for g in members if g != canon][:50] + [len(members)]
-    return {"cluster_sizes": [[s, c] for s, c in sorted(sizes.items())], "pairs": int(len(pairs)), "want": want,
-            "clusters": sum(sizes.values()), "docs": n}
+    return decisions, canon_of
+
+
+def _add_to_index(work: Work, index_path, fps: ShardFingerprints, metas: Sequence[dict],
+                  canon_of: dict[int, int | str], decisions: dict[int, list]) -> None:
+    """This run's documents into the persistent index: canonical copies first, so their copies
+    can point at their index numbers."""
+    work.commit("dedup-index-started", True)
+    nums: dict[int, int] = {}
+    with stages.dedup.open_index(index_path) as index:
+        for first_pass in (True, False):
+            for k, meta in enumerate(metas):
+                lo = int(fps.offsets[k])
+                rows = [r for r in range(len(meta["ids"])) if (canon_of.get(lo + r) is None) == first_pass]
+                if not rows:
+                    continue
+                canonical = None if first_pass else [
+                    c if isinstance(c, str) else f"#{nums[c]}" for c in (canon_of[lo + r] for r in rows)]
+                added = index.add([meta["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
+                if first_pass:
+                    nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in decisions)
+    work.commit("dedup-index-added", True)  # (a marker: the kill-point tests stop here too)
 
 
 # ---------------------------------------------------------------- map: write
@@ -611,11 +629,8 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
     docs = []
     for r, rec in enumerate(_read_records(d / "docs2.jsonl.gz")):
         doc = Document.from_record(rec)
-        fix = repaired.get(str(r))
-        if fix:
-            doc = doc.evolve("spin-corpus", text=fix[0], changed=True, repairs=fix[1], **extra)
-        else:
-            doc = doc.evolve("spin-corpus", text=doc.text, changed=False, repairs=[], **extra)
+        text, repairs = repaired.get(str(r), (doc.text, []))
+        doc = doc.evolve("spin-corpus", text=text, changed=bool(repairs), repairs=repairs, **extra)
         cid, dup, size, reason = decided.get(str(r), [doc.id, None, 1, "canonical"])
         docs.append(doc.evolve("dedup", cluster_id=cid, duplicate_of=dup, cluster_size=size, decision=reason))
     rejected = json.loads((d / "rejected2.json").read_text(encoding="utf-8"))
@@ -651,14 +666,15 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
     manifest_path = out / "manifest.json"
     earlier = json.loads(manifest_path.read_text(encoding="utf-8")) if mode == "append" and manifest_path.exists() else {"parts": []}
     known = {p["part"] for p in earlier["parts"]}
-    parts = [p for p in earlier["parts"]] + [
+    parts = list(earlier["parts"]) + [
         {k: w[k] for k in ("part", "documents", "corpus", "rejected")} for w in wrote if w["part"] not in known]
+    listed = {p["part"] for p in parts}
     for folder in PARTS:  # parts of an appended-to corpus written before manifests: counted from the files
-        if (out / folder).is_dir():
-            for f in sorted((out / folder).glob("part-*")):
-                name = f.name.split(".")[0]
-                if name not in {p["part"] for p in parts}:
-                    parts.insert(0, {"part": name, "documents": None, "corpus": None, "rejected": None})
+        for f in sorted((out / folder).glob("part-*")) if (out / folder).is_dir() else []:
+            name = f.name.split(".")[0]
+            if name not in listed:
+                listed.add(name)
+                parts.append({"part": name, "documents": None, "corpus": None, "rejected": None})
     parts.sort(key=lambda p: p["part"])
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -681,13 +697,14 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
     if mode == "append":
         report["earlier"] = {"parts": len(parts) - len(wrote), "documents": earlier.get("documents"),
                              "corpus_documents": earlier.get("corpus")}
-    single = section("pipeline")["single_file_views"]
-    if single:
+    if section("pipeline")["single_file_views"]:
         names = [p["part"] for p in parts]
-        concat_files_atomic(out / "documents.jsonl.gz", [out / "documents" / f"{p}.jsonl.gz" for p in names if (out / "documents" / f"{p}.jsonl.gz").exists()])
-        concat_files_atomic(out / "corpus.jsonl.gz", [out / "corpus" / f"{p}.jsonl.gz" for p in names if (out / "corpus" / f"{p}.jsonl.gz").exists()])
-        concat_parquet_atomic(out / "corpus.parquet", [out / "corpus" / f"{p}.parquet" for p in names if (out / "corpus" / f"{p}.parquet").exists()])
-        concat_files_atomic(out / "rejected.jsonl", [out / "rejected" / f"{p}.jsonl" for p in names if (out / "rejected" / f"{p}.jsonl").exists()])
+        for view, folder, suffix, concat in (("documents.jsonl.gz", "documents", ".jsonl.gz", concat_files_atomic),
+                                             ("corpus.jsonl.gz", "corpus", ".jsonl.gz", concat_files_atomic),
+                                             ("corpus.parquet", "corpus", ".parquet", concat_parquet_atomic),
+                                             ("rejected.jsonl", "rejected", ".jsonl", concat_files_atomic)):
+            files = [out / folder / f"{p}{suffix}" for p in names]
+            concat(out / view, [f for f in files if f.exists()])
     write_json(manifest_path, {"format": "wirewash-parts/1", "parts": parts,
                                "documents": sum(p["documents"] or 0 for p in parts), "corpus": sum(p["corpus"] or 0 for p in parts)})
     figures = report_html.merge_figures([w["figures"] for w in wrote], dedup_summary["cluster_sizes"],

@@ -25,8 +25,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from cleaners.document import Document
-from cleaners.io import concat_files_atomic, concat_parquet_atomic, read_jsonl_gz
+from cleaners.io import concat_files_atomic, concat_parquet_atomic
 from cleaners.settings import section
 from flows import pipeline, stages
 from flows.inbox_state import Batch, InboxState, LockTimeout, relocate, scan_inbox
@@ -37,17 +36,6 @@ PAUSE_ENV = "WIREWASH_INBOX_PAUSE_AT"  # test hook: stop at a named point so a t
 
 
 # ----------------------------------------------------------------- the corpus
-
-
-def corpus_docs(out: Path, batches: Sequence[str]) -> list[Document]:
-    """The cumulative corpus as committed: each done batch's canonical copies, in order (small
-    corpora and tests; a run never reads the corpus)."""
-    docs: list[Document] = []
-    for b in batches:
-        f = out / "shards" / b / "corpus.jsonl.gz"
-        if f.exists():
-            docs.extend(Document.from_record(r) for r in read_jsonl_gz(f))
-    return docs
 
 
 def batch_documents(shard_dir: Path) -> list[tuple[str, bool]]:

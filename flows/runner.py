@@ -66,12 +66,12 @@ def run_pipeline_in_memory(
 ) -> dict[str, Any]:
     """The list-of-everything driver of earlier versions (every document in memory): kept as
     the reference the sharded pipeline is tested against (``tests/test_pipeline.py``)."""
+    if mode == "append":
+        raise ValueError("the in-memory reference driver writes a new corpus only (new or overwrite)")
     t0 = time.perf_counter()
     stages.check_input(input_path)
     stages.prepare_output(output_dir, mode)
     docs, rejected = stages.read_stage(input_path)
-    if mode == "append":
-        docs = stages.unique_ids(docs, stages.output_ids(output_dir))
     if progress:
         progress("read", len(docs), len(docs))
     cleaned, bad = clean_all(docs, workers, progress)
@@ -80,7 +80,7 @@ def run_pipeline_in_memory(
     deduped = stages.dedup_stage(cleaned, stages.dedup_index_path(output_dir))
     if progress:
         progress("dedup", len(deduped), len(deduped))
-    report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0, append=mode == "append")
+    report = stages.write_stage(deduped, rejected + bad, output_dir, seconds=time.perf_counter() - t0)
     if progress:
         progress("write", len(deduped), len(deduped))
     return report

@@ -24,7 +24,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +59,6 @@ class Shard:
     @property
     def name(self) -> str:
         return f"{self.index:05d}"
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Shard":
-        return cls(d["index"], tuple(Piece(**p) for p in d["pieces"]), d["cost"])
 
 
 def plan_shards(input_path: str | os.PathLike[str], shard_bytes: int, spool: Path) -> list[Shard]:
@@ -99,6 +95,23 @@ def plan_shards(input_path: str | os.PathLike[str], shard_bytes: int, spool: Pat
             pieces += _split_jsonl(file, rel, shard_bytes)
         else:
             pieces.append((Piece(str(file), rel, symlink_target=target or ""), size))
+    return _group(pieces, shard_bytes)
+
+
+def plan_files(files: Sequence[tuple[str, str, str]], shard_bytes: int) -> list[Shard]:
+    """Shards of given files ``(path, relative name, content digest)`` (an inbox batch), in order."""
+    pieces = []
+    for path, rel, digest in files:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        pieces.append((Piece(path, rel, digest=digest), size))
+    return _group(pieces, shard_bytes)
+
+
+def _group(pieces: Sequence[tuple[Piece, int]], shard_bytes: int) -> list[Shard]:
+    """Consecutive pieces (with their sizes) into shards of about ``shard_bytes``; at least one."""
     shards: list[Shard] = []
     group: list[Piece] = []
     cost = 0
@@ -107,26 +120,6 @@ def plan_shards(input_path: str | os.PathLike[str], shard_bytes: int, spool: Pat
             shards.append(Shard(len(shards), tuple(group), cost))
             group, cost = [], 0
         group.append(piece)
-        cost += size
-    if group or not shards:
-        shards.append(Shard(len(shards), tuple(group), cost))
-    return shards
-
-
-def plan_files(files: Sequence[tuple[str, str, str]], shard_bytes: int) -> list[Shard]:
-    """Shards of given files ``(path, relative name, content digest)`` (an inbox batch), in order."""
-    shards: list[Shard] = []
-    group: list[Piece] = []
-    cost = 0
-    for path, rel, digest in files:
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = 0
-        if group and cost + size > shard_bytes:
-            shards.append(Shard(len(shards), tuple(group), cost))
-            group, cost = [], 0
-        group.append(Piece(path, rel, digest=digest))
         cost += size
     if group or not shards:
         shards.append(Shard(len(shards), tuple(group), cost))
@@ -199,12 +192,6 @@ def _changed(piece: Piece) -> str | None:
     if now != piece.digest:
         return "file changed after it was planned; it will be picked up as new content"
     return None
-
-
-def content_digest(doc: Document) -> str:
-    """What makes two records with one id "the same record" (as ``cleaners.io`` decides it)."""
-    body = doc.html if doc.html is not None else doc.text
-    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def stable_hash(text: str) -> int:
@@ -474,6 +461,3 @@ def make_executor(workers: int | None, dask_address: str | None = None, dask_wor
     workers = workers if workers is not None else (os.cpu_count() or 1)
     return PoolExecutor(workers) if workers > 1 else Executor()
 
-
-def shards_as_dicts(shards: Sequence[Shard]) -> list[dict]:
-    return [asdict(s) for s in shards]

@@ -25,7 +25,7 @@ from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document, printable_path, url_host
 from cleaners.settings import section
 from cleaners.io import STDIN, Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
-from cleaners.io import concat_files_atomic, concat_parquet_atomic, write_bytes_atomic
+from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
 
 STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "spin-corpus", "dedup", "write")
@@ -336,61 +336,22 @@ def prepare_output(out_dir: str | Path, mode: str = "new", resume_key: str | Non
     return earlier
 
 
-def write_stage(
-    docs: Sequence[Document], rejected: Sequence[Rejected], out_dir: str | Path, seconds: float | None = None,
-    append: bool = False,
-) -> dict[str, Any]:
-    """Write all outputs atomically and return the report.
-
-    ``append``: this run's documents, corpus rows and rejections are added after those already
-    in ``out_dir`` (each file replaced atomically by old + new); the report is this run's, with
-    ``earlier`` saying what the folder held before.
-    """
+def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir: str | Path, seconds: float | None = None) -> dict[str, Any]:
+    """Write all outputs of a list of documents atomically and return the report (the
+    in-memory reference driver's writer; the pipeline writes parts, ``flows.corpus_steps``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").unlink(missing_ok=True)  # written last: a folder without it is an unfinished run
     records = [d.to_record() for d in docs]
     corpus = [d.to_record(with_provenance=False) for d in docs if d.duplicate_of is None]
-    earlier = _append_sources(out) if append else {}
-    for name, write, rows in (
-        ("documents.jsonl.gz", write_jsonl_gz, records),
-        ("corpus.jsonl.gz", write_jsonl_gz, corpus),
-        ("corpus.parquet", write_parquet, corpus),
-        ("rejected.jsonl", write_jsonl, [r.to_record() for r in rejected]),
-    ):
-        if name not in earlier:
-            write(out / name, rows)
-            continue
-        part = out / f".{name}.appending"
-        write(part, rows)
-        try:
-            if name == "corpus.parquet":
-                concat_parquet_atomic(out / name, [out / name, part])
-            else:
-                concat_files_atomic(out / name, [out / name, part])
-        finally:
-            part.unlink(missing_ok=True)
+    write_jsonl_gz(out / "documents.jsonl.gz", records)
+    write_jsonl_gz(out / "corpus.jsonl.gz", corpus)
+    write_parquet(out / "corpus.parquet", corpus)
+    write_jsonl(out / "rejected.jsonl", [r.to_record() for r in rejected])
     report = build_report(docs, rejected, seconds)
-    if append:
-        report["earlier"] = earlier.get("counts", {})
     write_bytes_atomic(out / "report.html", render_report(docs, report).encode("utf-8"))
     write_json(out / "report.json", report)
     return report
-
-
-def unique_ids(docs: Sequence[Document], taken: set[str]) -> list[Document]:
-    """Doc ids unique across the whole output folder (deterministic suffixes; the input id
-    stays in ``metadata.input_id``)."""
-    seen = set(taken)
-    out = []
-    for d in docs:
-        new_id, n = d.id, 1
-        while new_id in seen:
-            new_id = f"{d.id}~{n}"
-            n += 1
-        seen.add(new_id)
-        out.append(d if new_id == d.id else d.evolve(id=new_id, metadata={**d.metadata, "input_id": d.id}))
-    return out
 
 
 def output_ids(out_dir: str | Path) -> set[str]:
@@ -406,21 +367,6 @@ def output_ids(out_dir: str | Path) -> set[str]:
                     if line.strip():
                         ids.add(json.loads(line)["id"])
     return ids
-
-
-def _append_sources(out: Path) -> dict[str, Any]:
-    """Which output files an appending run adds to, and how many records they held."""
-    import pyarrow.parquet as pq
-
-    have: dict[str, Any] = {name: True for name in OUTPUT_FILES[:4] if (out / name).exists()}
-    counts = {}
-    if "corpus.parquet" in have:
-        counts["corpus_documents"] = pq.ParquetFile(out / "corpus.parquet").metadata.num_rows
-    if "documents.jsonl.gz" in have:
-        with gzip.open(out / "documents.jsonl.gz", "rb") as fh:
-            counts["documents"] = sum(1 for line in fh if line.strip())
-    have["counts"] = counts
-    return have
 
 
 def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds: float | None = None) -> dict[str, Any]:

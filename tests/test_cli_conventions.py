@@ -42,10 +42,16 @@ def test_dash_o_streams_the_corpus_as_json_lines_on_stdout(tmp_path):
     assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[0])["text"].startswith("Rail workers")
 
 
-def test_config_overrides_settings_and_refuses_unknown_keys(tmp_path):
+def _page_folder(tmp_path: Path) -> Path:
+    """A folder holding one news page."""
     page = tmp_path / "in" / "page.html"
     page.parent.mkdir()
     page.write_text(PAGE)
+    return page
+
+
+def test_config_overrides_settings_and_refuses_unknown_keys(tmp_path):
+    page = _page_folder(tmp_path)
     bad = tmp_path / "bad.toml"
     bad.write_text("[dedup]\nnum_prem = 64\n")
     proc = cli("clean", page.parent, "-o", tmp_path / "out", "--config", bad)
@@ -78,9 +84,7 @@ def test_files_no_reader_takes_are_listed(tmp_path):
 
 
 def test_inspect_reads_the_parts_when_there_are_no_single_file_views(tmp_path):
-    page = tmp_path / "in" / "page.html"
-    page.parent.mkdir()
-    page.write_text(PAGE)
+    page = _page_folder(tmp_path)
     cfg = tmp_path / "parts.toml"
     cfg.write_text("[pipeline]\nsingle_file_views = false\n")
     out = tmp_path / "out"

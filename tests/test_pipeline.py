@@ -110,17 +110,22 @@ def test_no_step_holds_more_than_a_shard_of_documents(corpus, tmp_path, small_sh
 KILL_POINTS = ["clean:2", "ids", "finish:2", "despin", "dedup-index-added", "write:2"]
 
 
-def _clean(src: Path, out: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", "2"],
+def _clean(src: Path, out: Path, env: dict, *extra: str, workers: int = 2) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", str(workers), *extra],
                           cwd=ROOT, env=env, capture_output=True, timeout=600)
+
+
+def _small_shard_env(tmp_path: Path) -> dict:
+    """The environment of a `wirewash clean` subprocess whose shards are ~40 KB (many of them)."""
+    settings = tmp_path / "small.toml"
+    settings.write_text("[pipeline]\nshard_bytes = 40000\n")
+    return {**os.environ, "WIREWASH_SETTINGS": str(settings)}
 
 
 @pytest.mark.slow
 def test_kill_9_anywhere_then_rerun_gives_the_uninterrupted_output(tmp_path):
     corpus = make_input(tmp_path / "in", n=150)
-    settings = tmp_path / "small.toml"
-    settings.write_text("[pipeline]\nshard_bytes = 40000\n")
-    env = {**os.environ, "WIREWASH_SETTINGS": str(settings)}
+    env = _small_shard_env(tmp_path)
     ref = tmp_path / "ref"
     assert _clean(corpus, ref, env).returncode in (0, 3)
     want = {n: records(ref, n) for n in ("documents.jsonl.gz", "corpus.jsonl.gz")}
@@ -169,19 +174,14 @@ def test_process_pool_dask_and_this_process_write_the_same_bytes(corpus, tmp_pat
 @pytest.mark.slow
 def test_an_appending_run_killed_while_writing_resumes_with_the_same_part_numbers(tmp_path):
     corpus = make_input(tmp_path / "in", n=120)
-    settings = tmp_path / "small.toml"
-    settings.write_text("[pipeline]\nshard_bytes = 40000\n")
-    env = {**os.environ, "WIREWASH_SETTINGS": str(settings)}
+    env = _small_shard_env(tmp_path)
     out = tmp_path / "out"
     first = tmp_path / "first"
     first.mkdir()
     shutil.copy(sorted((ROOT / "seeds").glob("000_*.txt"))[0], first / "one.txt")
-    run = lambda src, extra=None: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", "1", "--append"],
-        cwd=ROOT, env={**env, **(extra or {})}, capture_output=True, timeout=600)
-    assert run(first).returncode == 0
-    assert run(corpus, {"WIREWASH_KILL_AT": "write:2"}).returncode == -9
-    assert run(corpus).returncode in (0, 3)
+    assert _clean(first, out, env, "--append", workers=1).returncode == 0
+    assert _clean(corpus, out, {**env, "WIREWASH_KILL_AT": "write:2"}, "--append", workers=1).returncode == -9
+    assert _clean(corpus, out, env, "--append", workers=1).returncode in (0, 3)
     manifest = json.loads((out / "manifest.json").read_text())
     names = [p["part"] for p in manifest["parts"]]
     assert names == sorted(set(names)) and len(names) == len(list((out / "documents").iterdir()))
