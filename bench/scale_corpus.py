@@ -73,11 +73,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def run_clean(tree: Path, src: Path, out: Path, workers: int, python: str = sys.executable, cpus: str | None = None) -> dict:
+def run_clean(tree: Path, src: Path, out: Path, workers: int, python: str = sys.executable, cpus: str | None = None,
+              command: str = "clean", dask_address: str | None = None) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     pin = ["taskset", "-c", cpus] if cpus else []
-    proc = subprocess.Popen([*pin, python, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", str(workers)],
+    quiet = ["-q"] if command == "clean" else []  # `run` reports through Prefect's logs
+    dask = ["--dask-address", dask_address] if dask_address else []
+    proc = subprocess.Popen([*pin, python, "-m", "flows.cli", command, str(src), "-o", str(out), *quiet, "-w", str(workers), *dask],
                             cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_driver = peak_tree = 0
     while proc.poll() is None:
@@ -92,12 +95,23 @@ def run_clean(tree: Path, src: Path, out: Path, workers: int, python: str = sys.
     return {"seconds": seconds, "driver_mb": peak_driver / 2**20, "tree_mb": peak_tree / 2**20, "ari": ari(out)}
 
 
+def _out_name(name: str) -> str:
+    return "out-" + name.replace(" ", "-").replace(",", "")
+
+
+def _same_parts(a: Path, b: Path) -> bool:
+    """The corpus parts of two runs hold the same bytes."""
+    pa_, pb = sorted((a / "corpus").iterdir()), sorted((b / "corpus").iterdir())
+    return [p.name for p in pa_] == [p.name for p in pb] and all(x.read_bytes() == y.read_bytes() for x, y in zip(pa_, pb))
+
+
 def ari(out: Path) -> float:
     truth, pred = [], []
     with gzip.open(out / "documents.jsonl.gz", "rb") as fh:
         for line in fh:
             d = json.loads(line)
-            truth.append(d["metadata"]["cluster"])
+            meta = d["metadata"]  # a JSON string since the row schema (an object in older trees)
+            truth.append((json.loads(meta) if isinstance(meta, str) else meta)["cluster"])
             pred.append(d["cluster_id"])
     def c2(x: int) -> float:
         return x * (x - 1) / 2
@@ -116,9 +130,18 @@ def main() -> None:
     ap.add_argument("--cpus", help="run each `clean` pinned to these CPUs (taskset -c LIST), e.g. 0,1 for a 2-core figure")
     ap.add_argument("--trees", choices=("both", "this", "baseline"), default="both")
     ap.add_argument("--work", type=Path, default=Path("/tmp/wirewash-scale"))
+    ap.add_argument("--dask", action="store_true",
+                    help="also run `clean --dask-address` on a LocalCluster of --workers processes (started before the "
+                         "clock; its memory is not in the peak RSS) and compare its corpus parts with the pool's, byte for byte")
+    ap.add_argument("--prefect-run", action="store_true",
+                    help="also time `wirewash run` (the Prefect flow, its own temporary server unless PREFECT_API_URL is set) on this tree")
     args = ap.parse_args()
-    trees = [("this tree", ROOT)] + ([("baseline", args.baseline_tree)] if args.baseline_tree else [])
+    trees = [("this tree", ROOT, "clean")] + ([("baseline", args.baseline_tree, "clean")] if args.baseline_tree else [])
     trees = [t for t in trees if args.trees == "both" or t[0].startswith(args.trees)]
+    if args.prefect_run:
+        trees.append(("this tree, wirewash run", ROOT, "run"))
+    if args.dask:
+        trees.append(("this tree, Dask LocalCluster", ROOT, "clean"))
     args.work.mkdir(parents=True, exist_ok=True)
     print("| tree | docs | workers | seconds | docs/s | driver peak RSS MB | tree peak RSS MB | ARI |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -127,16 +150,29 @@ def main() -> None:
         make_corpus(src, n)
         for w in args.workers or [2]:
             best: dict[str, dict] = {}
+            cluster = None
+            if args.dask:
+                from distributed import LocalCluster
+
+                cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0")
             for _ in range(args.rounds):
-                for name, tree in trees:
-                    r = run_clean(tree, src, args.work / f"out-{name.replace(' ', '-')}", w, cpus=args.cpus)
+                for name, tree, command in trees:
+                    address = cluster.scheduler_address if "Dask" in name else None
+                    r = run_clean(tree, src, args.work / _out_name(name), w, cpus=args.cpus, command=command, dask_address=address)
                     if name not in best or r["seconds"] < best[name]["seconds"]:
                         best[name] = r
-            for name, _ in trees:
+            for name, _, _ in trees:
                 r = best[name]
                 print(f"| {name} | {n:,} | {w} | {r['seconds']:.1f} | {n / r['seconds']:,.0f} | {r['driver_mb']:,.0f} | "
                       f"{r['tree_mb']:,.0f} | {r['ari']:.4f} |", flush=True)
-            if len(best) > 1:
+            if cluster is not None:
+                cluster.close()
+                same = _same_parts(args.work / _out_name("this tree"), args.work / _out_name("this tree, Dask LocalCluster"))
+                ratio = best["this tree, Dask LocalCluster"]["seconds"] / best["this tree"]["seconds"]
+                print(f"|  | Dask / pool | | {ratio:.2f}× | | | | corpus parts identical: {same} |", flush=True)
+            if "this tree, wirewash run" in best and "this tree" in best:
+                print(f"|  | run / clean | | {best['this tree, wirewash run']['seconds'] / best['this tree']['seconds']:.2f}× | | | | |", flush=True)
+            if "baseline" in best:
                 print(f"|  | speed-up vs baseline | | {best['baseline']['seconds'] / best['this tree']['seconds']:.2f}× | | | | |", flush=True)
 
 

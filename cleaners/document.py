@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import math
 import re
 from collections import Counter
@@ -36,6 +37,7 @@ class Document:
     url: str | None = None
     title: str | None = None
     date: str | None = None
+    crawl_date: str | None = None
     html: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     provenance: tuple[dict[str, Any], ...] = ()
@@ -66,6 +68,7 @@ class Document:
             "url": self.url,
             "title": self.title,
             "date": self.date,
+            "crawl_date": self.crawl_date,
             "text": self.text,
             "metadata": dict(self.metadata),
             "spin_score": self.spin_score,
@@ -82,7 +85,10 @@ class Document:
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in rec.items() if k in names}
         extra = {k: v for k, v in rec.items() if k not in names}
-        kwargs["metadata"] = {**(rec.get("metadata") or {}), **extra}
+        meta = rec.get("metadata") or {}
+        if isinstance(meta, str):  # an output row keeps metadata as a JSON string (cleaners.rows)
+            meta = json.loads(meta)
+        kwargs["metadata"] = {**meta, **extra}
         kwargs["provenance"] = tuple(rec.get("provenance") or ())
         kwargs["id"] = str(kwargs.get("id", ""))
         kwargs.setdefault("source", "")

@@ -60,7 +60,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_JSONL_KNOWN = {"id", "text", "html", "url", "title", "source", "date"}
+_JSONL_KNOWN = {"id", "text", "html", "url", "title", "source", "date", "crawl_date"}
 # one line as bytes.splitlines splits (\n, \r\n or \r), found one at a time (no list of all lines)
 _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 #: where an item came from: (file relative to the input root, line or record number)
@@ -522,7 +522,7 @@ def _read_warc(stream: IO[bytes], rel: str) -> Iterator[tuple[Document | Rejecte
                 id=safe_id(rid.strip("<>").removeprefix("urn:uuid:")),
                 source=f"{rel}@{it.get_record_offset()}",
                 url=uri,
-                date=record.rec_headers.get_header("WARC-Date"),
+                crawl_date=record.rec_headers.get_header("WARC-Date"),  # the page's own date comes from extraction
                 metadata=meta,
                 **({"html": text} if "html" in ctype else {"text": text}),
             )
@@ -629,6 +629,13 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool 
             yield Rejected(rel, "empty document" if not body else "empty document (whitespace only)", lineno), where
             continue
         extra = {k: v for k, v in rec.items() if k not in _JSONL_KNOWN}
+        nested = extra.get("metadata")
+        if isinstance(nested, str) and nested.startswith("{"):  # a wirewash row read again: its metadata is JSON text
+            with contextlib.suppress(ValueError, RecursionError):
+                nested = json.loads(nested)
+        if isinstance(nested, dict):
+            del extra["metadata"]
+            extra = {**nested, **extra}
         raw_id = str(rec["id"]) if rec.get("id") not in (None, "") else content_id(body, rel)
         yield Document(
             id=safe_id(raw_id),
@@ -638,6 +645,7 @@ def _read_jsonl(raw: bytes, rel: str, gz: bool, first_line: int = 1, part: bool 
             url=_str_or_none(rec.get("url")),
             title=_str_or_none(rec.get("title")),
             date=_str_or_none(rec.get("date")),
+            crawl_date=_str_or_none(rec.get("crawl_date")),
             metadata=extra,
         ), where
     if truncated:
@@ -794,29 +802,27 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
     write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False).encode("utf-8") + b"\n")
 
 
-#: Columns of corpus.parquet: flat, typed, ready for `datasets.load_dataset("parquet", ...)`.
-PARQUET_COLUMNS = ("id", "source", "url", "title", "date", "text", "cluster_id", "spin_score")
-
-
 def parquet_schema():
-    """The corpus Parquet schema: the corpus columns as strings (``spin_score`` a float) plus ``metadata`` as JSON."""
+    """The corpus Parquet schema: :data:`cleaners.rows.CORPUS_COLUMNS`, typed (the same names,
+    order and types as the JSON Lines rows)."""
     import pyarrow as pa
 
-    return pa.schema(
-        [(c, pa.float64() if c == "spin_score" else pa.string()) for c in PARQUET_COLUMNS]
-        + [("metadata", pa.string())]
-    )
+    from cleaners.rows import CORPUS_COLUMNS
+
+    kinds = {"string": pa.string(), "float": pa.float64(), "int": pa.int64()}
+    return pa.schema([(name, kinds[kind]) for name, kind in CORPUS_COLUMNS])
 
 
 def write_parquet(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
-    """Write the corpus columns of ``records`` to Parquet atomically; returns the count."""
+    """Write corpus rows (:func:`cleaners.rows.corpus_row`) to Parquet atomically; returns the count
+    (a ``metadata`` given as an object is written as its JSON text, as the rows hold it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = list(records)
     schema = parquet_schema()
-    cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in PARQUET_COLUMNS}
-    cols["metadata"] = [json.dumps(r.get("metadata") or {}, ensure_ascii=False) for r in rows]
+    cols = {name: [r.get(name) for r in rows] for name in schema.names}
+    cols["metadata"] = [m if m is None or isinstance(m, str) else _json_line(m).decode("utf-8") for m in cols["metadata"]]
     table = pa.table(cols, schema=schema)
     with _atomic_path(Path(path)) as tmp:
         pq.write_table(table, tmp, compression="zstd")
@@ -840,13 +846,18 @@ def concat_files_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.P
 def concat_parquet_atomic(path: str | os.PathLike[str], parts: Iterable[str | os.PathLike[str]]) -> int:
     """Stream the rows of corpus Parquet files (see :func:`write_parquet`) into one file at
     ``path``, atomically, one part in memory at a time; returns the row count."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = parquet_schema()
     n = 0
     with _atomic_path(Path(path)) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for part in parts:
-            table = pq.read_table(part).select(schema.names).cast(schema)
+            table = pq.read_table(part)
+            for name in schema.names:  # a part an earlier version wrote lacks the newer columns: null there
+                if name not in table.schema.names:
+                    table = table.append_column(name, pa.nulls(table.num_rows, schema.field(name).type))
+            table = table.select(schema.names).cast(schema)
             if table.num_rows:
                 writer.write_table(table)
                 n += table.num_rows

@@ -58,4 +58,25 @@ def clean_corpus(input: str, output: str, mode: str = "new", workers: int | None
     with PrefectExecutor(make_executor(workers)) as executor:
         report = pipeline.run(input, output, mode=mode, executor=executor)
     print(f"wirewash: {report['counts']}")
+    publish_artifacts(input, output, report)
     return report
+
+
+def publish_artifacts(input: str, output: str, report: dict[str, Any]) -> None:
+    """The inbox flow's two artifacts for this run: the per-stage counts table and a summary."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from flows.inbox import COUNT_ROWS
+
+    counts = report["counts"]
+    create_table_artifact(table=[{"stage": label, "count": int(counts.get(key, 0))} for label, key in COUNT_ROWS],
+                          key="wirewash-run-counts", description="Per-stage counts of this run")
+    lines = ["# wirewash run", "", f"- input: `{input}`", f"- output: `{output}` (open `report.html` there)",
+             f"- {counts.get('read', 0)} docs read, {counts.get('written', 0)} written, {counts.get('duplicates', 0)} duplicates, "
+             f"{report.get('rejected_total', counts.get('rejected', 0))} rejected, in {report.get('seconds')} s"]
+    skipped = (report.get("skipped") or {}).get("count")
+    if skipped:
+        lines.append(f"- **skipped** {skipped} file(s) no reader takes (listed in report.json)")
+    if report.get("reused_shards"):
+        lines.append(f"- resumed: reused finished shards {report['reused_shards']}")
+    create_markdown_artifact(markdown="\n".join(lines) + "\n", key="wirewash-run-summary", description="Run summary")

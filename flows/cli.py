@@ -74,7 +74,7 @@ def _printable(text: object) -> str:
 def _usage_error(message: str) -> typer.Exit:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]wirewash:[/] {_plain(message)}")
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]wirewash:[/] {_plain(message)}")  # one line, whatever the width
     return typer.Exit(EXIT_USAGE)
 
 

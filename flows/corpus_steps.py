@@ -23,6 +23,7 @@ import numpy as np
 from cleaners import boilerplate, dedup, spin
 from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
 from cleaners.document import Document
+from cleaners.rows import as_corpus_row, document_row
 from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, record_digest, write_bytes_atomic, write_json,
                          write_jsonl, write_jsonl_gz, write_parquet)
 from cleaners.settings import section
@@ -638,8 +639,9 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
     name = f"part-{part:05d}"
     for folder in PARTS:
         (base / folder).mkdir(exist_ok=True)
-    corpus = [doc.to_record(with_provenance=False) for doc in docs if doc.duplicate_of is None]
-    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", [doc.to_record() for doc in docs])
+    rows = [document_row(doc) for doc in docs]
+    corpus = [as_corpus_row(row) for row in rows if row["duplicate_of"] is None]
+    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", rows)
     write_jsonl_gz(base / "corpus" / f"{name}.jsonl.gz", corpus)
     write_parquet(base / "corpus" / f"{name}.parquet", corpus)
     write_jsonl(base / "rejected" / f"{name}.jsonl", rejected)

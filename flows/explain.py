@@ -173,7 +173,8 @@ def render(rec: dict[str, Any]) -> list[Any]:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    for key in ("id", "source", "url", "title", "date", "spin_score", "cluster_id", "duplicate_of"):
+    for key in ("id", "source", "url", "domain", "title", "date", "crawl_date", "language", "spin_score", "cluster_id",
+                "cluster_size", "duplicate_of"):
         value = rec.get(key)
         if value not in (None, ""):
             head.add_row(key, Text(str(value)))

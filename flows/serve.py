@@ -141,6 +141,30 @@ class LocalPrefectServer:
         self.stop()
 
 
+def connection_hint(api_url: str, deployment: str, server_home: Path | None = None) -> str:
+    """How to reach the server ``serve`` started, from another shell: the UI's address, the
+    variable to export (a shell without it talks to a throw-away server of its own) and
+    commands with the full path of this environment's ``prefect`` (no venv to activate).
+
+    >>> print(connection_hint("http://127.0.0.1:4321/api", "nightly").splitlines()[1])
+      UI:     http://127.0.0.1:4321
+    """
+    from flows.inbox import FLOW_NAME
+
+    prefect = Path(sys.executable).parent / "prefect"
+    where = f" (its database: {server_home})" if server_home else ""
+    return "\n".join([
+        f"wirewash: started a local Prefect server{where}; it runs while serve runs",
+        f"  UI:     {api_url.removesuffix('/api')}",
+        "  from another shell, first:",
+        f"    export PREFECT_API_URL={api_url}",
+        "  then:",
+        f"    {prefect} deployment ls",
+        f"    {prefect} deployment run '{FLOW_NAME}/{deployment}'     # a run now, besides the schedule",
+        f"    {prefect} flow-run ls --flow-name {FLOW_NAME}",
+    ])
+
+
 def serve_inbox(
     inbox: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -157,7 +181,7 @@ def serve_inbox(
     if not os.environ.get("PREFECT_API_URL"):
         server = LocalPrefectServer(out / "state" / "prefect").start()
         os.environ["PREFECT_API_URL"] = server.api_url
-        print(f"wirewash: started a local Prefect server; UI and API at {server.api_url.removesuffix('/api')}", file=sys.stderr)
+        print(connection_hint(server.api_url, name, server_home=out / "state" / "prefect"), file=sys.stderr, flush=True)
     try:
         from prefect.deployments.runner import EntrypointType
 

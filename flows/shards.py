@@ -429,7 +429,8 @@ class DaskExecutor(Executor):
                                         host="127.0.0.1", dashboard_address="127.0.0.1:0")
             address = self.cluster.scheduler_address
         try:
-            self.client = Client(address, timeout=30)  # the default client: as_completed looks it up
+            # the default client: as_completed looks it up
+            self.client = Client(address, timeout=cio.section("pipeline")["dask_connect_seconds"])
         except OSError as exc:
             raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))

@@ -23,6 +23,7 @@ from typing import Any
 
 from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document, printable_path, url_host
+from cleaners.rows import as_corpus_row, document_row
 from cleaners.settings import section
 from cleaners.io import STDIN, Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
 from cleaners.io import write_bytes_atomic
@@ -342,8 +343,8 @@ def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").unlink(missing_ok=True)  # written last: a folder without it is an unfinished run
-    records = [d.to_record() for d in docs]
-    corpus = [d.to_record(with_provenance=False) for d in docs if d.duplicate_of is None]
+    records = [document_row(d) for d in docs]
+    corpus = [as_corpus_row(row) for row in records if row["duplicate_of"] is None]
     write_jsonl_gz(out / "documents.jsonl.gz", records)
     write_jsonl_gz(out / "corpus.jsonl.gz", corpus)
     write_parquet(out / "corpus.parquet", corpus)

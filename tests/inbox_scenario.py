@@ -77,6 +77,6 @@ def snapshot(out: Path) -> dict:
 
 def _docs(path: Path) -> list[tuple]:
     return [
-        (r["id"], r["source"], r["text"], r["title"], r["cluster_id"], r["duplicate_of"], json.dumps(r.get("provenance"), sort_keys=True))
+        (r["id"], r["source"], r["text"], r["title"], r["cluster_id"], r.get("duplicate_of"), json.dumps(r.get("provenance"), sort_keys=True))
         for r in read_jsonl_gz(path)
     ]

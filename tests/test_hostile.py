@@ -249,7 +249,7 @@ def test_warc_response_records(tmp_path, gz):
     docs, rejected = read_inputs(tmp_path)
     assert rejected == []
     assert [d.url for d in docs] == ["http://example.org/a", "http://example.org/b"]
-    assert docs[0].date and docs[0].html and "urn" in docs[0].metadata["warc_record_id"]
+    assert docs[0].crawl_date and docs[0].date is None and docs[0].html and "urn" in docs[0].metadata["warc_record_id"]
     assert "Café in München" in docs[1].html and docs[1].metadata["encoding"] == "iso-8859-1"
     cleaned = stages.clean_documents(docs)
     assert "bus network" in cleaned[0].text

@@ -3,6 +3,7 @@ import json
 
 import pyarrow.parquet as pq
 
+from cleaners.rows import corpus_row
 from cleaners.document import Document
 from cleaners.io import (
     Rejected,
@@ -97,7 +98,7 @@ def test_jsonl_gz_round_trip(tmp_path):
 
 
 def test_parquet_round_trip(tmp_path):
-    recs = [Document(id=str(i), source="s", text=f"t{i}", metadata={"a": i}).to_record() for i in range(3)]
+    recs = [corpus_row(Document(id=str(i), source="s", text=f"t{i}", metadata={"a": i})) for i in range(3)]
     p = tmp_path / "c.parquet"
     write_parquet(p, recs)
     table = pq.read_table(p)

@@ -14,13 +14,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from cleaners.document import Document
-from cleaners.io import PARQUET_COLUMNS, write_parquet
+from cleaners.io import write_parquet
+from cleaners.rows import CORPUS_COLUMNS, corpus_row
+
+NAMES = [name for name, _ in CORPUS_COLUMNS]
 
 
 def records():
     return [
-        Document(id="a", source="s.jsonl:1", text="Zürich “quotes” 🚋", url="http://e.org/a", metadata={"lang": "de", "n": 1}, spin_score=0.25, cluster_id="a").to_record(False),
-        Document(id="b", source="s.jsonl:2", text="second", cluster_id="a").to_record(False),  # None fields
+        corpus_row(Document(id="a", source="s.jsonl:1", text="Zürich “quotes” 🚋", url="http://e.org/a", metadata={"lang": "de", "n": 1}, spin_score=0.25, cluster_id="a")),
+        corpus_row(Document(id="b", source="s.jsonl:2", text="second", cluster_id="a")),  # None fields
     ]
 
 
@@ -28,10 +31,11 @@ def test_schema_is_flat_and_typed(tmp_path):
     p = tmp_path / "corpus.parquet"
     assert write_parquet(p, records()) == 2
     schema = pq.read_schema(p)
-    assert schema.names == [*PARQUET_COLUMNS, "metadata"]
+    assert schema.names == NAMES
     for field in schema:
         assert not pa.types.is_null(field.type) and not pa.types.is_nested(field.type), field
     assert schema.field("spin_score").type == pa.float64() and schema.field("text").type == pa.string()
+    assert schema.field("word_count").type == pa.int64() and schema.field("metadata").type == pa.string()
 
 
 def test_read_back_through_pyarrow_dataset(tmp_path):
@@ -44,7 +48,7 @@ def test_read_back_through_pyarrow_dataset(tmp_path):
 
 def test_empty_corpus_still_has_the_schema(tmp_path):
     write_parquet(tmp_path / "corpus.parquet", [])
-    assert pq.read_table(tmp_path / "corpus.parquet").schema.names == [*PARQUET_COLUMNS, "metadata"]
+    assert pq.read_table(tmp_path / "corpus.parquet").schema.names == NAMES
 
 
 def test_datasets_load_dataset_when_installed(tmp_path):

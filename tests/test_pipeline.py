@@ -78,7 +78,7 @@ def test_sharded_run_writes_what_the_in_memory_driver_writes(corpus, tmp_path, s
     assert records(sharded, "corpus.jsonl.gz") == records(reference, "corpus.jsonl.gz")
     assert report["counts"] == ref_report["counts"]
     assert report["counts"]["rejected"] == 1 and report["counts"]["duplicates"] > 100
-    assert any(d["metadata"].get("input_id") for d in got)  # the renamed record
+    assert any(json.loads(d["metadata"]).get("input_id") for d in got)  # the renamed record
     assert any(p["stage"] == "boilerplate-corpus" for d in got for p in d["provenance"])  # site footers found
     assert any(p["stage"] == "spin-corpus" and p["changed"] for d in got for p in d["provenance"])  # seed 003
     manifest = json.loads((sharded / "manifest.json").read_text())

@@ -37,7 +37,9 @@ def test_serve_starts_server_and_runs_deployment(tmp_path):
     env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_RUNNER_POLL_FREQUENCY="1")
     cmd = [sys.executable, "-m", "flows.cli", "serve", "--inbox", str(inbox), "--out", str(out),
            "--cron", "0 0 1 1 *", "--name", "test", "--settle", "0"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = tmp_path / "serve.stderr"
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(err, "w"), text=True)
+    proc.stderr = err.open()  # (read back on failure below)
     info = out / "state" / "prefect" / "server.json"
     try:
         deadline = time.monotonic() + 150
@@ -59,6 +61,15 @@ def test_serve_starts_server_and_runs_deployment(tmp_path):
                         assert time.monotonic() < deadline, "deployment never registered"
                         time.sleep(0.3)
             assert dep.schedules and dep.schedules[0].schedule.cron == "0 0 1 1 *"
+            # the printed hint works from a fresh shell: no venv, no PREFECT_API_URL of its own
+            hint = err.read_text()
+            export = next(line.strip() for line in hint.splitlines() if line.strip().startswith("export PREFECT_API_URL="))
+            assert export == f"export PREFECT_API_URL={server['api_url']}"
+            listing = next(line.strip() for line in hint.splitlines() if line.strip().endswith("deployment ls"))
+            fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "fresh-home"), "COLUMNS": "250",
+                     "PREFECT_HOME": str(tmp_path / "fresh-prefect")}
+            shown = subprocess.run(["bash", "-c", f"{export} && {listing}"], env=fresh, capture_output=True, text=True, timeout=120)
+            assert shown.returncode == 0 and "wirewash-inbox/test" in shown.stdout, shown.stdout + shown.stderr
             assert dep.parameters["inbox"] == str(inbox.resolve())
             first = run_deployment("wirewash-inbox/test", timeout=120)
             assert first.state.is_completed(), first.state

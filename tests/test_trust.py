@@ -100,7 +100,7 @@ def test_append_adds_to_the_corpus_and_every_duplicate_points_at_a_written_docum
     assert len(docs) == 4 and len(set(ids)) == 4  # the earlier document stays; no id is reused
     assert docs[0]["source"] == "bus.txt" and docs[0]["duplicate_of"] is None
     again = next(d for d in docs[1:] if d["source"] == "bus.txt")
-    assert again["id"] != docs[0]["id"] and again["metadata"]["input_id"] == docs[0]["id"]
+    assert again["id"] != docs[0]["id"] and json.loads(again["metadata"])["input_id"] == docs[0]["id"]
     dups = [d for d in docs if d["duplicate_of"]]
     assert {d["source"] for d in dups} == {"bus.txt", "bus-copy.txt"}
     assert all(d["duplicate_of"] in ids for d in dups)
@@ -188,11 +188,11 @@ def test_bad_fields_never_abort_the_run(poisoned):
     docs = {d["id"]: d for d in map(strict_json, gzip.decompress((out / "documents.jsonl.gz").read_bytes()).splitlines())}
     assert {"good", "bad-url", "surrogate", "nan"} <= set(docs)
     assert len(docs) == 6  # and the WARC record and the file with a non-UTF-8 name
-    assert docs["bad-url"]["url"] is None and docs["bad-url"]["metadata"]["invalid_url"] == "http://[oops/a"
-    assert "\ufffd" in docs["surrogate"]["text"] and docs["surrogate"]["metadata"]["sanitised"]
-    assert docs["nan"]["metadata"]["rating"] is None and docs["nan"]["metadata"]["views"] is None
+    assert docs["bad-url"]["url"] is None and json.loads(docs["bad-url"]["metadata"])["invalid_url"] == "http://[oops/a"
+    assert "\ufffd" in docs["surrogate"]["text"] and json.loads(docs["surrogate"]["metadata"])["sanitised"]
+    assert json.loads(docs["nan"]["metadata"])["rating"] is None and json.loads(docs["nan"]["metadata"])["views"] is None
     warc = next(d for d in docs.values() if d["source"].startswith("crawl.warc.gz"))
-    assert warc["url"] is None and warc["metadata"]["invalid_url"] == "http://[::1/x"
+    assert warc["url"] is None and json.loads(warc["metadata"])["invalid_url"] == "http://[::1/x"
     named = next(d for d in docs.values() if d["source"].startswith("caf"))
     assert named["source"] == "caf\\xe9-story.txt"  # the bytes stay visible, the output stays UTF-8
     corpus = [strict_json(line) for line in gzip.decompress((out / "corpus.jsonl.gz").read_bytes()).splitlines()]
