@@ -674,6 +674,7 @@ def _thesaurus_repairs(
         return any(a < y and x < b for x, y, _n in fixed)
 
     # 1. multi-word spun forms, greedy left to right
+    doc_text = " " + " ".join(low) + " "
     i = 0
     while i < len(toks):
         best = None
@@ -687,16 +688,19 @@ def _thesaurus_repairs(
                     continue
                 lt = low[i - 1] if i else "$"
                 rt = low[i + n] if i + n < len(low) else "$"
-                for w in cands:
+                # the choice among candidates also weighs the channel (how many forms the
+                # candidate's entry offers) and whether the document uses the candidate elsewhere
+                for w, c in costs[spun][: cfg["thesaurus_max_options"]]:
                     g = bg.gain(lt, w, spun, rt) / max(len(w.split()), n)
-                    if best is None or g > best[0]:
-                        best = (g, n, w)
+                    sel = g - cfg["thesaurus_phrase_channel_weight"] * c + (cfg["thesaurus_cache_bonus"] if f" {w} " in doc_text else 0.0)
+                    if best is None or sel > best[3]:
+                        best = (g, n, w, sel)
                 if best is not None:
                     break
         if best is None or best[0] + cfg["prior_thesaurus_phrase"] <= cfg["thesaurus_min_gain"]:
             i += 1
             continue
-        g, n, w = best
+        g, n, w, _sel = best
         a, b = toks[i][1], toks[i + n - 1][2]
         old = text[a:b]
         ev = f"thesaurus candidate '{old.lower()}'→'{w}' (WordNet); LM gain {g:+.2f}/word + prior {cfg['prior_thesaurus_phrase']:+.1f}"

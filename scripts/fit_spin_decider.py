@@ -69,6 +69,7 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float, iters: int = 30) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="override a [spin] setting while collecting rows")
     ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / spin.DECIDER_FILE)
     a = ap.parse_args()
     import importlib.util
@@ -76,7 +77,7 @@ def main() -> None:
     spec = importlib.util.spec_from_file_location("bench_spin", ROOT / "bench" / "spin.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    cfg = spin.section("spin")
+    cfg = spin.section("spin", **{k: json.loads(v) for k, v in (kv.split("=", 1) for kv in a.set)})
     X, y = [], []
     pairs = bench.thesaurus_pairs("dev")
     if not pairs:
