@@ -802,7 +802,7 @@ DECIDER_FEATURES = (
     "bias", "left_gain", "right_gain", "unigram_ratio", "channel_cost", "cand_in_doc", "spun_in_doc",
     "spun_zipf", "cand_rank", "n_cands", "left_listed_cand", "right_listed_cand", "left_listed_spun",
     "right_listed_spun", "cand_zipf", "spun_left_pmi", "spun_right_pmi", "cand_left_pmi", "cand_right_pmi",
-    "left_gain_pos", "right_gain_pos",
+    "left_gain_pos", "right_gain_pos", "best_gain_here", "is_best_gain", "n_better",
 )
 
 
@@ -895,7 +895,17 @@ def word_options(
         if not cands:
             continue
         left, right = neighbour(i, -1), neighbour(i, 1)
-        yield i, [(w, word_features(low[i], w, c, r, len(cands), left, right, counts)) for r, (w, c) in enumerate(cands)]
+        opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts)) for r, (w, c) in enumerate(cands)]
+        # how the position's candidates compare with each other: the best two-sided gain here, whether
+        # this candidate has it, and how many candidates fit better than the printed word
+        gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
+        top = max(gains)
+        n_better = math.log1p(sum(1 for g in gains if g > 0))
+        for (_w, f), g in zip(opts, gains):
+            f["best_gain_here"] = top
+            f["is_best_gain"] = 1.0 if g == top else 0.0
+            f["n_better"] = n_better
+        yield i, opts
 
 
 def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
