@@ -927,7 +927,7 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
         t, a, b = toks[i]
         top = sorted(((w[k] * v, k) for k, v in f.items() if k != "bias"), reverse=True)[:3]
         ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {p:.2f} > {thr:.2f}; "
-              f"strongest evidence: " + ", ".join(f"{k} {v:+.2f}" for v, k in top)
+              f"largest contributions (log-odds): " + ", ".join(f"{k} {v:+.2f}" for v, k in top)
               + f"; bigram gain left {f['left_gain']:+.2f}, right {f['right_gain']:+.2f}")
         out.append(Repair(a, b, t, _match_case(t, cand), ev))
     return out
