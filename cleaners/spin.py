@@ -39,6 +39,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import functools
@@ -453,7 +454,9 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
         # some tells but not enough: the thesaurus layer's confident repairs count as hits too (a
         # spinner with tells this table does not know still leaves its thesaurus swaps); clean text
         # rarely reaches the gray zone, so this costs nothing on most documents
-        weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), cfg))
+        # (only the decider's confident repairs: thesaurus_detect_threshold)
+        strict = dict(cfg, thesaurus_decider_threshold=max(cfg["thesaurus_decider_threshold"], cfg["thesaurus_detect_threshold"]))
+        weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), strict))
         score = _squash(100.0 * weight / words, cfg)
     return score
 
@@ -622,6 +625,7 @@ def _thesaurus_repairs(
     lm: NgramLM,
     cfg: dict[str, Any],
     taken: Sequence[Repair] = (),
+    collect: list | None = None,
 ) -> list[Repair]:
     """Repairs from the WordNet reverse candidates, accepted only on strong context evidence.
 
@@ -670,6 +674,7 @@ def _thesaurus_repairs(
         return any(a < y and x < b for x, y, _n in fixed)
 
     # 1. multi-word spun forms, greedy left to right
+    doc_text = " " + " ".join(low) + " "
     i = 0
     while i < len(toks):
         best = None
@@ -683,16 +688,19 @@ def _thesaurus_repairs(
                     continue
                 lt = low[i - 1] if i else "$"
                 rt = low[i + n] if i + n < len(low) else "$"
-                for w in cands:
+                # the choice among candidates also weighs the channel (how many forms the
+                # candidate's entry offers) and whether the document uses the candidate elsewhere
+                for w, c in costs[spun][: cfg["thesaurus_max_options"]]:
                     g = bg.gain(lt, w, spun, rt) / max(len(w.split()), n)
-                    if best is None or g > best[0]:
-                        best = (g, n, w)
+                    sel = g - cfg["thesaurus_phrase_channel_weight"] * c + (cfg["thesaurus_cache_bonus"] if f" {w} " in doc_text else 0.0)
+                    if best is None or sel > best[3]:
+                        best = (g, n, w, sel)
                 if best is not None:
                     break
         if best is None or best[0] + cfg["prior_thesaurus_phrase"] <= cfg["thesaurus_min_gain"]:
             i += 1
             continue
-        g, n, w = best
+        g, n, w, _sel = best
         a, b = toks[i][1], toks[i + n - 1][2]
         old = text[a:b]
         ev = f"thesaurus candidate '{old.lower()}'→'{w}' (WordNet); LM gain {g:+.2f}/word + prior {cfg['prior_thesaurus_phrase']:+.1f}"
@@ -700,6 +708,14 @@ def _thesaurus_repairs(
         fixed.append((a, b, out[-1].new))
         i += n
 
+    # 2. single words: a calibrated classifier (``data/spin_decider.json``) or the joint decoding
+    if collect is not None:  # the decider's inputs, for fitting it (scripts/fit_spin_decider.py)
+        collect.extend((toks[i], opts) for i, opts in word_options(text, toks, low, ok_word, fixed, cfg))
+        return out
+    if cfg["thesaurus_decider"] == "logistic":
+        out += _decider_repairs(text, toks, low, ok_word, fixed, cfg)
+        out.sort(key=lambda r: r.start)
+        return out
     # 2. single words, decoded jointly. Nodes: (options, token span); option = (words, cost)
     prior = cfg["prior_thesaurus"]
     lam = cfg["thesaurus_unigram_weight"]
@@ -778,6 +794,142 @@ def _thesaurus_repairs(
         out.append(Repair(a, b, old, new, ev))
         k = m + 1
     out.sort(key=lambda r: r.start)
+    return out
+
+
+DECIDER_FILE = "spin_decider.json"
+DECIDER_FEATURES = (
+    "bias", "left_gain", "right_gain", "unigram_ratio", "channel_cost", "cand_in_doc", "spun_in_doc",
+    "spun_zipf", "cand_rank", "n_cands", "left_listed_cand", "right_listed_cand", "left_listed_spun",
+    "right_listed_spun", "cand_zipf", "spun_left_pmi", "spun_right_pmi", "cand_left_pmi", "cand_right_pmi",
+    "left_gain_pos", "right_gain_pos", "best_gain_here", "is_best_gain", "n_better",
+)
+
+
+@functools.cache
+def decider_weights() -> dict[str, float]:
+    """Weights of the single-word decision (``data/spin_decider.json``, fitted by
+    ``scripts/fit_spin_decider.py`` on the dev part of the thesaurus-spun benchmark only)."""
+    data = json.loads(read_data_text(DECIDER_FILE))
+    w = data["weights"]
+    if set(w) != set(DECIDER_FEATURES):
+        raise ValueError(f"{DECIDER_FILE}: features {sorted(w)} do not match {DECIDER_FEATURES}")
+    return {k: float(v) for k, v in w.items()}
+
+
+def word_features(
+    spun: str, cand: str, cost: float, rank: int, n_cands: int, left: str, right: str, counts: Mapping[str, int]
+) -> dict[str, float]:
+    """Evidence for "``cand`` was the original of the spun word ``spun``" between ``left`` and
+    ``right`` (lower case): background-bigram gains on each side, whether each bigram is listed
+    at all, frequencies, the channel cost, and whether the document uses either word elsewhere
+    (a spinner leaves most occurrences of a word alone)."""
+    bg = background_bigrams()
+    lu_c, lu_s = math.log10(_unigram(cand)), math.log10(_unigram(spun))
+    l_c, l_s = bg.logp(left, cand), bg.logp(left, spun)
+    word_right = right[:1].isalnum()
+    r_c = bg.logp(cand, right) - math.log10(_unigram(right)) if word_right else 0.0
+    r_s = bg.logp(spun, right) - math.log10(_unigram(right)) if word_right else 0.0
+    return {
+        "bias": 1.0,
+        "left_gain": l_c - l_s,
+        "right_gain": r_c - r_s,
+        "spun_left_pmi": l_s - lu_s,
+        "spun_right_pmi": r_s,
+        "cand_left_pmi": l_c - lu_c,
+        "cand_right_pmi": r_c,
+        "left_gain_pos": max(l_c - l_s, 0.0),
+        "right_gain_pos": max(r_c - r_s, 0.0),
+        "unigram_ratio": lu_c - lu_s,
+        "channel_cost": cost,
+        "cand_in_doc": math.log1p(counts.get(cand, 0)),
+        "spun_in_doc": math.log1p(max(counts.get(spun, 0) - 1, 0)),
+        "spun_zipf": lu_s + 9.0,
+        "cand_rank": math.log1p(rank),
+        "n_cands": math.log1p(n_cands),
+        "left_listed_cand": 1.0 if (left, cand) in bg.bi else 0.0,
+        "right_listed_cand": 1.0 if (cand, right) in bg.bi else 0.0,
+        "left_listed_spun": 1.0 if (left, spun) in bg.bi else 0.0,
+        "right_listed_spun": 1.0 if (spun, right) in bg.bi else 0.0,
+        "cand_zipf": lu_c + 9.0,
+    }
+
+
+def word_options(
+    text: str,
+    toks: Sequence[tuple[str, int, int]],
+    low: Sequence[str],
+    ok_word,
+    fixed: Sequence[tuple[int, int, str]],
+    cfg: dict[str, Any],
+) -> Iterator[tuple[int, list[tuple[str, dict[str, float]]]]]:
+    """(token index, [(candidate, features), ...]) for every single word the decider may change;
+    the neighbours are the document's tokens, or the output of a repair already made there."""
+    costs = thesaurus_costs()
+    max_zipf_spun = 10 ** (cfg["thesaurus_max_spun_zipf"] - 9)
+    max_opts = cfg["thesaurus_max_options"]
+    counts = Counter(low)
+    spans = sorted(fixed)
+    starts = [a for a, _b, _n in spans]
+
+    def fixed_at(pos: int) -> tuple[int, int, str] | None:
+        k = bisect.bisect_right(starts, pos) - 1
+        if k >= 0 and spans[k][0] <= pos < spans[k][1]:
+            return spans[k]
+        return None
+
+    def neighbour(i: int, step: int) -> str:
+        j = i + step
+        if j < 0 or j >= len(toks):
+            return "$"
+        f = fixed_at(toks[j][1])
+        if f is not None:
+            lt = _lm_tokens(f[2]) or ["$"]
+            return lt[-1] if step < 0 else lt[0]
+        return low[j]
+
+    for i in range(len(toks)):
+        if not ok_word(i) or _unigram(low[i]) > max_zipf_spun or fixed_at(toks[i][1]) is not None:
+            continue
+        cands = [(w, c) for w, c in costs.get(low[i], ()) if " " not in w][:max_opts]
+        if not cands:
+            continue
+        left, right = neighbour(i, -1), neighbour(i, 1)
+        opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts)) for r, (w, c) in enumerate(cands)]
+        # how the position's candidates compare with each other: the best two-sided gain here, whether
+        # this candidate has it, and how many candidates fit better than the printed word
+        gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
+        top = max(gains)
+        n_better = math.log1p(sum(1 for g in gains if g > 0))
+        for (_w, f), g in zip(opts, gains):
+            f["best_gain_here"] = top
+            f["is_best_gain"] = 1.0 if g == top else 0.0
+            f["n_better"] = n_better
+        yield i, opts
+
+
+def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
+    """Single-word repairs by the logistic decider: the best candidate of each word replaces it
+    when its probability of being the original exceeds ``thesaurus_decider_threshold``."""
+    w = decider_weights()
+    thr = cfg["thesaurus_decider_threshold"]
+    out = []
+    for i, opts in word_options(text, toks, low, ok_word, fixed, cfg):
+        best = None
+        for cand, f in opts:
+            z = sum(w[k] * v for k, v in f.items())
+            if best is None or z > best[0]:
+                best = (z, cand, f)
+        z, cand, f = best
+        p = 1.0 / (1.0 + math.exp(-z))
+        if p <= thr:
+            continue
+        t, a, b = toks[i]
+        top = sorted(((w[k] * v, k) for k, v in f.items() if k != "bias"), reverse=True)[:3]
+        ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {p:.2f} > {thr:.2f}; "
+              f"largest contributions (log-odds): " + ", ".join(f"{k} {v:+.2f}" for v, k in top)
+              + f"; bigram gain left {f['left_gain']:+.2f}, right {f['right_gain']:+.2f}")
+        out.append(Repair(a, b, t, _match_case(t, cand), ev))
     return out
 
 

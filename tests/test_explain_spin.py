@@ -60,3 +60,14 @@ def test_a_record_without_spin_repairs_renders_no_spin_table():
     rec = {"id": "x", "text": "Plain text.", "provenance": [{"stage": "spin", "score": 0.0, "flagged": False, "repairs": []}]}
     assert explain.spin_repairs(rec) == []
     assert "spin repairs" not in _plain(explain.render(rec))
+
+
+def test_a_thesaurus_decider_repair_is_shown_with_its_probability_and_evidence():
+    text = SPUN + "\n\nShareholders will vote next week; the company said its stockholders had backed the plan."
+    d = stages.spin_stage(Document(id="s2", source="s2.txt", text=text))
+    rec = {"id": d.id, "text": d.text, "provenance": d.provenance}
+    reps = explain.spin_repairs(rec)
+    dec = [r for r in reps if "decider P(original)" in r.evidence]
+    assert [(r.old, r.new) for r in dec] == [("stockholders", "shareholders")]
+    out = _plain(explain.render(rec))
+    assert "stockholders → shareholders" in out and "decider P(original)" in out

@@ -376,3 +376,50 @@ def test_no_data_file_or_cleaner_holds_a_word_only_seed_003_has(seeds):
         if path.name in generated:  # a general-English resource may hold a rare English word
             found = {w for w in found if zipf_frequency(w, "en") < 2.0}
         assert not found, f"{path.name} holds words only seed 003 contains: {sorted(found)}"
+
+
+# --------------------------------------------------------------------------- single-word decider (issue 18)
+
+
+def test_thesaurus_keeps_originals_that_sit_far_down_a_common_words_list():
+    th = spin.thesaurus()
+    tried = spin.section("spin")["thesaurus_max_options"]
+    # a common spun word has dozens of possible originals; twelve kept these out
+    assert "concept" in th["idea"][:tried] and "agreed" in th["held"][:tried]
+
+
+def test_decider_weights_match_its_features_and_have_the_evidence_signs():
+    w = spin.decider_weights()
+    assert set(w) == set(spin.DECIDER_FEATURES)
+    assert w["cand_in_doc"] > 0  # the document using the candidate elsewhere is evidence for it
+    assert w["channel_cost"] < 0  # a candidate whose entry offers many forms is less likely the source
+    assert w["left_gain"] > 0 and w["right_gain"] > 0
+
+
+def _p_original(evidence: str) -> float:
+    return float(re.search(r"decider P\(original\) ([0-9.]+)", evidence).group(1))
+
+
+def test_decider_repairs_a_spun_word_and_the_documents_own_use_of_the_candidate_counts():
+    alone = "The company said its stockholders had backed the plan."
+    used = "Shareholders will vote on the merger next week. " + alone + " Shareholders meet again in May."
+    (r1,) = spin.despin_explained(alone, score=1.0).repairs
+    (r2,) = spin.despin_explained(used, score=1.0).repairs
+    assert (r1.old, r1.new) == (r2.old, r2.new) == ("stockholders", "shareholders")
+    assert _p_original(r2.evidence) > _p_original(r1.evidence) + 0.2
+    assert "bigram gain left" in r1.evidence and "largest contributions" in r1.evidence
+
+
+def test_decider_threshold_decides_and_the_joint_decoding_remains_selectable():
+    text = "The company said its stockholders had backed the plan."
+    assert spin.despin_explained(text, score=1.0, overrides={"thesaurus_decider_threshold": 0.99}).text == text
+    res = spin.despin_explained("Police said her male sibling was arrested on Monday.", score=1.0, overrides={"thesaurus_decider": "viterbi"})
+    assert "brother" in res.text
+
+
+def test_decider_leaves_clean_news_alone_in_a_flagged_document(seeds):
+    # a flagged document's clean sentences: the decider may only change what it is confident about
+    for key in ("000", "002", "004"):
+        res = spin.despin_explained(seeds[key], score=1.0)
+        words = len(seeds[key].split())
+        assert len(res.repairs) <= max(2, 0.01 * words), [(r.old, r.new) for r in res.repairs]

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Fit the single-word decider of spin repair (``cleaners/data/spin_decider.json``).
+
+Training data: the **dev** part only of the thesaurus-spun benchmark (``bench/spin.py``:
+the clean article bodies of ``../shared/bench/extraction`` whose site hashes to ``dev``, spun by
+``bench/thesaurus_spinner.py`` with its logged swaps as labels). The held-out part is never read
+here. For every word of a spun document that the thesaurus layer may change, each candidate is a
+row (features: :func:`cleaners.spin.word_features`), labelled 1 when it is the word the spinner
+replaced. The rows come from the same code path as repair (table repairs and phrase repairs made
+first, then :func:`cleaners.spin.word_options`). Logistic regression with an L2 penalty, by
+Newton's method (numpy). The output holds feature names and weights only, no words.
+
+    .venv/bin/python scripts/fit_spin_decider.py [--l2 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from cleaners import spin  # noqa: E402
+import thesaurus_spinner  # noqa: E402
+
+
+def rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list[list[float]], list[int]]:
+    ctx = spin._Context(spun)
+    lm = spin._plain_lm()
+    table = spin._table_repairs(spun, spin._default_matcher(), lm, cfg, ctx)
+    collect: list = []
+    spin._thesaurus_repairs(spun, lm, cfg, table, collect=collect)
+    exact = {(a, b): o.lower() for a, b, o in log}
+    X, y = [], []
+    for (tok, a, b), opts in collect:
+        if (a, b) in exact:
+            orig = exact[(a, b)]
+        elif any(x < b and a < z for x, z, _o in log):
+            continue  # part of a multi-word swap: no single-word label
+        else:
+            orig = tok.lower()  # left alone by the spinner: every candidate is wrong
+        for cand, f in opts:
+            X.append([f[k] for k in spin.DECIDER_FEATURES])
+            y.append(1 if cand == orig else 0)
+    return X, y
+
+
+def fit(X: np.ndarray, y: np.ndarray, l2: float, iters: int = 30) -> np.ndarray:
+    w = np.zeros(X.shape[1])
+    reg = np.full(X.shape[1], l2)
+    reg[0] = 0.0  # the bias is not penalised
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        g = X.T @ (p - y) + reg * w
+        h = (X * (p * (1 - p))[:, None]).T @ X + np.diag(reg + 1e-9)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return w
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="override a [spin] setting while collecting rows")
+    ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / spin.DECIDER_FILE)
+    a = ap.parse_args()
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_spin", ROOT / "bench" / "spin.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    cfg = spin.section("spin", **{k: json.loads(v) for k, v in (kv.split("=", 1) for kv in a.set)})
+    X, y = [], []
+    pairs = bench.thesaurus_pairs("dev")
+    if not pairs:
+        raise SystemExit("no dev pairs: ../shared/bench/extraction is needed")
+    for p in pairs:
+        spun, log = thesaurus_spinner.spin_text_logged(p["original"], seed=int(p["id"][:8], 16))
+        assert spun == p["spun"]
+        xs, ys = rows_of(spun, log, cfg)
+        X += xs
+        y += ys
+    Xa, ya = np.array(X), np.array(y, dtype=float)
+    w = fit(Xa, ya, a.l2)
+    pred = 1.0 / (1.0 + np.exp(-(Xa @ w)))
+    out = {
+        "format": "wirewash-spin-decider/1",
+        "fitted_by": "scripts/fit_spin_decider.py",
+        "training": f"dev part of the thesaurus-spun benchmark ({len(pairs)} documents, {len(y)} candidate rows, {int(ya.sum())} positive); held-out part never read",
+        "l2": a.l2,
+        "weights": {k: round(float(v), 4) for k, v in zip(spin.DECIDER_FEATURES, w)},
+    }
+    a.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(out, indent=1))
+    print(f"mean log-loss {-np.mean(ya * np.log(pred + 1e-12) + (1 - ya) * np.log(1 - pred + 1e-12)):.4f}")
+
+
+if __name__ == "__main__":
+    main()
