@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import trafilatura
@@ -171,7 +172,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         return Article(text="", url=url)
     title = _field(res, "title") or None
     return Article(
-        text=_drop_leading_title(text, title, *_page_titles(html)),
+        text=nfc(_drop_leading_title(text, title, *_page_titles(html))),
         title=title,
         date=_field(res, "date") or None,
         author=_field(res, "author") or None,
@@ -187,10 +188,14 @@ def _drop_leading_title(text: str, *titles: str | None) -> str:
     'Negotiators met on Monday.'
     >>> _drop_leading_title("Negotiators met on Monday.\\nMore.", "Talks stall")
     'Negotiators met on Monday.\\nMore.'
+    >>> _drop_leading_title("The talks stall again as the negotiators leave the table.\\nMore.", "The talks stall again as the negotiators leave the table")
+    'The talks stall again as the negotiators leave the table.\\nMore.'
     """
     if not text:
         return text
     first, _, rest = text.partition("\n")
+    if first.rstrip().endswith((".", "!")) and len(first.split()) > section("extract")["lead_min_words"]:
+        return text  # a sentence, not a headline: a lead that repeats the title's words is body
     words = _WORD.findall(first.lower())
     for title in titles:
         if not title or not words:
@@ -211,4 +216,14 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
         return ""
     check_markup(html)
     text, _ = _extract(html, url, with_metadata=False)
-    return _drop_leading_title(text, *_page_titles(html))
+    return nfc(_drop_leading_title(text, *_page_titles(html)))
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C (composed characters: "é" as one code point, as most
+    references and later stages expect; pages often send decomposed letters).
+
+    >>> nfc("Cafe\u0301") == "Caf\u00e9"
+    True
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
