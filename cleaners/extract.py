@@ -47,6 +47,8 @@ class Article:
     author: str | None = None
     url: str | None = None
     language: str | None = None
+    #: lines of trafilatura's output dropped as chrome: (line number, text, reason)
+    removed: tuple[tuple[int, str, str], ...] = ()
 
 
 _OPTIONS = dict(include_comments=False, favor_precision=True, include_tables=True)
@@ -171,8 +173,10 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if res is None and not text:
         return Article(text="", url=url)
     title = _field(res, "title") or None
+    text, removed = drop_chrome_lines(text)
     return Article(
         text=nfc(_drop_leading_title(text, title, *_page_titles(html))),
+        removed=removed,
         title=title,
         date=_field(res, "date") or None,
         author=_field(res, "author") or None,
@@ -216,7 +220,33 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
         return ""
     check_markup(html)
     text, _ = _extract(html, url, with_metadata=False)
-    return nfc(_drop_leading_title(text, *_page_titles(html)))
+    return nfc(_drop_leading_title(drop_chrome_lines(text)[0], *_page_titles(html)))
+
+
+def drop_chrome_lines(text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
+    """trafilatura's output less the short lines a chrome phrase rule of the boilerplate stripper
+    marks (:func:`cleaners.boilerplate.line_reason`: "Share on Facebook", "Read more: ...", a
+    newsletter prompt) of at most ``chrome_line_max_words`` words, and the dropped lines as
+    (line number, text, reason). Other rules (a date-only line, an e-mail contact) are left alone:
+    in an extracted article they are more often body.
+
+    >>> drop_chrome_lines("The minister said talks would go on.\\nShare on Facebook")
+    ('The minister said talks would go on.', ((1, 'Share on Facebook', 'phrase:share'),))
+    """
+    if not text:
+        return text, ()
+    from cleaners import boilerplate  # the rules and phrase data of the text-mode stripper
+
+    lines = text.split("\n")
+    limit = section("extract")["chrome_line_max_words"]
+    reasons = boilerplate._rule_reasons([l.strip() or "-" for l in lines])
+    removed = tuple(
+        (k, line, r) for k, (line, r) in enumerate(zip(lines, reasons)) if r and r.startswith("phrase:") and line.strip() and len(line.split()) <= limit
+    )
+    if not removed:
+        return text, ()
+    gone = {k for k, _, _ in removed}
+    return "\n".join(l for k, l in enumerate(lines) if k not in gone), removed
 
 
 def nfc(text: str) -> str:
