@@ -24,6 +24,11 @@ Evidence, in the order it is applied:
 * the comment section: a comment-section line (``comments`` phrases, such as a
   comment's "... at 4:47 pm said:" header) after a kept line of some length ends
   the article, and what follows it goes;
+* after the passes, the rescue (:func:`rescue_body`), so that the article is never lost: a list or
+  table between body paragraphs comes back, and a page whose kept text holds little
+  prose while a long prose block was dropped (the main block went to navigation, a
+  form, a consent or legal text) falls back to that block, checked in the document's
+  language (:func:`stopword_language`: the language whose frequent words cover most of it);
 * the headline: a headline-shaped line just above the first body line becomes
   the title, and any copy of it is removed from the body, and so are the
   headline-shaped body lines right under it (a deck, a second headline), but
