@@ -1126,24 +1126,28 @@ def stopword_language(tokens: Sequence[str], min_coverage: float | None = None) 
     return best if best_n >= need * len(tokens) else None
 
 
-def _list_runs(kept: np.ndarray, blocked: np.ndarray, col: np.ndarray, prose: np.ndarray, items: np.ndarray) -> list[tuple[int, int]]:
+def _list_runs(kept: np.ndarray, blocked: np.ndarray, col: np.ndarray, prose: np.ndarray, is_item) -> list[tuple[int, int]]:
     """Runs ``[a, b)`` of removed, unblocked lines between two kept lines that are a list inside
     the article: the kept line before ends with ":" (it introduces the list), or both kept lines
-    around the run are prose and every line of the run is a list item (``items``)."""
+    around the run are prose and every line of the run is a list item (``is_item(k)``). Runs
+    longer than ``rescue_list_lines`` are not lists.
+
+    >>> kept = np.array([True, False, False, True, False, True])
+    >>> _list_runs(kept, np.zeros(6, dtype=bool), np.array([True] + [False] * 5), np.zeros(6, dtype=bool), lambda k: False)
+    [(1, 3)]
+    """
+    at = kept.nonzero()[0]
     out = []
-    n = len(kept)
+    if len(at) < 2:
+        return out
     limit = _cfg["rescue_list_lines"]
-    k = 1
-    while k < n:
-        if kept[k] or not kept[k - 1]:
-            k += 1
+    for i in (np.diff(at) > 1).nonzero()[0].tolist():  # the gaps between kept lines
+        before, after = int(at[i]), int(at[i + 1])
+        a, b = before + 1, after
+        if b - a > limit or blocked[a:b].any():
             continue
-        end = k
-        while end < n and not kept[end] and not blocked[end] and end - k < limit:
-            end += 1
-        if end < n and kept[end] and end > k and (col[k - 1] or prose[k - 1] and prose[end] and items[k:end].all()):
-            out.append((k, end))
-        k = end + 1
+        if col[before] or prose[before] and prose[after] and all(map(is_item, range(a, b))):
+            out.append((a, b))
     return out
 
 
@@ -1157,37 +1161,42 @@ def rescue_body(ev: LineEvidence, xl: np.ndarray, kept: np.ndarray, held: np.nda
     * when the kept text holds little prose (under ``rescue_kept_share`` of the prose of the
       best dropped prose block, which has at least ``rescue_min_words`` words), the page's
       main-block choice took navigation, a form, a consent or legal text: the prose block is
-      kept instead, and what was kept goes as ``fallback:not-prose-block``. Prose lines have
-      ``prose_min_words`` words, end a sentence, hold no chrome phrase and have a stop-word
-      share of ``prose_min_stop`` in the document's language (:func:`stopword_language`).
+      kept instead, and what was kept goes as ``fallback:not-prose-block`` (when it held no
+      prose at all; else both stay). Prose lines have ``prose_min_words`` words, end a
+      sentence, hold no chrome phrase and have a stop-word share of ``prose_min_stop``, also
+      in the document's language (:func:`stopword_language`).
     """
     n = len(kept)
     if n == 0:
         return None
     c = _COL
     words = np.rint(np.expm1(xl[:, c["log_words"]]))
-    ruled = (xl[:, c["rule_hit"]] > 0) | (xl[:, c["phrase_hit"]] > 0) | (xl[:, c["repeat"]] > 0)
-    blocked = ruled.copy()
+    blocked = (xl[:, c["rule_hit"]] > 0) | (xl[:, c["phrase_hit"]] > 0) | (xl[:, c["repeat"]] > 0)
     blocked[held] = True
-    clean = ~blocked & (xl[:, c["phrase_share"]] == 0)
-    prose = clean & (words >= _cfg["prose_min_words"]) & (xl[:, c["ends_sentence"]] > 0) & (xl[:, c["stop_share"]] >= _cfg["prose_min_stop"])
+    prose = ~blocked & (xl[:, c["phrase_share"]] == 0) & (words >= _cfg["prose_min_words"]) & (xl[:, c["ends_sentence"]] > 0) & (xl[:, c["stop_share"]] >= _cfg["prose_min_stop"])
     new = kept.copy()
     why: dict[int, str | None] = {}
-    short = words <= _cfg["rescue_list_item_words"]
-    # a list item between prose paragraphs ends a sentence or starts with a bullet or a number (not
-    # headline-shaped: a box of related headlines inside an article is not the article)
-    items = short & ((xl[:, c["ends_sentence"]] > 0) | np.fromiter((s[:1] in _BULLETS or s[:1].isdigit() for s in ev.stripped), dtype=bool, count=n))
-    for a, b in _list_runs(kept, blocked, xl[:, c["ends_colon"]] > 0, prose & kept, items):
+    ends = xl[:, c["ends_sentence"]]
+    short = _cfg["rescue_list_item_words"]
+    stripped = ev.stripped
+
+    def is_item(k: int) -> bool:
+        # a list item between prose paragraphs is short and ends a sentence or starts with a bullet or
+        # a number (not headline-shaped: a box of related headlines inside an article is not the article)
+        return words[k] <= short and (ends[k] > 0 or stripped[k][:1] in _BULLETS or stripped[k][:1].isdigit())
+
+    for a, b in _list_runs(kept, blocked, xl[:, c["ends_colon"]] > 0, prose & kept, is_item):
         new[a:b] = True
         why.update((k, None) for k in range(a, b))
-    # the prose blocks: prose lines with at most rescue_block_gap other lines between them, before
-    # the comment section (the first comment-section line after a kept line)
-    comment_at = [k for k, r in enumerate(ev.reasons) if r is not None and r.startswith("phrase:comments")]
-    first_kept = int(kept.argmax()) if kept.any() else n
-    stop = next((k for k in comment_at if k > first_kept), n)
-    at = prose[:stop].nonzero()[0]
-    if len(at):
-        fallback = _fallback_block(ev, words, prose, at, new, blocked)
+    # the dropped prose words, of prose lines next to another prose line (an article's paragraphs
+    # follow each other; the blurbs of a teaser list alternate with their headlines)
+    paired = np.zeros(n, dtype=bool)
+    pair = prose[:-1] & prose[1:]
+    paired[:-1] |= pair
+    paired[1:] |= pair
+    dropped = paired & ~new
+    if float(words[dropped].sum()) >= _cfg["rescue_min_words"]:
+        fallback = _fallback_block(ev, words, prose, dropped, new)
         if fallback is not None:
             a, b, keep_old = fallback
             span = np.zeros(n, dtype=bool)
@@ -1204,34 +1213,38 @@ def rescue_body(ev: LineEvidence, xl: np.ndarray, kept: np.ndarray, held: np.nda
     return (new, why) if why else None
 
 
-def _fallback_block(ev: LineEvidence, words: np.ndarray, prose: np.ndarray, at: np.ndarray, kept: np.ndarray, blocked: np.ndarray) -> tuple[int, int, bool] | None:
+def _fallback_block(ev: LineEvidence, words: np.ndarray, prose: np.ndarray, dropped: np.ndarray, kept: np.ndarray) -> tuple[int, int, bool] | None:
     """The prose block :func:`rescue_body` falls back to: first and last line, and whether the
-    text kept before stays (it holds some prose of its own), or ``None``."""
-    gap = _cfg["rescue_block_gap"]
+    text kept before stays (it holds some prose of its own), or ``None``. Blocks are prose lines
+    with at most ``rescue_block_gap`` other lines between them, before the comment section (the
+    first comment-section line after a kept line); ``dropped`` marks the prose lines whose words
+    count (dropped, next to another prose line)."""
+    n = len(kept)
+    first_kept = int(kept.argmax()) if kept.any() else n
+    stop = n
+    if _has_comment_phrase(ev.reasons):
+        stop = next((k for k, r in enumerate(ev.reasons) if k > first_kept and r is not None and r.startswith("phrase:comments")), n)
+    at = prose[:stop].nonzero()[0]
+    if not len(at):
+        return None
     kept_prose = float(words[prose & kept].sum())
-    cuts = (np.diff(at) > gap + 1).nonzero()[0]
+    cuts = (np.diff(at) > _cfg["rescue_block_gap"] + 1).nonzero()[0]
     starts = np.concatenate(([0], cuts + 1))
     ends = np.concatenate((cuts, [len(at) - 1]))
-    # the dropped prose words, of prose lines next to another prose line (an article's paragraphs
-    # follow each other; the blurbs of a teaser list alternate with their headlines)
-    paired = np.zeros(len(prose), dtype=bool)
-    paired[:-1] |= prose[:-1] & prose[1:]
-    paired[1:] |= prose[:-1] & prose[1:]
-    w_at = words[at] * (~kept[at] & paired[at])
-    sums = np.add.reduceat(w_at, starts)
+    sums = np.add.reduceat(words[at] * dropped[at], starts)
     best = int(sums.argmax())
-    dropped = float(sums[best])
-    if dropped < _cfg["rescue_min_words"] or kept_prose >= _cfg["rescue_kept_share"] * dropped:
+    total = float(sums[best])
+    if total < _cfg["rescue_min_words"] or kept_prose >= _cfg["rescue_kept_share"] * total:
         return None
-    a, b = int(at[starts[best]]), int(at[ends[best]])
+    lines = at[starts[best] : ends[best] + 1].tolist()
     # the language check: the block's prose must be prose in the document's language too
-    lang = stopword_language([t for k in range(a, b + 1) for t in ev.tokens[k]])
+    lang = stopword_language([t for k in lines for t in ev.tokens[k]])
     if lang is not None:
         stops = _language_stopwords()[lang]
-        share = [sum(t in stops for t in ev.tokens[k]) / max(1, len(ev.tokens[k])) for k in at[starts[best] : ends[best] + 1].tolist()]
-        if sum(words[k] for k, sh in zip(at[starts[best] : ends[best] + 1].tolist(), share) if sh >= _cfg["prose_min_stop"]) < _cfg["rescue_min_words"]:
+        share = [sum(t in stops for t in ev.tokens[k]) / max(1, len(ev.tokens[k])) for k in lines]
+        if sum(words[k] * dropped[k] for k, sh in zip(lines, share) if sh >= _cfg["prose_min_stop"]) < _cfg["rescue_min_words"]:
             return None
-    return a, b, kept_prose > 0
+    return lines[0], lines[-1], kept_prose > 0
 
 
 def _has_comment_phrase(reasons: Sequence[str | None]) -> bool:
