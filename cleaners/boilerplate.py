@@ -24,6 +24,11 @@ Evidence, in the order it is applied:
 * the comment section: a comment-section line (``comments`` phrases, such as a
   comment's "... at 4:47 pm said:" header) after a kept line of some length ends
   the article, and what follows it goes;
+* after the passes, the rescue (:func:`rescue_body`), so that the article is never lost: a list or
+  table between body paragraphs comes back, and a page whose kept text holds little
+  prose while a long prose block was dropped (the main block went to navigation, a
+  form, a consent or legal text) falls back to that block, checked in the document's
+  language (:func:`stopword_language`: the language whose frequent words cover most of it);
 * the headline: a headline-shaped line just above the first body line becomes
   the title, and any copy of it is removed from the body, and so are the
   headline-shaped body lines right under it (a deck, a second headline), but
@@ -1033,6 +1038,7 @@ def strip_document_lines(
     alive = np.arange(len(nonempty))  # non-empty lines still kept (positions in nonempty)
     gone_at: list[np.ndarray] = []  # per pass, the positions (in nonempty) of the lines it removed
     reasons: dict[int, tuple[str, float | None]] = {}
+    held: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]  # per pass, headline lines and the comment section: never rescued
     found_title = None
     for n_pass in range(_cfg["max_passes"]):
         if n_pass == 0:
@@ -1054,15 +1060,191 @@ def strip_document_lines(
                 c = code_list[k]
                 reasons[nonempty[pos]] = (_code_reason(c, k, extra), probs[k] if c == _MODEL else None)
         gone_at.append(alive[gone])
+        held.append(alive[(codes == _TITLE) | (codes == _AFTER_COMMENTS)])
         alive = alive[codes < _GONE]
     keep = [True] * len(lines)
     if gone_at:
-        for pos in np.concatenate(gone_at).tolist():  # the removed lines (positions in nonempty)
+        # the article must not be lost: lists between body paragraphs come back, and a page whose kept
+        # text has little prose while a long prose block was dropped falls back to that block
+        kept_at = np.ones(len(nonempty), dtype=bool)
+        kept_at[np.concatenate(gone_at)] = False
+        fixed = rescue_body(ev_all, xl_all, kept_at, np.concatenate(held))
+        if fixed is not None:
+            kept_at, why = fixed
+            if removals:
+                for pos, r in why.items():
+                    if r is None:
+                        reasons.pop(nonempty[pos], None)
+                    else:
+                        reasons[nonempty[pos]] = (r, None)
+        for pos in (~kept_at).nonzero()[0].tolist():  # the removed lines (positions in nonempty)
             keep[nonempty[pos]] = False
     kept = list(itertools.compress(lines, keep))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
     return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
+
+
+# ---------------------------------------------------------- rescue body ---
+
+_COL = {f: linescore.LOCAL_FEATURES.index(f) for f in ("log_words", "ends_sentence", "ends_colon", "stop_share", "rule_hit", "phrase_hit", "repeat", "phrase_share")}
+
+
+@functools.cache
+def _language_stopwords() -> dict[str, frozenset[str]]:
+    """Language code -> its frequent words (``data/stopwords.txt``, one language a line)."""
+    out: dict[str, frozenset[str]] = {}
+    for raw in read_data_text("stopwords.txt").splitlines():
+        if raw and not raw.startswith("#"):
+            lang, _, words = raw.partition("\t")
+            out[lang.strip()] = frozenset(words.split())
+    return out
+
+
+def stopword_language(tokens: Sequence[str], min_coverage: float | None = None) -> str | None:
+    """The language whose frequent words (``data/stopwords.txt``) cover most of ``tokens``
+    (lower-cased words), or ``None`` when no language covers ``min_coverage`` of them (default:
+    the setting ``language_min_coverage``). Internal evidence of the boilerplate stripper, not a
+    language label for output.
+
+    >>> stopword_language("der minister sagte am montag dass die gespräche in der nächsten woche weitergehen".split())
+    'de'
+    >>> stopword_language("le ministre a dit que les discussions vont continuer la semaine prochaine".split())
+    'fr'
+    >>> stopword_language("zzz qqq".split()) is None
+    True
+    """
+    if not tokens:
+        return None
+    counts = Counter(tokens)
+    best, best_n = None, 0
+    for lang, words in _language_stopwords().items():
+        n = sum(c for w, c in counts.items() if w in words)
+        if n > best_n:
+            best, best_n = lang, n
+    need = _cfg["language_min_coverage"] if min_coverage is None else min_coverage
+    return best if best_n >= need * len(tokens) else None
+
+
+def _list_runs(kept: np.ndarray, blocked: np.ndarray, col: np.ndarray, prose: np.ndarray, is_item) -> list[tuple[int, int]]:
+    """Runs ``[a, b)`` of removed, unblocked lines between two kept lines that are a list inside
+    the article: the kept line before ends with ":" (it introduces the list), or both kept lines
+    around the run are prose and every line of the run is a list item (``is_item(k)``). Runs
+    longer than ``rescue_list_lines`` are not lists.
+
+    >>> kept = np.array([True, False, False, True, False, True])
+    >>> _list_runs(kept, np.zeros(6, dtype=bool), np.array([True] + [False] * 5), np.zeros(6, dtype=bool), lambda k: False)
+    [(1, 3)]
+    """
+    at = kept.nonzero()[0]
+    out = []
+    if len(at) < 2:
+        return out
+    limit = _cfg["rescue_list_lines"]
+    for i in (np.diff(at) > 1).nonzero()[0].tolist():  # the gaps between kept lines
+        before, after = int(at[i]), int(at[i + 1])
+        a, b = before + 1, after
+        if b - a > limit or blocked[a:b].any():
+            continue
+        if col[before] or prose[before] and prose[after] and all(map(is_item, range(a, b))):
+            out.append((a, b))
+    return out
+
+
+def rescue_body(ev: LineEvidence, xl: np.ndarray, kept: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, dict[int, str | None]] | None:
+    """Second thoughts on a document's verdicts, so that the article is never lost: ``kept`` (per
+    non-empty line) says what the passes kept, ``held`` the lines that must stay removed (the
+    headline and its copies, the comment section). Returns the new verdicts and, per changed
+    line, its new removal reason (``None``: it is kept again), or ``None`` when nothing changes.
+
+    * a list or table inside the article (see :func:`_list_runs`) is kept;
+    * when the kept text holds little prose (under ``rescue_kept_share`` of the prose of the
+      best dropped prose block, which has at least ``rescue_min_words`` words), the page's
+      main-block choice took navigation, a form, a consent or legal text: the prose block is
+      kept instead, and what was kept goes as ``fallback:not-prose-block`` (when it held no
+      prose at all; else both stay). Prose lines have ``prose_min_words`` words, end a
+      sentence, hold no chrome phrase and have a stop-word share of ``prose_min_stop``, also
+      in the document's language (:func:`stopword_language`).
+    """
+    n = len(kept)
+    if n == 0:
+        return None
+    c = _COL
+    words = np.rint(np.expm1(xl[:, c["log_words"]]))
+    blocked = (xl[:, c["rule_hit"]] > 0) | (xl[:, c["phrase_hit"]] > 0) | (xl[:, c["repeat"]] > 0)
+    blocked[held] = True
+    prose = ~blocked & (xl[:, c["phrase_share"]] == 0) & (words >= _cfg["prose_min_words"]) & (xl[:, c["ends_sentence"]] > 0) & (xl[:, c["stop_share"]] >= _cfg["prose_min_stop"])
+    new = kept.copy()
+    why: dict[int, str | None] = {}
+    ends = xl[:, c["ends_sentence"]]
+    short = _cfg["rescue_list_item_words"]
+    stripped = ev.stripped
+
+    def is_item(k: int) -> bool:
+        # a list item between prose paragraphs is short and ends a sentence or starts with a bullet or
+        # a number (not headline-shaped: a box of related headlines inside an article is not the article)
+        return words[k] <= short and (ends[k] > 0 or stripped[k][:1] in _BULLETS or stripped[k][:1].isdigit())
+
+    for a, b in _list_runs(kept, blocked, xl[:, c["ends_colon"]] > 0, prose & kept, is_item):
+        new[a:b] = True
+        why.update((k, None) for k in range(a, b))
+    # the dropped prose words, of prose lines next to another prose line (an article's paragraphs
+    # follow each other; the blurbs of a teaser list alternate with their headlines)
+    paired = np.zeros(n, dtype=bool)
+    pair = prose[:-1] & prose[1:]
+    paired[:-1] |= pair
+    paired[1:] |= pair
+    dropped = paired & ~new
+    if float(words[dropped].sum()) >= _cfg["rescue_min_words"]:
+        fallback = _fallback_block(ev, words, prose, dropped, new)
+        if fallback is not None:
+            a, b, keep_old = fallback
+            span = np.zeros(n, dtype=bool)
+            span[a : b + 1] = True
+            span &= ~blocked
+            for k in (span & ~new).nonzero()[0].tolist():
+                why[k] = None
+            if not keep_old:
+                for k in (new & ~span).nonzero()[0].tolist():
+                    why[k] = "fallback:not-prose-block"
+                new = span
+            else:
+                new |= span
+    return (new, why) if why else None
+
+
+def _fallback_block(ev: LineEvidence, words: np.ndarray, prose: np.ndarray, dropped: np.ndarray, kept: np.ndarray) -> tuple[int, int, bool] | None:
+    """The prose block :func:`rescue_body` falls back to: first and last line, and whether the
+    text kept before stays (it holds some prose of its own), or ``None``. Blocks are prose lines
+    with at most ``rescue_block_gap`` other lines between them, before the comment section (the
+    first comment-section line after a kept line); ``dropped`` marks the prose lines whose words
+    count (dropped, next to another prose line)."""
+    n = len(kept)
+    first_kept = int(kept.argmax()) if kept.any() else n
+    stop = n
+    if _has_comment_phrase(ev.reasons):
+        stop = next((k for k, r in enumerate(ev.reasons) if k > first_kept and r is not None and r.startswith("phrase:comments")), n)
+    at = prose[:stop].nonzero()[0]
+    if not len(at):
+        return None
+    kept_prose = float(words[prose & kept].sum())
+    cuts = (np.diff(at) > _cfg["rescue_block_gap"] + 1).nonzero()[0]
+    starts = np.concatenate(([0], cuts + 1))
+    ends = np.concatenate((cuts, [len(at) - 1]))
+    sums = np.add.reduceat(words[at] * dropped[at], starts)
+    best = int(sums.argmax())
+    total = float(sums[best])
+    if total < _cfg["rescue_min_words"] or kept_prose >= _cfg["rescue_kept_share"] * total:
+        return None
+    lines = at[starts[best] : ends[best] + 1].tolist()
+    # the language check: the block's prose must be prose in the document's language too
+    lang = stopword_language([t for k in lines for t in ev.tokens[k]])
+    if lang is not None:
+        stops = _language_stopwords()[lang]
+        share = [sum(t in stops for t in ev.tokens[k]) / max(1, len(ev.tokens[k])) for k in lines]
+        if sum(words[k] * dropped[k] for k, sh in zip(lines, share) if sh >= _cfg["prose_min_stop"]) < _cfg["rescue_min_words"]:
+            return None
+    return lines[0], lines[-1], kept_prose > 0
 
 
 def _has_comment_phrase(reasons: Sequence[str | None]) -> bool:

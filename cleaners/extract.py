@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import trafilatura
@@ -46,6 +47,8 @@ class Article:
     author: str | None = None
     url: str | None = None
     language: str | None = None
+    #: lines of trafilatura's output dropped as chrome: (line number, text, reason)
+    removed: tuple[tuple[int, str, str], ...] = ()
 
 
 _OPTIONS = dict(include_comments=False, favor_precision=True, include_tables=True)
@@ -170,8 +173,10 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if res is None and not text:
         return Article(text="", url=url)
     title = _field(res, "title") or None
+    text, removed = drop_chrome_lines(text)
     return Article(
-        text=_drop_leading_title(text, title, *_page_titles(html)),
+        text=nfc(_drop_leading_title(text, title, *_page_titles(html))),
+        removed=removed,
         title=title,
         date=_field(res, "date") or None,
         author=_field(res, "author") or None,
@@ -187,10 +192,14 @@ def _drop_leading_title(text: str, *titles: str | None) -> str:
     'Negotiators met on Monday.'
     >>> _drop_leading_title("Negotiators met on Monday.\\nMore.", "Talks stall")
     'Negotiators met on Monday.\\nMore.'
+    >>> _drop_leading_title("The talks stall again as the negotiators leave the table.\\nMore.", "The talks stall again as the negotiators leave the table")
+    'The talks stall again as the negotiators leave the table.\\nMore.'
     """
     if not text:
         return text
     first, _, rest = text.partition("\n")
+    if first.rstrip().endswith((".", "!")) and len(first.split()) > section("extract")["lead_min_words"]:
+        return text  # a sentence, not a headline: a lead that repeats the title's words is body
     words = _WORD.findall(first.lower())
     for title in titles:
         if not title or not words:
@@ -211,4 +220,40 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
         return ""
     check_markup(html)
     text, _ = _extract(html, url, with_metadata=False)
-    return _drop_leading_title(text, *_page_titles(html))
+    return nfc(_drop_leading_title(drop_chrome_lines(text)[0], *_page_titles(html)))
+
+
+def drop_chrome_lines(text: str) -> tuple[str, tuple[tuple[int, str, str], ...]]:
+    """trafilatura's output less the short lines a chrome phrase rule of the boilerplate stripper
+    marks (:func:`cleaners.boilerplate.line_reason`: "Share on Facebook", "Read more: ...", a
+    newsletter prompt) of at most ``chrome_line_max_words`` words, and the dropped lines as
+    (line number, text, reason). Other rules (a date-only line, an e-mail contact) are left alone:
+    in an extracted article they are more often body.
+
+    >>> drop_chrome_lines("The minister said talks would go on.\\nShare on Facebook")
+    ('The minister said talks would go on.', ((1, 'Share on Facebook', 'phrase:share'),))
+    """
+    if not text:
+        return text, ()
+    from cleaners import boilerplate  # the rules and phrase data of the text-mode stripper
+
+    lines = text.split("\n")
+    limit = section("extract")["chrome_line_max_words"]
+    reasons = boilerplate._rule_reasons([l.strip() or "-" for l in lines])
+    removed = tuple(
+        (k, line, r) for k, (line, r) in enumerate(zip(lines, reasons)) if r and r.startswith("phrase:") and line.strip() and len(line.split()) <= limit
+    )
+    if not removed:
+        return text, ()
+    gone = {k for k, _, _ in removed}
+    return "\n".join(l for k, l in enumerate(lines) if k not in gone), removed
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C (composed characters: "é" as one code point, as most
+    references and later stages expect; pages often send decomposed letters).
+
+    >>> nfc("Cafe\u0301") == "Caf\u00e9"
+    True
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)

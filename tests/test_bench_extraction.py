@@ -30,7 +30,10 @@ def test_runner_prints_every_row_and_beats_no_cleaning(bench):
         "text: strip_boilerplate (shipped model)",
         "html: trafilatura precision, no comments",
         "html: html_to_text",
+        "html: trafilatura default",
     }
+    assert all(0 <= m["no_body"] <= 8 for m in rows.values())
+    assert rows["text: no cleaning"]["no_body"] == 0  # the uncleaned dump holds every body
     assert all(0.0 <= m["f1"] <= 1.0 for m in rows.values())
     assert rows["text: strip_boilerplate (shipped model)"]["f1"] > rows["text: no cleaning"]["f1"]
     assert rows["html: html_to_text"]["seconds"] > 0
@@ -50,3 +53,12 @@ def test_held_out_predictions_cover_every_page(bench):
     assert all(len(v) == 1 for v in by_domain.values())
     pred = fit_boilerplate.cross_validate(pages, k=3)
     assert set(pred) == {p.id for p in pages}
+
+
+def test_no_body_counts_pages_that_keep_none_of_their_body(bench):
+    sys.path.insert(0, str(DATASET))
+    import score
+
+    truth = {"a": "one two three four five six", "b": "seven eight nine ten eleven", "c": ""}
+    pred = {"a": "one two three four", "b": "nothing of it here at all"}
+    assert bench.no_body(truth, pred, score) == 1  # "b"; "c" has no body to keep

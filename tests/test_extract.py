@@ -93,3 +93,39 @@ def test_long_precise_extraction_is_not_retried(monkeypatch):
     monkeypatch.setattr(ex.trafilatura, "bare_extraction", fake)
     html_to_text("<html><body><p>x</p></body></html>")
     assert len(calls) == 1
+
+
+# issue 19: NFC output, a lead that repeats the title, chrome lines trafilatura keeps
+
+def _page(title: str, paragraphs: list[str], h1: bool = True) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    head = f"<h1>{title}</h1>" if h1 else ""
+    return f"<html><head><title>{title}</title></head><body><article>{head}{body}</article></body></html>"
+
+
+FILLER = "The council will publish the full plan next week, after a last round of talks with the residents of the district."
+
+
+def test_output_is_nfc():
+    import unicodedata
+
+    text = html_to_text(_page("Cafe\u0301 owners protest", ["Cafe\u0301 owners in the old town protested on Monday against the new rules for terraces, the organisers said.", FILLER]))
+    assert "Caf\u00e9 owners in the old town" in text
+    assert text == unicodedata.normalize("NFC", text)
+
+
+def test_lead_that_repeats_the_title_is_body():
+    title = "Council approves the new plan for the old harbour"
+    lead = "Council approves the new plan for the old harbour."
+    text = html_to_text(_page(title, [lead, FILLER, FILLER.replace("next week", "in June")], h1=False))
+    assert text.startswith(lead)  # the first line, all of it title words, but a sentence
+
+
+def test_chrome_lines_inside_the_article_are_dropped_and_recorded():
+    paragraphs = ["Negotiators from both countries met on Monday in the capital and failed to agree on tariffs for farm goods, officials said.",
+                  "Share on Facebook", "Newsletter abonnieren",
+                  "The minister told reporters that the gap remained wide, but that both sides would meet again next month to continue."]
+    art = extract_article(_page("Talks stall", paragraphs))
+    assert "Share on Facebook" not in art.text and "Newsletter abonnieren" not in art.text
+    assert "gap remained wide" in art.text
+    assert {r for _, _, r in art.removed} == {"phrase:share", "phrase:newsletter"}
