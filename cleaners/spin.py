@@ -47,6 +47,7 @@ import gzip
 import hashlib
 import json
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -818,40 +819,59 @@ def decider_weights() -> dict[str, float]:
 
 
 def word_features(
-    spun: str, cand: str, cost: float, rank: int, n_cands: int, left: str, right: str, counts: Mapping[str, int]
+    spun: str, cand: str, cost: float, rank: int, n_cands: int, left: str, right: str, counts: Mapping[str, int],
+    here: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Evidence for "``cand`` was the original of the spun word ``spun``" between ``left`` and
     ``right`` (lower case): background-bigram gains on each side, whether each bigram is listed
     at all, frequencies, the channel cost, and whether the document uses either word elsewhere
-    (a spinner leaves most occurrences of a word alone)."""
+    (a spinner leaves most occurrences of a word alone). ``here``: the printed word's side of the
+    evidence (:func:`_spun_side`), computed once for all the candidates of a position."""
     bg = background_bigrams()
-    lu_c, lu_s = math.log10(_unigram(cand)), math.log10(_unigram(spun))
-    l_c, l_s = bg.logp(left, cand), bg.logp(left, spun)
-    word_right = right[:1].isalnum()
-    r_c = bg.logp(cand, right) - math.log10(_unigram(right)) if word_right else 0.0
-    r_s = bg.logp(spun, right) - math.log10(_unigram(right)) if word_right else 0.0
+    h = here if here is not None else _spun_side(spun, left, right, counts)
+    lu_c = math.log10(_unigram(cand))
+    l_c, l_s = bg.logp(left, cand), h["l_s"]
+    r_c = bg.logp(cand, right) - h["lu_right"] if h["word_right"] else 0.0
+    r_s = h["r_s"]
     return {
         "bias": 1.0,
         "left_gain": l_c - l_s,
         "right_gain": r_c - r_s,
-        "spun_left_pmi": l_s - lu_s,
+        "spun_left_pmi": l_s - h["lu_s"],
         "spun_right_pmi": r_s,
         "cand_left_pmi": l_c - lu_c,
         "cand_right_pmi": r_c,
         "left_gain_pos": max(l_c - l_s, 0.0),
         "right_gain_pos": max(r_c - r_s, 0.0),
-        "unigram_ratio": lu_c - lu_s,
+        "unigram_ratio": lu_c - h["lu_s"],
         "channel_cost": cost,
         "cand_in_doc": math.log1p(counts.get(cand, 0)),
-        "spun_in_doc": math.log1p(max(counts.get(spun, 0) - 1, 0)),
-        "spun_zipf": lu_s + 9.0,
+        "spun_in_doc": h["spun_in_doc"],
+        "spun_zipf": h["lu_s"] + 9.0,
         "cand_rank": math.log1p(rank),
         "n_cands": math.log1p(n_cands),
         "left_listed_cand": 1.0 if (left, cand) in bg.bi else 0.0,
         "right_listed_cand": 1.0 if (cand, right) in bg.bi else 0.0,
+        "left_listed_spun": h["left_listed_spun"],
+        "right_listed_spun": h["right_listed_spun"],
+        "cand_zipf": lu_c + 9.0,
+    }
+
+
+def _spun_side(spun: str, left: str, right: str, counts: Mapping[str, int]) -> dict[str, float]:
+    """The evidence of :func:`word_features` that depends on the printed word only."""
+    bg = background_bigrams()
+    word_right = right[:1].isalnum()
+    lu_right = math.log10(_unigram(right)) if word_right else 0.0
+    return {
+        "lu_s": math.log10(_unigram(spun)),
+        "l_s": bg.logp(left, spun),
+        "word_right": word_right,
+        "lu_right": lu_right,
+        "r_s": bg.logp(spun, right) - lu_right if word_right else 0.0,
+        "spun_in_doc": math.log1p(max(counts.get(spun, 0) - 1, 0)),
         "left_listed_spun": 1.0 if (left, spun) in bg.bi else 0.0,
         "right_listed_spun": 1.0 if (spun, right) in bg.bi else 0.0,
-        "cand_zipf": lu_c + 9.0,
     }
 
 
@@ -895,7 +915,8 @@ def word_options(
         if not cands:
             continue
         left, right = neighbour(i, -1), neighbour(i, 1)
-        opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts)) for r, (w, c) in enumerate(cands)]
+        here = _spun_side(low[i], left, right, counts)
+        opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts, here)) for r, (w, c) in enumerate(cands)]
         # how the position's candidates compare with each other: the best two-sided gain here, whether
         # this candidate has it, and how many candidates fit better than the printed word
         gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
@@ -917,7 +938,7 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     for i, opts in word_options(text, toks, low, ok_word, fixed, cfg):
         best = None
         for cand, f in opts:
-            z = sum(w[k] * v for k, v in f.items())
+            z = sum(map(operator.mul, map(w.__getitem__, f), f.values()))  # in f's order: the same sum as before
             if best is None or z > best[0]:
                 best = (z, cand, f)
         z, cand, f = best
