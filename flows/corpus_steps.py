@@ -8,6 +8,7 @@ also its completion record; a reduce reads the shards' tables one at a time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import json
 import math
@@ -296,6 +297,29 @@ def _strip_repeats(doc: Document, flags: dict[str, dict[str, str]]) -> Document:
 # ---------------------------------------------------------------- shared by the reduces
 
 
+#: shards whose fingerprint files the dedup reduce keeps mapped at once (ShardFingerprints), and
+#: whose id and rank tables it keeps loaded (ShardMetas)
+MAPPED_SHARDS = 64
+
+
+class ShardMetas(Sequence):
+    """Each shard's ``meta.json`` (ids and canonical ranks of its documents), read when asked for;
+    a bounded number stay loaded, so the reduce's memory does not grow with the corpus."""
+
+    def __init__(self, work: Work, shards: Sequence[Shard]):
+        self.paths = [work.dir(s) / "meta.json" for s in shards]
+        self._load = functools.lru_cache(maxsize=MAPPED_SHARDS)(self._read)
+
+    def _read(self, k: int) -> dict:
+        return json.loads(self.paths[k].read_text(encoding="utf-8"))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, k):  # (an int: what the reduce asks for)
+        return self._load(k)
+
+
 class ShardFingerprints:
     """Each shard's fingerprint arrays, memory-mapped; rows are read only when asked for."""
 
@@ -309,7 +333,13 @@ class ShardFingerprints:
         return int(self.offsets[-1])
 
     def shard(self, k: int) -> Fingerprints:
-        if k not in self._maps:
+        if k in self._maps:
+            self._maps[k] = self._maps.pop(k)  # most recently used last
+        else:
+            # a bounded number of shards stay mapped: the pages a mapping touched count in the driver's
+            # resident memory until it is dropped, so keeping every shard's would grow with the corpus
+            while len(self._maps) >= MAPPED_SHARDS:
+                self._maps.pop(next(iter(self._maps)))
             self._maps[k] = Fingerprints(*(np.load(self.dirs[k] / f"fp-{n}.npy", mmap_mode="r") for n in FP_FIELDS))
         return self._maps[k]
 
@@ -467,7 +497,7 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     cfg = DedupConfig.from_settings()
     counts = [f["docs"] for f in fin]
     fps = ShardFingerprints(work, shards, counts)
-    metas = [json.loads((work.dir(s) / "meta.json").read_text(encoding="utf-8")) for s in shards]
+    metas = ShardMetas(work, shards)
     ranks: dict[int, tuple] = {}
     for name, rows in spun["repaired"].items():  # repaired texts: new fingerprints, new length in the rank
         k = int(name)
@@ -492,14 +522,15 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     del keys
     uf = UnionFind(n)
     why: dict[int, str] = {}
-    for i, k in pairs.tolist():
-        if uf.find(i) == uf.find(k):
-            continue
-        reason = verify_pair(fps.pair(i, k), 0, 1, cfg)
-        if reason:
-            uf.union(i, k)
-            why.setdefault(k, reason)
-            why.setdefault(i, reason)
+    for start in range(0, len(pairs), 65536):  # (a block of pairs as Python ints at a time)
+        for i, k in pairs[start:start + 65536].tolist():
+            if uf.find(i) == uf.find(k):
+                continue
+            reason = verify_pair(fps.pair(i, k), 0, 1, cfg)
+            if reason:
+                uf.union(i, k)
+                why.setdefault(k, reason)
+                why.setdefault(i, reason)
     use_index = index_path is not None
     with index_writer_lock(index_path) if use_index else contextlib.nullcontext():  # one writer per index
         matches = _earlier_matches(work, index_path, fps, metas) if use_index else {}
@@ -537,7 +568,7 @@ def _earlier_matches(work: Work, index_path, fps: ShardFingerprints, metas: Sequ
     matches: dict[int, list] = {}
     with stages.dedup.open_index(index_path) as index:
         if work.done("dedup-index-started"):
-            index.remove([i for m in metas for i in m["ids"]])
+            index.remove([i for k in range(len(metas)) for i in metas[k]["ids"]])  # (one scan of the band table)
         for k in range(len(metas)):
             if fps.offsets[k + 1] > fps.offsets[k]:
                 for r, ms in index.query(fps.shard_rows(k)).items():
