@@ -17,6 +17,22 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
 
+def write_warc(path: Path, records, gz: bool = True) -> None:
+    """A WARC file of HTTP ``response`` records: (uri, status, content type, body[, WARC-Date])."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=gz)
+        for uri, status, ctype, body, *date in records:
+            headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+            extra = {"WARC-Date": date[0]} if date else None
+            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=headers,
+                                                warc_headers_dict=extra))
+
+
 def seed_text(prefix: str) -> str:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from cleaners.document import Document
 from cleaners.io import iter_inputs, max_document_bytes, read_inputs, read_jsonl_gz
 from flows import stages
 from flows.runner import run_pipeline
+from conftest import write_warc
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = (
@@ -219,14 +220,7 @@ def test_gzipped_documents_bombs_and_cuts(tmp_path):
 
 
 def _warc(path: Path, records, gz: bool = True) -> None:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with open(path, "wb") as fh:
-        w = WARCWriter(fh, gzip=gz)
-        for uri, status, ctype, body in records:
-            headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=headers))
+    write_warc(path, records, gz)
 
 
 def _article(text: str, charset: str = "utf-8") -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from cleaners.document import Document
 from cleaners.rows import CORPUS_COLUMNS, corpus_row, document_row, registered_domain
+from conftest import write_warc
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [name for name, _ in CORPUS_COLUMNS]
@@ -53,15 +53,8 @@ def run(tmp_path_factory):
         {"id": "rates", "text": RATES, "site": "Beispiel.de", "date": "3. Mai 2024"},
     ]
     (src / "a.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with open(src / "crawl.warc.gz", "wb") as fh:
-        w = WARCWriter(fh, gzip=True)
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-        rec = w.create_warc_record("https://www.exemple.fr/bus", "response", payload=io.BytesIO(PAGE.encode()),
-                                   http_headers=headers, warc_headers_dict={"WARC-Date": "2024-05-04T06:00:00Z"})
-        w.write_record(rec)
+    write_warc(src / "crawl.warc.gz", [("https://www.exemple.fr/bus", "200 OK", "text/html; charset=utf-8", PAGE.encode(),
+                                        "2024-05-04T06:00:00Z")])
     out = base / "out"
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q"],
                           cwd=ROOT, capture_output=True, timeout=300)

@@ -5,7 +5,6 @@ Each case runs `wirewash clean` as a user does (a subprocess) beside good docume
 """
 
 import gzip
-import io
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cleaners.io import read_jsonl_gz
+from conftest import write_warc
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = (
@@ -140,14 +140,7 @@ def test_an_unwritable_out_is_found_before_cleaning(tmp_path):
 
 
 def _warc(path: Path, records) -> None:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with open(path, "wb") as fh:
-        w = WARCWriter(fh, gzip=True)
-        for uri, body in records:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=headers))
+    write_warc(path, [(uri, "200 OK", "text/html; charset=utf-8", body) for uri, body in records])
 
 
 def _html(text: str) -> bytes:
