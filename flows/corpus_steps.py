@@ -193,42 +193,60 @@ def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fix
 def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = frozenset()) -> dict[str, dict[str, list]]:
     """Records sharing an id across the whole input: the same text again is rejected, another
     text is renamed ``id~n`` (as ``cleaners.io`` decides within one reader); an id that the
-    output folder already holds (``existing``, an appending run) is renamed. Per shard, by id row."""
-    tables = [json.loads((work.dir(s) / "ids.json").read_text(encoding="utf-8")) for s in shards]
-    hashes = np.array([stable_hash(r[0]) for t in tables for r in t], dtype=np.int64)
+    output folder already holds (``existing``, an appending run) is renamed. Per shard, by id row.
+
+    Memory: one 64-bit hash a record, plus the records of the ids that clash (their shards' id
+    tables are read a second time, only where a clash is)."""
+    paths = [work.dir(s) / "ids.json" for s in shards]
+    parts = []
+    for path in paths:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        parts.append(np.fromiter((stable_hash(r[0]) for r in table), dtype=np.int64, count=len(table)))
+    hashes = np.concatenate(parts) if parts else np.empty(0, np.int64)
     if not len(hashes):
         return {}
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
     old = np.array(sorted(stable_hash(i) for i in existing), dtype=np.int64)
     _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
     clash = np.isin(hashes, old)
     if not (counts > 1).any() and not clash.any():
         return {}
-    taken = set(hashes.tolist()) | set(old.tolist())
-    where = [(s.name, j) for s, t in zip(shards, tables) for j in range(len(t))]
-    dup_hashes = set(hashes[np.sort(first[counts > 1])].tolist()) | set(hashes[clash].tolist())
+    dup_hashes = np.union1d(hashes[first[counts > 1]], hashes[clash])
+    rows = np.nonzero(np.isin(hashes, dup_hashes))[0]  # ascending: first holders first
+    known = np.unique(np.concatenate([hashes, old]))
+    added: set[int] = set()
+
+    def taken(h: int) -> bool:
+        i = int(np.searchsorted(known, h))
+        return h in added or (i < len(known) and int(known[i]) == h)
+
+    records: dict[int, tuple[str, int, list]] = {}  # global row -> (shard name, row in its id table, record)
+    shard_of = np.searchsorted(offsets, rows, side="right") - 1
+    for k in np.unique(shard_of).tolist():
+        table = json.loads(paths[k].read_text(encoding="utf-8"))
+        for g in rows[shard_of == k].tolist():
+            j = g - int(offsets[k])
+            records[g] = (shards[k].name, j, table[j])
     groups: dict[str, list[int]] = defaultdict(list)
-    for g, h in enumerate(hashes.tolist()):
-        if h in dup_hashes:
-            name, j = where[g]
-            groups[tables[int(name)][j][0]].append(g)
+    for g in rows.tolist():
+        groups[records[g][2][0]].append(g)
     fixes: dict[str, dict[str, list]] = defaultdict(dict)
     for doc_id, members in groups.items():
-        name, j = where[members[0]]
-        first_digest, first_where = tables[int(name)][j][2], tables[int(name)][j][1]
+        first_digest, first_where = records[members[0]][2][2], records[members[0]][2][1]
         if doc_id in existing:  # the first holder of the id is in the output folder already
             first_digest, first_where = None, "an earlier run into this output folder"
             members = [None, *members]
         for g in members[1:]:
-            name, j = where[g]
-            digest = tables[int(name)][j][2]
+            name, j, rec = records[g]
+            digest = rec[2]
             if digest == first_digest:
                 fixes[name][str(j)] = ["reject", f"duplicate record: id {doc_id!r} with the same text was already read at {first_where}"]
                 continue
             n = 1
-            while stable_hash(f"{doc_id}~{n}") in taken:
+            while taken(stable_hash(f"{doc_id}~{n}")):
                 n += 1
             new_id = f"{doc_id}~{n}"
-            taken.add(stable_hash(new_id))
+            added.add(stable_hash(new_id))
             fixes[name][str(j)] = ["rename", new_id, f"id also used at {first_where}"]
             if first_digest is None:
                 first_digest = digest

@@ -187,3 +187,31 @@ def test_an_appending_run_killed_while_writing_resumes_with_the_same_part_number
     assert names == sorted(set(names)) and len(names) == len(list((out / "documents").iterdir()))
     ids = [d["id"] for d in records(out)]
     assert len(ids) == len(set(ids)) == manifest["documents"] == 1 + 127 - 1  # one earlier; 122 lines + 5 seeds read, one a duplicate record
+
+
+def test_duplicate_ids_across_shards(tmp_path):
+    """The ids reduce: the same record again is rejected, another text under a used id is
+    renamed to the first free ``id~n`` (an ``id~1`` the input already has is skipped), an id an
+    earlier run holds is renamed; the first holder keeps its id. Only clashing rows are named."""
+    from types import SimpleNamespace
+
+    from flows.corpus_steps import duplicate_ids
+
+    tables = [
+        [["a", "f1:1", "d1", 0], ["b", "f1:2", "d2", 1], ["old", "f1:3", "d9", 2]],
+        [["a", "f2:1", "d1", 0], ["c", "f2:2", "d3", 1]],
+        [["a", "f3:1", "dX", 0], ["a~1", "f3:2", "d4", 1], ["c", "f3:3", "d5", 2], ["z", "f3:4", "d6", 3]],
+    ]
+    shards = [SimpleNamespace(name=f"{k:05d}") for k in range(len(tables))]
+    for s, t in zip(shards, tables):
+        (tmp_path / s.name).mkdir()
+        (tmp_path / s.name / "ids.json").write_text(json.dumps(t))
+    work = SimpleNamespace(dir=lambda s: tmp_path / s.name)
+    fixes = duplicate_ids(work, shards, existing={"old"})
+    assert fixes == {
+        "00000": {"2": ["rename", "old~1", "id also used at an earlier run into this output folder"]},
+        "00001": {"0": ["reject", "duplicate record: id 'a' with the same text was already read at f1:1"]},
+        "00002": {"0": ["rename", "a~2", "id also used at f1:1"],
+                  "2": ["rename", "c~1", "id also used at f2:2"]},
+    }
+    assert duplicate_ids(work, shards[:1]) == {}
