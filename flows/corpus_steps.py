@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +167,12 @@ def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fix
         gone[int(name)] = np.array([entry[3] for entry in rows], dtype=np.int64)
     site_flags: dict[str, str] = {}
     corpus_flags: dict[str, str] = {}
-    for b in range(BUCKETS):
+    limit = int(section("pipeline")["repeat_rows_in_memory"])
+    for b, sub, split in _line_buckets(work, shards, limit):
         parts = []
         for s in shards:
-            part = np.load(work.dir(s) / f"lines-{b:02d}.npy")
+            part = np.load(work.dir(s) / f"lines-{b:02d}.npy", mmap_mode="r")
+            part = np.asarray(part[(part[:, 1] // BUCKETS) % split == sub] if split > 1 else part)
             if s.index in gone:
                 part = part[~np.isin(part[:, 3], gone[s.index])]
             parts.append(part[:, :3])
@@ -188,6 +190,17 @@ def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fix
             if n >= cfg["min_corpus_docs"] and n_sites.get(key, 0) >= 2:
                 corpus_flags[str(key)] = f"corpus-repeat:{n}"
     return {"site": site_flags, "corpus": corpus_flags}
+
+
+def _line_buckets(work: Work, shards: Sequence[Shard], limit: int) -> Iterator[tuple[int, int, int]]:
+    """(bucket, part, parts): each line-hash bucket read in as many passes as keep one pass
+    under ``limit`` rows (a line's rows always fall in the same pass), so the reduce's memory
+    stays flat however large the corpus grows."""
+    for b in range(BUCKETS):
+        total = sum(np.load(work.dir(s) / f"lines-{b:02d}.npy", mmap_mode="r").shape[0] for s in shards)
+        split = max(1, -(-total // max(1, limit)))
+        for sub in range(split):
+            yield b, sub, split
 
 
 def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = frozenset()) -> dict[str, dict[str, list]]:

@@ -65,7 +65,10 @@ def small_shards(monkeypatch):
     monkeypatch.setitem(settings()["pipeline"], "despin_sample_docs", 100_000)
 
 
-def test_sharded_run_writes_what_the_in_memory_driver_writes(corpus, tmp_path, small_shards):
+def test_sharded_run_writes_what_the_in_memory_driver_writes(corpus, tmp_path, small_shards, monkeypatch):
+    from cleaners.settings import settings
+
+    monkeypatch.setitem(settings()["pipeline"], "repeat_rows_in_memory", 100)  # the site-repeat reduce in many passes
     assert len(plan_shards(corpus, 60_000, tmp_path / "spool")) > 10
     sharded = tmp_path / "sharded"
     with PoolExecutor(2) as ex:
