@@ -571,9 +571,12 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
         decisions, canon_of = _decide(groups, matches, why, ranks, fps, metas)
         if use_index:
             _add_to_index(work, index_path, fps, metas, canon_of, decisions)
+    per_shard: dict[int, dict[str, list]] = defaultdict(dict)
+    for g in sorted(decisions):  # (grouped once: a pass over all decisions per shard is quadratic)
+        k, r = fps.locate(g)
+        per_shard[k][str(r)] = decisions[g]
     for k, s in enumerate(shards):
-        lo, hi = int(fps.offsets[k]), int(fps.offsets[k + 1])
-        _write_json(work.dir(s) / "dedup.json", {str(g - lo): v for g, v in decisions.items() if lo <= g < hi})
+        _write_json(work.dir(s) / "dedup.json", per_shard.get(k, {}))
     sizes = Counter(len(m) for m in groups.values())
     sizes[1] += n - sum(len(m) for m in groups.values())
     want = {}
