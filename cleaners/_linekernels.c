@@ -2347,6 +2347,20 @@ dd_alnum(Py_UCS4 c) /* [^\W_] */
     return c != '_' && dd_word(c);
 }
 
+static unsigned char alpha1[256], decimal1[256]; /* str.isalpha(), str.isdecimal() (re's \d), below U+0100 */
+
+static inline int
+dd_alpha(Py_UCS4 c)
+{
+    return c < 256 ? alpha1[c] : Py_UNICODE_ISALPHA(c);
+}
+
+static inline int
+dd_decimal(Py_UCS4 c)
+{
+    return c < 256 ? decimal1[c] : Py_UNICODE_ISDECIMAL(c);
+}
+
 static inline uint32_t
 poly_fold(uint64_t h) /* signature._fold */
 {
@@ -2404,6 +2418,24 @@ ucs4_of(PyObject *text, ucs4_buf *b)
     return n;
 }
 
+/* str.lower() of a str is its characters' one-character (simple) lower-case mappings except for two:
+ * U+0130 (İ) lowers to two characters, and U+03A3 (Σ) to σ or ς by its context (final sigma) */
+static inline Py_UCS4
+dd_lower(Py_UCS4 c)
+{
+    return c < 256 ? lower1[c] : Py_UNICODE_TOLOWER(c);
+}
+
+static int
+dd_special_case(PyObject *text) /* does text hold U+0130 or U+03A3 */
+{
+    int kind = PyUnicode_KIND(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    return PyUnicode_FindChar(text, 0x130, 0, n, 1) >= 0 || PyUnicode_FindChar(text, 0x3A3, 0, n, 1) >= 0;
+}
+
 /* dedup_normalize(text) -> str: views.normalize_for_dedup (lower-case; every run of \W to one space; stripped) */
 static PyObject *
 k_dedup_normalize(PyObject *self, PyObject *text)
@@ -2415,13 +2447,13 @@ k_dedup_normalize(PyObject *self, PyObject *text)
     if (PyUnicode_READY(text) < 0)
         return NULL;
     PyObject *low = NULL;
-    int latin1 = PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND;
-    if (!latin1) { /* str.lower() itself: full case mappings, final sigma */
+    int simple = !dd_special_case(text);
+    if (!simple) { /* str.lower() itself: İ's two characters, final sigma */
         low = PyObject_CallMethod(text, "lower", NULL);
         if (low == NULL)
             return NULL;
     }
-    PyObject *src = latin1 ? text : low;
+    PyObject *src = simple ? text : low;
     Py_ssize_t n = PyUnicode_GET_LENGTH(src);
     int kind = PyUnicode_KIND(src);
     const void *data = PyUnicode_DATA(src);
@@ -2434,8 +2466,8 @@ k_dedup_normalize(PyObject *self, PyObject *text)
     int gap = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (latin1)
-            c = lower1[c];
+        if (simple)
+            c = dd_lower(c);
         if (dd_word(c)) {
             if (gap && m)
                 out[m++] = ' ';
@@ -2463,17 +2495,16 @@ dd_break(Py_UCS4 c) /* views._SENTENCE_BREAK */
     return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '"' || c == 0x201C || c == 0x201D;
 }
 
-/* spin_view(text, keep) -> str: views.spin_proof_view, keep being views.keep_words() */
+/* spin_view(text, keep) -> str: views.spin_proof_view, keep being word_table(None, None, views.keep_words()) */
 static PyObject *
 k_spin_view(PyObject *self, PyObject *args)
 {
-    PyObject *text, *keep;
-    if (!PyArg_ParseTuple(args, "UO", &text, &keep))
+    PyObject *text, *keepobj;
+    if (!PyArg_ParseTuple(args, "UO", &text, &keepobj))
         return NULL;
-    if (!PyAnySet_Check(keep)) {
-        PyErr_SetString(PyExc_TypeError, "keep must be a set or frozenset of str");
+    const word_table *keep = capsule_of(keepobj, WT_CAPSULE, "word_table", "keep");
+    if (keep == NULL)
         return NULL;
-    }
     ucs4_buf tb = {NULL, 0}, lb = {NULL, 0}, ob = {NULL, 0};
     PyObject *result = NULL;
     Py_ssize_t n = ucs4_of(text, &tb);
@@ -2501,21 +2532,21 @@ k_spin_view(PyObject *self, PyObject *args)
         }
         for (Py_ssize_t q = i; q < j; q++) {
             Py_UCS4 c = u[q];
-            if (c >= 256 && c != 0x2019)
+            if (c == 0x130 || c == 0x3A3)
                 fast = 0;
-            if (!Py_UNICODE_ISALPHA(c))
+            if (!dd_alpha(c))
                 alpha = 0;
-            if (Py_UNICODE_ISDECIMAL(c))
+            if (dd_decimal(c))
                 digit = 1;
         }
-        /* tok.lower(): by the table, or by str.lower() where a character is above U+00FF (’ lowers to itself) */
+        /* tok.lower(): character by character, or by str.lower() itself for İ and Σ (see dd_lower) */
         Py_ssize_t nl;
         if (fast) {
             nl = j - i;
             if (ucs4_reserve(&lb, nl) < 0)
                 goto done;
             for (Py_ssize_t q = 0; q < nl; q++)
-                lb.u[q] = u[i + q] < 256 ? lower1[u[i + q]] : u[i + q];
+                lb.u[q] = dd_lower(u[i + q]);
         }
         else {
             PyObject *tok = PyUnicode_Substring(text, i, j);
@@ -2528,13 +2559,10 @@ k_spin_view(PyObject *self, PyObject *args)
             if (nl < 0)
                 goto done;
         }
-        PyObject *lowobj = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, lb.u, nl);
-        if (lowobj == NULL)
-            goto done;
-        int kept = PySet_Contains(keep, lowobj);
-        Py_DECREF(lowobj);
-        if (kept < 0)
-            goto done;
+        uint64_t h = FNV_OFFSET; /* the word table's hash of the lowered token */
+        for (Py_ssize_t q = 0; q < nl; q++)
+            h = (h ^ lb.u[q]) * FNV_PRIME;
+        int kept = wt_find(keep, h, PyUnicode_4BYTE_KIND, lb.u, 0, nl) != NULL;
         int name = 0;
         if (!kept && !(!alpha && digit) && ntok > 0 && Py_UNICODE_ISUPPER(u[i])) {
             name = 1;
@@ -2830,7 +2858,7 @@ static PyMethodDef methods[] = {
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {"dedup_normalize", k_dedup_normalize, METH_O, "dedup.views.normalize_for_dedup of one str."},
-    {"spin_view", k_spin_view, METH_VARARGS, "dedup.views.spin_proof_view of one str, given the keep words (a frozenset)."},
+    {"spin_view", k_spin_view, METH_VARARGS, "dedup.views.spin_proof_view of one str, given the keep words (a word_table)."},
     {"dedup_minhash", k_dedup_minhash, METH_VARARGS, "The poly shingle hashes of each text and their affine32 MinHash, into a signature array, with the distinct counts."},
     {NULL, NULL, 0, NULL},
 };
@@ -2849,6 +2877,8 @@ PyInit__linekernels(void)
         word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
         digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
         print1[c] = Py_UNICODE_ISPRINTABLE(c) != 0;
+        alpha1[c] = Py_UNICODE_ISALPHA(c) != 0;
+        decimal1[c] = Py_UNICODE_ISDECIMAL(c) != 0;
         lower1[c] = (Py_UCS1)Py_UNICODE_TOLOWER(c); /* below U+0100 each lowers to one character below it */
     }
     for (int i = 0; i < N_LOG1P; i++)

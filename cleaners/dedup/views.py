@@ -51,15 +51,21 @@ def keep_words() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
 
 
+@functools.cache
+def _keep_table(kernels):
+    """:func:`keep_words` as the compiled kernels' word table (built once)."""
+    return kernels.word_table(None, None, keep_words())
+
+
 def spin_proof_view(text: str) -> str:
     """The spinner-invariant skeleton of ``text`` (see the module docstring).
 
     The text is split once (in C) into gaps and words, alternately; a capitalised word counts
     as a name when the gap before it holds no sentence break.
     """
-    keep = keep_words()
     if linescore.kernels is not None:  # the compiled kernel: the same string (tests/test_dedup_kernels.py)
-        return linescore.kernels.spin_view(text, keep)
+        return linescore.kernels.spin_view(text, _keep_table(linescore.kernels))
+    keep = keep_words()
     parts = _WORD_SPLIT.split(text)  # [gap, word, gap, word, ..., gap]
     out: list[str] = []
     append = out.append
