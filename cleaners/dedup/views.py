@@ -140,12 +140,12 @@ def view_signatures(texts: list[str], kind: str, size: int, num_perm: int, seed:
     """
     perm = permutations(num_perm, seed)
     out = np.empty((len(texts), num_perm), np.uint32) if out is None else out
-    k = linescore.kernels
-    if (k is not None and hashfunc == "poly" and out.dtype == np.uint32 and out.flags.c_contiguous
+    kernels = linescore.kernels
+    if (kernels is not None and hashfunc == "poly" and out.dtype == np.uint32 and out.flags.c_contiguous
             and out.shape == (len(texts), num_perm)
             and (sizes is None or (sizes.dtype == np.int64 and sizes.flags.c_contiguous and sizes.shape == (len(texts),)))):
         scratch = np.empty(len(texts), np.int64) if sizes is None else sizes
-        k.dedup_minhash(list(texts), kind == "word", size, -1 if limit is None else limit, perm.a, perm.b, out, scratch)
+        kernels.dedup_minhash(list(texts), kind == "word", size, -1 if limit is None else limit, perm.a, perm.b, out, scratch)
         return out, sizes
     hashes = [view_hashes(t if limit is None else t[:limit], kind, size, hashfunc) for t in texts]
     out[:] = perm.minhash_many(hashes)
