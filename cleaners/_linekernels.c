@@ -2325,6 +2325,519 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------ dedup views --- */
+
+/* The dedup fingerprints of cleaners.dedup (views.py, signature.py): the normalised text view,
+ * the spin-proof view, and the MinHash of their shingles under the "poly" shingle hash and
+ * datasketch's "affine32" permutations. All integer arithmetic (mod 2**64 and 2**32), so the
+ * signatures are the numpy path's bit for bit on any CPU; tests/test_dedup_kernels.py checks
+ * every function against it. */
+#define POLY_K 0x9E3779B97F4A7C15ULL
+#define POLY_MIX 0xD6E8FEB86659FD93ULL
+
+static inline int
+dd_word(Py_UCS4 c) /* re's \w on str: str.isalnum() or "_" */
+{
+    return c < 256 ? word1[c] : Py_UNICODE_ISALNUM(c);
+}
+
+static inline int
+dd_alnum(Py_UCS4 c) /* [^\W_] */
+{
+    return c != '_' && dd_word(c);
+}
+
+static unsigned char alpha1[256], decimal1[256]; /* str.isalpha(), str.isdecimal() (re's \d), below U+0100 */
+
+static inline int
+dd_alpha(Py_UCS4 c)
+{
+    return c < 256 ? alpha1[c] : Py_UNICODE_ISALPHA(c);
+}
+
+static inline int
+dd_decimal(Py_UCS4 c)
+{
+    return c < 256 ? decimal1[c] : Py_UNICODE_ISDECIMAL(c);
+}
+
+static inline uint32_t
+poly_fold(uint64_t h) /* signature._fold */
+{
+    h ^= h >> 32;
+    h *= POLY_MIX;
+    return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t
+fmix32(uint32_t h) /* datasketch's MurmurHash3 finaliser (the affine32 pre-mix) */
+{
+    h ^= h >> 16;
+    h *= 0x85EBCA6BU;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35U;
+    return h ^ (h >> 16);
+}
+
+/* the text's code points (a growing scratch buffer); -1 with an exception set */
+typedef struct {
+    Py_UCS4 *u;
+    Py_ssize_t cap;
+} ucs4_buf;
+
+static int
+ucs4_reserve(ucs4_buf *b, Py_ssize_t n)
+{
+    if (n <= b->cap)
+        return 0;
+    Py_ssize_t cap = n > 2 * b->cap ? n : 2 * b->cap;
+    Py_UCS4 *u = PyMem_Realloc(b->u, sizeof(Py_UCS4) * (size_t)(cap + 1));
+    if (u == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->u = u;
+    b->cap = cap;
+    return 0;
+}
+
+static Py_ssize_t
+ucs4_of(PyObject *text, ucs4_buf *b)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str");
+        return -1;
+    }
+    if (PyUnicode_READY(text) < 0)
+        return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (ucs4_reserve(b, n) < 0)
+        return -1;
+    if (n && PyUnicode_AsUCS4(text, b->u, b->cap + 1, 0) == NULL)
+        return -1;
+    return n;
+}
+
+/* str.lower() of a str is its characters' one-character (simple) lower-case mappings except for two:
+ * U+0130 (İ) lowers to two characters, and U+03A3 (Σ) to σ or ς by its context (final sigma) */
+static inline Py_UCS4
+dd_lower(Py_UCS4 c)
+{
+    return c < 256 ? lower1[c] : Py_UNICODE_TOLOWER(c);
+}
+
+static int
+dd_special_case(PyObject *text) /* does text hold U+0130 or U+03A3 */
+{
+    int kind = PyUnicode_KIND(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    return PyUnicode_FindChar(text, 0x130, 0, n, 1) >= 0 || PyUnicode_FindChar(text, 0x3A3, 0, n, 1) >= 0;
+}
+
+/* dedup_normalize(text) -> str: views.normalize_for_dedup (lower-case; every run of \W to one space; stripped) */
+static PyObject *
+k_dedup_normalize(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    PyObject *low = NULL;
+    int simple = !dd_special_case(text);
+    if (!simple) { /* str.lower() itself: İ's two characters, final sigma */
+        low = PyObject_CallMethod(text, "lower", NULL);
+        if (low == NULL)
+            return NULL;
+    }
+    PyObject *src = simple ? text : low;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(src);
+    int kind = PyUnicode_KIND(src);
+    const void *data = PyUnicode_DATA(src);
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n + 1));
+    if (out == NULL) {
+        Py_XDECREF(low);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t m = 0;
+    int gap = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (simple)
+            c = dd_lower(c);
+        if (dd_word(c)) {
+            if (gap && m)
+                out[m++] = ' ';
+            gap = 0;
+            out[m++] = c;
+        }
+        else
+            gap = 1; /* a leading or trailing run is dropped: strip() */
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+    PyMem_Free(out);
+    Py_XDECREF(low);
+    return result;
+}
+
+static inline int
+dd_sep(Py_UCS4 c) /* the characters a word may hold between letters/digits: ' ’ . - */
+{
+    return c == '\'' || c == 0x2019 || c == '.' || c == '-';
+}
+
+static inline int
+dd_break(Py_UCS4 c) /* views._SENTENCE_BREAK */
+{
+    return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '"' || c == 0x201C || c == 0x201D;
+}
+
+/* spin_view(text, keep) -> str: views.spin_proof_view, keep being word_table(None, None, views.keep_words()) */
+static PyObject *
+k_spin_view(PyObject *self, PyObject *args)
+{
+    PyObject *text, *keepobj;
+    if (!PyArg_ParseTuple(args, "UO", &text, &keepobj))
+        return NULL;
+    const word_table *keep = capsule_of(keepobj, WT_CAPSULE, "word_table", "keep");
+    if (keep == NULL)
+        return NULL;
+    ucs4_buf tb = {NULL, 0}, lb = {NULL, 0}, ob = {NULL, 0};
+    PyObject *result = NULL;
+    Py_ssize_t n = ucs4_of(text, &tb);
+    if (n < 0 || ucs4_reserve(&ob, 2 * n + 1) < 0)
+        goto done;
+    const Py_UCS4 *u = tb.u;
+    Py_UCS4 *out = ob.u;
+    Py_ssize_t m = 0, prev = 0, ntok = 0;
+    int last_placeholder = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        if (!dd_alnum(u[i])) {
+            i++;
+            continue;
+        }
+        /* a token [i, j): the regex views._WORD_SPLIT, greedy */
+        Py_ssize_t j = i;
+        int fast = 1, alpha = 1, digit = 0;
+        for (;;) {
+            while (j < n && dd_alnum(u[j]))
+                j++;
+            if (j + 1 < n && dd_sep(u[j]) && dd_alnum(u[j + 1]))
+                j++;
+            else
+                break;
+        }
+        for (Py_ssize_t q = i; q < j; q++) {
+            Py_UCS4 c = u[q];
+            if (c == 0x130 || c == 0x3A3)
+                fast = 0;
+            if (!dd_alpha(c))
+                alpha = 0;
+            if (dd_decimal(c))
+                digit = 1;
+        }
+        /* tok.lower(): character by character, or by str.lower() itself for İ and Σ (see dd_lower) */
+        Py_ssize_t nl;
+        if (fast) {
+            nl = j - i;
+            if (ucs4_reserve(&lb, nl) < 0)
+                goto done;
+            for (Py_ssize_t q = 0; q < nl; q++)
+                lb.u[q] = dd_lower(u[i + q]);
+        }
+        else {
+            PyObject *tok = PyUnicode_Substring(text, i, j);
+            PyObject *low = tok ? PyObject_CallMethod(tok, "lower", NULL) : NULL;
+            Py_XDECREF(tok);
+            if (low == NULL)
+                goto done;
+            nl = ucs4_of(low, &lb);
+            Py_DECREF(low);
+            if (nl < 0)
+                goto done;
+        }
+        uint64_t h = FNV_OFFSET; /* the word table's hash of the lowered token */
+        for (Py_ssize_t q = 0; q < nl; q++)
+            h = (h ^ lb.u[q]) * FNV_PRIME;
+        int kept = wt_find(keep, h, PyUnicode_4BYTE_KIND, lb.u, 0, nl) != NULL;
+        int name = 0;
+        if (!kept && !(!alpha && digit) && ntok > 0 && Py_UNICODE_ISUPPER(u[i])) {
+            name = 1;
+            for (Py_ssize_t q = prev; q < i; q++)
+                if (dd_break(u[q])) {
+                    name = 0;
+                    break;
+                }
+        }
+        if (ucs4_reserve(&ob, m + nl + 2) < 0)
+            goto done;
+        out = ob.u;
+        if (kept || (!alpha && digit) || name) {
+            if (m)
+                out[m++] = ' ';
+            for (Py_ssize_t q = 0; q < nl; q++)
+                out[m++] = (name && lb.u[q] == 0x2019) ? '\'' : lb.u[q];
+            last_placeholder = 0;
+        }
+        else if (!last_placeholder) {
+            if (m)
+                out[m++] = ' ';
+            out[m++] = '_';
+            last_placeholder = 1;
+        }
+        ntok++;
+        prev = i = j;
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+done:
+    PyMem_Free(tb.u);
+    PyMem_Free(lb.u);
+    PyMem_Free(ob.u);
+    return result;
+}
+
+/* acc[k] = min(acc[k], a[k] * v + b[k]) over the values v (mod 2**32): the min over the permutations.
+ * 32 permutations at a time are held in registers; compiled for AVX2 too where gcc can dispatch. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define DD_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef DD_CLONES
+#define DD_CLONES
+#endif
+#define DD_BLOCK 32
+
+DD_CLONES static void
+affine_min(const uint32_t *restrict vals, Py_ssize_t m, const uint32_t *restrict a, const uint32_t *restrict b,
+           uint32_t *restrict acc, Py_ssize_t p)
+{
+    Py_ssize_t k0 = 0;
+    for (; k0 + DD_BLOCK <= p; k0 += DD_BLOCK) {
+        uint32_t ra[DD_BLOCK], rb[DD_BLOCK], r[DD_BLOCK];
+        for (int k = 0; k < DD_BLOCK; k++) {
+            ra[k] = a[k0 + k];
+            rb[k] = b[k0 + k];
+            r[k] = acc[k0 + k];
+        }
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t v = vals[i];
+            for (int k = 0; k < DD_BLOCK; k++) {
+                uint32_t x = ra[k] * v + rb[k];
+                r[k] = x < r[k] ? x : r[k];
+            }
+        }
+        for (int k = 0; k < DD_BLOCK; k++)
+            acc[k0 + k] = r[k];
+    }
+    for (; k0 < p; k0++)
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t x = a[k0] * vals[i] + b[k0];
+            acc[k0] = x < acc[k0] ? x : acc[k0];
+        }
+}
+
+/* the distinct values of vals[0 ... m) moved to its front (in first-seen order); their number */
+static Py_ssize_t
+distinct_u32(uint32_t *vals, Py_ssize_t m, uint32_t **table, size_t *cap)
+{
+    size_t need = 16;
+    while (need < 2 * (size_t)m)
+        need <<= 1;
+    if (need > *cap) {
+        uint32_t *t = PyMem_Realloc(*table, sizeof(uint32_t) * need);
+        if (t == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *table = t;
+        *cap = need;
+    }
+    uint32_t *t = *table;
+    size_t mask = need - 1;
+    memset(t, 0, sizeof(uint32_t) * need); /* 0 marks a free slot; the value 0 is tracked apart */
+    int zero = 0;
+    Py_ssize_t d = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint32_t v = vals[i];
+        if (v == 0) {
+            if (!zero)
+                vals[d++] = 0;
+            zero = 1;
+            continue;
+        }
+        size_t s = v & mask; /* the values are fmix32 outputs: their low bits are well mixed */
+        while (t[s] != 0 && t[s] != v)
+            s = (s + 1) & mask;
+        if (t[s] == 0) {
+            t[s] = v;
+            vals[d++] = v;
+        }
+    }
+    return d;
+}
+
+static int
+u32_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t items, int writable, Py_ssize_t itemsize, const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@')
+        f++;
+    int ok = view->itemsize == itemsize && f[1] == '\0' &&
+             (itemsize == 4 ? (f[0] == 'I' || f[0] == 'L') : (f[0] == 'q' || f[0] == 'l'));
+    if (!ok || view->len / itemsize < items) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of at least %zd %s", name, items,
+                     itemsize == 4 ? "uint32" : "int64");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* dedup_minhash(texts, word, size, limit, a, b, out, sizes) -> None: for each text (its first `limit`
+ * characters when limit >= 0), the "poly" hash of every `size`-character window (word=0) or
+ * `size`-word window (word=1; words split at each space) as views.view_hashes makes them, and
+ * into row i of out (uint32, len(texts) x len(a)) the affine32 MinHash of those hashes
+ * (signature.Permutations.minhash); into sizes[i] (int64) the number of distinct hashes. */
+static PyObject *
+k_dedup_minhash(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *ao, *bo, *outo, *sizeso;
+    int word;
+    Py_ssize_t size, limit;
+    if (!PyArg_ParseTuple(args, "O!innOOOO", &PyList_Type, &texts, &word, &size, &limit, &ao, &bo, &outo, &sizeso))
+        return NULL;
+    if (size < 1) {
+        PyErr_SetString(PyExc_ValueError, "size must be positive");
+        return NULL;
+    }
+    Py_ssize_t nt = PyList_GET_SIZE(texts);
+    Py_buffer ab, bb, ob, sb;
+    if (u32_buffer(ao, &ab, 1, 0, 4, "a") < 0)
+        return NULL;
+    Py_ssize_t p = ab.len / 4;
+    if (u32_buffer(bo, &bb, p, 0, 4, "b") < 0) {
+        PyBuffer_Release(&ab);
+        return NULL;
+    }
+    if (u32_buffer(outo, &ob, nt * p, 1, 4, "out") < 0) {
+        PyBuffer_Release(&ab);
+        PyBuffer_Release(&bb);
+        return NULL;
+    }
+    if (u32_buffer(sizeso, &sb, nt, 1, 8, "sizes") < 0) {
+        PyBuffer_Release(&ab);
+        PyBuffer_Release(&bb);
+        PyBuffer_Release(&ob);
+        return NULL;
+    }
+    const uint32_t *a = ab.buf, *b = bb.buf;
+    uint32_t *out = ob.buf;
+    int64_t *sizes = sb.buf;
+    ucs4_buf tb = {NULL, 0};
+    uint32_t *hv = NULL, *table = NULL;
+    Py_ssize_t hcap = 0;
+    size_t tcap = 0;
+    PyObject *result = NULL;
+    uint64_t kpow = 1; /* K ** (size - 1) */
+    for (Py_ssize_t q = 1; q < size; q++)
+        kpow *= POLY_K;
+    for (Py_ssize_t t = 0; t < nt; t++) {
+        Py_ssize_t n = ucs4_of(PyList_GET_ITEM(texts, t), &tb);
+        if (n < 0)
+            goto done;
+        if (limit >= 0 && n > limit)
+            n = limit;
+        const Py_UCS4 *u = tb.u;
+        if (n + 1 > hcap) {
+            uint32_t *h = PyMem_Realloc(hv, sizeof(uint32_t) * (size_t)(n + 1));
+            if (h == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            hv = h;
+            hcap = n + 1;
+        }
+        Py_ssize_t m = 0;
+        if (n == 0) {
+        }
+        else if (!word) {
+            uint64_t h = 0;
+            Py_ssize_t w = n < size ? n : size;
+            for (Py_ssize_t q = 0; q < w; q++)
+                h = h * POLY_K + u[q];
+            hv[m++] = poly_fold(h);
+            for (Py_ssize_t s = 1; s + size <= n; s++) { /* roll: drop u[s - 1], add u[s + size - 1] */
+                h = (h - (uint64_t)u[s - 1] * kpow) * POLY_K + u[s + size - 1];
+                hv[m++] = poly_fold(h);
+            }
+        }
+        else {
+            /* word starts: 0 and after each space; a window runs from a start to the end of the
+             * size-th word (the space before the next start, or the end of the text) */
+            Py_ssize_t words = 1;
+            for (Py_ssize_t q = 0; q < n; q++)
+                words += u[q] == ' ';
+            if (words <= size) {
+                uint64_t h = 0;
+                for (Py_ssize_t q = 0; q < n; q++)
+                    h = h * POLY_K + u[q];
+                hv[m++] = poly_fold(h);
+            }
+            else {
+                Py_ssize_t s = 0, e = 0, seen = 0; /* window [s, e) */
+                while (seen < size) { /* e: the end of the size-th word */
+                    if (e == n || u[e] == ' ') {
+                        seen++;
+                        if (seen == size)
+                            break;
+                    }
+                    e++;
+                }
+                for (;;) {
+                    uint64_t h = 0;
+                    for (Py_ssize_t q = s; q < e; q++)
+                        h = h * POLY_K + u[q];
+                    hv[m++] = poly_fold(h);
+                    if (e == n)
+                        break;
+                    while (u[s] != ' ') /* the next window: one word on */
+                        s++;
+                    s++;
+                    e++;
+                    while (e < n && u[e] != ' ')
+                        e++;
+                }
+            }
+        }
+        for (Py_ssize_t q = 0; q < m; q++)
+            hv[q] = fmix32(hv[q]);
+        Py_ssize_t d = distinct_u32(hv, m, &table, &tcap);
+        if (d < 0)
+            goto done;
+        uint32_t *row = out + t * p;
+        for (Py_ssize_t k = 0; k < p; k++)
+            row[k] = 0xFFFFFFFFU;
+        affine_min(hv, d, a, b, row, p);
+        sizes[t] = d;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(tb.u);
+    PyMem_Free(hv);
+    PyMem_Free(table);
+    PyBuffer_Release(&ab);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&ob);
+    PyBuffer_Release(&sb);
+    return result;
+}
+
 /* ----------------------------------------------------------------- module --- */
 
 static PyMethodDef methods[] = {
@@ -2344,6 +2857,9 @@ static PyMethodDef methods[] = {
     {"repeat_flags", k_repeat_flags, METH_VARARGS, "boilerplate._repeat_flags: (repeats, duplicated) per line."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
+    {"dedup_normalize", k_dedup_normalize, METH_O, "dedup.views.normalize_for_dedup of one str."},
+    {"spin_view", k_spin_view, METH_VARARGS, "dedup.views.spin_proof_view of one str, given the keep words (a word_table)."},
+    {"dedup_minhash", k_dedup_minhash, METH_VARARGS, "The poly shingle hashes of each text and their affine32 MinHash, into a signature array, with the distinct counts."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2361,6 +2877,8 @@ PyInit__linekernels(void)
         word1[c] = Py_UNICODE_ISALNUM(c) || c == '_';
         digit1[c] = Py_UNICODE_ISDIGIT(c) != 0;
         print1[c] = Py_UNICODE_ISPRINTABLE(c) != 0;
+        alpha1[c] = Py_UNICODE_ISALPHA(c) != 0;
+        decimal1[c] = Py_UNICODE_ISDECIMAL(c) != 0;
         lower1[c] = (Py_UCS1)Py_UNICODE_TOLOWER(c); /* below U+0100 each lowers to one character below it */
     }
     for (int i = 0; i < N_LOG1P; i++)

@@ -820,6 +820,7 @@ def _load_kernels():
 KERNEL_FUNCTIONS = (
     "best_span", "first_codes", "line_arrays", "line_keys", "local_features", "lower_lines", "needs_table", "repeat_flags",
     "reposition", "rule_screen", "stages", "structure", "tokenize", "unwrap_plan", "word_table",
+    "dedup_normalize", "spin_view", "dedup_minhash",  # cleaners.dedup's views and signatures
 )
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from cleaners.dedup.signature import SCHEME, permutations
-from cleaners.dedup.views import normalize_for_dedup, spin_proof_view, view_hashes
+from cleaners.dedup.views import normalize_for_dedup, spin_proof_view, view_signatures
 from cleaners.settings import section
 
 
@@ -134,20 +134,18 @@ def fingerprint(texts: Sequence[str], cfg: DedupConfig, chunk: int = 1024) -> Fi
                       np.empty((n, cfg.spin_num_perm), np.uint32), np.empty(n, np.int64), np.empty(n, bool),
                       np.empty((n, head_perm), np.uint32))
     for lo in range(0, n, chunk):
-        part = texts[lo : lo + chunk]
+        part = list(texts[lo : lo + chunk])
         hi = lo + len(part)
         norms = [normalize_for_dedup(t) for t in part]
-        main = [view_hashes(t, cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
-        fp.sig[lo:hi] = permutations(cfg.num_perm, cfg.seed).minhash_many(main)
-        fp.size[lo:hi] = [len(np.unique(h)) for h in main]
-        del main
-        head = [view_hashes(t[: cfg.head_chars], cfg.shingle, cfg.shingle_size, cfg.hashfunc) for t in norms]
-        fp.head[lo:hi] = permutations(head_perm, cfg.seed).minhash_many(head)
+        view_signatures(norms, cfg.shingle, cfg.shingle_size, cfg.num_perm, cfg.seed, cfg.hashfunc,
+                        out=fp.sig[lo:hi], sizes=fp.size[lo:hi])
+        view_signatures(norms, cfg.shingle, cfg.shingle_size, head_perm, cfg.seed, cfg.hashfunc, limit=cfg.head_chars,
+                        out=fp.head[lo:hi])
         fp.empty[lo:hi] = [not t for t in norms]
-        del head, norms
-        spin = [view_hashes(spin_proof_view(t), "word", cfg.spin_shingle_size, cfg.hashfunc) for t in part]
-        fp.spin[lo:hi] = permutations(cfg.spin_num_perm, cfg.seed).minhash_many(spin)
-        fp.spin_size[lo:hi] = [len(np.unique(h)) for h in spin]
+        del norms
+        spin = [spin_proof_view(t) for t in part]
+        view_signatures(spin, "word", cfg.spin_shingle_size, cfg.spin_num_perm, cfg.seed, cfg.hashfunc,
+                        out=fp.spin[lo:hi], sizes=fp.spin_size[lo:hi])
     return fp
 
 

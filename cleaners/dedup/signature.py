@@ -17,6 +17,11 @@ Two shingle hash functions:
 * ``"sha1"``: datasketch's default ``sha1_hash32`` over the UTF-8 bytes (one
   hashlib call per shingle; slower, but equal to a default ``MinHash()``).
 
+The numpy functions here are the reference; for ``"poly"`` the pipeline computes the same
+values with the compiled kernel ``dedup_minhash`` (``cleaners/_linekernels.c``, via
+:func:`cleaners.dedup.views.view_signatures`), which hashes, counts the distinct hashes and
+takes the minimum over the permutations in one pass per text (integer arithmetic only).
+
 >>> import numpy as np
 >>> from datasketch import MinHash
 >>> sh = ["the cat s", "he cat sa"]

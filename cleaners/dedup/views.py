@@ -21,7 +21,8 @@ import re
 
 import numpy as np
 
-from cleaners.dedup.signature import char_window_hashes, sha1_hashes_of, substring_hashes
+from cleaners import linescore
+from cleaners.dedup.signature import char_window_hashes, permutations, sha1_hashes_of, substring_hashes
 from cleaners.settings import read_data_text
 
 _NON_WORD = re.compile(r"\W+", re.UNICODE)  # punctuation and whitespace alike
@@ -39,6 +40,8 @@ def normalize_for_dedup(text: str) -> str:
     >>> normalize_for_dedup("U.S.-Japan  talks,\\n“tough”")
     'u s japan talks tough'
     """
+    if linescore.kernels is not None:  # the compiled kernel: the same string (tests/test_dedup_kernels.py)
+        return linescore.kernels.dedup_normalize(text)
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
@@ -48,12 +51,20 @@ def keep_words() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
 
 
+@functools.cache
+def _keep_table(kernels):
+    """:func:`keep_words` as the compiled kernels' word table (built once)."""
+    return kernels.word_table(None, None, keep_words())
+
+
 def spin_proof_view(text: str) -> str:
     """The spinner-invariant skeleton of ``text`` (see the module docstring).
 
     The text is split once (in C) into gaps and words, alternately; a capitalised word counts
     as a name when the gap before it holds no sentence break.
     """
+    if linescore.kernels is not None:  # the compiled kernel: the same string (tests/test_dedup_kernels.py)
+        return linescore.kernels.spin_view(text, _keep_table(linescore.kernels))
     keep = keep_words()
     parts = _WORD_SPLIT.split(text)  # [gap, word, gap, word, ..., gap]
     out: list[str] = []
@@ -112,3 +123,32 @@ def view_hashes(norm: str, kind: str, size: int, hashfunc: str = "poly") -> np.n
     if hashfunc != "poly":
         raise ValueError(f"unknown dedup hashfunc {hashfunc!r} (poly or sha1)")
     return word_window_hashes(norm, size) if kind == "word" else char_window_hashes(norm, size)
+
+
+def view_signatures(texts: list[str], kind: str, size: int, num_perm: int, seed: int, hashfunc: str = "poly",
+                    limit: int | None = None, out: np.ndarray | None = None,
+                    sizes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """MinHash signatures ``(len(texts), num_perm)`` of normalised strings (each cut to its first
+    ``limit`` characters), and into ``sizes`` (when given) each one's number of distinct shingle hashes.
+
+    The same numbers as :func:`view_hashes` then ``Permutations.minhash_many`` and ``np.unique``:
+    the compiled kernel (``dedup_minhash``) does it in one pass for the ``"poly"`` hash.
+
+    >>> sig, n = view_signatures(["the cat sat on the mat", ""], "char", 9, 16, 1, sizes=np.zeros(2, np.int64))
+    >>> n.tolist(), bool((sig[1] == 0xFFFFFFFF).all())
+    ([14, 0], True)
+    """
+    perm = permutations(num_perm, seed)
+    out = np.empty((len(texts), num_perm), np.uint32) if out is None else out
+    kernels = linescore.kernels
+    if (kernels is not None and hashfunc == "poly" and out.dtype == np.uint32 and out.flags.c_contiguous
+            and out.shape == (len(texts), num_perm)
+            and (sizes is None or (sizes.dtype == np.int64 and sizes.flags.c_contiguous and sizes.shape == (len(texts),)))):
+        scratch = np.empty(len(texts), np.int64) if sizes is None else sizes
+        kernels.dedup_minhash(list(texts), kind == "word", size, -1 if limit is None else limit, perm.a, perm.b, out, scratch)
+        return out, sizes
+    hashes = [view_hashes(t if limit is None else t[:limit], kind, size, hashfunc) for t in texts]
+    out[:] = perm.minhash_many(hashes)
+    if sizes is not None:
+        sizes[:] = [len(np.unique(h)) for h in hashes]
+    return out, sizes
