@@ -706,8 +706,9 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
         (base / folder).mkdir(exist_ok=True)
     rows = [document_row(doc) for doc in docs]
     corpus = [as_corpus_row(row) for row in rows if row["duplicate_of"] is None]
-    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", rows)
-    write_jsonl_gz(base / "corpus" / f"{name}.jsonl.gz", corpus)
+    level = int(section("pipeline")["gzip_level"])
+    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", rows, level=level)
+    write_jsonl_gz(base / "corpus" / f"{name}.jsonl.gz", corpus, level=level)
     write_parquet(base / "corpus" / f"{name}.parquet", corpus)
     write_jsonl(base / "rejected" / f"{name}.jsonl", rejected)
     report = stages.build_report(docs, [Rejected(**r) for r in rejected])
