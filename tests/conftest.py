@@ -17,6 +17,20 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
 
+def with_and_without_kernels(fn):
+    """(fn() with the compiled kernels, fn() on the numpy path): for exact-equality tests."""
+    from cleaners import linescore
+
+    built = linescore.kernels
+    try:
+        a = fn()
+        linescore.kernels = None
+        b = fn()
+    finally:
+        linescore.kernels = built
+    return a, b
+
+
 def write_warc(path: Path, records, gz: bool = True) -> None:
     """A WARC file of HTTP ``response`` records: (uri, status, content type, body[, WARC-Date])."""
     import io

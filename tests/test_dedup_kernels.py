@@ -18,6 +18,7 @@ from cleaners import linescore
 from cleaners.dedup import views
 from cleaners.dedup.core import DedupConfig, fingerprint
 from cleaners.dedup.signature import permutations, poly_hash32
+from conftest import with_and_without_kernels
 
 KERNELS = linescore.kernels
 needs_kernels = pytest.mark.skipif(KERNELS is None, reason="kernels not built")
@@ -42,15 +43,7 @@ def _random_texts(seed: int, n: int) -> list[str]:
 
 
 def _both(fn):
-    """fn() with the kernels, then with the Python/numpy path."""
-    try:
-        linescore.kernels = KERNELS
-        a = fn()
-        linescore.kernels = None
-        b = fn()
-    finally:
-        linescore.kernels = KERNELS
-    return a, b
+    return with_and_without_kernels(fn)
 
 
 @needs_kernels

@@ -16,6 +16,7 @@ import pytest
 
 from cleaners import boilerplate, linescore
 from cleaners.boilerplate import line_evidence, strip_document_lines
+from conftest import with_and_without_kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -41,15 +42,7 @@ def _random_docs(rng: random.Random, n_docs: int) -> list[list[str]]:
 
 
 def _both(fn):
-    """fn() with the kernels, then with the numpy path."""
-    try:
-        linescore.kernels = KERNELS
-        a = fn()
-        linescore.kernels = None
-        b = fn()
-    finally:
-        linescore.kernels = KERNELS
-    return a, b
+    return with_and_without_kernels(fn)
 
 
 def test_kernels_are_built():
