@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ("extraction", ["extraction.py"]),
     ("spin", ["spin.py"]),
+    ("language", ["language.py"]),
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
     ("scale", ["scale_corpus.py", "--docs", "20000", "--workers", "1", "--workers", "2"]),
