@@ -35,15 +35,15 @@ class PrefectExecutor(Executor):
         self.workers = inner.workers
         _EXECUTORS[id(self)] = inner
 
-    def map(self, fn, arglist, phase, progress: Progress | None = None):
+    def map(self, fn, arglist, phase, progress: Progress | None = None, done=None):
         futures = {shard_task.submit(phase, args[0].name, id(self), fn, args): i for i, args in enumerate(arglist)}
         results: list = [None] * len(arglist)
-        done = 0
-        for f, i in futures.items():
+        for n, (f, i) in enumerate(futures.items(), start=1):
             results[i] = f.result()
-            done += 1
+            if done:
+                done(i, results[i])
             if progress:
-                progress(phase, done, len(arglist))
+                progress(phase, n, len(arglist))
         return results
 
     def close(self) -> None:

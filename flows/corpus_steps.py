@@ -68,8 +68,10 @@ def mapped(work: Work, executor: Executor, phase: str, fn: Callable, arglist: li
     if todo:
         done_before = len(arglist) - len(todo)
         report = (lambda p, d, t: progress(p, done_before + d, len(arglist))) if progress else None
-        for i, summary in zip(todo, executor.map(fn, [arglist[i] for i in todo], phase, report)):
-            results[i] = work.commit(phase, summary, arglist[i][0])
+        def commit(j: int, summary: Any) -> None:  # as each shard finishes: a killed run keeps it
+            results[todo[j]] = work.commit(phase, summary, arglist[todo[j]][0])
+
+        executor.map(fn, [arglist[i] for i in todo], phase, report, commit)
     return results
 
 

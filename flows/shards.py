@@ -368,15 +368,24 @@ def _die_with_parent() -> None:
         pass
 
 
+#: called with (position in the arglist, result) as each result arrives: the pipeline commits a
+#: shard's completion record there, so a run killed mid-map keeps the shards it finished
+Done = Callable[[int, Any], None]
+
+
 class Executor:
-    """Runs ``fn(*args)`` for each args tuple; results in submission order; ``progress(phase, done, total)``."""
+    """Runs ``fn(*args)`` for each args tuple; results in submission order; ``progress(phase, done, total)``
+    and ``done(i, result)`` as each result arrives."""
 
     workers = 1
 
-    def map(self, fn: Callable, arglist: Sequence[tuple], phase: str, progress: Progress | None = None) -> list:
+    def map(self, fn: Callable, arglist: Sequence[tuple], phase: str, progress: Progress | None = None,
+            done: Done | None = None) -> list:
         out = []
         for i, args in enumerate(arglist, start=1):
             out.append(fn(*args))
+            if done:
+                done(i - 1, out[-1])
             if progress:
                 progress(phase, i, len(arglist))
         return out
@@ -398,7 +407,7 @@ class PoolExecutor(Executor):
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
 
-    def map(self, fn, arglist, phase, progress=None):
+    def map(self, fn, arglist, phase, progress=None, done=None):
         futures = {self.pool.submit(fn, *args): i for i, args in enumerate(arglist)}
         results: list = [None] * len(arglist)
         pending = set(futures)
@@ -407,6 +416,8 @@ class PoolExecutor(Executor):
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in finished:
                 results[futures[f]] = f.result()
+                if done:
+                    done(futures[f], results[futures[f]])
                 done_n += 1
             if progress:
                 progress(phase, done_n, len(arglist))
@@ -436,7 +447,7 @@ class DaskExecutor(Executor):
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.dashboard = self.client.dashboard_link
 
-    def map(self, fn, arglist, phase, progress=None):
+    def map(self, fn, arglist, phase, progress=None, done=None):
         from distributed import as_completed
 
         futures = [self.client.submit(fn, *args, pure=False) for args in arglist]
@@ -444,6 +455,8 @@ class DaskExecutor(Executor):
         results: list = [None] * len(arglist)
         for n, f in enumerate(as_completed(futures), start=1):
             results[index[f.key]] = f.result()
+            if done:
+                done(index[f.key], results[index[f.key]])
             if progress:
                 progress(phase, n, len(arglist))
         return results
