@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import math
 import re
 from collections import Counter
@@ -85,10 +84,7 @@ class Document:
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in rec.items() if k in names}
         extra = {k: v for k, v in rec.items() if k not in names}
-        meta = rec.get("metadata") or {}
-        if isinstance(meta, str):  # an output row keeps metadata as a JSON string (cleaners.rows)
-            meta = json.loads(meta)
-        kwargs["metadata"] = {**meta, **extra}
+        kwargs["metadata"] = {**(rec.get("metadata") or {}), **extra}
         kwargs["provenance"] = tuple(rec.get("provenance") or ())
         kwargs["id"] = str(kwargs.get("id", ""))
         kwargs.setdefault("source", "")
