@@ -24,9 +24,8 @@ import numpy as np
 from cleaners import boilerplate, dedup, spin
 from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
 from cleaners.document import Document
-from cleaners.rows import as_corpus_row, document_row
 from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, record_digest, write_bytes_atomic, write_json,
-                         write_jsonl, write_jsonl_gz, write_parquet)
+                         write_jsonl, write_jsonl_gz)
 from cleaners.settings import section
 from flows import report_html, stages
 from flows.shards import Executor, Progress, Shard, Work, index_writer_lock, read_shard, stable_hash
@@ -359,22 +358,16 @@ class ShardFingerprints:
     def __init__(self, work: Work, shards: Sequence[Shard], counts: Sequence[int]):
         self.dirs = [work.dir(s) for s in shards]
         self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self._maps: dict[int, Fingerprints] = {}
+        # a bounded number of shards stay mapped: the pages a mapping touched count in the driver's
+        # resident memory until it is dropped, so keeping every shard's would grow with the corpus
+        self.shard = functools.lru_cache(maxsize=MAPPED_SHARDS)(self._map)
         self.overrides: dict[int, Fingerprints] = {}  # global row -> one-row fingerprints (repaired texts)
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
 
-    def shard(self, k: int) -> Fingerprints:
-        if k in self._maps:
-            self._maps[k] = self._maps.pop(k)  # most recently used last
-        else:
-            # a bounded number of shards stay mapped: the pages a mapping touched count in the driver's
-            # resident memory until it is dropped, so keeping every shard's would grow with the corpus
-            while len(self._maps) >= MAPPED_SHARDS:
-                self._maps.pop(next(iter(self._maps)))
-            self._maps[k] = Fingerprints(*(np.load(self.dirs[k] / f"fp-{n}.npy", mmap_mode="r") for n in FP_FIELDS))
-        return self._maps[k]
+    def _map(self, k: int) -> Fingerprints:
+        return Fingerprints(*(np.load(self.dirs[k] / f"fp-{n}.npy", mmap_mode="r") for n in FP_FIELDS))
 
     def locate(self, g: int) -> tuple[int, int]:
         k = int(np.searchsorted(self.offsets, g, side="right")) - 1
@@ -706,12 +699,8 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
     name = f"part-{part:05d}"
     for folder in PARTS:
         (base / folder).mkdir(exist_ok=True)
-    rows = [document_row(doc) for doc in docs]
-    corpus = [as_corpus_row(row) for row in rows if row["duplicate_of"] is None]
-    level = int(section("pipeline")["gzip_level"])
-    write_jsonl_gz(base / "documents" / f"{name}.jsonl.gz", rows, level=level)
-    write_jsonl_gz(base / "corpus" / f"{name}.jsonl.gz", corpus, level=level)
-    write_parquet(base / "corpus" / f"{name}.parquet", corpus)
+    corpus = stages.write_rows(docs, base / "documents" / f"{name}.jsonl.gz", base / "corpus" / f"{name}.jsonl.gz",
+                               base / "corpus" / f"{name}.parquet")
     write_jsonl(base / "rejected" / f"{name}.jsonl", rejected)
     report = stages.build_report(docs, [Rejected(**r) for r in rejected])
     figures = report_html.figures_from_docs(docs)
@@ -720,7 +709,7 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
         key = f"{shard.name}:{r}"
         if key in want:
             cards[docs[r].id] = report_html.cluster_card(docs[r], want[key][:-1], want[key][-1])
-    return {"part": name, "documents": len(docs), "corpus": len(corpus), "rejected": len(rejected),
+    return {"part": name, "documents": len(docs), "corpus": corpus, "rejected": len(rejected),
             "counts": report["counts"], "removal_reasons": report["removal_reasons"],
             "rejected_sample": report["rejected"][: report_html.MAX_ROWS], "figures": figures, "cards": cards}
 

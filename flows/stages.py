@@ -338,17 +338,26 @@ def prepare_output(out_dir: str | Path, mode: str = "new", resume_key: str | Non
     return earlier
 
 
+def write_rows(docs: Sequence[Document], documents: Path, corpus_jsonl: Path, corpus_parquet: Path) -> int:
+    """Every document as a ``documents`` row, the canonical copies as corpus rows (JSON Lines and
+    Parquet), each file atomically; returns the corpus count. The pipeline's write map writes a
+    shard's parts with it, the in-memory reference driver its single files."""
+    rows = [document_row(d) for d in docs]
+    corpus = [as_corpus_row(row) for row in rows if row["duplicate_of"] is None]
+    level = int(section("pipeline")["gzip_level"])
+    write_jsonl_gz(documents, rows, level=level)
+    write_jsonl_gz(corpus_jsonl, corpus, level=level)
+    write_parquet(corpus_parquet, corpus)
+    return len(corpus)
+
+
 def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir: str | Path, seconds: float | None = None) -> dict[str, Any]:
     """Write all outputs of a list of documents atomically and return the report (the
     in-memory reference driver's writer; the pipeline writes parts, ``flows.corpus_steps``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").unlink(missing_ok=True)  # written last: a folder without it is an unfinished run
-    records = [document_row(d) for d in docs]
-    corpus = [as_corpus_row(row) for row in records if row["duplicate_of"] is None]
-    write_jsonl_gz(out / "documents.jsonl.gz", records)
-    write_jsonl_gz(out / "corpus.jsonl.gz", corpus)
-    write_parquet(out / "corpus.parquet", corpus)
+    write_rows(docs, out / "documents.jsonl.gz", out / "corpus.jsonl.gz", out / "corpus.parquet")
     write_jsonl(out / "rejected.jsonl", [r.to_record() for r in rejected])
     report = build_report(docs, rejected, seconds)
     write_bytes_atomic(out / "report.html", render_report(docs, report).encode("utf-8"))
