@@ -88,9 +88,12 @@ def registered_domain(url: str | None) -> str | None:
     ('bbc.co.uk', '10.0.0.1', None)
     """
     host = url_host(url)
-    if not host:
-        return None
-    host = host.rstrip(".").lower()
+    return _host_domain(host.rstrip(".").lower()) if host else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _host_domain(host: str) -> str | None:
+    """:func:`registered_domain` of a lower-cased host (a corpus has far fewer hosts than pages)."""
     try:
         ipaddress.ip_address(host.strip("[]"))
         return host.strip("[]")

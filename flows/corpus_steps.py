@@ -16,6 +16,7 @@ import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,14 @@ def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
     for b in range(BUCKETS):
         np.save(d / f"lines-{b:02d}.npy", table[table[:, 1] % BUCKETS == b])
     return {"docs": len(docs), "site_docs": [[k, v] for k, v in site_docs.items()]}
+
+
+def _drop_dead(d: Path, names: Sequence[str]) -> None:
+    """Remove a shard's intermediate files that only steps already committed read: a map task
+    frees them in parallel, and so the driver has fewer files to remove at the end. (Never the
+    task's own inputs: a task killed half-way is run again from them.)"""
+    for name in names:
+        (d / name).unlink(missing_ok=True)
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -274,6 +283,7 @@ def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[st
     """Duplicate ids out or renamed, lines of site and corpus chrome out, then the dedup
     fingerprints of the final text (saved as arrays the dedup reduce memory-maps)."""
     d = _shard_dir(root, shard)
+    _drop_dead(d, [f"lines-{b:02d}.npy" for b in range(BUCKETS)])  # (the repeats reduce is done with them)
     ids = json.loads((d / "ids.json").read_text(encoding="utf-8"))
     by_row = {entry[3]: j for j, entry in enumerate(ids) if entry[3] >= 0}
     rejected = json.loads((d / "rejected1.json").read_text(encoding="utf-8"))
@@ -684,6 +694,7 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
     """The shard's final documents (spin repairs and dedup decisions applied) as output parts,
     and its share of the report."""
     d = _shard_dir(root, shard)
+    _drop_dead(d, ["docs1.jsonl.gz", "rejected1.json", "ids.json"] + [f"fp-{n}.npy" for n in FP_FIELDS])  # (finish, dedup: done)
     repaired = json.loads((d / "despin.json").read_text(encoding="utf-8")) if (d / "despin.json").exists() else {}
     decided = json.loads((d / "dedup.json").read_text(encoding="utf-8"))
     extra = {"table_problem": problem} if problem else {}
@@ -758,12 +769,15 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
                              "corpus_documents": earlier.get("corpus")}
     if section("pipeline")["single_file_views"]:
         names = [p["part"] for p in parts]
-        for view, folder, suffix, concat in (("documents.jsonl.gz", "documents", ".jsonl.gz", concat_files_atomic),
-                                             ("corpus.jsonl.gz", "corpus", ".jsonl.gz", concat_files_atomic),
-                                             ("corpus.parquet", "corpus", ".parquet", concat_parquet_atomic),
-                                             ("rejected.jsonl", "rejected", ".jsonl", concat_files_atomic)):
-            files = [out / folder / f"{p}{suffix}" for p in names]
-            concat(out / view, [f for f in files if f.exists()])
+        views = (("documents.jsonl.gz", "documents", ".jsonl.gz", concat_files_atomic),
+                 ("corpus.jsonl.gz", "corpus", ".jsonl.gz", concat_files_atomic),
+                 ("corpus.parquet", "corpus", ".parquet", concat_parquet_atomic),
+                 ("rejected.jsonl", "rejected", ".jsonl", concat_files_atomic))
+        with ThreadPoolExecutor(len(views)) as pool:  # copying and pyarrow release the GIL: the views overlap
+            jobs = [pool.submit(concat, out / view, [f for f in (out / folder / f"{p}{suffix}" for p in names) if f.exists()])
+                    for view, folder, suffix, concat in views]
+            for job in jobs:
+                job.result()  # (an error in any view is raised here)
     write_json(manifest_path, {"format": "wirewash-parts/1", "parts": parts,
                                "documents": sum(p["documents"] or 0 for p in parts), "corpus": sum(p["corpus"] or 0 for p in parts)})
     figures = report_html.merge_figures([w["figures"] for w in wrote], dedup_summary["cluster_sizes"],
