@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, r
                          write_jsonl, write_jsonl_gz)
 from cleaners.settings import section
 from flows import report_html, stages
-from flows.shards import Executor, Progress, Shard, Work, index_writer_lock, read_shard, stable_hash
+from flows.shards import Executor, Progress, Shard, Work, id_hashes, index_writer_lock, read_shard, stable_hash
 
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
@@ -213,13 +213,14 @@ def _line_buckets(work: Work, shards: Sequence[Shard], limit: int) -> Iterator[t
             yield b, sub, split
 
 
-def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = frozenset()) -> dict[str, dict[str, list]]:
+def duplicate_ids(work: Work, shards: Sequence[Shard], *existing: Iterable[str] | np.ndarray | None) -> dict[str, dict[str, list]]:
     """Records sharing an id across the whole input: the same text again is rejected, another
     text is renamed ``id~n`` (as ``cleaners.io`` decides within one reader); an id that the
-    output folder already holds (``existing``, an appending run) is renamed. Per shard, by id row.
+    output folder already holds (``existing``: iterables of ids, or their :func:`id_hashes`: an
+    appending run's earlier documents, the inbox's earlier batches) is renamed. Per shard, by id row.
 
-    Memory: one 64-bit hash a record, plus the records of the ids that clash (their shards' id
-    tables are read a second time, only where a clash is)."""
+    Memory: one 64-bit hash a record and an earlier id, plus the records of the ids that clash
+    (their shards' id tables are read a second time, only where a clash is)."""
     paths = [work.dir(s) / "ids.json" for s in shards]
     parts = []
     for path in paths:
@@ -229,7 +230,7 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = froz
     if not len(hashes):
         return {}
     offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
-    old = np.array(sorted(stable_hash(i) for i in existing), dtype=np.int64)
+    old = np.unique(np.concatenate([id_hashes(e) for e in existing] or [np.empty(0, np.int64)]))
     _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
     clash = np.isin(hashes, old)
     if not (counts > 1).any() and not clash.any():
@@ -242,6 +243,10 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = froz
     def taken(h: int) -> bool:
         i = int(np.searchsorted(known, h))
         return h in added or (i < len(known) and int(known[i]) == h)
+
+    def taken_before(h: int) -> bool:
+        i = int(np.searchsorted(old, h))
+        return i < len(old) and int(old[i]) == h
 
     records: dict[int, tuple[str, int, list]] = {}  # global row -> (shard name, row in its id table, record)
     shard_of = np.searchsorted(offsets, rows, side="right") - 1
@@ -256,7 +261,7 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], existing: set[str] = froz
     fixes: dict[str, dict[str, list]] = defaultdict(dict)
     for doc_id, members in groups.items():
         first_digest, first_where = records[members[0]][2][2], records[members[0]][2][1]
-        if doc_id in existing:  # the first holder of the id is in the output folder already
+        if taken_before(stable_hash(doc_id)):  # the first holder of the id is in the output folder already
             first_digest, first_where = None, "an earlier run into this output folder"
             members = [None, *members]
         for g in members[1:]:

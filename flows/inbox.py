@@ -121,7 +121,7 @@ def process_batch(batch: Batch, out: Path, state: InboxState, executor) -> dict[
 
         report = pipeline.run(
             None, shard_dir, executor=executor, progress=progress, files=[(f.path, f.rel, f.digest) for f in batch.files],
-            index=stages.dedup_index_path(out), state=out / "state", taken_ids=state.doc_ids(),
+            index=stages.dedup_index_path(out), state=out / "state", taken_ids=state.doc_id_hashes(),
         )
     t_clean = time.perf_counter()
     _pause("shard-written", out)

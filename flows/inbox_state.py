@@ -29,7 +29,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from cleaners.io import iter_files
+from flows.shards import id_hashes
 
 DIGEST_BYTES = 16
 
@@ -266,6 +269,10 @@ class InboxState:
     def doc_ids(self) -> set[str]:
         """Ids of every document of a committed batch (new docs must not reuse them)."""
         return {r[0] for r in self._db.execute("SELECT id FROM docs")}
+
+    def doc_id_hashes(self) -> np.ndarray:
+        """:meth:`doc_ids` as :func:`flows.shards.id_hashes` (8 bytes an id, streamed from the table)."""
+        return id_hashes(r[0] for r in self._db.execute("SELECT id FROM docs"))
 
     def done_batches(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT name FROM batches WHERE status='done' ORDER BY seq")]

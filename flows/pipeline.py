@@ -23,6 +23,7 @@ from the steps: see :mod:`flows.shards`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,13 @@ from flows.shards import (Executor, Progress, Work, folder_lock, make_executor, 
 
 def run(input_path: str | Path | None, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
         workers: int | None = None, progress: Progress | None = None, files: list[tuple[str, str, str]] | None = None,
-        index: str | Path | None = None, state: Path | None = None, taken_ids: set[str] | None = None) -> dict[str, Any]:
+        index: str | Path | None = None, state: Path | None = None, taken_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """Clean ``input_path`` (or the given ``files``: ``(path, name, digest)``) into ``out_dir``.
 
     ``mode``: see :func:`flows.stages.prepare_output`. ``index``, ``state``: the dedup index and
     the folder of learned spin pairs (default: in ``out_dir``; the inbox shares its own across
-    batches); ``taken_ids``: ids the documents must not reuse (renamed ``id~n``).
+    batches); ``taken_ids``: ids the documents must not reuse (renamed ``id~n``), or their
+    :func:`~flows.shards.id_hashes`.
     """
     out = Path(out_dir)
     if files is None:
@@ -72,8 +74,8 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
     try:
         root = str(work.root)
         clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], timer)
-        existing = (stages.output_ids(out) if mode == "append" else set()) | set(taken_ids or ())
-        fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, existing), timer)
+        earlier = stages.output_ids(out) if mode == "append" else ()  # (streamed, and only if this step runs)
+        fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, earlier, taken_ids), timer)
         flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
                            [(s, root, fixes.get(s.name, {}), flags) for s in shards], timer)

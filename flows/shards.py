@@ -22,11 +22,13 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from cleaners import io as cio
 from cleaners.document import Document, printable_path, sanitise_document
@@ -197,6 +199,17 @@ def _changed(piece: Piece) -> str | None:
 def stable_hash(text: str) -> int:
     """A 63-bit hash that is the same in every process (``hash()`` of a str is not)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") >> 1
+
+
+def id_hashes(ids: Iterable[str] | np.ndarray | None) -> np.ndarray:
+    """Ids as the sorted unique :func:`stable_hash` values the ids reduce compares
+    (an array given is taken as such hashes already): 8 bytes an id, where a set of a million
+    id strings takes ~100 MB."""
+    if ids is None:
+        return np.empty(0, np.int64)
+    if isinstance(ids, np.ndarray):
+        return np.unique(ids.astype(np.int64, copy=False))
+    return np.unique(np.fromiter((stable_hash(i) for i in ids), dtype=np.int64))
 
 
 # ---------------------------------------------------------------- the work folder

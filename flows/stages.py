@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -365,19 +365,22 @@ def write_stage(docs: Sequence[Document], rejected: Sequence[Rejected], out_dir:
     return report
 
 
-def output_ids(out_dir: str | Path) -> set[str]:
-    """Ids of the documents already in ``out_dir/documents.jsonl.gz`` (an appending run's new
-    documents must not reuse them)."""
+def output_ids(out_dir: str | Path) -> Iterator[str]:
+    """Ids of the documents already in ``out_dir``'s ``documents/`` parts (or its older
+    ``documents.jsonl.gz``), streamed: an appending run's new documents must not reuse them.
+    Only each row's leading ``"id"`` value is decoded (rows are written with it first)."""
     out = Path(out_dir)
     parts = sorted((out / "documents").glob("part-*.jsonl.gz")) if (out / "documents").is_dir() else []
-    ids: set[str] = set()
+    decode = json.JSONDecoder().raw_decode
     for path in parts or [out / "documents.jsonl.gz"]:
-        if path.exists():
-            with gzip.open(path, "rb") as fh:
-                for line in fh:
-                    if line.strip():
-                        ids.add(json.loads(line)["id"])
-    return ids
+        if not path.exists():
+            continue
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith('{"id": "'):
+                    yield decode(line, 7)[0]
+                elif line.strip():
+                    yield json.loads(line)["id"]
 
 
 def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds: float | None = None) -> dict[str, Any]:

@@ -203,6 +203,7 @@ def test_duplicate_ids_across_shards(tmp_path):
     from types import SimpleNamespace
 
     from flows.corpus_steps import duplicate_ids
+    from flows.shards import id_hashes
 
     tables = [
         [["a", "f1:1", "d1", 0], ["b", "f1:2", "d2", 1], ["old", "f1:3", "d9", 2]],
@@ -214,7 +215,9 @@ def test_duplicate_ids_across_shards(tmp_path):
         (tmp_path / s.name).mkdir()
         (tmp_path / s.name / "ids.json").write_text(json.dumps(t))
     work = SimpleNamespace(dir=lambda s: tmp_path / s.name)
-    fixes = duplicate_ids(work, shards, existing={"old"})
+    fixes = duplicate_ids(work, shards, {"old"})
+    # earlier ids as the 64-bit hashes the driver keeps (an inbox's or an appended corpus's ids)
+    assert duplicate_ids(work, shards, (), id_hashes(["zz", "old"])) == fixes
     assert fixes == {
         "00000": {"2": ["rename", "old~1", "id also used at an earlier run into this output folder"]},
         "00001": {"0": ["reject", "duplicate record: id 'a' with the same text was already read at f1:1"]},
@@ -246,3 +249,18 @@ def test_a_map_commits_each_shard_as_it_finishes(tmp_path):
     ran = []
     again = mapped(work, Executor(), "clean", lambda k: ran.append(k) or {"shard": k}, [(k,) for k in shards], None)
     assert ran == [3, 4, 5] and again == [{"shard": k} for k in shards] and work.reused == {"clean": 3}
+
+
+def test_output_ids_reads_each_rows_id_without_holding_the_rows(tmp_path):
+    """An appending run learns the ids already in the folder from its documents parts: the
+    leading "id" value of each row (quotes, escapes and non-ASCII intact), any row order."""
+    from cleaners.io import write_jsonl_gz
+    from flows.stages import output_ids
+
+    (tmp_path / "documents").mkdir()
+    write_jsonl_gz(tmp_path / "documents" / "part-00000.jsonl.gz",
+                   [{"id": 'say "hi"\\n', "text": "a"}, {"id": "Zürich–7", "text": "b"}])
+    write_jsonl_gz(tmp_path / "documents" / "part-00001.jsonl.gz", [{"text": "c", "id": "late key"}])
+    ids = output_ids(tmp_path)
+    assert not isinstance(ids, (set, list))  # streamed
+    assert list(ids) == ['say "hi"\\n', "Zürich–7", "late key"]
