@@ -38,6 +38,11 @@ from typing import IO, Any
 from cleaners.document import Document, content_id, printable_path, sanitise_document, sanitise_value
 from cleaners.settings import section
 
+try:  # ISA-L's gzip (python-isal): the same format as zlib's at ~5x the speed (levels 0-3), ~2x reading
+    from isal import igzip as _igzip
+except ImportError:  # pragma: no cover - a platform without its wheels: zlib, same files
+    _igzip = None
+
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
@@ -757,18 +762,39 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         fh.write(data)
 
 
+def gzip_writer(raw: IO[bytes], level: int) -> IO[bytes]:
+    """A gzip stream into ``raw`` (no timestamp, so equal input gives equal bytes). Levels 0-3 use
+    ISA-L where ``isal`` is installed: on news JSON Lines, level 3 writes 284 MB/s against zlib's
+    54 at the same size (0.383 vs 0.382 of the input). Higher levels (smaller files asked for) use zlib."""
+    if _igzip is not None and level <= 3:
+        return _igzip.IGzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0)
+    return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=level)
+
+
+def gzip_open(path: str | os.PathLike[str], mode: str = "rb", encoding: str | None = None) -> IO:
+    """:func:`gzip.open` for reading, by ISA-L where installed (about twice zlib's speed)."""
+    return (_igzip or gzip).open(path, mode, encoding=encoding)
+
+
 def write_jsonl_gz(path: str | os.PathLike[str], records: Iterable[dict[str, Any]], level: int = 6) -> int:
-    """Write records as gzip JSON Lines atomically; returns the count (``level``: gzip's; 6, zlib's default,
-    writes in a fifth of level 9's time for a few per cent more bytes; 1 for files read back once)."""
+    """Write records as gzip JSON Lines atomically; returns the count (``level``: gzip's, see
+    :func:`gzip_writer`; 6, zlib's default, writes in a fifth of level 9's time for a few per cent
+    more bytes; 1-3 several times faster again; 1 for files read back once)."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
-    n = 0
+    n, chunk, size = 0, [], 0
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=level) as gz:
-            for rec in records:
-                gz.write(_json_line(rec))
-                gz.write(b"\n")
+        with os.fdopen(fd, "wb") as raw, gzip_writer(raw, level) as gz:
+            for rec in records:  # (compressed in chunks of ~1 MB: a call per line costs more than the line)
+                line = _json_line(rec)
+                chunk.append(line)
+                size += len(line) + 1
                 n += 1
+                if size >= 1 << 20:
+                    gz.write(b"\n".join(chunk) + b"\n")
+                    chunk, size = [], 0
+            if chunk:
+                gz.write(b"\n".join(chunk) + b"\n")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -793,7 +819,7 @@ def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]])
 
 
 def read_jsonl_gz(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
+    with gzip_open(path, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 

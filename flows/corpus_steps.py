@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gzip
 import json
 import math
 import os
@@ -25,7 +24,7 @@ import numpy as np
 from cleaners import boilerplate, dedup, spin
 from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
 from cleaners.document import Document
-from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, record_digest, write_bytes_atomic, write_json,
+from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, gzip_open, record_digest, write_bytes_atomic, write_json,
                          write_jsonl, write_jsonl_gz)
 from cleaners.settings import section
 from flows import report_html, stages
@@ -92,7 +91,7 @@ def _shard_dir(root: str, shard: Shard) -> Path:
 
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
-    with gzip.open(path, "rb") as fh:
+    with gzip_open(path, "rb") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 

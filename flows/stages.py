@@ -10,7 +10,6 @@ turned into a :class:`~cleaners.io.Rejected` record and the run goes on.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document, printable_path, url_host
 from cleaners.rows import as_corpus_row, document_row
 from cleaners.settings import section
-from cleaners.io import STDIN, Rejected, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
+from cleaners.io import STDIN, Rejected, gzip_open, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
 from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
 
@@ -375,7 +374,7 @@ def output_ids(out_dir: str | Path) -> Iterator[str]:
     for path in parts or [out / "documents.jsonl.gz"]:
         if not path.exists():
             continue
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
+        with gzip_open(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith('{"id": "'):
                     yield decode(line, 7)[0]
