@@ -20,8 +20,9 @@ original wording, with evidence for every change.
   unmet may still apply on strong LM evidence (class "unmet"). Then the thesaurus layer:
   WordNet reverse candidates (``data/spin_thesaurus.tsv.gz``, made by
   ``scripts/make_spin_thesaurus.py``) decided by background bigrams from general English
-  (:class:`BackgroundBigrams`: the Google Books counts ``symspellpy`` ships), see
-  :func:`_thesaurus_repairs`. Passes repeat until nothing changes, so ``despin`` is idempotent.
+  (:class:`BackgroundBigrams`: the Google Books counts ``symspellpy`` ships) and, for single
+  words, a trigram model's sentence window (:class:`BackgroundTrigrams`: CMU Sphinx's generic
+  English LM that ``pocketsphinx`` ships), see :func:`_thesaurus_repairs`. Passes repeat until nothing changes, so ``despin`` is idempotent.
 * :func:`despin_corpus` - corpus-level repair: a spun sentence that has a clean
   near-duplicate in the corpus is aligned to it and restored from it where names
   and numbers agree; the substitution pairs found that way are counted in a
@@ -415,6 +416,67 @@ def background_bigrams() -> BackgroundBigrams:
     return BackgroundBigrams.load()
 
 
+class BackgroundTrigrams:
+    """Trigram evidence from general English: CMU Sphinx's generic US English language model
+    (``en-us.lm.bin``: 72.5k words, 2.05M bigrams, 1.67M trigrams, Katz back-off; BSD licence),
+    which the ``pocketsphinx`` wheel ships and whose ``NGramModel`` scores it offline (~0.4 µs a
+    query, the file is read once, ~0.1 s). Lower-case words, no punctuation: a sentence is
+    ``<s> w1 w2 ... </s>``.
+
+    :meth:`window` is the log10 probability of the terms a word at one position takes part in:
+    ``P(x | l2 l1) P(r1 | l1 x) P(r2 | x r1)``, so comparing two words at the same place compares
+    the whole sentences. A word outside the vocabulary gets ``oov_logp`` for its own term (and
+    its neighbours' terms back off past it).
+
+    >>> tg = background_trigrams()
+    >>> tg.window(["the", "central"], "bank", ["said", "on"]) > tg.window(["the", "central"], "financial", ["said", "on"])
+    True
+    """
+
+    MODEL = ("model", "en-us", "en-us.lm.bin")
+    LOG10_BASE = math.log10(1.0001)  # pocketsphinx's default log base: scores are log_1.0001 P
+
+    def __init__(self, model: Any, oov_logp: float = -7.0):
+        self.model = model
+        self.oov_logp = oov_logp
+        self._zero = model.prob([" "])  # its score of an unknown word (no word in it has a space)
+
+    @classmethod
+    def load(cls) -> "BackgroundTrigrams":
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec("pocketsphinx")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("spin repair needs the pocketsphinx package (its English trigram model)")
+        from pocketsphinx import NGramModel
+
+        path = Path(next(iter(spec.submodule_search_locations))).joinpath(*cls.MODEL)
+        return cls(NGramModel.readfile(str(path)))
+
+    def logp(self, word: str, hist: Sequence[str]) -> float:
+        """log10 P(word | hist), ``hist`` nearest first (at most two words)."""
+        v = self.model.prob([word, *hist])
+        return self.oov_logp if v == self._zero else v * self.LOG10_BASE
+
+    def window(self, left: Sequence[str], word: str, right: Sequence[str]) -> float:
+        """log10 P of the terms ``word`` takes part in between ``left`` (up to two words, in text
+        order) and ``right`` (likewise; ``</s>`` ends a sentence)."""
+        h = list(reversed(left[-2:]))
+        lp = self.logp(word, h)
+        if right:
+            lp += self.logp(right[0], [word, *h[:1]])
+            if len(right) > 1 and right[0] != "</s>":
+                lp += self.logp(right[1], [right[0], word])
+        return lp
+
+
+@functools.cache
+def background_trigrams() -> BackgroundTrigrams:
+    """The shared :class:`BackgroundTrigrams` (loaded on first use: only spun documents need it)."""
+    return BackgroundTrigrams.load()
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -804,6 +866,7 @@ DECIDER_FEATURES = (
     "spun_zipf", "cand_rank", "n_cands", "left_listed_cand", "right_listed_cand", "left_listed_spun",
     "right_listed_spun", "cand_zipf", "spun_left_pmi", "spun_right_pmi", "cand_left_pmi", "cand_right_pmi",
     "left_gain_pos", "right_gain_pos", "best_gain_here", "is_best_gain", "n_better",
+    "tri_left_gain", "tri_right_gain", "tri_gain_pos", "tri_is_best", "tri_n_better", "tri_cand_oov", "tri_spun_oov",
 )
 
 
@@ -891,6 +954,9 @@ def word_options(
     counts = Counter(low)
     spans = sorted(fixed)
     starts = [a for a, _b, _n in spans]
+    tg = background_trigrams()
+    seq: list[str] | None = None  # the document as the trigram model reads it, made on first use
+    at: list[int] = []
 
     def fixed_at(pos: int) -> tuple[int, int, str] | None:
         k = bisect.bisect_right(starts, pos) - 1
@@ -917,6 +983,9 @@ def word_options(
         left, right = neighbour(i, -1), neighbour(i, 1)
         here = _spun_side(low[i], left, right, counts)
         opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts, here)) for r, (w, c) in enumerate(cands)]
+        if seq is None:
+            seq, at = _trigram_sequence(text, toks, low, spans)
+        _trigram_features(tg, low[i], opts, *_trigram_context(seq, at[i]))
         # how the position's candidates compare with each other: the best two-sided gain here, whether
         # this candidate has it, and how many candidates fit better than the printed word
         gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
@@ -927,6 +996,98 @@ def word_options(
             f["is_best_gain"] = 1.0 if g == top else 0.0
             f["n_better"] = n_better
         yield i, opts
+
+
+_SENTENCE_MARKS = frozenset(".!?")
+
+
+def _trigram_sequence(
+    text: str, toks: Sequence[tuple[str, int, int]], low: Sequence[str], spans: Sequence[tuple[int, int, str]]
+) -> tuple[list[str], list[int]]:
+    """The document's words as the trigram model reads them (lower case, no punctuation, ``|``
+    between sentences and paragraphs; a repair already made contributes its output), and for
+    each token its index there (-1: punctuation or inside a repair)."""
+    seq: list[str] = []
+    at = [-1] * len(toks)
+    k, prev_end = 0, 0
+    for i, (t, a, b) in enumerate(toks):
+        if "\n" in text[prev_end:a] and seq and seq[-1] != "|":
+            seq.append("|")
+        prev_end = b
+        while k < len(spans) and spans[k][1] <= a:
+            k += 1
+        if k < len(spans) and spans[k][0] <= a < spans[k][1]:
+            if spans[k][0] >= toks[i - 1][2] if i else True:  # the repair's first token: its words once
+                seq.extend(w for w in _lm_tokens(spans[k][2]) if w[:1].isalnum())
+            continue
+        if t in _SENTENCE_MARKS:
+            if seq and seq[-1] != "|":
+                seq.append("|")
+        elif t[:1].isalnum():
+            at[i] = len(seq)
+            seq.append(low[i])
+    return seq, at
+
+
+def _trigram_context(seq: Sequence[str], j: int) -> tuple[list[str], list[str]]:
+    """Up to two words either side of ``seq[j]`` within its sentence (``<s>`` / ``</s>`` at its ends)."""
+    left: list[str] = []
+    q = j - 1
+    while len(left) < 2:
+        if q < 0 or seq[q] == "|":
+            left.append("<s>")
+            break
+        left.append(seq[q])
+        q -= 1
+    left.reverse()
+    right: list[str] = []
+    q = j + 1
+    while len(right) < 2:
+        if q >= len(seq) or seq[q] == "|":
+            right.append("</s>")
+            break
+        right.append(seq[q])
+        q += 1
+    return left, right
+
+
+def _trigram_features(tg: "BackgroundTrigrams", spun: str, opts: list[tuple[str, dict[str, float]]], left: list[str], right: list[str]) -> None:
+    """Add the trigram model's evidence to each candidate's features: how much more probable the
+    sentence window is with the candidate than with the printed word, split into the candidate's
+    own term (``tri_left_gain``) and its right neighbours' terms (``tri_right_gain``), clipped to
+    ±5 (log10); how the candidate ranks among the position's candidates; and whether either word
+    is outside the model's vocabulary (then its own term is only a floor)."""
+    hist = list(reversed(left))
+    h1 = hist[:1]
+    oov = tg.oov_logp
+
+    def terms(x: str) -> tuple[float, float]:
+        own = tg.logp(x, hist)
+        r = 0.0
+        if right:
+            r = tg.logp(right[0], [x, *h1])
+            if len(right) > 1:
+                r += tg.logp(right[1], [right[0], x])
+        return own, r
+
+    s_own, s_r = terms(spun)
+    spun_oov = 1.0 if s_own == oov else 0.0
+    gains = []
+    for w, f in opts:
+        c_own, c_r = terms(w)
+        lg = max(-5.0, min(5.0, c_own - s_own))
+        rg = max(-5.0, min(5.0, c_r - s_r))
+        f["tri_left_gain"] = lg
+        f["tri_right_gain"] = rg
+        f["tri_gain_pos"] = max(lg + rg, 0.0)
+        f["tri_cand_oov"] = 1.0 if c_own == oov else 0.0
+        f["tri_spun_oov"] = spun_oov
+        gains.append(lg + rg)
+    top = max(gains)
+    n_better = math.log1p(sum(1 for g in gains if g > 0))
+    for (_w, f), g in zip(opts, gains):
+        f["tri_is_best"] = 1.0 if g == top else 0.0
+        f["tri_n_better"] = n_better
 
 
 def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:

@@ -394,6 +394,32 @@ def test_decider_weights_match_its_features_and_have_the_evidence_signs():
     assert w["cand_in_doc"] > 0  # the document using the candidate elsewhere is evidence for it
     assert w["channel_cost"] < 0  # a candidate whose entry offers many forms is less likely the source
     assert w["left_gain"] > 0 and w["right_gain"] > 0
+    assert w["tri_left_gain"] > 0 and w["tri_right_gain"] > 0  # the trigram model's sentence window
+
+
+def test_background_trigrams_score_the_sentence_window_with_two_words_of_history():
+    tg = spin.background_trigrams()
+    # a trigram, not a bigram: the word two back counts ("raised interest rates", not "his interest rates")
+    assert tg.logp("rates", ["interest", "raised"]) > tg.logp("rates", ["interest"]) + 0.5
+    assert tg.logp("rates", ["interest", "raised"]) > tg.logp("rates", ["interest", "his"]) + 0.5
+    assert tg.window(["the", "central"], "bank", ["said", "on"]) > tg.window(["the", "central"], "financial", ["said", "on"]) + 2
+    # the right neighbours' terms count: "interest" fits before "rates", "curiosity" does not
+    assert tg.window(["<s>", "raised"], "interest", ["rates", "</s>"]) > tg.window(["<s>", "raised"], "curiosity", ["rates", "</s>"]) + 1
+    # a word outside the vocabulary gets the floor for its own term, never the model's "impossible"
+    assert tg.logp("qzxv", ["the"]) == tg.oov_logp
+
+
+def test_trigram_context_stops_at_sentences_and_reads_repairs_already_made():
+    text = "Cops said her sibling was held. Talks, officials said, stalled\nagain today"
+    toks = [(m.group(), m.start(), m.end()) for m in spin._TOKEN.finditer(text)]
+    low = [t.lower() for t, _a, _b in toks]
+    seq, at = spin._trigram_sequence(text, toks, low, [(0, 4, "Police officers")])
+    assert seq[:3] == ["police", "officers", "said"]  # the repair's output is the context, once
+    assert at[0] == -1 and at[low.index(",")] == -1  # inside a repair; punctuation
+    i = low.index("talks")
+    assert spin._trigram_context(seq, at[i]) == (["<s>"], ["officials", "said"])  # a sentence opens; commas are not words
+    assert spin._trigram_context(seq, at[low.index("stalled")]) == (["officials", "said"], ["</s>"])  # a line break ends it
+    assert spin._trigram_context(seq, at[low.index("sibling")]) == (["said", "her"], ["was", "held"])
 
 
 def _p_original(evidence: str) -> float:
