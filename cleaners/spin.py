@@ -48,12 +48,11 @@ import gzip
 import hashlib
 import json
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from wordfreq import word_frequency
 
@@ -938,23 +937,35 @@ def _spun_side(spun: str, left: str, right: str, counts: Mapping[str, int]) -> d
     }
 
 
-def word_options(
+class _Position(NamedTuple):
+    """A word the decider may change, with everything its candidates' features need."""
+
+    i: int  # token index
+    spun: str  # the printed word, lower case
+    cands: list[tuple[str, float]]  # (candidate, channel cost), best first
+    left: str  # bigram neighbours (a repair already made there gives its output)
+    right: str
+    here: dict[str, float]  # the printed word's side of the evidence (:func:`_spun_side`)
+    tri_left: list[str]  # trigram context within the sentence (``<s>``/``</s>`` at its ends)
+    tri_right: list[str]
+
+
+def _positions(
     text: str,
     toks: Sequence[tuple[str, int, int]],
     low: Sequence[str],
     ok_word,
     fixed: Sequence[tuple[int, int, str]],
     cfg: dict[str, Any],
-) -> Iterator[tuple[int, list[tuple[str, dict[str, float]]]]]:
-    """(token index, [(candidate, features), ...]) for every single word the decider may change;
-    the neighbours are the document's tokens, or the output of a repair already made there."""
+    counts: Mapping[str, int],
+) -> Iterator[_Position]:
+    """Every single word the decider may change; the neighbours are the document's tokens, or
+    the output of a repair already made there."""
     costs = thesaurus_costs()
     max_zipf_spun = 10 ** (cfg["thesaurus_max_spun_zipf"] - 9)
     max_opts = cfg["thesaurus_max_options"]
-    counts = Counter(low)
     spans = sorted(fixed)
     starts = [a for a, _b, _n in spans]
-    tg = background_trigrams()
     seq: list[str] | None = None  # the document as the trigram model reads it, made on first use
     at: list[int] = []
 
@@ -981,21 +992,96 @@ def word_options(
         if not cands:
             continue
         left, right = neighbour(i, -1), neighbour(i, 1)
-        here = _spun_side(low[i], left, right, counts)
-        opts = [(w, word_features(low[i], w, c, r, len(cands), left, right, counts, here)) for r, (w, c) in enumerate(cands)]
         if seq is None:
             seq, at = _trigram_sequence(text, toks, low, spans)
-        _trigram_features(tg, low[i], opts, *_trigram_context(seq, at[i]))
-        # how the position's candidates compare with each other: the best two-sided gain here, whether
-        # this candidate has it, and how many candidates fit better than the printed word
-        gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
-        top = max(gains)
-        n_better = math.log1p(sum(1 for g in gains if g > 0))
-        for (_w, f), g in zip(opts, gains):
-            f["best_gain_here"] = top
-            f["is_best_gain"] = 1.0 if g == top else 0.0
-            f["n_better"] = n_better
-        yield i, opts
+        yield _Position(i, low[i], cands, left, right, _spun_side(low[i], left, right, counts), *_trigram_context(seq, at[i]))
+
+
+def _options(p: _Position, counts: Mapping[str, int]) -> list[tuple[str, dict[str, float]]]:
+    """The position's candidates with their features (:data:`DECIDER_FEATURES`, by name)."""
+    opts = [(w, word_features(p.spun, w, c, r, len(p.cands), p.left, p.right, counts, p.here))
+            for r, (w, c) in enumerate(p.cands)]
+    _trigram_features(background_trigrams(), p.spun, opts, p.tri_left, p.tri_right)
+    # how the position's candidates compare with each other: the best two-sided gain here, whether
+    # this candidate has it, and how many candidates fit better than the printed word
+    gains = [f["left_gain"] + f["right_gain"] for _w, f in opts]
+    top = max(gains)
+    n_better = math.log1p(sum(1 for g in gains if g > 0))
+    for (_w, f), g in zip(opts, gains):
+        f["best_gain_here"] = top
+        f["is_best_gain"] = 1.0 if g == top else 0.0
+        f["n_better"] = n_better
+    return opts
+
+
+def word_options(
+    text: str,
+    toks: Sequence[tuple[str, int, int]],
+    low: Sequence[str],
+    ok_word,
+    fixed: Sequence[tuple[int, int, str]],
+    cfg: dict[str, Any],
+) -> Iterator[tuple[int, list[tuple[str, dict[str, float]]]]]:
+    """(token index, [(candidate, features), ...]) for every single word the decider may change
+    (the features by name: what ``scripts/fit_spin_decider.py`` fits and the evidence shows)."""
+    counts = Counter(low)
+    for p in _positions(text, toks, low, ok_word, fixed, cfg, counts):
+        yield p.i, _options(p, counts)
+
+
+def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]) -> tuple[float, int]:
+    """The decider's log-odds for the position's best candidate and its rank: the same weighted
+    sum of the same features as :func:`_options` gives (to rounding: the terms are added in
+    another order), without building a feature table per candidate, so a document costs about a
+    third. The parts that do not depend on the candidate are summed once per position."""
+    bg, tg = background_bigrams(), background_trigrams()
+    bi, h, left, right = bg.bi, p.here, p.left, p.right
+    lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
+    hist = list(reversed(p.tri_left))
+    h1, tr, oov = hist[:1], p.tri_right, tg.oov_logp
+
+    def terms(x: str) -> tuple[float, float]:  # as in _trigram_features
+        own, r = tg.logp(x, hist), 0.0
+        if tr:
+            r = tg.logp(tr[0], [x, *h1])
+            if len(tr) > 1:
+                r += tg.logp(tr[1], [tr[0], x])
+        return own, r
+
+    s_own, s_r = terms(p.spun)
+    w_lg, w_rg, w_clp, w_crp, w_lgp, w_rgp = (w[k] for k in ("left_gain", "right_gain", "cand_left_pmi", "cand_right_pmi",
+                                                               "left_gain_pos", "right_gain_pos"))
+    w_ur, w_cc, w_cid, w_rank, w_llc, w_rlc, w_cz = (w[k] for k in ("unigram_ratio", "channel_cost", "cand_in_doc", "cand_rank",
+                                                                     "left_listed_cand", "right_listed_cand", "cand_zipf"))
+    w_tl, w_tr, w_tp, w_to = (w[k] for k in ("tri_left_gain", "tri_right_gain", "tri_gain_pos", "tri_cand_oov"))
+    zs, gains, tgains = [], [], []
+    for rank, (cand, cost) in enumerate(p.cands):
+        lu_c = math.log10(_unigram(cand))
+        l_c = bg.logp(left, cand)
+        r_c = bg.logp(cand, right) - lu_right if word_right else 0.0
+        lg, rg = l_c - l_s, r_c - r_s
+        c_own, c_r = terms(cand)
+        tl = max(-5.0, min(5.0, c_own - s_own))
+        trg = max(-5.0, min(5.0, c_r - s_r))
+        zs.append(w_lg * lg + w_rg * rg + w_clp * (l_c - lu_c) + w_crp * r_c + w_lgp * max(lg, 0.0) + w_rgp * max(rg, 0.0)
+                  + w_ur * (lu_c - lu_s) + w_cc * cost + w_cid * math.log1p(counts.get(cand, 0)) + w_rank * math.log1p(rank)
+                  + (w_llc if (left, cand) in bi else 0.0) + (w_rlc if (cand, right) in bi else 0.0) + w_cz * (lu_c + 9.0)
+                  + w_tl * tl + w_tr * trg + w_tp * max(tl + trg, 0.0) + (w_to if c_own == oov else 0.0))
+        gains.append(lg + rg)
+        tgains.append(tl + trg)
+    top, ttop = max(gains), max(tgains)
+    const = (w["bias"] + w["spun_left_pmi"] * (l_s - lu_s) + w["spun_right_pmi"] * r_s + w["spun_in_doc"] * h["spun_in_doc"]
+             + w["spun_zipf"] * (lu_s + 9.0) + w["n_cands"] * math.log1p(len(p.cands))
+             + w["left_listed_spun"] * h["left_listed_spun"] + w["right_listed_spun"] * h["right_listed_spun"]
+             + w["tri_spun_oov"] * (1.0 if s_own == oov else 0.0) + w["best_gain_here"] * top
+             + w["n_better"] * math.log1p(sum(1 for g in gains if g > 0))
+             + w["tri_n_better"] * math.log1p(sum(1 for g in tgains if g > 0)))
+    best_z, best_k = -math.inf, 0
+    for k, z in enumerate(zs):
+        z += const + (w["is_best_gain"] if gains[k] == top else 0.0) + (w["tri_is_best"] if tgains[k] == ttop else 0.0)
+        if z > best_z:
+            best_z, best_k = z, k
+    return best_z, best_k
 
 
 _SENTENCE_MARKS = frozenset(".!?")
@@ -1096,16 +1182,14 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     w = decider_weights()
     thr = cfg["thesaurus_decider_threshold"]
     out = []
-    for i, opts in word_options(text, toks, low, ok_word, fixed, cfg):
-        best = None
-        for cand, f in opts:
-            z = sum(map(operator.mul, map(w.__getitem__, f), f.values()))  # in f's order: the same sum as before
-            if best is None or z > best[0]:
-                best = (z, cand, f)
-        z, cand, f = best
+    counts = Counter(low)
+    for pos in _positions(text, toks, low, ok_word, fixed, cfg, counts):
+        z, k = _best_option(pos, counts, w)
         p = 1.0 / (1.0 + math.exp(-z))
         if p <= thr:
             continue
+        cand, f = _options(pos, counts)[k]  # the named features, for the evidence (few positions get here)
+        i = pos.i
         t, a, b = toks[i]
         top = sorted(((w[k] * v, k) for k, v in f.items() if k != "bias"), reverse=True)[:3]
         ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {p:.2f} > {thr:.2f}; "
