@@ -30,6 +30,7 @@ import functools
 import html as html_lib
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import trafilatura
@@ -76,6 +77,50 @@ _BLOCK_OR_FORMATTING = re.compile(
 )
 
 
+# a start tag as a parser reads it: the name, then everything up to its ">" outside quoted values
+# (a quote after "=" opens one; possessive: each character is looked at a bounded number of times)
+_MARKUP = re.compile(r"<(?:(!--)|([A-Za-z][^\s/<>]*+))")
+_TAG_REST = re.compile(r"""(?:[^>"'<=]++|=\s*+(?:"[^"]*+"|'[^']*+')?|["'])*+""")  # (a quote quotes only a value)
+_RAW_TEXT_CLOSE = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
+
+
+def start_tags(page: str) -> Iterator[tuple[str, str]]:
+    """``(name, attributes)`` of each start tag an HTML parser reads in ``page``: not inside a
+    comment or the body of a ``script`` or ``style`` element, which are text to it
+    (``for(i=0;i<a.length;i++)`` in a script is no tag ``<a`` with dozens of attributes), and
+    with ``>`` inside a quoted value not ending the tag. An element or comment never closed runs
+    to the end of the page. One pass.
+
+    >>> list(start_tags('<p class="a>b">x</p><script src="s.js">if (a<b && c>d) f()</script><!-- <b> --><i>y'))
+    [('p', ' class="a>b"'), ('script', ' src="s.js"'), ('i', '')]
+    """
+    pos = 0
+    while True:
+        m = _MARKUP.search(page, pos)
+        if m is None:
+            return
+        if m.group(1):  # a comment
+            end = page.find("-->", m.end())
+            if end < 0:
+                return
+            pos = end + 3
+            continue
+        rest = _TAG_REST.match(page, m.end())
+        yield m.group(2), rest.group()
+        pos = rest.end()
+        raw = _RAW_TEXT_CLOSE.get(m.group(2).lower())
+        if raw is not None:
+            end_tag = raw.search(page, pos)
+            if end_tag is None:
+                return
+            pos = end_tag.start()
+
+
+def _attribute_count(rest: str) -> int:
+    """Attribute names (and unquoted values) of a start tag: the words outside quoted values."""
+    return len(_QUOTED.sub(" ", rest).split())
+
+
 @functools.cache
 def _long_tag(min_chars: int) -> re.Pattern[str]:
     """Start tags with at least ``min_chars`` characters after the name's first letter (possessive:
@@ -98,13 +143,18 @@ def check_markup(html: str | bytes) -> None:
     cfg = section("extract")
     page = html if isinstance(html, str) else html.decode("latin-1")  # tags are ASCII; one byte, one char
     max_attrs = cfg["max_tag_attributes"]
-    for m in _long_tag(2 * max_attrs).finditer(page):  # an attribute takes two characters at least (" a")
-        # attribute names (and unquoted values) outside quoted values
-        check("extract", "attributes on one tag", len(_QUOTED.sub(" ", m.group(1)).split()), "extract", "max_tag_attributes", max_attrs)
+    # a quick scan for long "tags" first (an attribute takes two characters at least: " a"); only
+    # where one looks like too many attributes are the tags read as a parser reads them, since
+    # scripts and comments hold text like "i<a.length; ..." that only looks like a tag
+    if any(_attribute_count(m.group(1)) > max_attrs for m in _long_tag(2 * max_attrs).finditer(page)):
+        most = max((_attribute_count(rest) for _n, rest in start_tags(page) if len(rest) >= 2 * max_attrs), default=0)
+        check("extract", "attributes on one tag", most, "extract", "max_tag_attributes", max_attrs)
     limit = cfg["max_formatting_run"]
     if page.count("<") <= min(limit, cfg["max_html_tags"]):
         return
     starts = len(_START_TAG.findall(page))
+    if starts > cfg["max_html_tags"]:  # (likewise: "<" followed by a letter in scripts is no tag)
+        starts = sum(1 for _ in start_tags(page))
     check("extract", "start tags in the page", starts, "extract", "max_html_tags", cfg["max_html_tags"])
     if starts > limit and len(_FORMATTING_START.findall(page)) > limit:
         run = longest = 0
