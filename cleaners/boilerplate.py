@@ -81,6 +81,10 @@ class StripResult:
     #: the input was hard-wrapped (paragraphs broken at a fixed width) and was unwrapped to one
     #: paragraph a line first; removal line numbers then count those paragraph lines
     unwrapped: bool = False
+    #: with ``scores=True``: per line of the (unwrapped) text, the line model's body probability in the
+    #: first pass (None for a blank line), and whether the line was kept
+    scores: list[float | None] | None = None
+    kept: list[bool] | None = None
 
 
 # ------------------------------------------------------------------ rules ---
@@ -1007,6 +1011,7 @@ def strip_document_lines(
     model: dict | None = None,
     title: str | None = None,
     removals: bool = True,
+    scores: bool = False,
 ) -> StripResult:
     """Strip chrome from one text dump; return body, headline and removals.
 
@@ -1016,6 +1021,8 @@ def strip_document_lines(
     ``title``, when the document already has one, is the headline: only copies of it are
     removed and no other line is taken for a headline (so cleaning cleaned text is a no-op).
     ``removals=False`` leaves ``removed`` empty (for callers that want the body only).
+    ``scores=True`` also returns each line's first-pass body probability and verdict
+    (``StripResult.scores``, ``StripResult.kept``: by line of the text, after any unwrapping).
 
     Context rules look at neighbours, so removing a line can expose another: the passes
     repeat on the kept lines until nothing more goes (a fixed point, hence idempotent).
@@ -1051,6 +1058,7 @@ def strip_document_lines(
         codes, extra, probs, t = _classify_codes(ev, xl, model, title, headline=n_pass == 0 and title is None, arrays=arrays)
         if n_pass == 0:
             found_title = t
+            first_probs = probs
         gone = (codes >= _GONE).nonzero()[0]
         if not len(gone):
             break
@@ -1082,7 +1090,13 @@ def strip_document_lines(
     kept = list(itertools.compress(lines, keep))
     removed = [Removal(i, lines[i], r, sc) for i, (r, sc) in sorted(reasons.items())] if removals else []
     out = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
-    return StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
+    result = StripResult(text=out, title=found_title if title is None else title, removed=removed, unwrapped=unwrapped)
+    if scores:
+        line_scores: list[float | None] = [None] * len(lines)
+        for pos, i in enumerate(nonempty):
+            line_scores[i] = first_probs[pos] if pos < len(first_probs) else None
+        result.scores, result.kept = line_scores, [k and bool(s) for k, s in zip(keep, stripped)]
+    return result
 
 
 # ---------------------------------------------------------- rescue body ---

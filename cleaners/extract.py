@@ -11,7 +11,11 @@ with two additions (see ``bench/extraction.py`` for their effect):
   ``favor_recall=True`` and the longer body wins (only a few pages pay for the
   second pass);
 * headline removal: a first line made only of words of the page title (the
-  ``<title>`` element, the first ``<h1>`` or the extracted title) is the headline, not body.
+  ``<title>`` element, the first ``<h1>`` or the extracted title) is the headline, not body;
+* recovery (:func:`recover_lines`): the page's own text dump (:func:`page_dump`, one block
+  element a line) goes through the text-mode stripper's line model, and a paragraph trafilatura
+  dropped comes back when the model keeps it with high confidence and it lies between or
+  directly next to paragraphs trafilatura kept, in the dump's order.
 
 Bounded work (:mod:`cleaners.limits`): before lxml or trafilatura sees a page,
 :func:`check_markup` measures it (a few linear regex scans of its tags), and a page beyond a bound
@@ -34,7 +38,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import trafilatura
+from lxml import etree
 from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
 from cleaners.limits import check
 from cleaners.settings import section
@@ -50,6 +56,9 @@ class Article:
     language: str | None = None
     #: lines of trafilatura's output dropped as chrome: (line number, text, reason)
     removed: tuple[tuple[int, str, str], ...] = ()
+    #: paragraphs of the page's text dump put back into trafilatura's output (:func:`recover_lines`):
+    #: (line number in the dump's non-empty lines, text, reason)
+    recovered: tuple[tuple[int, str, str], ...] = ()
 
 
 _OPTIONS = dict(include_comments=False, favor_precision=True, include_tables=True)
@@ -187,7 +196,7 @@ def _field(res, key: str):
     return res.get(key) if isinstance(res, dict) else getattr(res, key, None)
 
 
-def _extract(html: str | bytes, url: str | None, with_metadata: bool):
+def _extract(html, url: str | None, with_metadata: bool):
     """(body text, trafilatura result) with arbitration for pages where the precise pass finds little."""
     res = _bare(html, url, with_metadata, _OPTIONS)
     text = (_field(res, "text") or "").strip()
@@ -197,6 +206,231 @@ def _extract(html: str | bytes, url: str | None, with_metadata: bool):
         if len(alt_text) > len(text):
             text, res = alt_text, (alt if res is None else res)
     return text, res
+
+
+def _load(html: str | bytes):
+    """The page's lxml tree, parsed once as trafilatura parses it (trafilatura is handed the tree and
+    works on a copy of it), or None when it cannot be parsed."""
+    try:
+        return load_html(html)
+    except Exception:  # assorted lxml and decoding errors on hostile markup
+        return None
+
+
+def _body(html: str | bytes, url: str | None, with_metadata: bool, model: dict | None = None):
+    """(body text, trafilatura result, recovered paragraphs): trafilatura's body with the paragraphs
+    :func:`recover_lines` puts back."""
+    recover = section("extract")["recover"]
+    tree = _load(html) if recover else None  # without recovery trafilatura parses the page itself
+    text, res = _extract(html if tree is None else tree, url, with_metadata)
+    recovered: tuple[tuple[int, str, str], ...] = ()
+    if tree is not None and text:
+        furniture: list[bool] = []
+        dump = page_dump(tree, furniture)
+        text, recovered = recover_lines(text, dump, model, furniture=furniture)
+    return text, res, recovered
+
+
+# ------------------------------------------------------------ text dump ---
+
+# elements that start a line of the dump (block-level and form elements)
+_DUMP_BLOCKS = _BLOCK_TAGS | frozenset("address center details summary menu option select textarea button iframe legend".split())
+_DUMP_SKIP = frozenset(("script", "style", "noscript", "template"))
+_SPACES = re.compile(r"\s+")
+# elements whose text is page furniture, not article paragraphs (see page_dump)
+_FURNITURE = frozenset(("figure", "figcaption", "aside", "nav", "header", "footer", "form"))
+
+
+def page_dump(tree, flags: list[bool] | None = None) -> list[str]:
+    """The visible text of a parsed page's ``<body>``, one block element a line (whitespace folded,
+    blank lines left out): the naive text dump the text-mode stripper is fitted on. Script, style,
+    noscript and template contents and comments are left out. ``flags``, when given, receives per
+    line whether it is page furniture by its markup: inside a figure, caption, aside, nav, header,
+    footer or form element, or with at least half of its characters in link text.
+
+    >>> import lxml.html
+    >>> flags = []
+    >>> page_dump(lxml.html.fromstring("<html><body><nav><a>Home</a> <a>World</a></nav><p>One <b>two</b>.</p><script>x()</script><div>Three<br>four <a>five</a></div></body></html>"), flags)
+    ['Home World', 'One two.', 'Three', 'four five']
+    >>> flags
+    [True, False, False, True]
+    """
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    parts: list[str] = []
+    marks: list[int] = []  # per part: 1 link text, 2 inside furniture
+    skip = link = furniture = 0
+    blocks, skipped, furnished = _DUMP_BLOCKS, _DUMP_SKIP, _FURNITURE
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
+            if event == "end" and not skip and el.tail:
+                parts.append(el.tail)
+                marks.append((link > 0) | (furniture > 0) << 1)
+            continue
+        if event == "start":
+            if tag in skipped:
+                skip += 1
+            elif not skip:
+                if tag in blocks:
+                    parts.append("\n")
+                    marks.append(0)
+                if tag == "a":
+                    link += 1
+                elif tag in furnished:
+                    furniture += 1
+                if el.text:
+                    parts.append(el.text)
+                    marks.append((link > 0) | (furniture > 0) << 1)
+        elif tag in skipped:
+            skip -= 1
+            if not skip and el.tail:
+                parts.append(el.tail)
+                marks.append((link > 0) | (furniture > 0) << 1)
+        elif not skip:
+            if tag in blocks:
+                parts.append("\n")
+                marks.append(0)
+            if tag == "a":
+                link -= 1
+            elif tag in furnished:
+                furniture -= 1
+            if el.tail:
+                parts.append(el.tail)
+                marks.append((link > 0) | (furniture > 0) << 1)
+    out: list[str] = []
+    if flags is None:
+        for line in "".join(parts).split("\n"):
+            line = _SPACES.sub(" ", line).strip()
+            if line:
+                out.append(line)
+        return out
+    # the same lines (a newline in the text ends a line too), with each line's marks
+    chunk: list[str] = []
+    chars = linked = 0
+    furn = False
+    for part, mark in zip(parts, marks):
+        pieces = part.split("\n")
+        for j, piece in enumerate(pieces):
+            if j:  # a line ends here
+                line = _SPACES.sub(" ", "".join(chunk)).strip()
+                if line:
+                    out.append(line)
+                    flags.append(furn or 2 * linked >= chars)
+                chunk, chars, linked, furn = [], 0, 0, False
+            if piece:
+                chunk.append(piece)
+                n = len(piece.strip())
+                chars += n
+                if mark & 1:
+                    linked += n
+                if mark & 2 and n:
+                    furn = True
+    line = _SPACES.sub(" ", "".join(chunk)).strip()
+    if line:
+        out.append(line)
+        flags.append(furn or 2 * linked >= chars)
+    return out
+
+
+def _shingles(line: str) -> list[tuple[str, ...]]:
+    toks = _WORD.findall(line.lower())
+    if len(toks) < 4:
+        return [tuple(toks)] if toks else []
+    return [tuple(toks[i : i + 4]) for i in range(len(toks) - 3)]
+
+
+def recover_lines(
+    text: str, dump: list[str], model: dict | None = None, strip=None, cfg: dict | None = None, furniture: list[bool] | None = None
+) -> tuple[str, tuple[tuple[int, str, str], ...]]:
+    """trafilatura's body ``text`` with the body paragraphs it dropped put back, and what was put back
+    as (dump line, text, reason).
+
+    ``dump`` is the page's text dump (:func:`page_dump`); it goes through the text-mode stripper
+    (:func:`cleaners.boilerplate.strip_document_lines`; ``model`` replaces the line model's weights,
+    for held-out evaluation; ``strip``, its result when already computed). A dump line is trafilatura's
+    when at least half of its 4-word shingles occur in one of trafilatura's lines. A dump line that is
+    not comes back when the stripper keeps it with a first-pass body probability of at least
+    ``[extract] recover_min_score``, it has at least ``recover_min_words`` words, and it (or the run of
+    such lines it is in) is separated from a line of trafilatura's by at most ``recover_max_gap``
+    other dump lines, and, with ``recover_skip_furniture``, it is not page furniture by its markup
+    (``furniture``: :func:`page_dump`'s flags: a caption, an aside, mostly link text). It lies
+    between trafilatura's first and last lines, or outside them on a side ``recover_edges`` names.
+    It is put back after the trafilatura line holding the nearest dump line above it
+    that trafilatura kept (before the first one when there is none)."""
+    cfg = cfg or section("extract")
+    if not text or not dump:
+        return text, ()
+    if strip is None:
+        from cleaners import boilerplate
+
+        strip = boilerplate.strip_document_lines("\n\n".join(dump), model=model, removals=False, scores=True)
+    if strip.unwrapped or strip.scores is None:
+        return text, ()
+    scores, kept = strip.scores[::2], strip.kept[::2]  # the dump was joined with blank lines
+    lines = text.split("\n")
+    owner: dict[tuple[str, ...], int] = {}
+    for j, line in enumerate(lines):
+        for sh in _shingles(line):
+            owner.setdefault(sh, j)
+    n = len(dump)
+    at = [-1] * n  # trafilatura's line holding dump line i
+    min_score, min_words = cfg["recover_min_score"], cfg["recover_min_words"]
+    skip_furniture = cfg["recover_skip_furniture"] and furniture is not None
+    cand = [False] * n
+    for i, line in enumerate(dump):
+        sh = _shingles(line)
+        hits = [owner[x] for x in sh if x in owner]
+        if sh and 2 * len(hits) >= len(sh):
+            at[i] = hits[0]
+        elif kept[i] and (scores[i] or 0.0) >= min_score and len(line.split()) >= min_words and not (skip_furniture and furniture[i]):
+            cand[i] = True
+    if not any(cand) or max(at) < 0:
+        return text, ()
+    gap = cfg["recover_max_gap"]
+    INF = n + 1
+    left, right = [INF] * n, [INF] * n  # other dump lines between i and trafilatura's nearest line
+    d = INF
+    for i in range(n):
+        if at[i] >= 0:
+            d = 0
+        elif cand[i]:
+            left[i] = d
+        elif d < INF:
+            d += 1
+    d = INF
+    for i in range(n - 1, -1, -1):
+        if at[i] >= 0:
+            d = 0
+        elif cand[i]:
+            right[i] = d
+        elif d < INF:
+            d += 1
+    after: dict[int, list[str]] = {}
+    before: dict[int, list[str]] = {}
+    recovered = []
+    prev = -1  # trafilatura's line holding the last dump line it kept
+    first = next(at[i] for i in range(n) if at[i] >= 0)
+    for i in range(n):
+        if at[i] >= 0:
+            prev = at[i]
+            continue
+        if not cand[i] or min(left[i], right[i]) > gap:
+            continue
+        where = "between" if left[i] < INF and right[i] < INF else ("after" if left[i] < INF else "before")
+        if where != "between" and where not in cfg["recover_edges"]:
+            continue
+        recovered.append((i, dump[i], f"line-model:{scores[i]:.2f}:{where}"))
+        (after.setdefault(prev, []) if prev >= 0 else before.setdefault(first, [])).append(dump[i])
+    if not recovered:
+        return text, ()
+    out = []
+    for j, line in enumerate(lines):
+        out.extend(before.get(j, ()))
+        out.append(line)
+        out.extend(after.get(j, ()))
+    return "\n".join(out), tuple(recovered)
 
 
 def _page_titles(html: str | bytes) -> list[str]:
@@ -219,7 +453,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if _empty(html):
         return Article(text="", url=url)
     check_markup(html)
-    text, res = _extract(html, url, with_metadata=True)
+    text, res, recovered = _body(html, url, with_metadata=True)
     if res is None and not text:
         return Article(text="", url=url)
     title = _field(res, "title") or None
@@ -227,6 +461,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     return Article(
         text=nfc(_drop_leading_title(text, title, *_page_titles(html))),
         removed=removed,
+        recovered=recovered,
         title=title,
         date=_field(res, "date") or None,
         author=_field(res, "author") or None,
@@ -260,8 +495,9 @@ def _drop_leading_title(text: str, *titles: str | None) -> str:
     return text
 
 
-def html_to_text(html: str | bytes, url: str | None = None) -> str:
-    """The article body of ``html`` (no headline), one paragraph a line.
+def html_to_text(html: str | bytes, url: str | None = None, model: dict | None = None) -> str:
+    """The article body of ``html`` (no headline), one paragraph a line. ``model`` replaces the
+    line model's weights in :func:`recover_lines` (held-out evaluation).
 
     >>> html_to_text("<html><body><article><h1>T</h1><p>" + "Some words here. " * 20 + "</p></article></body></html>")[:15]
     'Some words here'
@@ -269,7 +505,7 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     if _empty(html):
         return ""
     check_markup(html)
-    text, _ = _extract(html, url, with_metadata=False)
+    text, _, _ = _body(html, url, with_metadata=False, model=model)
     return nfc(_drop_leading_title(drop_chrome_lines(text)[0], *_page_titles(html)))
 
 

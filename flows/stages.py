@@ -62,6 +62,7 @@ def extract_stage(doc: Document) -> Document:
         chars_in=len(doc.html),
         chars_out=len(art.text),
         **({"removed": [{"line": k, "text": t, "reason": r} for k, t, r in art.removed]} if art.removed else {}),
+        **({"recovered": [{"dump_line": k, "text": t, "reason": r} for k, t, r in art.recovered]} if art.recovered else {}),
     )
 
 

@@ -129,3 +129,79 @@ def test_chrome_lines_inside_the_article_are_dropped_and_recorded():
     assert "Share on Facebook" not in art.text and "Newsletter abonnieren" not in art.text
     assert "gap remained wide" in art.text
     assert {r for _, _, r in art.removed} == {"phrase:share", "phrase:newsletter"}
+
+
+# issue 19: body paragraphs trafilatura drops come back from the page's text dump
+
+_BODY = [
+    "The city council voted on Tuesday to extend the night bus service to the northern suburbs, after a year of complaints from shift workers who said they had no way home.",
+    "The mayor said the extension would cost about two million a year and would be paid for by a small rise in parking fees in the centre, which the opposition called unfair.",
+    "Residents of the northern suburbs welcomed the decision, but said that they would wait to see whether the buses really ran on time before they gave up their cars.",
+    "The new timetable starts in March, and the council will review the service after six months, when it has figures on how many people use the late buses.",
+]
+
+
+def _recovery_page(dropped: str, chrome: str) -> str:
+    """An article whose third paragraph sits in a box trafilatura's precise mode discards, with a
+    chrome paragraph (a caption) right after the body."""
+    paras = "".join(f"<p>{p}</p>" for p in _BODY[:2])
+    return (
+        "<html><head><title>Night buses</title></head><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+        f"<article><h1>Night buses</h1>{paras}<div class='related-box widget'><p>{dropped}</p></div>"
+        f"<p>{_BODY[3]}</p><figure><img src='x.jpg'><figcaption>{chrome}</figcaption></figure></article>"
+        "<footer><p>Copyright 2024 Example News. All rights reserved.</p></footer></body></html>"
+    )
+
+
+def test_recover_lines_puts_back_a_dropped_body_paragraph():
+    """A paragraph of the dump that trafilatura did not keep comes back in its place when the line
+    model keeps it with confidence and it lies between trafilatura's paragraphs; a caption next to
+    the body (a figure element) does not, nor does the footer."""
+    from cleaners.extract import page_dump, recover_lines
+    import lxml.html
+
+    caption = "The mayor speaks to residents at the bus depot in the northern suburbs on Tuesday evening after the vote."
+    tree = lxml.html.fromstring(_recovery_page(_BODY[2], caption))
+    flags: list[bool] = []
+    dump = page_dump(tree, flags)
+    assert _BODY[2] in dump and caption in dump
+    lost = "\n".join([_BODY[0], _BODY[1], _BODY[3]])  # trafilatura's body without the boxed paragraph
+    text, recovered = recover_lines(lost, dump, furniture=flags)
+    assert text.split("\n") == _BODY
+    assert [r[1] for r in recovered] == [_BODY[2]]
+    assert recovered[0][2].startswith("line-model:") and recovered[0][2].endswith(":between")
+    assert caption not in text and "Copyright" not in text
+
+
+def test_recover_lines_needs_confidence_and_adjacency():
+    """Nothing comes back when the model is not confident enough, or when the paragraph is far from
+    trafilatura's text."""
+    from cleaners.extract import recover_lines
+    from cleaners.settings import section
+
+    dump = ["Home", "News"] + _BODY + ["Copyright 2024 Example News. All rights reserved."]
+    lost = "\n".join([_BODY[0], _BODY[1], _BODY[3]])
+    assert recover_lines(lost, dump, cfg={**section("extract"), "recover_min_score": 1.01}) == (lost, ())
+    # only the first paragraph kept by trafilatura: the others are after it, a gap of 0 still reaches the
+    # run of recovered lines next to it, but not with the "after" side switched off
+    first = _BODY[0]
+    assert recover_lines(first, dump, cfg={**section("extract"), "recover_edges": []}) == (first, ())
+    text, rec = recover_lines(first, dump)
+    assert text.split("\n") == _BODY and len(rec) == 3
+
+
+def test_html_to_text_recovery_can_be_switched_off(monkeypatch):
+    """With ``recover = true`` html_to_text runs the recovery (provenance in extract_article's
+    ``recovered``); with ``recover = false`` the output is trafilatura's alone."""
+    import cleaners.extract as ex
+    from cleaners.settings import settings
+
+    page = _recovery_page(_BODY[2], "A caption.")
+    monkeypatch.setitem(settings()["extract"], "recover", True)
+    on = ex.extract_article(page)
+    monkeypatch.setitem(settings()["extract"], "recover", False)
+    off = ex.extract_article(page)
+    assert off.recovered == () and on.recovered  # trafilatura drops the boxed paragraph; recovery puts it back
+    assert _BODY[2] in on.text and _BODY[2] not in off.text
+    assert set(off.text.split("\n")) <= set(on.text.split("\n"))
+    assert {r[1] for r in on.recovered} == set(on.text.split("\n")) - set(off.text.split("\n"))
