@@ -205,6 +205,8 @@ def _extract(html, url: str | None, with_metadata: bool):
         alt_text = (_field(alt, "text") or "").strip()
         if len(alt_text) > len(text):
             text, res = alt_text, (alt if res is None else res)
+    if "\n" in text:  # one paragraph a line: no lines of whitespace only (table and list layout)
+        text = "\n".join(line for line in text.split("\n") if line.strip())
     return text, res
 
 
