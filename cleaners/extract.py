@@ -132,9 +132,10 @@ def _attribute_count(rest: str) -> int:
 
 @functools.cache
 def _long_tag(min_chars: int) -> re.Pattern[str]:
-    """Start tags with at least ``min_chars`` characters after the name's first letter (possessive:
-    a "<" never closed is scanned once)."""
-    return re.compile(r"<[A-Za-z]([^<>]{%d,}+)>" % min_chars)
+    """Start tags with at least ``min_chars`` characters of attributes (a ">" inside a quoted value
+    does not end one: ``a0="x>" a1="x>" ...`` are attributes all the same). Possessive: each
+    character is looked at a bounded number of times."""
+    return re.compile(r"<[A-Za-z][^\s/<>]*+(?=[^<>]{%d}|[^<]*?=\s*+[\"'])(%s)" % (min_chars, _TAG_REST.pattern))
 
 
 def check_markup(html: str | bytes) -> None:
@@ -155,8 +156,9 @@ def check_markup(html: str | bytes) -> None:
     # a quick scan for long "tags" first (an attribute takes two characters at least: " a"); only
     # where one looks like too many attributes are the tags read as a parser reads them, since
     # scripts and comments hold text like "i<a.length; ..." that only looks like a tag
-    if any(_attribute_count(m.group(1)) > max_attrs for m in _long_tag(2 * max_attrs).finditer(page)):
-        most = max((_attribute_count(rest) for _n, rest in start_tags(page) if len(rest) >= 2 * max_attrs), default=0)
+    long = 2 * max_attrs
+    if any(len(m.group(1)) >= long and _attribute_count(m.group(1)) > max_attrs for m in _long_tag(long).finditer(page)):
+        most = max((_attribute_count(rest) for _n, rest in start_tags(page) if len(rest) >= long), default=0)
         check("extract", "attributes on one tag", most, "extract", "max_tag_attributes", max_attrs)
     limit = cfg["max_formatting_run"]
     if page.count("<") <= min(limit, cfg["max_html_tags"]):

@@ -185,7 +185,8 @@ def test_scripts_comments_and_quoted_values_hold_no_tags(monkeypatch):
     """Minified JavaScript ("for(d=0;d<a.length;d+=1)...", news sites inline hundreds of KB of it)
     and comments are text to the parser, not a tag "<a" with hundreds of attributes: such a page
     is cleaned (three of newspaper4k's CNN test pages and a BBC page were refused before). A real
-    tag with too many attributes after a script, or after a quoted "<script>", is still refused."""
+    tag with too many attributes after a script, or after a quoted "<script>", or with ">" in its
+    quoted values (the quick scan used to stop there) is still refused."""
     monkeypatch.setitem(settings_data()["extract"], "max_tag_attributes", 20)
     js = "function f(a,c){for(var d=0;d<a.length;d+=1)" + " u(a[d]).c(b,c) x = y ;" * 40 + "}"
     page = _page(f"<script>{js}</script><!-- <p {' '.join(f'a{i}' for i in range(40))}> -->"
@@ -193,7 +194,8 @@ def test_scripts_comments_and_quoted_values_hold_no_tags(monkeypatch):
     extract.check_markup(page)
     assert "words words" in extract.html_to_text(page)
     many = "<p " + " ".join(f"a{i}=v" for i in range(30)) + ">x</p>"
-    for bad in (f"<script>{js}</script>{many}", f'<p title="<script>">{many}', f"<style>p{{}}</style>{many}"):
+    quoted = "<p " + " ".join(f'a{i}="x>"' for i in range(30)) + ">x</p>"  # a ">" in a value ends no tag
+    for bad in (f"<script>{js}</script>{many}", f'<p title="<script>">{many}', f"<style>p{{}}</style>{many}", quoted):
         with pytest.raises(WorkLimitExceeded) as exc:
             extract.check_markup(_page(bad + PROSE))
         assert exc.value.value == 30
