@@ -198,11 +198,25 @@ def _field(res, key: str):
     return res.get(key) if isinstance(res, dict) else getattr(res, key, None)
 
 
+# Han ideographs and kana: a word is one to two of them where an English word is five or six
+# letters and a space, so in such text a character counts three (the body-length test below)
+_DENSE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def body_size(text: str) -> int:
+    """``text``'s length in Latin-script characters: a Han or kana character counts three.
+
+    >>> body_size("Some words."), body_size("日本経済新聞")
+    (11, 18)
+    """
+    return len(text) if text.isascii() else len(text) + 2 * len(_DENSE_SCRIPT.findall(text))
+
+
 def _extract(html, url: str | None, with_metadata: bool):
     """(body text, trafilatura result) with arbitration for pages where the precise pass finds little."""
     res = _bare(html, url, with_metadata, _OPTIONS)
     text = (_field(res, "text") or "").strip()
-    if len(text) < section("extract")["min_body_chars"]:
+    if body_size(text) < section("extract")["min_body_chars"]:
         alt = _bare(html, url, with_metadata, _RECALL_OPTIONS)
         alt_text = (_field(alt, "text") or "").strip()
         if len(alt_text) > len(text):
