@@ -287,3 +287,36 @@ def test_every_line_is_kept_or_removed_with_a_reason(lines):
     # a hard-wrapped input is unwrapped first: its paragraphs are the lines accounted for
     lines_in = unwrap_hard_wrapped(text)[0] if res.unwrapped else text
     assert sorted(kept + gone) == sorted(l.strip() for l in lines_in.split("\n") if l.strip())
+
+
+@pytest.mark.parametrize(
+    "line,family",
+    [
+        ("El contenido de los comentarios es la opinión de los usuarios y no de este diario.", "comments"),
+        ("No está permitido verter comentarios contrarios a las leyes o injuriantes.", "comments"),
+        ("El periódico se reserva el derecho de eliminar cualquier comentario inapropiado.", "comments"),
+        ("Die Kommentare geben nicht die Meinung der Redaktion wieder.", "comments"),
+        ("Wir behalten uns vor, Kommentare zu löschen, die gegen unsere Regeln verstoßen.", "comments"),
+        ("Les commentaires n'engagent que leurs auteurs.", "comments"),
+        ("The site reserves the right to remove any comments that break these rules.", "comments"),
+        ("Comentar", "comments"),
+        ("Normas de uso y aviso legal", "copyright"),
+        ("Datenschutzerklärung", "copyright"),
+    ],
+)
+def test_comment_policy_notices_in_four_languages(line, family):
+    """Comment-policy and legal lines of news sites in English, Spanish, German and French."""
+    assert boilerplate.line_reason(line) == f"phrase:{family}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Los comentarios del ministro fueron criticados por la oposición en el Congreso.",
+        "The minister said the comments reflect the views of many voters in the region.",
+        "Er kommentierte die Meinung der Leser am Dienstag nicht.",
+        "Datenschutz ist für die Regierung ein wichtiges Thema in diesem Jahr.",
+    ],
+)
+def test_prose_about_comments_is_not_a_comment_notice(line):
+    assert boilerplate.line_reason(line) is None
