@@ -2276,10 +2276,19 @@ k_unwrap_plan(PyObject *self, PyObject *args)
             lengths[c] = PyUnicode_GET_LENGTH(lines[open[c]]);
             open_ends += !ends_sentence(lines[open[c]], ends);
         }
-        if (wrap_width(lengths, n_cont) > max_width || (double)open_ends < open_share * (double)n_cont)
+        Py_ssize_t width = wrap_width(lengths, n_cont); /* (may reorder lengths) */
+        if (width > max_width || (double)open_ends < open_share * (double)n_cont) {
             result = Py_NewRef(Py_None);
-        else
-            result = Py_NewRef(Py_True);
+            goto done;
+        }
+        /* ... and the lines that stop mid-sentence fill the width (a column of menu items does not) */
+        Py_ssize_t filled = 0;
+        for (Py_ssize_t c = 0; c < n_cont; c++) {
+            PyObject *line = lines[open[c]];
+            if (!ends_sentence(line, ends) && (double)PyUnicode_GET_LENGTH(line) >= fill * (double)width)
+                filled++;
+        }
+        result = Py_NewRef((double)filled < lower_share * (double)open_ends ? Py_None : Py_True);
         goto done;
     }
     /* double-spaced: a fixed width, most lines open and run on in lower case, and fill the width */

@@ -926,10 +926,15 @@ def _wrap_plan(stripped: Sequence[str], nonblank: Sequence[int]) -> bool | list[
     continued = list(itertools.compress(nonblank, map([*stripped[1:], ""].__getitem__, nonblank)))
     if not continued or len(continued) < _cfg["unwrap_continued_share"] * len(nonblank):
         return _spaced_plan(stripped, nonblank)
-    if _wrap_width(len(stripped[i]) for i in continued) > _cfg["unwrap_max_width"]:
+    width = _wrap_width(len(stripped[i]) for i in continued)
+    if width > _cfg["unwrap_max_width"]:
         return None
-    open_ends = sum(1 for i in continued if not stripped[i].endswith(_SENTENCE_END))
-    if open_ends < _cfg["unwrap_open_end_share"] * len(continued):
+    open_lines = [i for i in continued if not stripped[i].endswith(_SENTENCE_END)]
+    if len(open_lines) < _cfg["unwrap_open_end_share"] * len(continued):
+        return None
+    # ... and the lines that stop mid-sentence fill the width (a column of menu items does not)
+    filled = sum(1 for i in open_lines if len(stripped[i]) >= _cfg["unwrap_spaced_fill"] * width)
+    if filled < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
         return None
     return True
 

@@ -128,6 +128,23 @@ def test_double_spaced_menus_are_not_unwrapped():
     assert all(b in res.text.split("\n") for b in body)
 
 
+def test_single_spaced_menus_are_not_unwrapped():
+    """A dump one block a line without blank lines (as many HTML-to-text tools write it): a column
+    of menu entries and buttons stops mid-sentence and fits a narrow width like wrapped text, but
+    does not fill that width, so it is not joined into one paragraph with the article (it was: the
+    whole page became one line, and was lost as cookie chrome)."""
+    menu = ["Home", "World", "Business", "Markets", "Sport", "Culture", "Opinion", "Weather", "Search", "Sign in"]
+    banner = ("We use cookies and similar technologies to give you the best experience. Some are needed for the site "
+              "to work, others for statistical purposes or to show personalised content. You can change your settings "
+              "at any time. More information can be found in our privacy policy.")
+    body = ["The central bank kept its main interest rate unchanged on Thursday.",
+            "Analysts had expected the decision, although some said the bank could cut rates before the end of the year, as inflation eased."]
+    rest = ["Newsletter", "Sign up", "Imprint", "Privacy", "Contact", "© 2026 Example News Ltd. All rights reserved."]
+    res = strip_document_lines("\n".join(menu + [banner, "Accept all", "Settings", "Only necessary cookies"] + body + rest))
+    assert not res.unwrapped
+    assert res.text.split("\n") == body
+
+
 def test_one_block_a_line_dumps_are_not_unwrapped(seeds):
     for sid in ("001", "002", "004"):
         assert not strip_document_lines(seeds[sid]).unwrapped
