@@ -1817,12 +1817,13 @@ error:
 #define V_REPEAT 3
 #define V_MODEL 4
 
-/* first_codes(p, hits, repeats, reasons, body_threshold, continue_threshold, sure, span, codes)
+/* first_codes(p, hits, repeats, reasons, body_threshold, continue_threshold, sure, span, codes[, lead_threshold])
  * The verdicts of one pass before the comment section and the main block, into codes (int8), as
  * boilerplate._classify_codes makes them: a rule's hit (hits > 0), else a repeat, else the model's
  * threshold; a kept line whose reason is "" is _KEPT_FALSY. Then the hysteresis (a line only the model
  * rejected, right after a kept line, is kept when its score reaches continue_threshold; forward, so a
- * run is kept whole) and the sandwich (a run of at most `span` such lines between two kept lines
+ * run is kept whole), the lead (one such line right before a kept line that follows no kept line, at
+ * lead_threshold) and the sandwich (a run of at most `span` such lines between two kept lines
  * scoring at least `sure` is kept). Each scan reads the codes as they are when it reaches a line, which
  * is what the numpy path's candidate lists give (a candidate's own line and the one before it are never
  * changed by an earlier step). */
@@ -1830,10 +1831,10 @@ static PyObject *
 k_first_codes(PyObject *self, PyObject *args)
 {
     PyObject *p_o, *hits_o, *repeats, *reasons, *codes_o;
-    double thr, cont, sure;
+    double thr, cont, sure, lead = 2.0;
     Py_ssize_t span;
-    if (!PyArg_ParseTuple(args, "OOO!O!dddnO", &p_o, &hits_o, &PyList_Type, &repeats, &PyList_Type, &reasons, &thr, &cont,
-                          &sure, &span, &codes_o))
+    if (!PyArg_ParseTuple(args, "OOO!O!dddnO|d", &p_o, &hits_o, &PyList_Type, &repeats, &PyList_Type, &reasons, &thr, &cont,
+                          &sure, &span, &codes_o, &lead))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(repeats);
     if (check_list(reasons, n, "reasons") < 0)
@@ -1874,6 +1875,12 @@ k_first_codes(PyObject *self, PyObject *args)
     for (Py_ssize_t k = 0; k + 1 < n; k++) { /* hysteresis */
         if (codes[k + 1] == V_MODEL && p[k + 1] >= cont && codes[k] == V_KEPT)
             codes[k + 1] = V_KEPT;
+    }
+    for (Py_ssize_t k = 0; k + 1 < n; k++) { /* the lead: one line right before a kept one, from the first verdicts */
+        if (codes[k] == V_MODEL && p[k] >= lead && codes[k + 1] == V_KEPT && (k == 0 || codes[k - 1] != V_KEPT)) {
+            codes[k] = V_KEPT;
+            k++; /* (the next line was kept already: no chain) */
+        }
     }
     Py_ssize_t resume = 0;
     for (Py_ssize_t k = 1; k + 1 < n; k++) { /* sandwich: k is the first line of a run */

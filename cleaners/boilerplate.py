@@ -1379,7 +1379,7 @@ def _first_codes(p: np.ndarray, probs: list[float], hits: np.ndarray, repeats: S
         codes = np.empty(n, dtype=np.int8)
         linescore.kernels.first_codes(
             p, hits, linescore._as_list(repeats), linescore._as_list(reasons), _cfg["body_threshold"], _cfg["continue_threshold"],
-            _cfg["sandwich_confidence"], _cfg["sandwich_lines"], codes,
+            _cfg["sandwich_confidence"], _cfg["sandwich_lines"], codes, _cfg["lead_threshold"],
         )
         return codes
     # the verdict before context: a rule's reason, else a repeat, else the model's threshold
@@ -1397,6 +1397,15 @@ def _first_codes(p: np.ndarray, probs: list[float], hits: np.ndarray, repeats: S
     for k in ((codes[1:] == _MODEL) & (p[1:] >= low)).nonzero()[0].tolist():
         if codes[k] == _KEPT:  # k is the line before (k + 1)
             codes[k + 1] = _KEPT
+    # the lead: one line only the model rejected, right before a kept line that follows no kept
+    # line, is body when its probability reaches lead_threshold (the article starts: a short first
+    # sentence, a dateline lead, scores low on its own)
+    lead, k = _cfg["lead_threshold"], 0
+    while k + 1 < n:
+        if codes[k] == _MODEL and p[k] >= lead and codes[k + 1] == _KEPT and (k == 0 or codes[k - 1] != _KEPT):
+            codes[k] = _KEPT
+            k += 1
+        k += 1
     # context, as jusText does: a line only the model rejected, between two confident body
     # lines, is body (a short paragraph, a subhead); a run is looked at from each line that
     # follows a kept confident line, and the scan resumes after the run's end

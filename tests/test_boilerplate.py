@@ -145,6 +145,27 @@ def test_single_spaced_menus_are_not_unwrapped():
     assert res.text.split("\n") == body
 
 
+@pytest.mark.parametrize("separator", ["\n\n", "\n"])
+def test_a_short_lead_before_the_article_is_kept(separator, monkeypatch):
+    """The article's first sentence, short and right under the page's chrome (a menu, a cookie
+    banner), scores low on its own (0.34 here); one such line right before the first kept line is
+    the lead and stays. Without that rule it is lost."""
+    from cleaners import boilerplate
+
+    chrome = ["Startseite", "Politik", "Wirtschaft", "Sport", "Kultur", "Suche", "Anmelden", "Menü",
+              "Wir verwenden Cookies und ähnliche Technologien, um Ihnen ein optimales Nutzungserlebnis zu bieten. Dazu zählen "
+              "Cookies, die für den Betrieb der Seite notwendig sind, sowie solche, die für statistische Zwecke oder zur Anzeige "
+              "personalisierter Inhalte genutzt werden. Sie können Ihre Einstellungen jederzeit ändern.",
+              "Alle akzeptieren", "Einstellungen", "Nur notwendige Cookies"]
+    lead = "Berlin. Die Bundesregierung will den Ausbau der Stromnetze deutlich beschleunigen."
+    body = ("Wirtschaftsminister Müller kündigte am Dienstag in Berlin an, dass Genehmigungsverfahren für neue Leitungen "
+            "künftig in höchstens zwei Jahren abgeschlossen sein sollen. Bisher dauern sie oft mehr als zehn Jahre.")
+    page = separator.join(chrome + [lead, body, "Newsletter abonnieren", "Impressum", "Kontakt"])
+    assert [line for line in strip_document_lines(page).text.split("\n") if line] == [lead, body]
+    monkeypatch.setitem(boilerplate._cfg, "lead_threshold", 2.0)
+    assert [line for line in strip_document_lines(page).text.split("\n") if line] == [body]
+
+
 def test_one_block_a_line_dumps_are_not_unwrapped(seeds):
     for sid in ("001", "002", "004"):
         assert not strip_document_lines(seeds[sid]).unwrapped

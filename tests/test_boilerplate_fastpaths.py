@@ -174,6 +174,12 @@ def _classify_reference(ev, xl, title, headline):
     for k in range(1, n):  # hysteresis: a rejected line after a kept one goes on the article
         if final[k] == "line-model" and final[k - 1] is None and probs[k] >= cfg["continue_threshold"]:
             final[k] = None
+    k = 0
+    while k + 1 < n:  # the lead: a rejected line right before a kept one that follows no kept line
+        if final[k] == "line-model" and probs[k] >= cfg["lead_threshold"] and final[k + 1] is None and (k == 0 or final[k - 1] is not None):
+            final[k] = None
+            k += 1
+        k += 1
     k = 1
     while k < n - 1:
         if final[k] == "line-model" and final[k - 1] is None and probs[k - 1] >= cfg["sandwich_confidence"]:
