@@ -169,3 +169,34 @@ def test_a_short_lead_before_the_article_is_kept(separator, monkeypatch):
 def test_one_block_a_line_dumps_are_not_unwrapped(seeds):
     for sid in ("001", "002", "004"):
         assert not strip_document_lines(seeds[sid]).unwrapped
+
+
+# A page of a French and a Spanish news site as a text dump: menu, consent banner, article,
+# newsletter box, legal footer (written for these tests, no site's text)
+_PAGES = {
+"fr": (["Accueil", "International", "Politique", "Économie", "Culture", "Sport", "Se connecter", "S'abonner",
+        "Nous utilisons des cookies pour vous offrir la meilleure expérience possible. Certains sont nécessaires au fonctionnement du site, d'autres servent à des fins statistiques ou à afficher des publicités personnalisées. Vous pouvez modifier vos choix à tout moment.",
+        "Tout accepter", "Paramétrer", "Continuer sans accepter"],
+       ["Paris. Le gouvernement a présenté mardi un plan pour accélérer la rénovation des logements.",
+        "Le ministre du Logement a expliqué que les aides seraient versées plus rapidement aux ménages modestes, et que les démarches administratives seraient simplifiées dès l'année prochaine.",
+        "Les associations de locataires ont salué une avancée, tout en regrettant l'absence de mesures contre la hausse des loyers dans les grandes villes."],
+       ["Newsletter", "Recevez chaque matin l'essentiel de l'actualité. Vous pouvez vous désinscrire à tout moment.", "Je m'inscris", "Mentions légales", "Contact", "© 2026 Exemple Média. Tous droits réservés."]),
+"es": (["Portada", "Nacional", "Internacional", "Economía", "Deportes", "Iniciar sesión", "Suscríbete",
+        "Utilizamos cookies propias y de terceros para mejorar nuestros servicios. Algunas son necesarias para el funcionamiento del sitio y otras se usan con fines analíticos o para mostrar publicidad personalizada. Puede cambiar su configuración en cualquier momento.",
+        "Aceptar todas", "Configurar", "Rechazar"],
+       ["Madrid. El Gobierno aprobó este martes una reforma para agilizar los trámites de las ayudas al alquiler.",
+        "La ministra de Vivienda explicó que las solicitudes se resolverán en un plazo máximo de tres meses y que los jóvenes menores de treinta y cinco años tendrán prioridad en la concesión.",
+        "Las asociaciones de inquilinos valoraron la medida, aunque pidieron más recursos para las comunidades autónomas con mayor demanda."],
+       ["Boletín", "Recibe cada mañana las noticias más importantes. Puedes darte de baja en cualquier momento.", "Apúntate", "Aviso legal", "Contacto", "© 2026 Ejemplo Diario. Todos los derechos reservados."]),
+}
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n"])
+@pytest.mark.parametrize("lang", sorted(_PAGES))
+@pytest.mark.parametrize("paragraphs", [3, 2])
+def test_consent_banners_and_newsletter_boxes_go_and_the_article_stays(lang, paragraphs, separator):
+    """Before the consent, newsletter and unwrap changes the banner and the newsletter text stayed
+    in both languages, and the two-paragraph French article without blank lines was lost whole."""
+    chrome, article, tail = _PAGES[lang]
+    kept = strip_boilerplate(separator.join(chrome + article[:paragraphs] + tail))
+    assert [line for line in kept.split("\n") if line.strip()] == article[:paragraphs]
