@@ -458,16 +458,22 @@ class BackgroundTrigrams:
         v = self.model.prob([word, *hist])
         return self.oov_logp if v == self._zero else v * self.LOG10_BASE
 
+    def terms(self, hist: Sequence[str], word: str, right: Sequence[str]) -> tuple[float, float]:
+        """The terms ``word`` takes part in: log10 P(word | ``hist``, nearest first, up to two
+        words), and log10 P of the (up to two) ``right`` words, in text order, after it (``</s>``
+        ends a sentence)."""
+        own, r = self.logp(word, hist), 0.0
+        if right:
+            r = self.logp(right[0], [word, *hist[:1]])
+            if len(right) > 1 and right[0] != "</s>":
+                r += self.logp(right[1], [right[0], word])
+        return own, r
+
     def window(self, left: Sequence[str], word: str, right: Sequence[str]) -> float:
         """log10 P of the terms ``word`` takes part in between ``left`` (up to two words, in text
         order) and ``right`` (likewise; ``</s>`` ends a sentence)."""
-        h = list(reversed(left[-2:]))
-        lp = self.logp(word, h)
-        if right:
-            lp += self.logp(right[0], [word, *h[:1]])
-            if len(right) > 1 and right[0] != "</s>":
-                lp += self.logp(right[1], [right[0], word])
-        return lp
+        own, r = self.terms(list(reversed(left[-2:])), word, right)
+        return own + r
 
 
 @functools.cache
@@ -1037,18 +1043,8 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
     bg, tg = background_bigrams(), background_trigrams()
     bi, h, left, right = bg.bi, p.here, p.left, p.right
     lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
-    hist = list(reversed(p.tri_left))
-    h1, tr, oov = hist[:1], p.tri_right, tg.oov_logp
-
-    def terms(x: str) -> tuple[float, float]:  # as in _trigram_features
-        own, r = tg.logp(x, hist), 0.0
-        if tr:
-            r = tg.logp(tr[0], [x, *h1])
-            if len(tr) > 1:
-                r += tg.logp(tr[1], [tr[0], x])
-        return own, r
-
-    s_own, s_r = terms(p.spun)
+    hist, tr, oov = list(reversed(p.tri_left)), p.tri_right, tg.oov_logp
+    s_own, s_r = tg.terms(hist, p.spun, tr)
     w_lg, w_rg, w_clp, w_crp, w_lgp, w_rgp = (w[k] for k in ("left_gain", "right_gain", "cand_left_pmi", "cand_right_pmi",
                                                                "left_gain_pos", "right_gain_pos"))
     w_ur, w_cc, w_cid, w_rank, w_llc, w_rlc, w_cz = (w[k] for k in ("unigram_ratio", "channel_cost", "cand_in_doc", "cand_rank",
@@ -1060,7 +1056,7 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
         l_c = bg.logp(left, cand)
         r_c = bg.logp(cand, right) - lu_right if word_right else 0.0
         lg, rg = l_c - l_s, r_c - r_s
-        c_own, c_r = terms(cand)
+        c_own, c_r = tg.terms(hist, cand, tr)
         tl = max(-5.0, min(5.0, c_own - s_own))
         trg = max(-5.0, min(5.0, c_r - s_r))
         zs.append(w_lg * lg + w_rg * rg + w_clp * (l_c - lu_c) + w_crp * r_c + w_lgp * max(lg, 0.0) + w_rgp * max(rg, 0.0)
@@ -1143,24 +1139,12 @@ def _trigram_features(tg: "BackgroundTrigrams", spun: str, opts: list[tuple[str,
     own term (``tri_left_gain``) and its right neighbours' terms (``tri_right_gain``), clipped to
     ±5 (log10); how the candidate ranks among the position's candidates; and whether either word
     is outside the model's vocabulary (then its own term is only a floor)."""
-    hist = list(reversed(left))
-    h1 = hist[:1]
-    oov = tg.oov_logp
-
-    def terms(x: str) -> tuple[float, float]:
-        own = tg.logp(x, hist)
-        r = 0.0
-        if right:
-            r = tg.logp(right[0], [x, *h1])
-            if len(right) > 1:
-                r += tg.logp(right[1], [right[0], x])
-        return own, r
-
-    s_own, s_r = terms(spun)
+    hist, oov = list(reversed(left)), tg.oov_logp
+    s_own, s_r = tg.terms(hist, spun, right)
     spun_oov = 1.0 if s_own == oov else 0.0
     gains = []
     for w, f in opts:
-        c_own, c_r = terms(w)
+        c_own, c_r = tg.terms(hist, w, right)
         lg = max(-5.0, min(5.0, c_own - s_own))
         rg = max(-5.0, min(5.0, c_r - s_r))
         f["tri_left_gain"] = lg
