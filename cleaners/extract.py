@@ -317,14 +317,8 @@ def page_dump(tree, flags: list[bool] | None = None) -> list[str]:
             if el.tail:
                 parts.append(el.tail)
                 marks.append((link > 0) | (furniture > 0) << 1)
-    out: list[str] = []
-    if flags is None:
-        for line in "".join(parts).split("\n"):
-            line = _SPACES.sub(" ", line).strip()
-            if line:
-                out.append(line)
-        return out
-    # the same lines (a newline in the text ends a line too), with each line's marks
+    flags = [] if flags is None else flags
+    out: list[str] = []  # the lines (a newline in the text ends a line too), with each line's marks
     chunk: list[str] = []
     chars = linked = 0
     furn = False
@@ -408,23 +402,19 @@ def recover_lines(
         return text, ()
     gap = cfg["recover_max_gap"]
     INF = n + 1
-    left, right = [INF] * n, [INF] * n  # other dump lines between i and trafilatura's nearest line
-    d = INF
-    for i in range(n):
-        if at[i] >= 0:
-            d = 0
-        elif cand[i]:
-            left[i] = d
-        elif d < INF:
-            d += 1
-    d = INF
-    for i in range(n - 1, -1, -1):
-        if at[i] >= 0:
-            d = 0
-        elif cand[i]:
-            right[i] = d
-        elif d < INF:
-            d += 1
+
+    def distances(order) -> list[int]:  # other dump lines between i and trafilatura's nearest line, that way
+        out, d = [INF] * n, INF
+        for i in order:
+            if at[i] >= 0:
+                d = 0
+            elif cand[i]:
+                out[i] = d
+            elif d < INF:
+                d += 1
+        return out
+
+    left, right = distances(range(n)), distances(range(n - 1, -1, -1))
     after: dict[int, list[str]] = {}
     before: dict[int, list[str]] = {}
     recovered = []
