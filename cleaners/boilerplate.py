@@ -933,10 +933,14 @@ def _wrap_plan(stripped: Sequence[str], nonblank: Sequence[int]) -> bool | list[
     if len(open_lines) < _cfg["unwrap_open_end_share"] * len(continued):
         return None
     # ... and the lines that stop mid-sentence fill the width (a column of menu items does not)
-    filled = sum(1 for i in open_lines if len(stripped[i]) >= _cfg["unwrap_spaced_fill"] * width)
-    if filled < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
-        return None
-    return True
+    return True if _fill_width([len(stripped[i]) for i in open_lines], width) else None
+
+
+def _fill_width(lengths: Sequence[int], width: int) -> bool:
+    """Do most lines that stop mid-sentence (their ``lengths``) fill a wrapped text's ``width``
+    (``unwrap_spaced_lower_share`` of them at least ``unwrap_spaced_fill`` of it)?"""
+    filled = sum(1 for n in lengths if n >= _cfg["unwrap_spaced_fill"] * width)
+    return filled >= _cfg["unwrap_spaced_lower_share"] * len(lengths)
 
 
 def _wrap_params() -> tuple:
@@ -1004,8 +1008,7 @@ def _spaced_plan(stripped: Sequence[str], nonblank: Sequence[int]) -> list[int] 
     if len(runs_on) < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
         return None
     # wrapped lines fill the width: most open lines are at least this share of it
-    filled = sum(1 for k in open_lines if len(lines[k]) >= _cfg["unwrap_spaced_fill"] * width)
-    if filled < _cfg["unwrap_spaced_lower_share"] * len(open_lines):
+    if not _fill_width([len(lines[k]) for k in open_lines], width):
         return None
     return runs_on
 

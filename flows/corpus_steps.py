@@ -239,13 +239,12 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], *existing: Iterable[str] 
     known = np.unique(np.concatenate([hashes, old]))
     added: set[int] = set()
 
-    def taken(h: int) -> bool:
-        i = int(np.searchsorted(known, h))
-        return h in added or (i < len(known) and int(known[i]) == h)
+    def holds(table: np.ndarray, h: int) -> bool:  # (a sorted table of hashes)
+        i = int(np.searchsorted(table, h))
+        return i < len(table) and int(table[i]) == h
 
-    def taken_before(h: int) -> bool:
-        i = int(np.searchsorted(old, h))
-        return i < len(old) and int(old[i]) == h
+    def taken(h: int) -> bool:
+        return h in added or holds(known, h)
 
     records: dict[int, tuple[str, int, list]] = {}  # global row -> (shard name, row in its id table, record)
     shard_of = np.searchsorted(offsets, rows, side="right") - 1
@@ -260,7 +259,7 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], *existing: Iterable[str] 
     fixes: dict[str, dict[str, list]] = defaultdict(dict)
     for doc_id, members in groups.items():
         first_digest, first_where = records[members[0]][2][2], records[members[0]][2][1]
-        if taken_before(stable_hash(doc_id)):  # the first holder of the id is in the output folder already
+        if holds(old, stable_hash(doc_id)):  # the first holder of the id is in the output folder already
             first_digest, first_where = None, "an earlier run into this output folder"
             members = [None, *members]
         for g in members[1:]:

@@ -266,13 +266,17 @@ class InboxState:
         rows = self._db.execute("SELECT rel, digest, batch, reason FROM quarantine ORDER BY at, rel").fetchall()
         return [{"file": r, "digest": d, "batch": b, "reason": why} for r, d, b, why in rows]
 
+    def _doc_ids(self) -> Iterator[str]:
+        """Ids of every document of a committed batch (new docs must not reuse them), streamed."""
+        return (r[0] for r in self._db.execute("SELECT id FROM docs"))
+
     def doc_ids(self) -> set[str]:
-        """Ids of every document of a committed batch (new docs must not reuse them)."""
-        return {r[0] for r in self._db.execute("SELECT id FROM docs")}
+        """The ids as a set."""
+        return set(self._doc_ids())
 
     def doc_id_hashes(self) -> np.ndarray:
-        """:meth:`doc_ids` as :func:`flows.shards.id_hashes` (8 bytes an id, streamed from the table)."""
-        return id_hashes(r[0] for r in self._db.execute("SELECT id FROM docs"))
+        """The ids as :func:`flows.shards.id_hashes` (8 bytes an id)."""
+        return id_hashes(self._doc_ids())
 
     def done_batches(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT name FROM batches WHERE status='done' ORDER BY seq")]
