@@ -36,7 +36,7 @@ class PrefectExecutor(Executor):
         _EXECUTORS[id(self)] = inner
 
     def map(self, fn, arglist, phase, progress: Progress | None = None, done=None):
-        futures = {shard_task.submit(phase, args[0].name, id(self), fn, args): i for i, args in enumerate(arglist)}
+        futures = {shard_task.submit(phase, getattr(args[0], "name", f"{i:05d}"), id(self), fn, args): i for i, args in enumerate(arglist)}
         results: list = [None] * len(arglist)
         for n, (f, i) in enumerate(futures.items(), start=1):
             results[i] = f.result()
@@ -45,6 +45,9 @@ class PrefectExecutor(Executor):
             if progress:
                 progress(phase, n, len(arglist))
         return results
+
+    def call(self, fn, *args):
+        return self.inner.call(fn, *args)
 
     def close(self) -> None:
         _EXECUTORS.pop(id(self), None)

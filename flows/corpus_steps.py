@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from cleaners import boilerplate, dedup, spin
-from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, verify_pair
+from cleaners.dedup.core import DedupConfig, Fingerprints, UnionFind, fingerprint, pair_agreements, verify
 from cleaners.document import Document
 from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, gzip_open, record_digest, write_bytes_atomic, write_json,
                          write_jsonl, write_jsonl_gz)
 from cleaners.settings import section
 from flows import report_html, stages
-from flows.shards import Executor, Progress, Shard, Work, id_hashes, index_writer_lock, read_shard, stable_hash
+from flows.shards import Executor, Progress, Shard, Work, id_hashes, read_shard, stable_hash
 
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
@@ -82,6 +82,22 @@ def once(work: Work, phase: str, fn: Callable[[], Any], progress: Progress | Non
     if progress:
         progress(phase, 1, 1)
     return result
+
+
+@contextlib.contextmanager
+def beside(work: Work, phase: str, fn: Callable[[], Any], timer: PhaseTimer) -> Iterator[None]:
+    """A reduce run in a driver thread while the block runs (a map that neither needs it nor
+    feeds it); the block ends when both have. Its seconds are kept as ``"<phase> (beside)"``."""
+    def run() -> Any:
+        t0 = time.perf_counter()
+        result = once(work, phase, fn, None)
+        timer.seconds[f"{phase} (beside)"] = round(time.perf_counter() - t0, 3)
+        return result
+
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(run)
+        yield  # (an error of the block is raised once the thread has ended; its own is then dropped)
+        job.result()
 
 
 def _shard_dir(root: str, shard: Shard) -> Path:
@@ -157,10 +173,12 @@ def _write_json(path: Path, obj: Any) -> None:
 # ---------------------------------------------------------------- reduce: site repeats, ids
 
 
-def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fixes: dict[str, dict[str, list]]) -> dict[str, dict[str, str]]:
+def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fixes: dict[str, dict[str, list]],
+                 executor: Executor) -> dict[str, dict[str, str]]:
     """Lines that recur on one site (``min_site_docs`` and ``min_site_share`` of its documents)
     or across sites (``min_corpus_docs`` distinct stories on two or more sites): the same rule
-    as :func:`cleaners.boilerplate.repeated_lines`, one hash bucket of lines at a time. Records
+    as :func:`cleaners.boilerplate.repeated_lines`, one hash bucket of lines per task
+    (:func:`repeat_bucket`, on the executor), so no task holds more than a bucket. Records
     rejected as duplicates (``fixes``) do not count."""
     cfg = section("corpus")
     site_docs: Counter[int] = Counter()
@@ -174,20 +192,31 @@ def site_repeats(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fix
         for entry in rows:
             site_docs[entry[4]] -= 1
         gone[int(name)] = np.array([entry[3] for entry in rows], dtype=np.int64)
+    limit = int(section("pipeline")["repeat_rows_in_memory"])
+    tasks = [(str(work.root), [s.name for s in shards], b, sub, split, site_docs, gone, cfg)
+             for b, sub, split in _line_buckets(work, shards, limit)]
+    flags: dict[str, dict[str, str]] = {"site": {}, "corpus": {}}
+    for part in executor.map(repeat_bucket, tasks, "repeats"):  # (buckets hold disjoint lines)
+        for kind in flags:
+            flags[kind].update(part[kind])
+    return flags
+
+
+def repeat_bucket(root: str, names: Sequence[str], b: int, sub: int, split: int, site_docs: Counter[int],
+                  gone: dict[int, np.ndarray], cfg: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The repeated lines of one line-hash bucket (pass ``sub`` of ``split``), from every shard's
+    table of that bucket: a map task of :func:`site_repeats`."""
     site_flags: dict[str, str] = {}
     corpus_flags: dict[str, str] = {}
-    limit = int(section("pipeline")["repeat_rows_in_memory"])
-    for b, sub, split in _line_buckets(work, shards, limit):
-        parts = []
-        for s in shards:
-            part = np.load(work.dir(s) / f"lines-{b:02d}.npy", mmap_mode="r")
-            part = np.asarray(part[(part[:, 1] // BUCKETS) % split == sub] if split > 1 else part)
-            if s.index in gone:
-                part = part[~np.isin(part[:, 3], gone[s.index])]
-            parts.append(part[:, :3])
-        rows = np.unique(np.concatenate(parts) if parts else np.empty((0, 3), np.int64), axis=0)
-        if not len(rows):
-            continue
+    parts = []
+    for k, name in enumerate(names):
+        part = np.load(Path(root) / name / f"lines-{b:02d}.npy", mmap_mode="r")
+        part = np.asarray(part[(part[:, 1] // BUCKETS) % split == sub] if split > 1 else part)
+        if k in gone:
+            part = part[~np.isin(part[:, 3], gone[k])]
+        parts.append(part[:, :3])
+    rows = np.unique(np.concatenate(parts) if parts else np.empty((0, 3), np.int64), axis=0)
+    if len(rows):
         sk, df = np.unique(rows[:, :2], axis=0, return_counts=True)  # distinct stories per (site, line)
         for (site, key), n in zip(sk.tolist(), df.tolist()):
             if site and n >= cfg["min_site_docs"] and n >= cfg["min_site_share"] * site_docs[site]:
@@ -397,16 +426,30 @@ class ShardFingerprints:
                     getattr(fp, n)[g - lo] = getattr(one, n)[0]
         return fp
 
-    def pair(self, i: int, k: int) -> Fingerprints:
-        rows = []
-        for g in (i, k):
-            if g in self.overrides:
-                rows.append(self.overrides[g])
-            else:
-                s, r = self.locate(g)
-                fp = self.shard(s)
-                rows.append(Fingerprints(*(np.asarray(getattr(fp, n)[r : r + 1]) for n in FP_FIELDS)))
-        return Fingerprints(*(np.concatenate([getattr(rows[0], n), getattr(rows[1], n)]) for n in FP_FIELDS))
+    def rows(self, g: np.ndarray) -> Fingerprints:
+        """The fingerprints of global rows ``g`` (any order, repeats allowed), repaired rows
+        replaced: read shard by shard from the mapped arrays."""
+        g = np.asarray(g, dtype=np.int64)
+        k = np.searchsorted(self.offsets, g, side="right") - 1
+        order = np.argsort(k, kind="stable")
+        cut = np.flatnonzero(np.diff(k[order])) + 1
+        parts: dict[str, np.ndarray] = {}
+        for sel in np.split(order, cut) if len(g) else []:
+            s = int(k[sel[0]])
+            fp = self.shard(s)
+            local = g[sel] - self.offsets[s]
+            for n in FP_FIELDS:
+                col = getattr(fp, n)
+                if n not in parts:
+                    parts[n] = np.empty((len(g),) + col.shape[1:], dtype=col.dtype)
+                parts[n][sel] = col[local]
+        if not parts:  # (no rows: empty arrays of the right widths)
+            return self.shard_rows(0).take([])
+        for j in np.flatnonzero(np.isin(g, np.fromiter(self.overrides, np.int64, len(self.overrides)))).tolist():
+            one = self.overrides[int(g[j])]
+            for n in FP_FIELDS:
+                parts[n][j] = getattr(one, n)[0]
+        return Fingerprints(*(parts[n] for n in FP_FIELDS))
 
 
 def band_hashes(fp: Fingerprints, cfg: DedupConfig) -> np.ndarray:
@@ -428,9 +471,9 @@ def band_hashes(fp: Fingerprints, cfg: DedupConfig) -> np.ndarray:
 # ---------------------------------------------------------------- reduce: despin
 
 
-def despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], state: Path) -> dict[str, Any]:
+def despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], state: Path, sample: int) -> dict[str, Any]:
     """Corpus-level spin repair of the flagged documents only, with their LSH candidates (where
-    clean copies of the same story come from) and the first ``[pipeline] despin_sample_docs``
+    clean copies of the same story come from) and the first ``sample`` (``[pipeline] despin_sample_docs``)
     clean documents (the bigram LM) as the corpus it sees. Nothing flagged: nothing read."""
     path = state / stages.SPIN_TABLE_FILE
     table, problem = None, None
@@ -450,7 +493,6 @@ def despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], stat
             keys = band_hashes(fps.shard(k).take([r]), cfg)[0]
             for j, key in enumerate(keys.tolist()):
                 wanted[j].add(key)
-        sample = section("pipeline")["despin_sample_docs"]
         for k in range(len(shards)):
             if not counts[k]:
                 continue
@@ -528,15 +570,11 @@ def _candidate_pairs(keys: np.ndarray, live: np.ndarray, small: int) -> np.ndarr
     return np.stack([code // n, code % n], axis=1)
 
 
-def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any], index_path) -> dict[str, Any]:
-    """Clusters of this run's documents (connected components of verified LSH candidate pairs,
-    as ``cleaners.dedup.dedup_batch`` decides them), the best-ranked copy canonical; a cluster
-    that copies a document of an earlier run keeps that run's canonical copy. The documents
-    then join the persistent index. Decisions are written per shard; only small tables stay."""
-    cfg = DedupConfig.from_settings()
-    counts = [f["docs"] for f in fin]
-    fps = ShardFingerprints(work, shards, counts)
-    metas = ShardMetas(work, shards)
+def _run_fingerprints(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any],
+                      metas: Sequence[dict], cfg: DedupConfig) -> tuple[ShardFingerprints, dict[int, tuple]]:
+    """The shards' fingerprints with the despin step's repaired texts in place, and those
+    documents' canonical ranks (their new length)."""
+    fps = ShardFingerprints(work, shards, [f["docs"] for f in fin])
     ranks: dict[int, tuple] = {}
     for name, rows in spun["repaired"].items():  # repaired texts: new fingerprints, new length in the rank
         k = int(name)
@@ -548,6 +586,19 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
             rank = list(metas[k]["ranks"][r])
             rank[1] = -len(fixes[str(r)][0])
             ranks[g] = tuple(rank)
+    return fps, ranks
+
+
+def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any], index_path) -> dict[str, Any]:
+    """Clusters of this run's documents (connected components of verified LSH candidate pairs,
+    as ``cleaners.dedup.dedup_batch`` decides them), the best-ranked copy canonical; a cluster
+    that copies a document of an earlier run keeps that run's canonical copy. Decisions are
+    written per shard; only small tables stay. (The documents join the persistent index in
+    :func:`index_reduce`, while the write map runs; the caller holds the index's writer lock
+    from this step's query to that update.)"""
+    cfg = DedupConfig.from_settings()
+    metas = ShardMetas(work, shards)
+    fps, ranks = _run_fingerprints(work, shards, fin, spun, metas, cfg)
     n = len(fps)
     keys = np.empty((n, cfg.bands + cfg.spin_bands + cfg.head_bands), dtype=np.int64)
     live = np.empty(n, dtype=bool)
@@ -561,24 +612,28 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     del keys
     uf = UnionFind(n)
     why: dict[int, str] = {}
-    for start in range(0, len(pairs), 65536):  # (a block of pairs as Python ints at a time)
-        for i, k in pairs[start:start + 65536].tolist():
-            if uf.find(i) == uf.find(k):
+    for start in range(0, len(pairs), 16384):  # a block of pairs: both ends' signatures compared at once
+        block = pairs[start:start + 16384]
+        a, b = fps.rows(block[:, 0]), fps.rows(block[:, 1])
+        agree = zip(block.tolist(), pair_agreements(a, b, "sig").tolist(), pair_agreements(a, b, "spin").tolist(),
+                    (a.empty | b.empty).tolist(), a.size.tolist(), b.size.tolist(), a.spin_size.tolist(), b.spin_size.tolist())
+        for (i, k), same, same_spin, empty, size_a, size_b, spin_a, spin_b in agree:
+            if empty or uf.find(i) == uf.find(k):
                 continue
-            reason = verify_pair(fps.pair(i, k), 0, 1, cfg)
-            if reason:
+            reason = verify(cfg, same / cfg.num_perm, size_a, size_b, same_spin / cfg.spin_num_perm, spin_a, spin_b)
+            if reason:  # (verify_pair's verdict to the bit: the same counts over the same widths)
                 uf.union(i, k)
                 why.setdefault(k, reason)
                 why.setdefault(i, reason)
-    use_index = index_path is not None
-    with index_writer_lock(index_path) if use_index else contextlib.nullcontext():  # one writer per index
-        matches = _earlier_matches(work, index_path, fps, metas) if use_index else {}
-        groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
-        for g in sorted(set(why) | set(matches)):
-            groups[uf.find(g)].append(g)
-        decisions, canon_of = _decide(groups, matches, why, ranks, fps, metas)
-        if use_index:
-            _add_to_index(work, index_path, fps, metas, canon_of, decisions)
+    matches = _earlier_matches(work, index_path, fps, metas) if index_path is not None else {}
+    groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
+    for g in sorted(set(why) | set(matches)):
+        groups[uf.find(g)].append(g)
+    decisions, canon_of = _decide(groups, matches, why, ranks, fps, metas)
+    rows = np.array(sorted(canon_of), dtype=np.int64)  # copy -> its canonical: a row, or -1 - (index number)
+    np.save(work.root / "canon-of.npy", np.stack([rows, np.array([c if isinstance(c, int) else -1 - int(c[1:])
+                                                                   for c in map(canon_of.__getitem__, rows.tolist())],
+                                                                  dtype=np.int64)], axis=1).reshape(-1, 2))
     per_shard: dict[int, dict[str, list]] = defaultdict(dict)
     for g in sorted(decisions):  # (grouped once: a pass over all decisions per shard is quadratic)
         k, r = fps.locate(g)
@@ -605,12 +660,12 @@ def _doc_id(fps: ShardFingerprints, metas: Sequence[dict], g: int) -> str:
 
 
 def _earlier_matches(work: Work, index_path, fps: ShardFingerprints, metas: Sequence[dict]) -> dict[int, list]:
-    """What the persistent index already holds of this run's documents (earlier runs only: the
-    documents a killed attempt of this run added are taken out first)."""
+    """What the persistent index already holds of this run's documents (this step runs before
+    any of them is added, and a killed run's additions are undone before it adds them again)."""
     matches: dict[int, list] = {}
     with stages.dedup.open_index(index_path) as index:
-        if work.done("dedup-index-started"):
-            index.remove([i for k in range(len(metas)) for i in metas[k]["ids"]])  # (one scan of the band table)
+        if not len(index):  # (a new corpus: nothing to ask)
+            return matches
         for k in range(len(metas)):
             if fps.offsets[k + 1] > fps.offsets[k]:
                 for r, ms in index.query(fps.shard_rows(k)).items():
@@ -651,25 +706,36 @@ def _decide(groups: dict[int, list[int]], matches: dict[int, list], why: dict[in
     return decisions, canon_of
 
 
-def _add_to_index(work: Work, index_path, fps: ShardFingerprints, metas: Sequence[dict],
-                  canon_of: dict[int, int | str], decisions: dict[int, list]) -> None:
-    """This run's documents into the persistent index: canonical copies first, so their copies
-    can point at their index numbers."""
-    work.commit("dedup-index-started", True)
+def index_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any], index_path) -> bool:
+    """This run's documents into the persistent index, canonical copies first (so their copies
+    can point at their index numbers), all in one :meth:`~cleaners.dedup.index.DedupIndex.bulk`
+    write. Documents a killed attempt of this step added (a backend without transactions) are
+    taken out first."""
+    cfg = DedupConfig.from_settings()
+    metas = ShardMetas(work, shards)
+    fps, _ = _run_fingerprints(work, shards, fin, spun, metas, cfg)
+    table = np.load(work.root / "canon-of.npy")
+    canon_of: dict[int, int | str] = {g: (c if c >= 0 else f"#{-1 - c}") for g, c in table.tolist()}
+    wanted = {c for c in canon_of.values() if isinstance(c, int)}
     nums: dict[int, int] = {}
     with stages.dedup.open_index(index_path) as index:
-        for first_pass in (True, False):
-            for k, meta in enumerate(metas):
-                lo = int(fps.offsets[k])
-                rows = [r for r in range(len(meta["ids"])) if (canon_of.get(lo + r) is None) == first_pass]
-                if not rows:
-                    continue
-                canonical = None if first_pass else [
-                    c if isinstance(c, str) else f"#{nums[c]}" for c in (canon_of[lo + r] for r in rows)]
-                added = index.add([meta["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
-                if first_pass:
-                    nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in decisions)
+        if work.done("dedup-index-started"):
+            index.remove([i for k in range(len(metas)) for i in metas[k]["ids"]])  # (one scan of the band table)
+        work.commit("dedup-index-started", True)
+        with index.bulk():
+            for first_pass in (True, False):
+                for k, meta in enumerate(metas):
+                    lo = int(fps.offsets[k])
+                    rows = [r for r in range(len(meta["ids"])) if (canon_of.get(lo + r) is None) == first_pass]
+                    if not rows:
+                        continue
+                    canonical = None if first_pass else [
+                        c if isinstance(c, str) else f"#{nums[c]}" for c in (canon_of[lo + r] for r in rows)]
+                    added = index.add([meta["ids"][r] for r in rows], fps.shard_rows(k).take(rows), canonical)
+                    if first_pass:
+                        nums.update((lo + r, num) for r, num in zip(rows, added) if lo + r in wanted)
     work.commit("dedup-index-added", True)  # (a marker: the kill-point tests stop here too)
+    return True
 
 
 # ---------------------------------------------------------------- map: write
@@ -697,7 +763,7 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
     """The shard's final documents (spin repairs and dedup decisions applied) as output parts,
     and its share of the report."""
     d = _shard_dir(root, shard)
-    _drop_dead(d, ["docs1.jsonl.gz", "rejected1.json", "ids.json"] + [f"fp-{n}.npy" for n in FP_FIELDS])  # (finish, dedup: done)
+    _drop_dead(d, ["docs1.jsonl.gz", "rejected1.json", "ids.json"])  # (finish: done; the fingerprints serve the index step beside this map)
     repaired = json.loads((d / "despin.json").read_text(encoding="utf-8")) if (d / "despin.json").exists() else {}
     decided = json.loads((d / "dedup.json").read_text(encoding="utf-8"))
     extra = {"table_problem": problem} if problem else {}

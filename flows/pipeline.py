@@ -9,8 +9,9 @@ and a reduce in the driver over those tables, never over a list of all documents
     repeats ── lines recurring on a site or across sites (hash buckets, one at a time) reduce
     finish ─── duplicate ids, corpus chrome out, dedup fingerprints (three views)      map
     despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce
-    dedup ──── LSH bands → verified pairs → clusters → best copy; the persistent index reduce
+    dedup ──── LSH bands → verified pairs → clusters → best copy (vs the persistent index) reduce
     write ──── corpus/, documents/, rejected/ parts with every decision               map
+    index ──── this run's documents into the persistent index, beside the write map   reduce
     report ─── manifest.json, report.json, report.html (+ single-file views)          driver
 
 The driver holds per document a few numbers (band keys, a union-find slot): its memory grows
@@ -31,8 +32,8 @@ from cleaners.io import unsupported_files
 from cleaners.settings import section, settings
 from flows import corpus_steps as steps
 from flows import stages
-from flows.shards import (Executor, Progress, Work, folder_lock, make_executor, plan_files, plan_key, plan_shards,
-                          sweep_leftovers, unfinished_plan)
+from flows.shards import (Executor, Progress, Work, folder_lock, index_writer_lock, make_executor, plan_files, plan_key,
+                          plan_shards, sweep_leftovers, unfinished_plan)
 
 
 def run(input_path: str | Path | None, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
@@ -76,14 +77,17 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
         clean = steps.mapped(work, executor, "clean", steps.clean_shard, [(s, root) for s in shards], timer)
         earlier = stages.output_ids(out) if mode == "append" else ()  # (streamed, and only if this step runs)
         fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, earlier, taken_ids), timer)
-        flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes), timer)
+        flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes, executor), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
                            [(s, root, fixes.get(s.name, {}), flags) for s in shards], timer)
-        spun = steps.once(work, "despin", lambda: steps.despin_reduce(work, shards, fin, state), timer)
-        dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), timer)
-        parts = steps.once(work, "parts", lambda: steps.first_part(out, mode), None)  # stable on a resumed run
-        wrote = steps.mapped(work, executor, "write", steps.write_shard,
-                             [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], timer)
+        sample = section("pipeline")["despin_sample_docs"]  # (on a worker, which has the spin models loaded)
+        spun = steps.once(work, "despin", lambda: executor.call(steps.despin_reduce, work, shards, fin, state, sample), timer)
+        with index_writer_lock(index):  # one writer per index, from the query of its step to its update
+            dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), timer)
+            parts = steps.once(work, "parts", lambda: steps.first_part(out, mode), None)  # stable on a resumed run
+            with steps.beside(work, "index", lambda: steps.index_reduce(work, shards, fin, spun, index), timer):
+                wrote = steps.mapped(work, executor, "write", steps.write_shard,
+                                     [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], timer)
     finally:
         if own:
             executor.close()

@@ -403,6 +403,11 @@ class Executor:
                 progress(phase, i, len(arglist))
         return out
 
+    def call(self, fn: Callable, *args: Any) -> Any:
+        """``fn(*args)`` once, where the map steps run: a reduce that needs the models the maps
+        loaded (spin repair) runs there, not in a driver that would load them again."""
+        return fn(*args)
+
     def close(self) -> None:
         pass
 
@@ -435,6 +440,9 @@ class PoolExecutor(Executor):
             if progress:
                 progress(phase, done_n, len(arglist))
         return results
+
+    def call(self, fn, *args):
+        return self.pool.submit(fn, *args).result()
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -473,6 +481,9 @@ class DaskExecutor(Executor):
             if progress:
                 progress(phase, n, len(arglist))
         return results
+
+    def call(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False).result()
 
     def close(self) -> None:
         self.client.close()

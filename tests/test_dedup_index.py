@@ -1,5 +1,6 @@
 """The persistent dedup index and run-2-against-run-1 deduplication."""
 
+import contextlib
 import shutil
 import sqlite3
 
@@ -197,3 +198,39 @@ def test_remove_forgets_documents_and_their_bands(tmp_path, seeds):
     n_bands = cfg.bands + cfg.spin_bands + cfg.head_bands
     assert conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == n_bands
     conn.close()
+
+
+def _tables(path) -> tuple[list, list]:
+    conn = sqlite3.connect(path)
+    try:
+        return (conn.execute("SELECT * FROM docs ORDER BY doc").fetchall(),
+                conn.execute("SELECT * FROM bands ORDER BY band, hash, doc").fetchall())
+    finally:
+        conn.close()
+
+
+def test_bulk_writes_the_same_index_as_one_add_at_a_time_and_is_all_or_nothing(tmp_path, seeds):
+    cfg = DedupConfig.from_settings()
+    texts = [seeds[k] for k in ("000", "001", "002", "004")] + [seeds["000"] + "\nReporting by a wire desk.", "", seeds["002"][:900]]
+    fp = fingerprint(texts, cfg)
+    ids = [f"d{i}" for i in range(len(texts))]
+    calls = [([0, 1, 2], None), ([3, 5], None), ([4, 6], ["#1", 0])]  # copies point at earlier numbers or positions
+    paths = {}
+    for name in ("one", "bulk"):
+        paths[name] = tmp_path / name / "dedup.sqlite"
+        with DedupIndex.open(paths[name], cfg) as index:
+            index.add(["old"], fingerprint([seeds["004"]], cfg))  # a grown index: rows go in among earlier ones
+            with index.bulk() if name == "bulk" else contextlib.nullcontext():
+                for rows, canonical in calls:
+                    index.add([ids[r] for r in rows], fp.take(rows), canonical)
+    assert _tables(paths["bulk"]) == _tables(paths["one"])
+    docs, bands = _tables(paths["bulk"])
+    assert len(docs) == 8 and len(bands) == 7 * (cfg.bands + cfg.spin_bands + cfg.head_bands)  # (the empty text has no bands)
+    with DedupIndex.open(paths["bulk"], cfg) as index:
+        assert [m.id for m in index.query(fp.take([4]))[0]] == ["d0", "d4"]  # (found through the bulk-written bands)
+        before = _tables(paths["bulk"])
+        with pytest.raises(ValueError), index.bulk():
+            index.add(["late"], fp.take([1]))
+            index.add(["bad"], fp.take([2]), ["nonsense"])
+        assert len(index) == 8
+    assert _tables(paths["bulk"]) == before  # an error inside the block rolled the whole block back

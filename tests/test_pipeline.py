@@ -7,6 +7,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -110,7 +111,16 @@ def test_no_step_holds_more_than_a_shard_of_documents(corpus, tmp_path, small_sh
     assert peak[0] <= 2 * per_shard + 10, (peak[0], per_shard)  # a shard's worth (a document and its next version)
 
 
-KILL_POINTS = ["clean:2", "ids", "finish:2", "despin", "dedup-index-added", "write:2"]
+KILL_POINTS = ["clean:2", "ids", "finish:2", "despin", "dedup", "dedup-index-started", "dedup-index-added", "write:2"]
+
+
+def _index_rows(out: Path) -> tuple[list, list]:
+    conn = sqlite3.connect(out / "state" / "dedup.sqlite")
+    try:
+        return (conn.execute("SELECT * FROM docs ORDER BY doc").fetchall(),
+                conn.execute("SELECT * FROM bands ORDER BY band, hash, doc").fetchall())
+    finally:
+        conn.close()
 
 
 def _clean(src: Path, out: Path, env: dict, *extra: str, workers: int = 2) -> subprocess.CompletedProcess:
@@ -143,6 +153,7 @@ def test_kill_9_anywhere_then_rerun_gives_the_uninterrupted_output(tmp_path):
         assert again.returncode in (0, 3), (point, again.stderr[-800:])
         for name, rows in want.items():
             assert records(out, name) == rows, (point, name)
+        assert _index_rows(out) == _index_rows(ref), point  # (the index step runs beside the write map)
         assert not (out / ".work").exists()
         phase, _, n = point.partition(":")
         if n:  # killed inside a map: the shards it had finished are not done again

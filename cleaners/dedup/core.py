@@ -187,6 +187,18 @@ def verify(cfg: DedupConfig, j: float, size_a: int, size_b: int, spin_j: float, 
     return None
 
 
+def pair_agreements(a: Fingerprints, b: Fingerprints, view: str = "sig") -> np.ndarray:
+    """For each row j, how many MinHash values of ``view`` (``sig`` or ``spin``) rows ``a[j]``
+    and ``b[j]`` share: over the view's width, :func:`jaccard` of the pair, for many pairs at once.
+
+    >>> x = Fingerprints(np.array([[1, 2, 3, 4], [5, 6, 7, 8]], np.uint32), np.array([9, 9]), np.zeros((2, 2), np.uint32),
+    ...                  np.array([0, 0]), np.array([False, False]), np.zeros((2, 1), np.uint32))
+    >>> pair_agreements(x, x.take([1, 1])).tolist()
+    [0, 4]
+    """
+    return np.count_nonzero(getattr(a, view) == getattr(b, view), axis=1)
+
+
 def verify_pair(fp: Fingerprints, i: int, k: int, cfg: DedupConfig) -> str | None:
     if fp.empty[i] or fp.empty[k]:
         return None
