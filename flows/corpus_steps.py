@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import os
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -85,18 +86,25 @@ def once(work: Work, phase: str, fn: Callable[[], Any], progress: Progress | Non
 
 
 @contextlib.contextmanager
-def beside(work: Work, phase: str, fn: Callable[[], Any], timer: PhaseTimer) -> Iterator[None]:
-    """A reduce run in a driver thread while the block runs (a map that neither needs it nor
-    feeds it); the block ends when both have. Its seconds are kept as ``"<phase> (beside)"``."""
+def beside(work: Work, phase: str, fn: Callable[[threading.Event], Any], timer: PhaseTimer) -> Iterator[None]:
+    """A reduce run in a driver thread while the block runs (a map that does not need it):
+    ``fn(ended)``, where ``ended`` is set when the block has ended (a reduce that follows the
+    map's shards as they finish stops waiting then). The block ends when both have; the
+    reduce's seconds are kept as ``"<phase> (beside)"``."""
+    ended = threading.Event()
+
     def run() -> Any:
         t0 = time.perf_counter()
-        result = once(work, phase, fn, None)
+        result = once(work, phase, lambda: fn(ended), None)
         timer.seconds[f"{phase} (beside)"] = round(time.perf_counter() - t0, 3)
         return result
 
     with ThreadPoolExecutor(1) as pool:
         job = pool.submit(run)
-        yield  # (an error of the block is raised once the thread has ended; its own is then dropped)
+        try:
+            yield  # (an error of the block is raised once the thread has ended; its own is then dropped)
+        finally:
+            ended.set()
         job.result()
 
 
@@ -797,10 +805,43 @@ def write_shard(shard: Shard, root: str, out: str, part: int, problem: str | Non
 # ---------------------------------------------------------------- the run's report
 
 
+VIEWS = (("documents.jsonl.gz", "documents", ".jsonl.gz", concat_files_atomic),
+         ("corpus.jsonl.gz", "corpus", ".jsonl.gz", concat_files_atomic),
+         ("corpus.parquet", "corpus", ".parquet", concat_parquet_atomic),
+         ("rejected.jsonl", "rejected", ".jsonl", concat_files_atomic))
+
+
+def single_file_views(out: Path, work: Work, shards: Sequence[Shard], first: int, ended: threading.Event) -> bool:
+    """The single-file views (``[pipeline] single_file_views``): every part of ``out``, an
+    appended-to corpus's earlier ones first, concatenated in order while the write map writes
+    this run's, each part as soon as it and the parts before it are written. Each view
+    replaces its file atomically once complete; a write map that fails leaves them as they were."""
+    if not section("pipeline")["single_file_views"]:
+        return False
+
+    def written(folder: str, suffix: str) -> Iterator[Path]:
+        earlier = sorted(p for p in (out / folder).glob(f"part-*{suffix}") if int(p.name.split("-")[1].split(".")[0]) < first) if (out / folder).is_dir() else []
+        yield from earlier
+        for s in shards:
+            while work.done("write", s) is None:
+                if ended.is_set() and work.done("write", s) is None:
+                    raise RuntimeError(f"the write map ended without shard {s.name}: views left as they were")
+                ended.wait(0.05)
+            part = out / folder / f"part-{first + s.index:05d}{suffix}"
+            if part.exists():
+                yield part
+
+    with ThreadPoolExecutor(len(VIEWS)) as pool:  # copying and pyarrow release the GIL: the views overlap
+        jobs = [pool.submit(concat, out / view, written(folder, suffix)) for view, folder, suffix, concat in VIEWS]
+        for job in jobs:
+            job.result()  # (an error in any view is raised here)
+    return True
+
+
 def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str, seconds: float,
                phases: dict[str, float] | None = None, reused: dict[str, int] | None = None,
                skipped: tuple[int, list[str]] = (0, [])) -> dict[str, Any]:
-    """manifest.json, the single-file views, report.json (written last) and report.html."""
+    """manifest.json, report.json (written last) and report.html."""
     (out / "report.json").unlink(missing_ok=True)
     manifest_path = out / "manifest.json"
     earlier = json.loads(manifest_path.read_text(encoding="utf-8")) if mode == "append" and manifest_path.exists() else {"parts": []}
@@ -836,17 +877,6 @@ def finish_run(out: Path, wrote: Sequence[dict], dedup_summary: dict, mode: str,
     if mode == "append":
         report["earlier"] = {"parts": len(parts) - len(wrote), "documents": earlier.get("documents"),
                              "corpus_documents": earlier.get("corpus")}
-    if section("pipeline")["single_file_views"]:
-        names = [p["part"] for p in parts]
-        views = (("documents.jsonl.gz", "documents", ".jsonl.gz", concat_files_atomic),
-                 ("corpus.jsonl.gz", "corpus", ".jsonl.gz", concat_files_atomic),
-                 ("corpus.parquet", "corpus", ".parquet", concat_parquet_atomic),
-                 ("rejected.jsonl", "rejected", ".jsonl", concat_files_atomic))
-        with ThreadPoolExecutor(len(views)) as pool:  # copying and pyarrow release the GIL: the views overlap
-            jobs = [pool.submit(concat, out / view, [f for f in (out / folder / f"{p}{suffix}" for p in names) if f.exists()])
-                    for view, folder, suffix, concat in views]
-            for job in jobs:
-                job.result()  # (an error in any view is raised here)
     write_json(manifest_path, {"format": "wirewash-parts/1", "parts": parts,
                                "documents": sum(p["documents"] or 0 for p in parts), "corpus": sum(p["corpus"] or 0 for p in parts)})
     figures = report_html.merge_figures([w["figures"] for w in wrote], dedup_summary["cluster_sizes"],

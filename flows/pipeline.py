@@ -6,13 +6,14 @@ and a reduce in the driver over those tables, never over a list of all documents
     plan ───── input → shards (files; line ranges of large JSON Lines files)           driver
     clean ──── read · extract · textfix · boilerplate · spin; line and id tables      map
     ids ────── records that reuse an id: the same text rejected, another renamed        reduce
-    repeats ── lines recurring on a site or across sites (hash buckets, one at a time) reduce
+    repeats ── lines recurring on a site or across sites (a task per hash bucket)      map + reduce
     finish ─── duplicate ids, corpus chrome out, dedup fingerprints (three views)      map
-    despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce
+    despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce (on a worker)
     dedup ──── LSH bands → verified pairs → clusters → best copy (vs the persistent index) reduce
     write ──── corpus/, documents/, rejected/ parts with every decision               map
-    index ──── this run's documents into the persistent index, beside the write map   reduce
-    report ─── manifest.json, report.json, report.html (+ single-file views)          driver
+    index ──── this run's documents into the persistent index (one bulk write)         beside the write map
+    views ──── single-file views, each part appended as soon as it is written          beside the write map
+    report ─── manifest.json, report.json, report.html                                driver
 
 The driver holds per document a few numbers (band keys, a union-find slot): its memory grows
 with a shard's documents, not the corpus's. Each step's results go to ``OUT/.work`` with a
@@ -85,7 +86,8 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
         with index_writer_lock(index):  # one writer per index, from the query of its step to its update
             dedup = steps.once(work, "dedup", lambda: steps.dedup_reduce(work, shards, fin, spun, index), timer)
             parts = steps.once(work, "parts", lambda: steps.first_part(out, mode), None)  # stable on a resumed run
-            with steps.beside(work, "index", lambda: steps.index_reduce(work, shards, fin, spun, index), timer):
+            with (steps.beside(work, "index", lambda ended: steps.index_reduce(work, shards, fin, spun, index), timer),
+                  steps.beside(work, "views", lambda ended: steps.single_file_views(out, work, shards, parts, ended), timer)):
                 wrote = steps.mapped(work, executor, "write", steps.write_shard,
                                      [(s, root, str(out), parts + s.index, spun["problem"], dedup["want"]) for s in shards], timer)
     finally:

@@ -424,6 +424,11 @@ class PoolExecutor(Executor):
     def __init__(self, workers: int):
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+        # the first task forks every worker (fork start): do it now, while this process has no
+        # other thread. A resumed run's first map may be the write map, beside which the index
+        # and views threads run; a worker forked then can inherit a lock one of them holds
+        # (pyarrow's, the import lock) and hang (seen: the kill -9 test, resumed after despin)
+        self.pool.submit(os.getpid).result()
 
     def map(self, fn, arglist, phase, progress=None, done=None):
         futures = {self.pool.submit(fn, *args): i for i, args in enumerate(arglist)}

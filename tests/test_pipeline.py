@@ -125,7 +125,7 @@ def _index_rows(out: Path) -> tuple[list, list]:
 
 def _clean(src: Path, out: Path, env: dict, *extra: str, workers: int = 2) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flows.cli", "clean", str(src), "-o", str(out), "-q", "-w", str(workers), *extra],
-                          cwd=ROOT, env=env, capture_output=True, timeout=600)
+                          cwd=ROOT, env=env, capture_output=True, timeout=180)  # (a run here takes seconds; a hang fails fast)
 
 
 def _small_shard_env(tmp_path: Path) -> dict:
@@ -275,3 +275,53 @@ def test_output_ids_reads_each_rows_id_without_holding_the_rows(tmp_path):
     ids = output_ids(tmp_path)
     assert not isinstance(ids, (set, list))  # streamed
     assert list(ids) == ['say "hi"\\n', "Zürich–7", "late key"]
+
+
+def test_single_file_views_follow_the_write_map_in_part_order_and_survive_its_failure(tmp_path):
+    """The views are concatenated beside the write map, each part once it and the parts before
+    it are written (shards finish in any order), after an appended-to corpus's earlier parts;
+    a write map that fails leaves every view as it was and its own error is the one raised."""
+    import pyarrow.parquet as pq
+
+    from cleaners.io import write_jsonl, write_jsonl_gz, write_parquet
+    from cleaners.rows import corpus_row
+    from flows.corpus_steps import PhaseTimer, beside, single_file_views
+    from flows.shards import Shard, Work
+
+    out = tmp_path / "out"
+
+    def write_part(n: int) -> None:
+        for folder in ("documents", "corpus", "rejected"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+        doc = Document(id=f"p{n}", text=f"Story number {n}.", source=f"in/{n}.txt")
+        write_jsonl_gz(out / "documents" / f"part-{n:05d}.jsonl.gz", [{"id": doc.id}])
+        write_jsonl_gz(out / "corpus" / f"part-{n:05d}.jsonl.gz", [{"id": doc.id}])
+        write_parquet(out / "corpus" / f"part-{n:05d}.parquet", [corpus_row(doc)])
+        write_jsonl(out / "rejected" / f"part-{n:05d}.jsonl", [{"source": f"bad{n}"}])
+
+    def views() -> dict[str, list]:
+        return {"documents": [r["id"] for r in records(out, "documents.jsonl.gz")],
+                "corpus": [r["id"] for r in records(out, "corpus.jsonl.gz")],
+                "parquet": pq.read_table(out / "corpus.parquet").column("id").to_pylist(),
+                "rejected": [json.loads(x)["source"] for x in (out / "rejected.jsonl").read_text().split("\n") if x]}
+
+    write_part(0)  # an earlier run's part
+    shards = [Shard(k, (), 0) for k in range(3)]  # this run's parts 1, 2, 3
+    work = Work(out, "plan")
+    with beside(work, "views", lambda ended: single_file_views(out, work, shards, 1, ended), PhaseTimer(None)):
+        for k in (2, 0, 1):
+            write_part(1 + k)
+            work.commit("write", {}, shards[k])
+    want = {"documents": ["p0", "p1", "p2", "p3"], "corpus": ["p0", "p1", "p2", "p3"], "parquet": ["p0", "p1", "p2", "p3"],
+            "rejected": ["bad0", "bad1", "bad2", "bad3"]}
+    assert views() == want
+
+    work = Work(out, "plan 2")  # a second (appending) run whose write map fails half-way
+    more = [Shard(k, (), 0) for k in range(2)]
+    with pytest.raises(OSError, match="disk full"):
+        with beside(work, "views", lambda ended: single_file_views(out, work, more, 4, ended), PhaseTimer(None)):
+            write_part(4)
+            work.commit("write", {}, more[0])
+            raise OSError("disk full")
+    assert views() == want
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
