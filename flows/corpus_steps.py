@@ -29,7 +29,7 @@ from cleaners.io import (Rejected, concat_files_atomic, concat_parquet_atomic, g
                          write_jsonl, write_jsonl_gz)
 from cleaners.settings import section
 from flows import report_html, stages
-from flows.shards import Executor, Progress, Shard, Work, id_hashes, read_shard, stable_hash
+from flows.shards import Executor, Progress, Shard, Work, id_hashes, read_shard, release_memory, stable_hash
 
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
@@ -80,6 +80,7 @@ def once(work: Work, phase: str, fn: Callable[[], Any], progress: Progress | Non
     result = work.done(phase)
     if result is None:
         result = work.commit(phase, fn())
+        release_memory()
     if progress:
         progress(phase, 1, 1)
     return result
@@ -480,6 +481,14 @@ def band_hashes(fp: Fingerprints, cfg: DedupConfig) -> np.ndarray:
 
 
 def despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], state: Path, sample: int) -> dict[str, Any]:
+    """:func:`_despin_reduce`, then the freed memory back to the system (it runs on a pool
+    worker, which goes on to the write map)."""
+    result = _despin_reduce(work, shards, fin, state, sample)
+    release_memory()
+    return result
+
+
+def _despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], state: Path, sample: int) -> dict[str, Any]:
     """Corpus-level spin repair of the flagged documents only, with their LSH candidates (where
     clean copies of the same story come from) and the first ``sample`` (``[pipeline] despin_sample_docs``)
     clean documents (the bigram LM) as the corpus it sees. Nothing flagged: nothing read."""
