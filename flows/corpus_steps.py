@@ -426,14 +426,7 @@ class ShardFingerprints:
 
     def shard_rows(self, k: int) -> Fingerprints:
         """Shard ``k``'s fingerprints in memory, repaired rows replaced."""
-        fp = self.shard(k)
-        fp = Fingerprints(*(np.array(getattr(fp, n)) for n in FP_FIELDS))
-        lo, hi = int(self.offsets[k]), int(self.offsets[k + 1])
-        for g, one in self.overrides.items():
-            if lo <= g < hi:
-                for n in FP_FIELDS:
-                    getattr(fp, n)[g - lo] = getattr(one, n)[0]
-        return fp
+        return self.rows(np.arange(self.offsets[k], self.offsets[k + 1]))
 
     def rows(self, g: np.ndarray) -> Fingerprints:
         """The fingerprints of global rows ``g`` (any order, repeats allowed), repaired rows
@@ -453,7 +446,7 @@ class ShardFingerprints:
                     parts[n] = np.empty((len(g),) + col.shape[1:], dtype=col.dtype)
                 parts[n][sel] = col[local]
         if not parts:  # (no rows: empty arrays of the right widths)
-            return self.shard_rows(0).take([])
+            return Fingerprints(*(np.asarray(getattr(self.shard(0), n))[:0] for n in FP_FIELDS))
         for j in np.flatnonzero(np.isin(g, np.fromiter(self.overrides, np.int64, len(self.overrides)))).tolist():
             one = self.overrides[int(g[j])]
             for n in FP_FIELDS:

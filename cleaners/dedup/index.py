@@ -202,7 +202,7 @@ class DedupIndex(ClosingIndex):
             if self.conn.in_transaction:
                 self.conn.commit()
             self.conn.execute("BEGIN IMMEDIATE")  # the write lock first: concurrent writers get distinct numbers
-        start = self._next_doc()
+        start = self._bulk.next if self._bulk is not None else self._first_free()
         nums = list(range(start, start + len(ids)))
         try:
             canon = canonical_numbers(ids, fp, nums, canonical)
@@ -220,7 +220,7 @@ class DedupIndex(ClosingIndex):
         live = ~fp.empty
         if self._bulk is not None:
             self._bulk.hold(np.asarray(nums, dtype=np.int64)[live], keys[live])
-            self._bulk.next = start + len(ids)
+            self._bulk.next += len(ids)
             return nums
         doc_col = np.repeat(np.asarray(nums, dtype=np.int64)[live], keys.shape[1])
         band_col = np.tile(np.arange(keys.shape[1], dtype=np.int64), int(live.sum()))
@@ -233,9 +233,8 @@ class DedupIndex(ClosingIndex):
         self.conn.commit()
         return nums
 
-    def _next_doc(self) -> int:
-        if self._bulk is not None and self._bulk.next >= 0:
-            return self._bulk.next
+    def _first_free(self) -> int:
+        """The number the next document gets (inside the write lock)."""
         return self.conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
 
     @contextlib.contextmanager
@@ -255,7 +254,7 @@ class DedupIndex(ClosingIndex):
         if self.conn.in_transaction:
             self.conn.commit()
         self.conn.execute("BEGIN IMMEDIATE")
-        held = self._bulk = _HeldBands(Path(self.path).parent if self.path != ":memory:" else None)
+        held = self._bulk = _HeldBands(Path(self.path).parent if self.path != ":memory:" else None, self._first_free())
         try:
             yield
             for band in range(self.cfg.bands + self.cfg.spin_bands + self.cfg.head_bands):
@@ -344,11 +343,11 @@ class _HeldBands:
     """The band keys of a :meth:`DedupIndex.bulk` block, one row ``(doc, key per band)`` of int64 a
     document appended to a temporary file (120 bytes a document), read back a band at a time."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, first: int):
         self.fh = tempfile.TemporaryFile(prefix=".wirewash-bands-", dir=folder)
         self.width = 0
         self.rows = 0
-        self.next = -1  # the next document number (taken once, at the block's first add)
+        self.next = first  # the number the block's next document gets
 
     def hold(self, docs: np.ndarray, keys: np.ndarray) -> None:
         if not len(docs):
