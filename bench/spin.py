@@ -15,6 +15,8 @@ Scores repair functions with the shared scorer (``../shared/bench/spin/score.py`
 * ``dev``   out-of-sample: our own news paragraphs (``bench/data/dev_original.txt``) spun by
             ``bench/spinner.py``, whose forward table was written separately from the reverse
             table and is deliberately not its inverse (see that file);
+* ``thes dev`` / ``thes held-out`` spun at rates 0.35, 0.7 and 1.0 (share of the words the spinner
+            knows that it swaps), against the decider's probability rule alone in the same run;
 * clean seeds 000/001/002/004: share of tokens changed (false repairs);
 * detection: spin_score on the seeds and on the ``spin15``/``spin40`` copies of
   ``../shared/bench/dedup/synth_v1.jsonl``;
@@ -209,6 +211,22 @@ def main(argv=None) -> dict:
         changed = sum(res.results[len(spun_docs) + i].text != p["original"] for i, p in enumerate(sets["thes dev"]))
         print(f"{'despin + corpus step':<19}" + f"{'-':>18}" * 6 + f"{o['restoration']:>11.3f} /{o['damage']:.3f}"
               + f"   (thes held-out with the {len(sets['thes dev'])} dev clean originals as the corpus's clean documents; {changed} of them changed)")
+    # how much of a story the spinner touched: seed 003's spinner swapped nearly every word it knew,
+    # the thesaurus bench swaps 35 %. The decider reads the document's spin level (thesaurus_odds_ratio);
+    # the probability rule alone (ratio 0, threshold 0.5, the decider before) is the baseline in this run
+    rules = {"despin": {}, "P > 0.5 alone": {"thesaurus_odds_ratio": 0.0, "thesaurus_decider_threshold": 0.5}}
+    for key in ("thes dev", "thes held-out"):
+        if not sets[key]:
+            continue
+        for rate in (0.35, 0.7, 1.0):
+            pairs = [{"id": q["id"], "original": q["original"],
+                      "spun": thesaurus_spinner.spin_text(q["original"], seed=int(q["id"][:8], 16), rate=rate)} for q in sets[key]]
+            cells = []
+            for name, ov in rules.items():
+                o = sc.evaluate(lambda t, ov=ov: spin.despin_explained(t, overrides=ov).text, pairs, {})["overall"]
+                out.setdefault(f"{key} at spin rate {rate}", {})[name] = o
+                cells.append(f"{name} {o['restoration']:.3f} /{o['damage']:.4f}")
+            print(f"{key} spun at rate {rate:<4}: " + "   ".join(cells) + "   (restoration / damage)")
     from spinner import FORWARD
 
     keys = {e.key for e in spin.default_entries()}

@@ -523,7 +523,8 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
         # spinner with tells this table does not know still leaves its thesaurus swaps); clean text
         # rarely reaches the gray zone, so this costs nothing on most documents
         # (only the decider's confident repairs: thesaurus_detect_threshold)
-        strict = dict(cfg, thesaurus_decider_threshold=max(cfg["thesaurus_decider_threshold"], cfg["thesaurus_detect_threshold"]))
+        strict = dict(cfg, thesaurus_decider_threshold=max(cfg["thesaurus_decider_threshold"], cfg["thesaurus_detect_threshold"]),
+                      thesaurus_odds_ratio=0.0)
         weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), strict))
         score = _squash(100.0 * weight / words, cfg)
     return score
@@ -694,6 +695,7 @@ def _thesaurus_repairs(
     cfg: dict[str, Any],
     taken: Sequence[Repair] = (),
     collect: list | None = None,
+    positions: list | None = None,
 ) -> list[Repair]:
     """Repairs from the WordNet reverse candidates, accepted only on strong context evidence.
 
@@ -779,6 +781,9 @@ def _thesaurus_repairs(
     # 2. single words: a calibrated classifier (``data/spin_decider.json``) or the joint decoding
     if collect is not None:  # the decider's inputs, for fitting it (scripts/fit_spin_decider.py)
         collect.extend((toks[i], opts) for i, opts in word_options(text, toks, low, ok_word, fixed, cfg))
+        return out
+    if positions is not None:  # the printed-word model's inputs: (token, features) per position
+        positions.extend((toks[pos.i], side) for pos, _z, _k, side in decider_choices(text, toks, low, ok_word, fixed, cfg)[0])
         return out
     if cfg["thesaurus_decider"] == "logistic":
         out += _decider_repairs(text, toks, low, ok_word, fixed, cfg)
@@ -873,6 +878,23 @@ DECIDER_FEATURES = (
     "left_gain_pos", "right_gain_pos", "best_gain_here", "is_best_gain", "n_better",
     "tri_left_gain", "tri_right_gain", "tri_gain_pos", "tri_is_best", "tri_n_better", "tri_cand_oov", "tri_spun_oov",
 )
+
+
+# P(the printed word is the original) at a position (fitted on the dev part at several spin rates)
+PRINTED_FEATURES = (
+    "bias", "best_z", "spun_left_pmi", "spun_right_pmi", "spun_in_doc", "spun_zipf", "n_cands", "left_listed_spun",
+    "right_listed_spun", "tri_spun_oov", "best_gain_here", "n_better", "tri_n_better", "best_tri_gain", "doc_spin",
+)
+
+
+@functools.cache
+def printed_weights() -> dict[str, float]:
+    """Weights of P(the printed word is the original) (``printed_weights`` of ``data/spin_decider.json``,
+    fitted by ``scripts/fit_spin_decider.py`` on the dev part, spun at several rates)."""
+    w = json.loads(read_data_text(DECIDER_FILE))["printed_weights"]
+    if set(w) != set(PRINTED_FEATURES):
+        raise ValueError(f"{DECIDER_FILE}: printed features {sorted(w)} do not match {PRINTED_FEATURES}")
+    return {k: float(v) for k, v in w.items()}
 
 
 @functools.cache
@@ -1035,11 +1057,12 @@ def word_options(
         yield p.i, _options(p, counts)
 
 
-def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]) -> tuple[float, int]:
+def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]) -> tuple[float, int, dict[str, float]]:
     """The decider's log-odds for the position's best candidate and its rank: the same weighted
     sum of the same features as :func:`_options` gives (to rounding: the terms are added in
     another order), without building a feature table per candidate, so a document costs about a
-    third. The parts that do not depend on the candidate are summed once per position."""
+    third. The parts that do not depend on the candidate are summed once per position. The third
+    value: the position's features of :data:`PRINTED_FEATURES` that do not depend on the document."""
     bg, tg = background_bigrams(), background_trigrams()
     bi, h, left, right = bg.bi, p.here, p.left, p.right
     lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
@@ -1077,7 +1100,14 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
         z += const + (w["is_best_gain"] if gains[k] == top else 0.0) + (w["tri_is_best"] if tgains[k] == ttop else 0.0)
         if z > best_z:
             best_z, best_k = z, k
-    return best_z, best_k
+    side = {
+        "best_z": best_z, "spun_left_pmi": l_s - lu_s, "spun_right_pmi": r_s, "spun_in_doc": h["spun_in_doc"],
+        "spun_zipf": lu_s + 9.0, "n_cands": math.log1p(len(p.cands)), "left_listed_spun": h["left_listed_spun"],
+        "right_listed_spun": h["right_listed_spun"], "tri_spun_oov": 1.0 if s_own == oov else 0.0, "best_gain_here": top,
+        "n_better": math.log1p(sum(1 for g in gains if g > 0)), "tri_n_better": math.log1p(sum(1 for g in tgains if g > 0)),
+        "best_tri_gain": tgains[best_k],
+    }
+    return best_z, best_k, side
 
 
 _SENTENCE_MARKS = frozenset(".!?")
@@ -1160,24 +1190,64 @@ def _trigram_features(tg: "BackgroundTrigrams", spun: str, opts: list[tuple[str,
         f["tri_n_better"] = n_better
 
 
-def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
-    """Single-word repairs by the logistic decider: the best candidate of each word replaces it
-    when its probability of being the original exceeds ``thesaurus_decider_threshold``."""
+def decider_choices(text, toks, low, ok_word, fixed, cfg) -> tuple[list[tuple[_Position, float, int, dict[str, float]]], float]:
+    """Every position the decider may change with its best candidate's log-odds (``z``), that
+    candidate's rank and the position's :data:`PRINTED_FEATURES`, and the document's spin level
+    ``doc_spin``: the log-odds of the mean probability over its positions that their best
+    candidate is the original (how much of the document a spinner touched, read from the text
+    itself; a spinner that swaps every word it knows leaves a document where most positions have
+    a candidate that fits better)."""
     w = decider_weights()
-    thr = cfg["thesaurus_decider_threshold"]
+    counts = Counter(low)
+    rows = []
+    for pos in _positions(text, toks, low, ok_word, fixed, cfg, counts):
+        z, k, side = _best_option(pos, counts, w)
+        rows.append((pos, z, k, side))
+    mean_p = sum(_sigmoid(z) for _p, z, _k, _s in rows) / len(rows) if rows else 0.0
+    mean_p = min(max(mean_p, 1e-3), 1.0 - 1e-3)
+    doc_spin = math.log(mean_p / (1.0 - mean_p))
+    for _p, _z, _k, side in rows:
+        side["doc_spin"] = doc_spin
+    return rows, doc_spin
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def printed_probability(side: Mapping[str, float]) -> float:
+    """P(the printed word is the original) at a position, from its :data:`PRINTED_FEATURES`."""
+    w = printed_weights()
+    return _sigmoid(w["bias"] + sum(w[k] * side[k] for k in PRINTED_FEATURES if k != "bias"))
+
+
+def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
+    """Single-word repairs by the logistic decider: the best candidate of a word replaces it when
+    its probability of being the original exceeds ``thesaurus_decider_threshold`` and, unless
+    ``thesaurus_odds_ratio`` is 0, is at least that many times the probability that the printed
+    word is the original (:func:`printed_probability`). Without the ratio the probability alone
+    decides, and it must then beat every other outcome together (another candidate, a word the
+    candidates miss), which in a document a spinner changed throughout it rarely does."""
+    w = decider_weights()
+    thr, ratio = cfg["thesaurus_decider_threshold"], cfg["thesaurus_odds_ratio"]
     out = []
     counts = Counter(low)
-    for pos in _positions(text, toks, low, ok_word, fixed, cfg, counts):
-        z, k = _best_option(pos, counts, w)
-        p = 1.0 / (1.0 + math.exp(-z))
+    rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg)
+    for pos, z, k, side in rows:
+        p = _sigmoid(z)
         if p <= thr:
+            continue
+        kept = printed_probability(side) if ratio else None
+        if kept is not None and p < ratio * kept:
             continue
         cand, f = _options(pos, counts)[k]  # the named features, for the evidence (few positions get here)
         i = pos.i
         t, a, b = toks[i]
-        top = sorted(((w[k] * v, k) for k, v in f.items() if k != "bias"), reverse=True)[:3]
-        ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {p:.2f} > {thr:.2f}; "
-              f"largest contributions (log-odds): " + ", ".join(f"{k} {v:+.2f}" for v, k in top)
+        top = sorted(((w[n] * v, n) for n, v in f.items() if n != "bias"), reverse=True)[:3]
+        rule = (f"{p:.2f} ≥ {ratio:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f})"
+                if kept is not None else f"{p:.2f} > {thr:.2f}")
+        ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {rule}; "
+              f"largest contributions (log-odds): " + ", ".join(f"{n} {v:+.2f}" for v, n in top)
               + f"; bigram gain left {f['left_gain']:+.2f}, right {f['right_gain']:+.2f}")
         out.append(Repair(a, b, t, _match_case(t, cand), ev))
     return out

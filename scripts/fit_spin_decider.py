@@ -6,7 +6,9 @@ the clean article bodies of ``../shared/bench/extraction`` whose site hashes to 
 ``bench/thesaurus_spinner.py`` with its logged swaps as labels). The held-out part is never read
 here. For every word of a spun document that the thesaurus layer may change, each candidate is a
 row (features: :func:`cleaners.spin.word_features`), labelled 1 when it is the word the spinner
-replaced. The rows come from the same code path as repair (table repairs and phrase repairs made
+replaced. A second model, P(the printed word is the original) per position
+(:data:`cleaners.spin.PRINTED_FEATURES`: the first model's best log-odds there, the printed word's own
+evidence and the document's spin level), is fitted on the same dev documents spun at several rates. The rows come from the same code path as repair (table repairs and phrase repairs made
 first, then :func:`cleaners.spin.word_options`). Logistic regression with an L2 penalty, by
 Newton's method (numpy). The output holds feature names and weights only, no words.
 
@@ -51,6 +53,27 @@ def rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list
     return X, y
 
 
+PRINTED_RATES = (0.2, 0.35, 0.5, 0.7, 0.9, 1.0)
+
+
+def printed_rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list[list[float]], list[int]]:
+    """One row per position the decider may change (:data:`cleaners.spin.PRINTED_FEATURES`),
+    labelled 1 when the spinner left the printed word alone."""
+    ctx = spin._Context(spun)
+    lm = spin._plain_lm()
+    table = spin._table_repairs(spun, spin._default_matcher(), lm, cfg, ctx)
+    got: list = []
+    spin._thesaurus_repairs(spun, lm, cfg, table, positions=got)
+    exact = {(a, b) for a, b, _o in log}
+    X, y = [], []
+    for (_tok, a, b), side in got:
+        if (a, b) not in exact and any(x < b and a < z for x, z, _o in log):
+            continue  # part of a multi-word swap
+        X.append([1.0 if k == "bias" else side[k] for k in spin.PRINTED_FEATURES])
+        y.append(0 if (a, b) in exact else 1)
+    return X, y
+
+
 def fit(X: np.ndarray, y: np.ndarray, l2: float, iters: int = 30) -> np.ndarray:
     w = np.zeros(X.shape[1])
     reg = np.full(X.shape[1], l2)
@@ -91,12 +114,31 @@ def main() -> None:
     Xa, ya = np.array(X), np.array(y, dtype=float)
     w = fit(Xa, ya, a.l2)
     pred = 1.0 / (1.0 + np.exp(-(Xa @ w)))
+    weights = {k: round(float(v), 4) for k, v in zip(spin.DECIDER_FEATURES, w)}
+    # the printed-word model reads the first model's choices: fitted with the rounded weights above in force
+    spin.decider_weights.cache_clear()
+    orig_weights = spin.decider_weights
+    spin.decider_weights = lambda: weights
+    PX, py = [], []
+    try:
+        for rate in PRINTED_RATES:  # a spinner may swap a few of the words it knows or all of them
+            for p in pairs:
+                spun, log = thesaurus_spinner.spin_text_logged(p["original"], seed=int(p["id"][:8], 16), rate=rate)
+                xs, ys = printed_rows_of(spun, log, cfg)
+                PX += xs
+                py += ys
+    finally:
+        spin.decider_weights = orig_weights
+    PXa, pya = np.array(PX), np.array(py, dtype=float)
+    pw = fit(PXa, pya, a.l2)
     out = {
-        "format": "wirewash-spin-decider/1",
+        "format": "wirewash-spin-decider/2",
         "fitted_by": "scripts/fit_spin_decider.py",
         "training": f"dev part of the thesaurus-spun benchmark ({len(pairs)} documents, {len(y)} candidate rows, {int(ya.sum())} positive); held-out part never read",
         "l2": a.l2,
-        "weights": {k: round(float(v), 4) for k, v in zip(spin.DECIDER_FEATURES, w)},
+        "weights": weights,
+        "printed_training": f"the same dev documents spun at rates {', '.join(map(str, PRINTED_RATES))}: {len(py)} positions, {int(pya.sum())} left alone by the spinner",
+        "printed_weights": {k: round(float(v), 4) for k, v in zip(spin.PRINTED_FEATURES, pw)},
     }
     a.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=1))

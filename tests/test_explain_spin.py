@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from rich.console import Console
 
 from cleaners.document import Document
 from flows import explain, stages
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+sys.path.insert(0, str(ROOT / "bench"))  # thesaurus_spinner
 
 SPUN = (
     "The talks might maybe maybe well well end this twelve months, officers articulate.\n\n"
@@ -63,11 +70,15 @@ def test_a_record_without_spin_repairs_renders_no_spin_table():
 
 
 def test_a_thesaurus_decider_repair_is_shown_with_its_probability_and_evidence():
-    text = SPUN + "\n\nShareholders will vote next week; the company said its stockholders had backed the plan."
+    # a clean story run through the bench's thesaurus spinner at every word it knows (its
+    # vocabulary is not the repair's): the decider's repairs carry both probabilities of the odds rule
+    import thesaurus_spinner
+
+    text = thesaurus_spinner.spin_text(next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8"), seed=7, rate=1.0)
     d = stages.spin_stage(Document(id="s2", source="s2.txt", text=text))
     rec = {"id": d.id, "text": d.text, "provenance": d.provenance}
-    reps = explain.spin_repairs(rec)
-    dec = [r for r in reps if "decider P(original)" in r.evidence]
-    assert [(r.old, r.new) for r in dec] == [("stockholders", "shareholders")]
+    dec = [r for r in explain.spin_repairs(rec) if "decider P(original)" in r.evidence]
+    assert dec
     out = _plain(explain.render(rec))
-    assert "stockholders → shareholders" in out and "decider P(original)" in out
+    assert f"{dec[0].old} → {dec[0].new}" in out and "decider P(original)" in out
+    assert all("P(printed word is the original)" in r.evidence and "document spin level" in r.evidence for r in dec)

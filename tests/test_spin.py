@@ -6,6 +6,7 @@ import gzip
 import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from cleaners.document import Document
 from cleaners.settings import section
 from conftest import SHARED
 from flows import stages
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))  # thesaurus_spinner: the bench's own spinner
 
 THRESHOLD = section("spin")["threshold"]
 
@@ -429,8 +432,11 @@ def _p_original(evidence: str) -> float:
 def test_decider_repairs_a_spun_word_and_the_documents_own_use_of_the_candidate_counts():
     alone = "The company said its stockholders had backed the plan."
     used = "Shareholders will vote on the merger next week. " + alone + " Shareholders meet again in May."
-    (r1,) = spin.despin_explained(alone, score=1.0).repairs
-    (r2,) = spin.despin_explained(used, score=1.0).repairs
+    # the first model's evidence, under its probability rule alone (the odds rule also weighs how
+    # much of the document looks spun: in ``used`` most words fit, so it keeps the printed word)
+    rule = {"thesaurus_odds_ratio": 0.0, "thesaurus_decider_threshold": 0.5}
+    (r1,) = spin.despin_explained(alone, score=1.0, overrides=rule).repairs
+    (r2,) = spin.despin_explained(used, score=1.0, overrides=rule).repairs
     assert (r1.old, r1.new) == (r2.old, r2.new) == ("stockholders", "shareholders")
     assert _p_original(r2.evidence) > _p_original(r1.evidence) + 0.2
     assert "bigram gain left" in r1.evidence and "largest contributions" in r1.evidence
@@ -458,15 +464,65 @@ def test_the_deciders_running_sum_is_the_named_features_sum(seeds, monkeypatch):
     fast, seen = spin._best_option, []
 
     def checked(p, counts, w):
-        z, k = fast(p, counts, w)
-        ref = [sum(w[n] * v for n, v in f.items()) for _c, f in spin._options(p, counts)]
-        assert set(spin._options(p, counts)[0][1]) == set(spin.DECIDER_FEATURES)
+        z, k, side = fast(p, counts, w)
+        opts = spin._options(p, counts)
+        ref = [sum(w[n] * v for n, v in f.items()) for _c, f in opts]
+        assert set(opts[0][1]) == set(spin.DECIDER_FEATURES)
         assert z == pytest.approx(max(ref), abs=1e-9)
         assert ref[k] == pytest.approx(max(ref), abs=1e-9)
+        # the printed-word model's inputs are the same evidence as the named features'
+        best = opts[k][1]
+        assert side["best_z"] == z and side["best_tri_gain"] == best["tri_left_gain"] + best["tri_right_gain"]
+        for name in ("spun_left_pmi", "spun_right_pmi", "spun_in_doc", "spun_zipf", "n_cands", "tri_spun_oov", "best_gain_here", "n_better", "tri_n_better"):
+            assert side[name] == pytest.approx(best[name], abs=1e-9), name
         seen.append(k)
-        return z, k
+        return z, k, side
 
     monkeypatch.setattr(spin, "_best_option", checked)
     for text in (seeds["003"], SPUN):
         spin.despin(text)
     assert len(seen) > 100 and any(seen)  # many positions, and not always the first candidate
+
+
+def test_printed_word_model_reads_the_documents_spin_level():
+    w = spin.printed_weights()
+    assert set(w) == set(spin.PRINTED_FEATURES)
+    assert w["doc_spin"] < 0  # a document spun throughout: a printed word is less likely its original
+    assert w["best_z"] < 0  # a candidate that fits much better: the printed word is less likely the original
+    # the spin level is read from the text: higher for a copy spun throughout than for the clean story
+    import thesaurus_spinner  # bench/: a spinner whose vocabulary the repair never read
+
+    clean = ("The central bank raised interest rates on Tuesday, and officials said the decision would help "
+             "the economy. Analysts expect further increases this year as prices continue to climb quickly.")
+    spun = thesaurus_spinner.spin_text(clean, seed=3, rate=1.0)
+
+    def level(text):
+        toks = [(m.group(), m.start(), m.end()) for m in spin._TOKEN.finditer(text)]
+        low = [t.lower() for t, _a, _b in toks]
+        ok = lambda i: toks[i][0][:1].isalpha() and low[i] not in spin._function_words()  # noqa: E731
+        return spin.decider_choices(text, toks, low, ok, [], spin.section("spin"))[1]
+
+    assert spun != clean and level(spun) > level(clean) + 1.0
+
+
+def test_odds_rule_repairs_more_of_a_story_spun_throughout_and_less_of_clean_text(seeds):
+    """The odds rule (P(candidate) against P(printed word)) against the probability rule alone,
+    the decider before it: clean seeds forced through repair are changed less, and the seeds spun
+    by the bench's thesaurus spinner at every word it knows get more words back."""
+    import thesaurus_spinner
+
+    old = {"thesaurus_odds_ratio": 0.0, "thesaurus_decider_threshold": 0.5}
+    clean_new = sum(len(spin.despin_explained(seeds[k], score=1.0).repairs) for k in ("001", "002", "004"))
+    clean_old = sum(len(spin.despin_explained(seeds[k], score=1.0, overrides=old).repairs) for k in ("001", "002", "004"))
+    assert clean_new < clean_old
+    right = {"new": 0, "old": 0}
+    for k in ("001", "002", "004"):
+        text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=7, rate=1.0)
+        want = {(a, b): o.lower() for a, b, o in log}
+        for name, ov in (("new", {}), ("old", old)):
+            res = spin.despin_explained(text, score=1.0, overrides=ov)
+            right[name] += sum(1 for r in res.repairs if want.get((r.start, r.end)) == r.new.lower())
+    assert right["new"] > right["old"] * 1.1, right
+    res = spin.despin_explained(thesaurus_spinner.spin_text(seeds["004"], seed=7, rate=1.0), score=1.0)
+    ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
+    assert ev and all("P(printed word is the original)" in e and "document spin level" in e for e in ev)
