@@ -325,3 +325,19 @@ def test_single_file_views_follow_the_write_map_in_part_order_and_survive_its_fa
             raise OSError("disk full")
     assert views() == want
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+_MARK = "as imported"
+
+
+def _mark() -> str:
+    return _MARK
+
+
+def test_pool_workers_start_with_the_drivers_state(monkeypatch):
+    """Pool workers are forked, so a setting changed in the driver holds in them (the tests'
+    small shards rely on it). The start method is named: Python 3.14's default on Linux,
+    forkserver, would start them from a fresh import."""
+    monkeypatch.setattr(sys.modules[__name__], "_MARK", "changed in the driver")
+    with PoolExecutor(1) as ex:
+        assert ex.call(_mark) == "changed in the driver"
