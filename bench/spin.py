@@ -16,7 +16,8 @@ Scores repair functions with the shared scorer (``../shared/bench/spin/score.py`
             ``bench/spinner.py``, whose forward table was written separately from the reverse
             table and is deliberately not its inverse (see that file);
 * ``thes dev`` / ``thes held-out`` spun at rates 0.35, 0.7 and 1.0 (share of the words the spinner
-            knows that it swaps), against the decider's probability rule alone in the same run;
+            knows that it swaps), against, in the same run, spun phrases judged by bigrams alone and
+            that with the decider's probability rule alone (the repair before the odds rule);
 * clean seeds 000/001/002/004: share of tokens changed (false repairs);
 * detection: spin_score on the seeds and on the ``spin15``/``spin40`` copies of
   ``../shared/bench/dedup/synth_v1.jsonl``;
@@ -212,9 +213,13 @@ def main(argv=None) -> dict:
         print(f"{'despin + corpus step':<19}" + f"{'-':>18}" * 6 + f"{o['restoration']:>11.3f} /{o['damage']:.3f}"
               + f"   (thes held-out with the {len(sets['thes dev'])} dev clean originals as the corpus's clean documents; {changed} of them changed)")
     # how much of a story the spinner touched: seed 003's spinner swapped nearly every word it knew,
-    # the thesaurus bench swaps 35 %. The decider reads the document's spin level (thesaurus_odds_ratio);
-    # the probability rule alone (ratio 0, threshold 0.5, the decider before) is the baseline in this run
-    rules = {"despin": {}, "P > 0.5 alone": {"thesaurus_odds_ratio": 0.0, "thesaurus_decider_threshold": 0.5}}
+    # the thesaurus bench swaps 35 %. The decider reads the document's spin level (thesaurus_odds_ratio)
+    # and spun phrases are judged with the trigram window too; the baselines of this run: phrases by
+    # bigrams alone, and that with the decider's probability rule alone (ratio 0, threshold 0.5): the
+    # repair before both
+    bigram_phrases = {"thesaurus_phrase_trigram_weight": 0.0, "thesaurus_min_gain": 0.0}
+    rules = {"despin": {}, "bigram phrases": bigram_phrases,
+             "both before": {"thesaurus_odds_ratio": 0.0, "thesaurus_decider_threshold": 0.5, **bigram_phrases}}
     for key in ("thes dev", "thes held-out"):
         if not sets[key]:
             continue

@@ -469,6 +469,24 @@ class BackgroundTrigrams:
                 r += self.logp(right[1], [right[0], word])
         return own, r
 
+    def phrase_window(self, left: Sequence[str], words: Sequence[str], right: Sequence[str]) -> float:
+        """log10 P of ``words`` and of the (up to two) ``right`` words after them, in text order,
+        given ``left`` (up to two words, in text order; ``</s>`` ends a sentence): what a span of
+        any length takes part in, for comparing a spun phrase with a candidate of another length.
+
+        >>> tg = background_trigrams()
+        >>> tg.phrase_window(["the"], ["central", "bank"], ["said", "on"]) > tg.phrase_window(["the"], ["central", "financial", "institution"], ["said", "on"])
+        True
+        """
+        hist = list(reversed(left[-2:]))
+        total = 0.0
+        for w in [*words, *right]:
+            total += self.logp(w, hist[:2])
+            if w == "</s>":
+                break
+            hist.insert(0, w)
+        return total
+
     def window(self, left: Sequence[str], word: str, right: Sequence[str]) -> float:
         """log10 P of the terms ``word`` takes part in between ``left`` (up to two words, in text
         order) and ``right`` (likewise; ``</s>`` ends a sentence)."""
@@ -700,7 +718,9 @@ def _thesaurus_repairs(
     """Repairs from the WordNet reverse candidates, accepted only on strong context evidence.
 
     1. a spun form of two or more words ("financial institution") is replaced by its best
-       candidate when ``LM gain per word + prior_thesaurus_phrase > thesaurus_min_gain``;
+       candidate when ``LM gain per word + prior_thesaurus_phrase > thesaurus_min_gain``; the gain
+       is the background bigrams' plus ``thesaurus_phrase_trigram_weight`` times the trigram
+       model's over the sentence window (both per word of the longer side);
     2. single words are decoded jointly over the document: every word with candidates may stay
        or become one of them, each change costing ``prior_thesaurus`` plus the candidate's channel
        cost (log10; ``thesaurus_cache_bonus`` back when the document uses the candidate
@@ -745,6 +765,9 @@ def _thesaurus_repairs(
 
     # 1. multi-word spun forms, greedy left to right
     doc_text = " " + " ".join(low) + " "
+    tri_w = cfg["thesaurus_phrase_trigram_weight"]
+    seq: list[str] | None = None  # the document as the trigram model reads it, made on first use
+    at: list[int] = []
     i = 0
     while i < len(toks):
         best = None
@@ -758,10 +781,22 @@ def _thesaurus_repairs(
                     continue
                 lt = low[i - 1] if i else "$"
                 rt = low[i + n] if i + n < len(low) else "$"
-                # the choice among candidates also weighs the channel (how many forms the
-                # candidate's entry offers) and whether the document uses the candidate elsewhere
+                tri_left: list[str] = []
+                tri_right: list[str] = []
+                if tri_w:
+                    if seq is None:
+                        seq, at = _trigram_sequence(text, toks, low, sorted(fixed))
+                    tri_left = _trigram_context(seq, at[i])[0]
+                    tri_right = _trigram_context(seq, at[i + n - 1])[1]
+                    spun_tri = background_trigrams().phrase_window(tri_left, low[i : i + n], tri_right)
+                # evidence per word: background-bigram gain plus the trigram model's gain over the
+                # sentence window; the choice among candidates also weighs the channel (how many
+                # forms the candidate's entry offers) and whether the document uses the candidate
                 for w, c in costs[spun][: cfg["thesaurus_max_options"]]:
-                    g = bg.gain(lt, w, spun, rt) / max(len(w.split()), n)
+                    per = max(len(w.split()), n)
+                    g = bg.gain(lt, w, spun, rt) / per
+                    if tri_w:
+                        g += tri_w * (background_trigrams().phrase_window(tri_left, w.split(), tri_right) - spun_tri) / per
                     sel = g - cfg["thesaurus_phrase_channel_weight"] * c + (cfg["thesaurus_cache_bonus"] if f" {w} " in doc_text else 0.0)
                     if best is None or sel > best[3]:
                         best = (g, n, w, sel)
@@ -773,7 +808,8 @@ def _thesaurus_repairs(
         g, n, w, _sel = best
         a, b = toks[i][1], toks[i + n - 1][2]
         old = text[a:b]
-        ev = f"thesaurus candidate '{old.lower()}'→'{w}' (WordNet); LM gain {g:+.2f}/word + prior {cfg['prior_thesaurus_phrase']:+.1f}"
+        ev = (f"thesaurus candidate '{old.lower()}'→'{w}' (WordNet); LM gain {g:+.2f}/word (bigrams"
+              + (f" + {tri_w:g} × trigram window" if tri_w else "") + f") + prior {cfg['prior_thesaurus_phrase']:+.1f} > {cfg['thesaurus_min_gain']:g}")
         out.append(Repair(a, b, old, _match_case(old, w), ev))
         fixed.append((a, b, out[-1].new))
         i += n

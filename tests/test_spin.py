@@ -526,3 +526,26 @@ def test_odds_rule_repairs_more_of_a_story_spun_throughout_and_less_of_clean_tex
     res = spin.despin_explained(thesaurus_spinner.spin_text(seeds["004"], seed=7, rate=1.0), score=1.0)
     ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
     assert ev and all("P(printed word is the original)" in e and "document spin level" in e for e in ev)
+
+
+def test_spun_phrases_judged_with_the_trigram_window_come_back_more_often(seeds):
+    """A spun phrase ("financial institution") is judged by the bigram gain plus the trigram
+    model's over the sentence window: on the clean seeds spun by the bench's thesaurus spinner at
+    every word it knows, more phrase repairs are right than by the bigrams alone, and the clean
+    seeds forced through repair are changed no more."""
+    import thesaurus_spinner
+
+    bigrams = {"thesaurus_phrase_trigram_weight": 0.0, "thesaurus_min_gain": 0.0}
+    right = {"window": 0, "bigrams": 0}
+    for k in ("000", "001", "002", "004"):
+        for sd in (7, 8):
+            text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=sd, rate=1.0)
+            want = {(a, b): o.lower() for a, b, o in log if " " in text[a:b]}
+            for name, ov in (("window", {}), ("bigrams", bigrams)):
+                res = spin.despin_explained(text, score=1.0, overrides=ov)
+                right[name] += sum(1 for r in res.repairs if " " in r.old and want.get((r.start, r.end)) == r.new.lower())
+    assert right["window"] > right["bigrams"] * 1.1, right
+    for k in ("000", "001", "002", "004"):
+        assert len(spin.despin_explained(seeds[k], score=1.0).repairs) <= len(spin.despin_explained(seeds[k], score=1.0, overrides=bigrams).repairs)
+    (r,) = spin.despin_explained("Police said her male sibling was arrested on Monday.", score=1.0).repairs
+    assert (r.old, r.new) == ("male sibling", "brother") and "trigram window" in r.evidence
