@@ -784,7 +784,7 @@ def _thesaurus_repairs(
                 tri_left: list[str] = []
                 tri_right: list[str] = []
                 if tri_w:
-                    if seq is None:
+                    if seq is None:  # first use, before any phrase repair: the table's repairs are its context
                         seq, at = _trigram_sequence(text, toks, low, sorted(fixed))
                     tri_left = _trigram_context(seq, at[i])[0]
                     tri_right = _trigram_context(seq, at[i + n - 1])[1]
@@ -1098,7 +1098,8 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
     sum of the same features as :func:`_options` gives (to rounding: the terms are added in
     another order), without building a feature table per candidate, so a document costs about a
     third. The parts that do not depend on the candidate are summed once per position. The third
-    value: the position's features of :data:`PRINTED_FEATURES` that do not depend on the document."""
+    value: the position's :data:`PRINTED_FEATURES` but ``doc_spin``, which needs every position
+    (:func:`decider_choices` adds it)."""
     bg, tg = background_bigrams(), background_trigrams()
     bi, h, left, right = bg.bi, p.here, p.left, p.right
     lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
