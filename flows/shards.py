@@ -18,7 +18,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import signal
@@ -434,15 +433,11 @@ class Executor:
 
 
 class PoolExecutor(Executor):
-    """A process pool of forked workers: they start with the driver's imports and settings (a
-    setting changed in the driver, a test's monkeypatch) instead of importing everything again.
-    The start method is named, not left to the default, which is "forkserver" on Linux from
-    Python 3.14: its workers would read only ``WIREWASH_SETTINGS``, as Dask's do."""
+    """A process pool (fork-free spawn is not needed: the shard functions are module-level)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        ctx = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
         # the first task forks every worker (fork start): do it now, while this process has no
         # other thread. A resumed run's first map may be the write map, beside which the index
         # and views threads run; a worker forked then can inherit a lock one of them holds

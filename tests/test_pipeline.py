@@ -335,9 +335,11 @@ def _mark() -> str:
 
 
 def test_pool_workers_start_with_the_drivers_state(monkeypatch):
-    """Pool workers are forked, so a setting changed in the driver holds in them (the tests'
-    small shards rely on it). The start method is named: Python 3.14's default on Linux,
-    forkserver, would start them from a fresh import."""
+    """Pool workers are forked (Python's default start method on Linux up to 3.13), so a setting
+    changed in the driver holds in them: the tests' small shards rely on it. Python 3.14's default,
+    forkserver, would start them from a fresh import and fail this test. Naming "fork" explicitly
+    made the Prefect serve test hang now and then (a deployment run after a server restart), so
+    the default is kept: this test says when it stops being fork."""
     monkeypatch.setattr(sys.modules[__name__], "_MARK", "changed in the driver")
     with PoolExecutor(1) as ex:
         assert ex.call(_mark) == "changed in the driver"
