@@ -766,6 +766,7 @@ def _thesaurus_repairs(
     # 1. multi-word spun forms, greedy left to right
     doc_text = " " + " ".join(low) + " "
     tri_w = cfg["thesaurus_phrase_trigram_weight"]
+    tg = background_trigrams() if tri_w else None
     seq: list[str] | None = None  # the document as the trigram model reads it, made on first use
     at: list[int] = []
     i = 0
@@ -788,7 +789,7 @@ def _thesaurus_repairs(
                         seq, at = _trigram_sequence(text, toks, low, sorted(fixed))
                     tri_left = _trigram_context(seq, at[i])[0]
                     tri_right = _trigram_context(seq, at[i + n - 1])[1]
-                    spun_tri = background_trigrams().phrase_window(tri_left, low[i : i + n], tri_right)
+                    spun_tri = tg.phrase_window(tri_left, low[i : i + n], tri_right)
                 # evidence per word: background-bigram gain plus the trigram model's gain over the
                 # sentence window; the choice among candidates also weighs the channel (how many
                 # forms the candidate's entry offers) and whether the document uses the candidate
@@ -796,7 +797,7 @@ def _thesaurus_repairs(
                     per = max(len(w.split()), n)
                     g = bg.gain(lt, w, spun, rt) / per
                     if tri_w:
-                        g += tri_w * (background_trigrams().phrase_window(tri_left, w.split(), tri_right) - spun_tri) / per
+                        g += tri_w * (tg.phrase_window(tri_left, w.split(), tri_right) - spun_tri) / per
                     sel = g - cfg["thesaurus_phrase_channel_weight"] * c + (cfg["thesaurus_cache_bonus"] if f" {w} " in doc_text else 0.0)
                     if best is None or sel > best[3]:
                         best = (g, n, w, sel)
@@ -819,7 +820,8 @@ def _thesaurus_repairs(
         collect.extend((toks[i], opts) for i, opts in word_options(text, toks, low, ok_word, fixed, cfg))
         return out
     if positions is not None:  # the printed-word model's inputs: (token, features) per position
-        positions.extend((toks[pos.i], side) for pos, _z, _k, side in decider_choices(text, toks, low, ok_word, fixed, cfg)[0])
+        rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg, Counter(low))
+        positions.extend((toks[pos.i], side) for pos, _z, _k, side in rows)
         return out
     if cfg["thesaurus_decider"] == "logistic":
         out += _decider_repairs(text, toks, low, ok_word, fixed, cfg)
@@ -1227,7 +1229,7 @@ def _trigram_features(tg: "BackgroundTrigrams", spun: str, opts: list[tuple[str,
         f["tri_n_better"] = n_better
 
 
-def decider_choices(text, toks, low, ok_word, fixed, cfg) -> tuple[list[tuple[_Position, float, int, dict[str, float]]], float]:
+def decider_choices(text, toks, low, ok_word, fixed, cfg, counts: Mapping[str, int]) -> tuple[list[tuple[_Position, float, int, dict[str, float]]], float]:
     """Every position the decider may change with its best candidate's log-odds (``z``), that
     candidate's rank and the position's :data:`PRINTED_FEATURES`, and the document's spin level
     ``doc_spin``: the log-odds of the mean probability over its positions that their best
@@ -1235,7 +1237,6 @@ def decider_choices(text, toks, low, ok_word, fixed, cfg) -> tuple[list[tuple[_P
     itself; a spinner that swaps every word it knows leaves a document where most positions have
     a candidate that fits better)."""
     w = decider_weights()
-    counts = Counter(low)
     rows = []
     for pos in _positions(text, toks, low, ok_word, fixed, cfg, counts):
         z, k, side = _best_option(pos, counts, w)
@@ -1269,7 +1270,7 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     thr, ratio = cfg["thesaurus_decider_threshold"], cfg["thesaurus_odds_ratio"]
     out = []
     counts = Counter(low)
-    rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg)
+    rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg, counts)
     for pos, z, k, side in rows:
         p = _sigmoid(z)
         if p <= thr:

@@ -496,11 +496,11 @@ def test_printed_word_model_reads_the_documents_spin_level():
              "the economy. Analysts expect further increases this year as prices continue to climb quickly.")
     spun = thesaurus_spinner.spin_text(clean, seed=3, rate=1.0)
 
-    def level(text):
-        toks = [(m.group(), m.start(), m.end()) for m in spin._TOKEN.finditer(text)]
-        low = [t.lower() for t, _a, _b in toks]
-        ok = lambda i: toks[i][0][:1].isalpha() and low[i] not in spin._function_words()  # noqa: E731
-        return spin.decider_choices(text, toks, low, ok, [], spin.section("spin"))[1]
+    def level(text):  # the spin level over the positions the repair reads
+        got: list = []
+        spin._thesaurus_repairs(text, spin._plain_lm(), spin.section("spin"), positions=got)
+        (value,) = {side["doc_spin"] for _tok, side in got}
+        return value
 
     assert spun != clean and level(spun) > level(clean) + 1.0
 
