@@ -1808,6 +1808,31 @@ error:
     return NULL;
 }
 
+/* word_count(text): len(re.findall(r"\w+(?:['’\-]\w+)*", text)), the corpus rows' word_count: the
+ * \w+ runs, less those joined to the run before by one apostrophe, right single quote or hyphen */
+static PyObject *
+k_word_count(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "word_count needs a str");
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), pos = 0, start, prev_end = -2, n = 0;
+    int kind = PyUnicode_KIND(text), digit;
+    const void *data = PyUnicode_DATA(text);
+    uint64_t h;
+    while (next_token(kind, data, len, &pos, &start, &h, &digit)) {
+        if (start == prev_end + 1) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, prev_end);
+            if (c == '\'' || c == 0x2019 || c == '-')
+                n--; /* joined to the word before */
+        }
+        n++;
+        prev_end = pos;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
 /* ------------------------------------------------------------ pass verdicts --- */
 
 /* the verdict codes of boilerplate._classify_codes (its _KEPT ... constants) */
@@ -2872,6 +2897,7 @@ static PyMethodDef methods[] = {
     {"line_keys", k_line_keys, METH_VARARGS, "boilerplate._key of each stripped, lower-cased line."},
     {"repeat_flags", k_repeat_flags, METH_VARARGS, "boilerplate._repeat_flags: (repeats, duplicated) per line."},
     {"tokenize", k_tokenize, METH_VARARGS, "The \\w+ tokens of each line (re.findall), for a list of lines."},
+    {"word_count", k_word_count, METH_O, "The number of words in a str as cleaners.rows counts them (\\w+ runs, joined by an apostrophe or hyphen)."},
     {"rule_screen", k_rule_screen, METH_VARARGS, "Per line: which rules of boilerplate._rule_evidence may fire on it, and the phrase patterns that can match it."},
     {"dedup_normalize", k_dedup_normalize, METH_O, "dedup.views.normalize_for_dedup of one str."},
     {"spin_view", k_spin_view, METH_VARARGS, "dedup.views.spin_proof_view of one str, given the keep words (a word_table)."},

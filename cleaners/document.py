@@ -50,14 +50,18 @@ class Document:
         If ``stage`` is given, the keyword ``changed`` and any keys not naming a
         field are recorded as that stage's provenance entry instead.
         """
-        names = {f.name for f in dataclasses.fields(self)}
         stage = stage or changes.pop("stage", None)
-        record = {k: changes.pop(k) for k in list(changes) if k not in names}
+        record = {k: changes.pop(k) for k in list(changes) if k not in _FIELDS}
         if stage is not None:
             changes["provenance"] = self.provenance + ({"stage": stage, **record},)
         elif record:
             raise TypeError(f"unknown Document fields: {sorted(record)}")
-        return dataclasses.replace(self, **changes)
+        # what dataclasses.replace does (no field has init=False, there is no __post_init__),
+        # without its per-call introspection: stages evolve every document several times
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
 
     def to_record(self, with_provenance: bool = True) -> dict[str, Any]:
         """A JSON-serialisable dict (the raw ``html`` is never written out)."""
@@ -81,15 +85,18 @@ class Document:
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> "Document":
         """Inverse of :meth:`to_record` (unknown keys go to ``metadata``)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: v for k, v in rec.items() if k in names}
-        extra = {k: v for k, v in rec.items() if k not in names}
+        kwargs = {k: v for k, v in rec.items() if k in _FIELDS}
+        extra = {k: v for k, v in rec.items() if k not in _FIELDS}
         kwargs["metadata"] = {**(rec.get("metadata") or {}), **extra}
         kwargs["provenance"] = tuple(rec.get("provenance") or ())
         kwargs["id"] = str(kwargs.get("id", ""))
         kwargs.setdefault("source", "")
         kwargs["text"] = kwargs.get("text") or ""
         return cls(**kwargs)
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Document))
+assert all(f.init for f in dataclasses.fields(Document)) and not hasattr(Document, "__post_init__")  # (evolve's copy)
 
 
 def content_id(text: str, source: str = "") -> str:

@@ -819,7 +819,7 @@ def _load_kernels():
 #: the compiled functions cleaners call; a build without one of them (an older _linekernels.c) is not used
 KERNEL_FUNCTIONS = (
     "best_span", "first_codes", "line_arrays", "line_keys", "local_features", "lower_lines", "needs_table", "repeat_flags",
-    "reposition", "rule_screen", "stages", "structure", "tokenize", "unwrap_plan", "word_table",
+    "reposition", "rule_screen", "stages", "structure", "tokenize", "unwrap_plan", "word_count", "word_table",
     "dedup_normalize", "spin_view", "dedup_minhash",  # cleaners.dedup's views and signatures
 )
 

@@ -56,6 +56,7 @@ from typing import Any, NamedTuple
 
 from wordfreq import word_frequency
 
+from cleaners import linescore
 from cleaners.settings import data_path, read_data_text, section
 
 TABLE_FILE = "spin_table.tsv"
@@ -182,7 +183,8 @@ class Matcher:
         reach, index = self._reach, self._index
         n = len(text)
         low = text.lower()
-        words = _SCAN_WORD.findall(low)
+        k = linescore.kernels  # the compiled \w+ scanner: the same words (tests/test_linekernels.py)
+        words = k.tokenize([low])[0] if k is not None else _SCAN_WORD.findall(low)
         ctx.n_words = len(words)
         present = self._anchors.intersection(words)
         for w in present:
@@ -368,6 +370,7 @@ class BackgroundBigrams:
         self.uni, self.bi = unigrams, bigrams
         self.floor = min(bigrams.values(), default=1) * unseen_share
         self.lift = lift
+        self._static: dict[str, tuple[float, int | None, float, bool]] = {}  # (:meth:`word_static`)
 
     @classmethod
     def load(cls) -> "BackgroundBigrams":
@@ -399,6 +402,17 @@ class BackgroundBigrams:
         # listed, so "unlisted" is weak evidence against it: lift it towards that bound by ``lift``
         lp, bound = math.log10(pu), math.log10(min(1.0, self.floor / ca))
         return lp + self.lift * (bound - lp) if bound > lp else bound
+
+    def word_static(self, word: str) -> tuple[float, int | None, float, bool]:
+        """What :meth:`logp` reads of ``word`` whichever its neighbour: log10 of its unigram
+        probability, its count as a left word, the unlisted bound after it, and whether it starts
+        with a letter or digit (kept per word)."""
+        got = self._static.get(word)
+        if got is None:
+            ca = self.uni.get(word)
+            got = self._static[word] = (math.log10(_unigram(word)), ca, math.log10(min(1.0, self.floor / ca)) if ca else 0.0,
+                                        word[:1].isalnum())
+        return got
 
     def seq_logp(self, toks: Sequence[str]) -> float:
         return sum(self.logp(a, b) for a, b in zip(toks, toks[1:]))
@@ -1099,11 +1113,13 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
     """The decider's log-odds for the position's best candidate and its rank: the same weighted
     sum of the same features as :func:`_options` gives (to rounding: the terms are added in
     another order), without building a feature table per candidate, so a document costs about a
-    third. The parts that do not depend on the candidate are summed once per position. The third
-    value: the position's :data:`PRINTED_FEATURES` but ``doc_spin``, which needs every position
-    (:func:`decider_choices` adds it)."""
+    third. The parts that do not depend on the candidate are summed once per position, and the
+    background models are read inline (:meth:`BackgroundBigrams.logp`,
+    :meth:`BackgroundTrigrams.terms`, the same arithmetic). The third value: the position's
+    :data:`PRINTED_FEATURES` but ``doc_spin``, which needs every position (:func:`decider_choices`
+    adds it)."""
     bg, tg = background_bigrams(), background_trigrams()
-    bi, h, left, right = bg.bi, p.here, p.left, p.right
+    bi, uni, h, left, right = bg.bi, bg.uni, p.here, p.left, p.right
     lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
     hist, tr, oov = list(reversed(p.tri_left)), p.tri_right, tg.oov_logp
     s_own, s_r = tg.terms(hist, p.spun, tr)
@@ -1112,21 +1128,60 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
     w_ur, w_cc, w_cid, w_rank, w_llc, w_rlc, w_cz = (w[k] for k in ("unigram_ratio", "channel_cost", "cand_in_doc", "cand_rank",
                                                                      "left_listed_cand", "right_listed_cand", "cand_zipf"))
     w_tl, w_tr, w_tp, w_to = (w[k] for k in ("tri_left_gain", "tri_right_gain", "tri_gain_pos", "tri_cand_oov"))
+    # BackgroundBigrams.logp(left, cand) and logp(cand, right), what does not depend on the candidate
+    ca_left = uni.get(left)
+    bound_left = math.log10(min(1.0, bg.floor / ca_left)) if ca_left else 0.0
+    lp_right = math.log10(_unigram(right))
+    lift, static, word_static, bi_get, counts_get = bg.lift, bg._static.get, bg.word_static, bi.get, counts.get
+    log10, log1p = math.log10, math.log1p
+    # BackgroundTrigrams.terms(hist, cand, tr): the model's queries, their order kept
+    prob, zero, base = tg.model.prob, tg._zero, tg.LOG10_BASE
+    h0 = hist[:1]
+    tr0 = tr[0] if tr else None
+    tr1 = tr[1] if len(tr) > 1 and tr[0] != "</s>" else None
     zs, gains, tgains = [], [], []
     for rank, (cand, cost) in enumerate(p.cands):
-        lu_c = math.log10(_unigram(cand))
-        l_c = bg.logp(left, cand)
-        r_c = bg.logp(cand, right) - lu_right if word_right else 0.0
+        lu_c, ca_c, bound_c, alnum = static(cand) or word_static(cand)
+        c_l = bi_get((left, cand))  # (also: whether the bigram is listed)
+        if not ca_left or not alnum:
+            l_c = lu_c
+        elif c_l is not None:
+            l_c = log10(c_l / ca_left)
+        else:
+            l_c = lu_c + lift * (bound_left - lu_c) if bound_left > lu_c else bound_left
+        c_r = bi_get((cand, right))
+        if not word_right:
+            r_c = 0.0
+        else:  # (the right neighbour is a word)
+            if not ca_c:
+                r_c = lp_right
+            elif c_r is not None:
+                r_c = log10(c_r / ca_c)
+            else:
+                r_c = lp_right + lift * (bound_c - lp_right) if bound_c > lp_right else bound_c
+            r_c -= lu_right
         lg, rg = l_c - l_s, r_c - r_s
-        c_own, c_r = tg.terms(hist, cand, tr)
-        tl = max(-5.0, min(5.0, c_own - s_own))
-        trg = max(-5.0, min(5.0, c_r - s_r))
-        zs.append(w_lg * lg + w_rg * rg + w_clp * (l_c - lu_c) + w_crp * r_c + w_lgp * max(lg, 0.0) + w_rgp * max(rg, 0.0)
-                  + w_ur * (lu_c - lu_s) + w_cc * cost + w_cid * math.log1p(counts.get(cand, 0)) + w_rank * math.log1p(rank)
-                  + (w_llc if (left, cand) in bi else 0.0) + (w_rlc if (cand, right) in bi else 0.0) + w_cz * (lu_c + 9.0)
-                  + w_tl * tl + w_tr * trg + w_tp * max(tl + trg, 0.0) + (w_to if c_own == oov else 0.0))
+        v = prob([cand, *hist])
+        t_own = oov if v == zero else v * base
+        t_r = 0.0
+        if tr0 is not None:
+            v = prob([tr0, cand, *h0])
+            t_r = oov if v == zero else v * base
+            if tr1 is not None:
+                v = prob([tr1, tr0, cand])
+                t_r += oov if v == zero else v * base
+        tl = t_own - s_own  # clipped to ±5
+        tl = tl if -5.0 < tl < 5.0 else (5.0 if tl >= 5.0 else -5.0)
+        trg = t_r - s_r
+        trg = trg if -5.0 < trg < 5.0 else (5.0 if trg >= 5.0 else -5.0)
+        tsum = tl + trg
+        zs.append(w_lg * lg + w_rg * rg + w_clp * (l_c - lu_c) + w_crp * r_c + w_lgp * (lg if lg > 0.0 else 0.0)
+                  + w_rgp * (rg if rg > 0.0 else 0.0) + w_ur * (lu_c - lu_s) + w_cc * cost
+                  + w_cid * log1p(counts_get(cand, 0)) + w_rank * (_LOG1P[rank] if rank < 64 else log1p(rank))
+                  + (w_llc if c_l is not None else 0.0) + (w_rlc if c_r is not None else 0.0) + w_cz * (lu_c + 9.0)
+                  + w_tl * tl + w_tr * trg + w_tp * (tsum if tsum > 0.0 else 0.0) + (w_to if t_own == oov else 0.0))
         gains.append(lg + rg)
-        tgains.append(tl + trg)
+        tgains.append(tsum)
     top, ttop = max(gains), max(tgains)
     const = (w["bias"] + w["spun_left_pmi"] * (l_s - lu_s) + w["spun_right_pmi"] * r_s + w["spun_in_doc"] * h["spun_in_doc"]
              + w["spun_zipf"] * (lu_s + 9.0) + w["n_cands"] * math.log1p(len(p.cands))
@@ -1150,6 +1205,7 @@ def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]
 
 
 _SENTENCE_MARKS = frozenset(".!?")
+_LOG1P = tuple(math.log1p(r) for r in range(64))  # (a candidate's rank term)
 
 
 def _trigram_sequence(

@@ -476,3 +476,30 @@ def test_first_codes_are_the_numpy_ones():
     assert kinds >= {boilerplate._KEPT, boilerplate._KEPT_FALSY, boilerplate._RULE, boilerplate._REPEAT, boilerplate._MODEL}
     with pytest.raises(ValueError, match="reasons has 1 items"):
         KERNELS.first_codes(np.zeros(2), np.zeros(2), [False, False], [None], 0.5, 0.3, 0.7, 3, np.zeros(2, dtype=np.int8))
+
+
+@needs_kernels
+def test_word_count_is_the_rows_regex():
+    """cleaners.rows counts a row's words with the compiled kernel: the same number as its regex
+    (``\\w+`` runs joined by one apostrophe, right quote or hyphen) on every code point alone, on
+    random texts dense in joiners and word characters of every width, and on the real dumps."""
+    from cleaners import rows
+
+    def want(t: str) -> int:
+        return len(rows._WORD.findall(t))
+
+    every = [chr(c) for c in range(0x110000)]
+    assert [KERNELS.word_count(c) for c in every] == [want(c) for c in every]
+    rng = random.Random(11)
+    pool = list("ab1_-'’ -–‘\"\n") + ["é", "中", "\U00010400", "𝟏", "\u0307", "²", "ホ", "--", "''"]
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(20_000)] + _docs()
+    assert [KERNELS.word_count(t) for t in texts] == [want(t) for t in texts]
+    assert KERNELS.word_count("The council's night-bus plan -- two   words?") == 6
+    with pytest.raises(TypeError, match="needs a str"):
+        KERNELS.word_count(b"bytes")
+    try:  # the row's count is the same without the kernels
+        linescore.kernels = None
+        slow = [rows.word_count(t) for t in texts[:2000]]
+    finally:
+        linescore.kernels = KERNELS
+    assert slow == [rows.word_count(t) for t in texts[:2000]]
