@@ -102,6 +102,8 @@ def test_clean_path_does_not_import_prefect(tmp_path):
         "import sys\nfrom flows.runner import run_pipeline\n"
         f"run_pipeline({str(ROOT / 'seeds')!r}, {str(tmp_path)!r})\n"
         "assert 'prefect' not in sys.modules, 'prefect imported'\n"
+        # nor datasketch (it imports scipy: ~0.6 s of every start); its permutations are shipped
+        "assert 'datasketch' not in sys.modules and 'scipy' not in sys.modules, 'datasketch imported'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -89,6 +89,21 @@ def test_fast_sha1_signature_equals_default_datasketch_minhash(seeds):
     assert np.array_equal(fast, m.hashvalues)
 
 
+def test_shipped_permutations_are_datasketchs_and_cover_the_default_views():
+    """The signer reads the default views' permutations from cleaners/data (no datasketch import,
+    so no scipy, at start); they are datasketch's own, and a settings change that signs with
+    other ones falls back to datasketch (and should regenerate the file)."""
+    from cleaners.dedup.signature import _shipped_permutations
+
+    shipped = _shipped_permutations()
+    cfg = DedupConfig.from_settings()
+    assert {(cfg.num_perm, cfg.seed), (cfg.spin_num_perm, cfg.seed), (cfg.head_bands * cfg.head_rows, cfg.seed)} <= set(shipped)
+    for (num_perm, seed), perms in shipped.items():
+        want = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        assert perms.dtype == want.dtype and np.array_equal(perms, want), (num_perm, seed)
+    assert (64, 7) not in shipped and np.array_equal(permutations(64, 7).permutations, MinHash(num_perm=64, seed=7).permutations)
+
+
 def test_vectorised_hashes_equal_per_shingle_hash():
     text = normalize_for_dedup("The quick brown fox — jumps over the lazy dog in Zürich, 2024")
     assert list(char_window_hashes(text, 9)) == [poly_hash32(text[i : i + 9]) for i in range(len(text) - 8)]

@@ -13,8 +13,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from cleaners.dedup.core import (
     DedupConfig,
@@ -29,6 +28,9 @@ from cleaners.dedup.batch import Decision, dedup_batch
 from cleaners.dedup.index import DedupIndex, IndexConfigError, is_redis_url, open_index
 from cleaners.dedup.signature import permutations, poly_hash32
 from cleaners.dedup.views import normalize_for_dedup, shingles, spin_proof_view, view_hashes
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 __all__ = [
     "DedupConfig", "DedupIndex", "Decision", "dedup_batch", "Fingerprints", "IndexConfigError", "canonical_rank", "choose_canonical",

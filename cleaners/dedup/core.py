@@ -30,7 +30,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from cleaners.dedup.signature import SCHEME, permutations
 from cleaners.dedup.views import normalize_for_dedup, spin_proof_view, view_signatures
@@ -244,6 +243,8 @@ def candidate_pairs(fp: Fingerprints, cfg: DedupConfig) -> set[tuple[int, int]]:
                     buckets.setdefault(key, []).append(i)
             pairs.update((a, b) for group in buckets.values() for x, a in enumerate(group) for b in group[x + 1 :])
             continue
+        from datasketch import MinHashLSH  # (the reference only: importing datasketch imports scipy)
+
         perm = permutations(num_perm, cfg.seed)
         lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
         with lsh.insertion_session() as session:

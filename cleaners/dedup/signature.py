@@ -37,8 +37,15 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 
+import json
+from typing import TYPE_CHECKING
+
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+
+from cleaners.settings import read_data_text
+
+if TYPE_CHECKING:  # (datasketch is imported where it is used: importing it imports scipy, ~0.6 s)
+    from datasketch import MinHash
 
 SCHEME = "affine32"
 _U64 = np.uint64
@@ -155,10 +162,14 @@ class Permutations:
     def __init__(self, num_perm: int, seed: int):
         self.num_perm = num_perm
         self.seed = seed
-        proto = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME)
-        self.permutations = proto.permutations
-        self.a = np.ascontiguousarray(proto.permutations[0], dtype=np.uint32)[:, None]
-        self.b = np.ascontiguousarray(proto.permutations[1], dtype=np.uint32)[:, None]
+        perms = _shipped_permutations().get((num_perm, seed))
+        if perms is None:  # not a view of the default settings: datasketch derives them
+            from datasketch import MinHash
+
+            perms = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        self.permutations = perms
+        self.a = np.ascontiguousarray(perms[0], dtype=np.uint32)[:, None]
+        self.b = np.ascontiguousarray(perms[1], dtype=np.uint32)[:, None]
 
     def _block_min(self, hv: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         blk = self.a * _fmix32(hv)[None, :]
@@ -195,9 +206,26 @@ class Permutations:
 
     def to_datasketch(self, hashvalues: np.ndarray, hashfunc=None, lean: bool = False) -> MinHash:
         """Wrap ``hashvalues`` as a datasketch ``MinHash`` (or ``LeanMinHash``)."""
+        from datasketch import LeanMinHash, MinHash
+
         kw = {"hashfunc": hashfunc} if hashfunc is not None else {}
         m = MinHash(seed=self.seed, hashvalues=hashvalues, permutations=self.permutations, scheme=SCHEME, **kw)
         return LeanMinHash(m) if lean else m
+
+
+@functools.cache
+def _shipped_permutations() -> dict[tuple[int, int], np.ndarray]:
+    """datasketch's ``affine32`` permutations of the default settings' views, as shipped in
+    ``cleaners/data/minhash_permutations.json`` (``scripts/make_minhash_permutations.py``), by
+    ``(num_perm, seed)``: a process that signs with them never imports datasketch."""
+    data = json.loads(read_data_text("minhash_permutations.json"))
+    if data.get("scheme") != SCHEME:
+        return {}
+    out = {}
+    for key, rows in data["permutations"].items():
+        num_perm, seed = (int(x) for x in key.split("/"))
+        out[(num_perm, seed)] = np.array(rows, dtype=np.uint32)
+    return out
 
 
 @functools.lru_cache(maxsize=16)
