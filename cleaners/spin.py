@@ -406,7 +406,8 @@ class BackgroundBigrams:
     def word_static(self, word: str) -> tuple[float, int | None, float, bool]:
         """What :meth:`logp` reads of ``word`` whichever its neighbour: log10 of its unigram
         probability, its count as a left word, the unlisted bound after it, and whether it starts
-        with a letter or digit (kept per word)."""
+        with a letter or digit (kept per word: the decider asks it of thesaurus candidates only, so
+        the memo is bounded by the thesaurus's vocabulary, not by the corpus's)."""
         got = self._static.get(word)
         if got is None:
             ca = self.uni.get(word)

@@ -433,7 +433,10 @@ class Executor:
 
 
 class PoolExecutor(Executor):
-    """A process pool (fork-free spawn is not needed: the shard functions are module-level)."""
+    """A process pool. On Linux up to Python 3.13 its workers are forked (the default start
+    method), so they start with the driver's imports and settings; the start method is not named
+    (naming "fork" made the Prefect serve test hang now and then): tests/test_pipeline.py's
+    ``test_pool_workers_start_with_the_drivers_state`` says when the default stops being fork."""
 
     def __init__(self, workers: int):
         self.workers = workers

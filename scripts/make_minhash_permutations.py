@@ -21,15 +21,10 @@ from cleaners.dedup.core import DedupConfig
 from cleaners.dedup.signature import SCHEME
 
 
-def shipped_keys(cfg: DedupConfig) -> list[tuple[int, int]]:
-    """(num_perm, seed) of each view the default settings sign with."""
-    return sorted({(cfg.num_perm, cfg.seed), (cfg.spin_num_perm, cfg.seed), (cfg.head_bands * cfg.head_rows, cfg.seed)})
-
-
 def main() -> None:
     out = {"made_by": "scripts/make_minhash_permutations.py", "source": f"datasketch {datasketch.__version__}", "scheme": SCHEME,
            "permutations": {}}
-    for num_perm, seed in shipped_keys(DedupConfig.from_settings()):
+    for num_perm, seed in DedupConfig.from_settings().signing_keys():
         p = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
         out["permutations"][f"{num_perm}/{seed}"] = [[int(x) for x in row] for row in p]
     print(json.dumps(out, indent=None))

@@ -79,6 +79,17 @@ class DedupConfig:
                 "head_chars", "head_bands", "head_rows")
         return {k: getattr(self, k) for k in keys}
 
+    @property
+    def head_num_perm(self) -> int:
+        """Signature width of the opening view (one value even without head bands)."""
+        return max(1, self.head_bands * self.head_rows)
+
+    def signing_keys(self) -> list[tuple[int, int]]:
+        """``(num_perm, seed)`` of each view's signatures (text, spin-proof, opening), as
+        :func:`fingerprint` signs them: the permutations ``cleaners/data/minhash_permutations.json``
+        ships (``scripts/make_minhash_permutations.py``)."""
+        return sorted({(self.num_perm, self.seed), (self.spin_num_perm, self.seed), (self.head_num_perm, self.seed)})
+
     def __post_init__(self) -> None:
         if self.bands * self.rows > self.num_perm or self.spin_bands * self.spin_rows > self.spin_num_perm:
             raise ValueError("bands x rows must not exceed the number of permutations")
@@ -128,7 +139,7 @@ def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def fingerprint(texts: Sequence[str], cfg: DedupConfig, chunk: int = 1024) -> Fingerprints:
     """Signatures of the three views for every text (vectorised hashing; ``chunk`` texts at a time bound memory)."""
     n = len(texts)
-    head_perm = max(1, cfg.head_bands * cfg.head_rows)
+    head_perm = cfg.head_num_perm
     fp = Fingerprints(np.empty((n, cfg.num_perm), np.uint32), np.empty(n, np.int64),
                       np.empty((n, cfg.spin_num_perm), np.uint32), np.empty(n, np.int64), np.empty(n, bool),
                       np.empty((n, head_perm), np.uint32))
