@@ -343,3 +343,27 @@ def test_pool_workers_start_with_the_drivers_state(monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "_MARK", "changed in the driver")
     with PoolExecutor(1) as ex:
         assert ex.call(_mark) == "changed in the driver"
+
+
+def test_a_pool_is_never_larger_than_the_plan(tmp_path, monkeypatch):
+    """One shard (the seeds) runs in this process whatever -w asks for; more shards get at most
+    one worker each (a pool's start and each worker's model load are paid for nothing otherwise)."""
+    asked = []
+    real = pipeline.make_executor
+
+    def recording(workers, *a, **kw):
+        asked.append(workers)
+        return real(workers, *a, **kw)
+
+    monkeypatch.setattr(pipeline, "make_executor", recording)
+    report = pipeline.run(ROOT / "seeds", tmp_path / "one", workers=8)
+    assert asked == [1] and report["counts"]["written"] == 5
+    src = tmp_path / "three"
+    src.mkdir()
+    for k, p in enumerate(sorted((ROOT / "seeds").glob("*.txt"))[:3]):
+        (src / f"{k}.jsonl").write_text(json.dumps({"id": p.stem, "text": p.read_text(encoding="utf-8")}) + "\n", encoding="utf-8")
+    from cleaners.settings import settings
+
+    monkeypatch.setitem(settings()["pipeline"], "shard_bytes", 100)  # a shard a file
+    pipeline.run(src, tmp_path / "three-out", workers=8)
+    assert asked == [1, 3]
