@@ -72,6 +72,8 @@ _TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _LAST_TOKEN_REVERSED = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORDISH = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
+_WORD_TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*")  # _TOKEN's word tokens
+_LINE = re.compile(r"[^\n]+")
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
@@ -1569,34 +1571,47 @@ def _default_originals() -> frozenset[str]:
     return frozenset(w for e in default_entries() for w in e.original.lower().split())
 
 
-@dataclass(frozen=True)
 class _Sent:
-    doc: int
-    start: int
-    toks: tuple[tuple[str, int, int], ...]  # (token, start, end) in document offsets
-    low: tuple[str, ...] = ()  # lowercased tokens
-    digits: frozenset[str] = frozenset()  # tokens holding a digit
+    """A sentence of a document: its tokens (``words``, ``low``), their offsets (``toks``:
+    (token, start, end) in document offsets) and the tokens holding a digit, the last two worked
+    out when first asked (the corpus step indexes thousands of sentences and aligns a few)."""
 
-    @classmethod
-    def make(cls, doc: int, start: int, toks: tuple[tuple[str, int, int], ...]) -> "_Sent":
-        digits = frozenset(t for t, _a, _b in toks if _DIGIT.search(t))
-        return cls(doc, start, toks, tuple(t.lower() for t, _a, _b in toks), digits)
+    __slots__ = ("doc", "text", "start", "end", "words", "low", "_toks", "_digits")
+
+    def __init__(self, doc: int, text: str, start: int, end: int, words: list[str]):
+        self.doc, self.text, self.start, self.end, self.words = doc, text, start, end, words
+        self.low: tuple[str, ...] = tuple(map(str.lower, words))
+        self._toks: tuple[tuple[str, int, int], ...] | None = None
+        self._digits: frozenset[str] | None = None
+
+    @property
+    def toks(self) -> tuple[tuple[str, int, int], ...]:
+        if self._toks is None:
+            self._toks = tuple((m.group(), m.start(), m.end()) for m in _TOKEN.finditer(self.text, self.start, self.end))
+        return self._toks
+
+    @property
+    def digits(self) -> frozenset[str]:
+        if self._digits is None:
+            self._digits = frozenset(t for t in self.words if _DIGIT.search(t))
+        return self._digits
 
 
 def _sentences(doc: int, text: str) -> list[_Sent]:
+    """The sentences of ``text`` with at least 4 word tokens. (Tokens are matched within each
+    sentence's span of the text, which is matching the sliced sentence: the token patterns look
+    neither behind nor at ^; the word-only pattern finds exactly the token pattern's word tokens.)"""
     out = []
-    for line in re.finditer(r"[^\n]+", text):
-        base = line.start()
-        pieces, pos = [], 0
-        body = line.group()
-        for m in _SENT_END.finditer(body):
-            pieces.append((pos, m.start()))
-            pos = m.end()
-        pieces.append((pos, len(body)))
-        for a, b in pieces:
-            toks = tuple((m.group(), base + a + m.start(), base + a + m.end()) for m in _TOKEN.finditer(body[a:b]))
-            if sum(1 for t, _x, _y in toks if _WORDISH.search(t)) >= 4:
-                out.append(_Sent.make(doc, base + a, toks))
+    for line in _LINE.finditer(text):
+        base, end = line.start(), line.end()
+        starts, ends = [base], []
+        for m in _SENT_END.finditer(text, base, end):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(end)
+        for a, b in zip(starts, ends):
+            if len(_WORD_TOKEN.findall(text, a, b)) >= 4:
+                out.append(_Sent(doc, text, a, b, _TOKEN.findall(text, a, b)))
     return out
 
 
@@ -1608,11 +1623,13 @@ def _spun_words() -> frozenset[str]:
 def _anchors(s: _Sent) -> set[str]:
     """Names and numbers: capitalised words not opening the sentence, and anything with a digit."""
     out = set()
-    for i, (t, _a, _b) in enumerate(s.toks):
+    spun = _spun_words()
+    for i, t in enumerate(s.words):
         name = t[:1].isupper() and _WORDISH.search(t) and (i > 0 or _unigram(t.lower()) < 1e-4)
-        if name or any(c.isdigit() for c in t):
-            if t.lower() not in _spun_words():
-                out.add(t.lower())
+        if name or (not t.isalpha() and any(map(str.isdigit, t))):  # (no letter is a digit)
+            low = t.lower()
+            if low not in spun:
+                out.add(low)
     return out
 
 
@@ -1694,7 +1711,7 @@ def despin_corpus(
     index: dict[str, list[int]] = {}
     for i in clean:
         for s in _sentences(i, docs[i]):
-            low = tuple(s.low)
+            low = s.low
             if low in seen:
                 continue
             seen.add(low)

@@ -120,6 +120,22 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _read_rows(path: Path, rows: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Rows ``rows`` (numbers as in :func:`_read_records`) of a JSON Lines file, the others skipped unparsed."""
+    want, out = set(rows), {}
+    with gzip_open(path, "rb") as fh:
+        k = 0
+        for line in fh:
+            if not line.strip():
+                continue
+            if k in want:
+                out[k] = json.loads(line)
+                if len(out) == len(want):
+                    break
+            k += 1
+    return out
+
+
 # ---------------------------------------------------------------- map: clean
 
 
@@ -526,7 +542,7 @@ def _despin_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], sta
     for k, r in order:
         by_shard[k].append(r)
     for k, rows in sorted(by_shard.items()):
-        recs = _read_records(work.dir(shards[k]) / "docs2.jsonl.gz")
+        recs = _read_rows(work.dir(shards[k]) / "docs2.jsonl.gz", rows)
         for r in rows:
             texts.append(recs[r]["text"])
             ids.append(recs[r]["id"])

@@ -549,3 +549,38 @@ def test_spun_phrases_judged_with_the_trigram_window_come_back_more_often(seeds)
         assert len(spin.despin_explained(seeds[k], score=1.0).repairs) <= len(spin.despin_explained(seeds[k], score=1.0, overrides=bigrams).repairs)
     (r,) = spin.despin_explained("Police said her male sibling was arrested on Monday.", score=1.0).repairs
     assert (r.old, r.new) == ("male sibling", "brother") and "trigram window" in r.evidence
+
+
+def test_sentences_are_the_sliced_tokenisation(seeds):
+    """The corpus step's sentence index (tokens matched within each sentence's span, offsets
+    worked out when asked, word tokens counted by the word-only pattern) equals slicing each
+    line into sentences and tokenising the slices, on the seeds and on random text made of the
+    characters where the patterns could disagree."""
+    import random
+
+    def sliced(doc: int, text: str) -> list[tuple]:
+        out = []
+        for line in re.finditer(r"[^\n]+", text):
+            base, body = line.start(), line.group()
+            pieces, pos = [], 0
+            for m in spin._SENT_END.finditer(body):
+                pieces.append((pos, m.start()))
+                pos = m.end()
+            pieces.append((pos, len(body)))
+            for a, b in pieces:
+                toks = tuple((m.group(), base + a + m.start(), base + a + m.end()) for m in spin._TOKEN.finditer(body[a:b]))
+                if sum(1 for t, _x, _y in toks if spin._WORDISH.search(t)) >= 4:
+                    out.append((doc, base + a, toks, tuple(t.lower() for t, _x, _y in toks),
+                                frozenset(t for t, _x, _y in toks if spin._DIGIT.search(t))))
+        return out
+
+    rng = random.Random(5)
+    alphabet = list("aB1_ .!?'’-\"”“‘()\n\t") + ["İ", "²", "Ⅷ", "Ⓐ", "é", "ς", "\u0307", "\u00a0", "\u2028", "word", "U.S.", "Mr. X"]
+    texts = list(seeds.values())
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 400))) for _ in range(3000)]
+    checked = 0
+    for k, text in enumerate(texts):
+        got = [(s.doc, s.start, s.toks, s.low, s.digits) for s in spin._sentences(k, text)]
+        assert got == sliced(k, text), text
+        checked += len(got)
+    assert checked > 1000
