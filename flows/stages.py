@@ -24,7 +24,8 @@ from cleaners import boilerplate, dedup, extract, spin, textfix
 from cleaners.document import Document, printable_path, url_host
 from cleaners.rows import as_corpus_row, document_row
 from cleaners.settings import section
-from cleaners.io import STDIN, Rejected, gzip_open, read_inputs, write_json, write_jsonl, write_jsonl_gz, write_parquet
+from cleaners.io import (STDIN, Rejected, gzip_open, json_lines, read_inputs, write_json, write_jsonl, write_jsonl_gz,
+                         write_parquet)
 from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
 
@@ -346,8 +347,9 @@ def write_rows(docs: Sequence[Document], documents: Path, corpus_jsonl: Path, co
     corpus = [as_corpus_row(row) for row in rows if row["duplicate_of"] is None]
     level = int(section("pipeline")["gzip_level"])
     write_jsonl_gz(documents, rows, level=level)
-    write_jsonl_gz(corpus_jsonl, corpus, level=level)
-    write_parquet(corpus_parquet, corpus)
+    lines = json_lines(corpus)  # (the corpus rows hold the Parquet columns only, metadata as text)
+    write_jsonl_gz(corpus_jsonl, lines, level=level)
+    write_parquet(corpus_parquet, lines)
     return len(corpus)
 
 
