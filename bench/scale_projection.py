@@ -6,8 +6,9 @@ A machine with many cores is not always at hand. This bench runs the pipeline on
 process with every map task and every reduce timed apart (the reduces that normally run beside
 the write map run after it, alone, so their own cost is measured), then replays the run for
 N workers: each map phase's tasks are handed, in order, to whichever worker is free first (what a
-process pool does), each worker's first task of the run pays the models' load (measured as the
-first clean task's excess over the median), the reduces run alone, and the index update and
+process pool does), each worker's first task of a phase pays what the first task of that phase
+paid here beyond the median (the models' load in the clean map, pyarrow's import in the write
+map), the reduces run alone, and the index update and
 the single-file views overlap the write map. It prints the projected wall time and speed-up for
 each N, and what each phase contributes, so the serial part is visible.
 
@@ -90,8 +91,8 @@ def timed_run(src: Path, out: Path) -> dict:
 
 
 def makespan(tasks: list[float], workers: int, first_extra: float) -> tuple[float, int]:
-    """Tasks in order to the first free worker; a worker's first task ever pays ``first_extra``
-    (the caller passes it for the first map only). Returns (makespan, waves)."""
+    """Tasks in order to the first free worker; a worker's first task of the phase pays
+    ``first_extra``. Returns (makespan, waves)."""
     free = [(0.0, w) for w in range(workers)]
     fresh = set(range(workers))
     end = 0.0
@@ -105,16 +106,16 @@ def makespan(tasks: list[float], workers: int, first_extra: float) -> tuple[floa
 
 
 def project(timing: dict, workers: int, start: float) -> dict:
-    clean = timing["maps"]["clean"]
-    load = max(0.0, clean[0] - statistics.median(clean))  # the models' load, in the first task
     parts: dict[str, float] = {"start (imports, plan)": start}
     order = ["clean", "ids", "repeats", "finish", "despin", "dedup", "parts", "write"]
     for phase in order:
         if phase in timing["maps"] and phase != "repeats":
             tasks = list(timing["maps"][phase])
-            if phase == "clean":
-                tasks[0] -= load  # (each worker's first task pays it below)
-            span, _ = makespan(tasks, workers, load if phase == "clean" else 0.0)
+            # what this process paid once in the phase's first task (the models' load in the clean
+            # map, pyarrow's import in the write map), each worker pays in its first task of the phase
+            once = max(0.0, tasks[0] - statistics.median(tasks))
+            tasks[0] -= once
+            span, _ = makespan(tasks, workers, once)
             if phase == "write":  # the index update and the views run beside it in driver threads:
                 beside = list(timing["beside"].values())  # with one worker (in this process) they share its GIL
                 span = span + sum(beside) if workers == 1 else max([span] + beside)

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import math
+import mmap
 import os
 import threading
 import time
@@ -419,6 +420,37 @@ class ShardMetas(Sequence):
         return self._load(k)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _npy_layout(path: Path, _version: tuple[int, int, int]) -> tuple[int, np.dtype, tuple[int, ...], bool] | None:
+    """Where an ``.npy`` file's data starts, and its dtype, shape and order (its header, read
+    once per version of the file: ``_version`` is its inode, size and mtime); ``None`` for a
+    format version this does not read (np.load then maps it)."""
+    fmt = np.lib.format
+    with open(path, "rb") as fh:
+        version = fmt.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            return None
+        shape, fortran, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(fh)
+        return fh.tell(), dtype, shape, fortran
+
+
+def _map_npy(path: Path) -> np.ndarray:
+    """``np.load(path, mmap_mode="r")`` with the header parsed once per file: the dedup reduce
+    maps each shard's arrays again whenever its bounded cache dropped them, and np.load parses
+    the header (and resolves the path) every time, ~0.2 ms an array."""
+    st = os.stat(path)
+    layout = _npy_layout(path, (st.st_ino, st.st_size, st.st_mtime_ns))
+    if layout is None or layout[1].hasobject:
+        return np.load(path, mmap_mode="r")
+    offset, dtype, shape, fortran = layout
+    count = int(np.prod(shape, dtype=np.int64))
+    if count == 0:
+        return np.empty(shape, dtype=dtype)
+    with open(path, "rb") as fh:
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(shape, order="F" if fortran else "C")
+
+
 class ShardFingerprints:
     """Each shard's fingerprint arrays, memory-mapped; rows are read only when asked for."""
 
@@ -434,7 +466,7 @@ class ShardFingerprints:
         return int(self.offsets[-1])
 
     def _map(self, k: int) -> Fingerprints:
-        return Fingerprints(*(np.load(self.dirs[k] / f"fp-{n}.npy", mmap_mode="r") for n in FP_FIELDS))
+        return Fingerprints(*(_map_npy(self.dirs[k] / f"fp-{n}.npy") for n in FP_FIELDS))
 
     def locate(self, g: int) -> tuple[int, int]:
         k = int(np.searchsorted(self.offsets, g, side="right")) - 1
@@ -640,7 +672,8 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     why: dict[int, str] = {}
     for start in range(0, len(pairs), 16384):  # a block of pairs: both ends' signatures compared at once
         block = pairs[start:start + 16384]
-        a, b = fps.rows(block[:, 0]), fps.rows(block[:, 1])
+        ends = fps.rows(block.T.reshape(-1))  # (both ends in one pass over the shards)
+        a, b = (Fingerprints(*(getattr(ends, f)[half] for f in FP_FIELDS)) for half in (slice(0, len(block)), slice(len(block), None)))
         agree = zip(block.tolist(), pair_agreements(a, b, "sig").tolist(), pair_agreements(a, b, "spin").tolist(),
                     (a.empty | b.empty).tolist(), a.size.tolist(), b.size.tolist(), a.spin_size.tolist(), b.spin_size.tolist())
         for (i, k), same, same_spin, empty, size_a, size_b, spin_a, spin_b in agree:
@@ -655,7 +688,7 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     groups: dict[int, list[int]] = defaultdict(list)  # every member of a merged cluster is in `why`
     for g in sorted(set(why) | set(matches)):
         groups[uf.find(g)].append(g)
-    decisions, canon_of = _decide(groups, matches, why, ranks, fps, metas)
+    decisions, canon_of, ids = _decide(groups, matches, why, ranks, fps, metas)
     rows = np.array(sorted(canon_of), dtype=np.int64)  # copy -> its canonical: a row, or -1 - (index number)
     np.save(work.root / "canon-of.npy", np.stack([rows, np.array([c if isinstance(c, int) else -1 - int(c[1:])
                                                                    for c in map(canon_of.__getitem__, rows.tolist())],
@@ -669,20 +702,28 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     sizes = Counter(len(m) for m in groups.values())
     sizes[1] += n - sum(len(m) for m in groups.values())
     want = {}
-    for members in sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS]:
-        if len(members) < 2:
-            continue
-        canon = next((g for g in members if decisions[g][1] is None), members[0])
+    top = [m for m in sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS] if len(m) >= 2]
+    canons = [next((g for g in members if decisions[g][1] is None), members[0]) for members in top]
+    ids.update(_gather(fps, metas, "ids", [g for c, members in zip(canons, top) for g in [g for g in members if g != c][:50]
+                                           if g not in ids]))
+    for canon, members in zip(canons, top):
         k, r = fps.locate(canon)
-        others = [_doc_id(fps, metas, g) for g in members if g != canon][:50]
-        want[f"{shards[k].name}:{r}"] = others + [len(members)]
+        want[f"{shards[k].name}:{r}"] = [ids[g] for g in members if g != canon][:50] + [len(members)]
     return {"cluster_sizes": [[s, c] for s, c in sorted(sizes.items())], "pairs": int(len(pairs)), "want": want,
             "clusters": sum(sizes.values()), "docs": n}
 
 
-def _doc_id(fps: ShardFingerprints, metas: Sequence[dict], g: int) -> str:
-    k, r = fps.locate(g)
-    return metas[k]["ids"][r]
+def _gather(fps: ShardFingerprints, metas: Sequence[dict], field: str, rows: Iterable[int]) -> dict[int, Any]:
+    """``metas[k][field][r]`` of global rows, each shard's table read once, in shard order
+    (rows of a cluster lie anywhere in the corpus: asked for in cluster order, the bounded
+    table cache would read each shard's table again for every few clusters)."""
+    g = np.fromiter(rows, dtype=np.int64)
+    k = np.searchsorted(fps.offsets, g, side="right") - 1
+    out: dict[int, Any] = {}
+    for i in np.argsort(k, kind="stable").tolist():
+        kk = int(k[i])
+        out[int(g[i])] = metas[kk][field][int(g[i] - fps.offsets[kk])]
+    return out
 
 
 def _earlier_matches(work: Work, index_path, fps: ShardFingerprints, metas: Sequence[dict]) -> dict[int, list]:
@@ -700,13 +741,19 @@ def _earlier_matches(work: Work, index_path, fps: ShardFingerprints, metas: Sequ
 
 
 def _decide(groups: dict[int, list[int]], matches: dict[int, list], why: dict[int, str], ranks: dict[int, tuple],
-            fps: ShardFingerprints, metas: Sequence[dict]) -> tuple[dict[int, list], dict[int, int | str]]:
+            fps: ShardFingerprints, metas: Sequence[dict]) -> tuple[dict[int, list], dict[int, int | str], dict[int, str]]:
     """Per member of a cluster: (cluster id, duplicate_of, size, reason), as ``dedup_batch`` words
-    them; and each copy's canonical (a global row, or ``#n``: an earlier run's index number)."""
+    them; each copy's canonical (a global row, or ``#n``: an earlier run's index number); and the
+    ids of the canonical copies."""
     decisions: dict[int, list] = {}
     canon_of: dict[int, int | str] = {}
-    for members in groups.values():
-        earlier = sorted((m for g in members for m in matches.get(g, [])), key=lambda m: m.doc)
+    earliest = {root: sorted((m for g in members for m in matches.get(g, [])), key=lambda m: m.doc) for root, members in groups.items()}
+    ranks.update((g, tuple(r)) for g, r in _gather(fps, metas, "ranks", (
+        g for root, members in groups.items() if not earliest[root] for g in members if g not in ranks)).items())
+    canons = {root: min(members, key=lambda g: (ranks[g], g)) for root, members in groups.items() if not earliest[root]}
+    ids = _gather(fps, metas, "ids", canons.values())
+    for root, members in groups.items():
+        earlier = earliest[root]
         if earlier:
             keep = earlier[0].canonical
             for g in members:
@@ -716,12 +763,8 @@ def _decide(groups: dict[int, list[int]], matches: dict[int, list], why: dict[in
                 decisions[g] = [keep, keep, len(members), reason]
                 canon_of[g] = f"#{earlier[0].canonical_doc}"
             continue
-        for g in members:
-            if g not in ranks:
-                k, r = fps.locate(g)
-                ranks[g] = tuple(metas[k]["ranks"][r])
-        canon = min(members, key=lambda g: (ranks[g], g))
-        cid = _doc_id(fps, metas, canon)
+        canon = canons[root]
+        cid = ids[canon]
         for g in members:
             if g == canon:
                 decisions[g] = [cid, None, len(members), "canonical"]
@@ -729,7 +772,7 @@ def _decide(groups: dict[int, list[int]], matches: dict[int, list], why: dict[in
                 decisions[g] = [cid, cid, len(members),
                                 f"{why.get(g, 'same cluster')}; canonical copy ranks better (not spun, longer, more metadata, earlier)"]
                 canon_of[g] = canon
-    return decisions, canon_of
+    return decisions, canon_of, ids
 
 
 def index_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun: dict[str, Any], index_path) -> bool:

@@ -34,8 +34,8 @@ from cleaners.io import unsupported_files
 from cleaners.settings import section, settings
 from flows import corpus_steps as steps
 from flows import stages
-from flows.shards import (Executor, Progress, Work, folder_lock, index_writer_lock, make_executor, plan_files, plan_key,
-                          plan_shards, sweep_leftovers, unfinished_plan)
+from flows.shards import (Executor, Progress, Work, folder_lock, frozen_heap, index_writer_lock, make_executor, plan_files,
+                          plan_key, plan_shards, sweep_leftovers, unfinished_plan)
 
 
 def run(input_path: str | Path | None, out_dir: str | Path, *, mode: str = "new", executor: Executor | None = None,
@@ -53,7 +53,7 @@ def run(input_path: str | Path | None, out_dir: str | Path, *, mode: str = "new"
         stages.check_input(input_path)
     if out.exists() and not out.is_dir():
         stages.prepare_output(out, mode)  # the clear error for an OUT that is a file
-    with folder_lock(out):
+    with folder_lock(out), frozen_heap():
         return _run(input_path, out, mode, executor, workers, progress, files, index, state, taken_ids)
 
 

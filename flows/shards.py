@@ -368,6 +368,23 @@ def sweep_leftovers(out: Path) -> list[str]:
 # ---------------------------------------------------------------- executors
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """For a run, the objects alive at its start (imports, loaded models) leave the collector's
+    view: the full collection after each reduce (:func:`release_memory`) skips them, and the pool
+    workers forked during the run do not write to their pages when they collect (the pages stay
+    shared), as the Python docs advise before a fork. Unfrozen after the run: a serving process
+    lives on, and what it frees later must be collectable."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def release_memory() -> None:
     """Give the heap pages a finished reduce freed back to the system (glibc ``malloc_trim``):
     otherwise its peak stays in the process's RSS while the next map runs beside the workers."""

@@ -367,3 +367,23 @@ def test_a_pool_is_never_larger_than_the_plan(tmp_path, monkeypatch):
     monkeypatch.setitem(settings()["pipeline"], "shard_bytes", 100)  # a shard a file
     pipeline.run(src, tmp_path / "three-out", workers=8)
     assert asked == [1, 3]
+
+
+def test_fingerprint_arrays_map_as_np_load_maps_them(tmp_path):
+    """The reduces map shards' .npy arrays with each header parsed once per version of the file:
+    the same arrays as np.load(mmap_mode="r"), and a file written again is read again."""
+    import numpy as np
+
+    from flows.corpus_steps import _map_npy
+
+    arrays = [np.arange(12, dtype=np.uint32).reshape(3, 4), np.zeros((0, 5), np.uint32), np.array([True, False]),
+              np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(5, dtype=np.int64), np.array(3.5)]
+    for k, arr in enumerate(arrays):
+        path = tmp_path / f"a{k}.npy"
+        np.save(path, arr)
+        got, want = _map_npy(path), np.load(path, mmap_mode="r")
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want), arr
+        del got, want
+        np.save(path, np.arange(k + 7, dtype=np.int16))  # rewritten: another layout
+        again = _map_npy(path)
+        assert again.dtype == np.int16 and again.shape == (k + 7,) and again[-1] == k + 6
