@@ -144,7 +144,8 @@ def _split_jsonl(file: Path, rel: str, shard_bytes: int) -> list[tuple[Piece, in
                 chunk += tail
             end = start + len(chunk)
             out.append((Piece(str(file), rel, start, end, line), len(chunk)))
-            line += len(chunk.splitlines())
+            # (lines as splitlines counts them; without a CR that is the newlines, plus an unterminated last line)
+            line += len(chunk.splitlines()) if b"\r" in chunk else chunk.count(b"\n") + (not chunk.endswith(b"\n"))
             start = end
     return out
 

@@ -387,3 +387,19 @@ def test_fingerprint_arrays_map_as_np_load_maps_them(tmp_path):
         np.save(path, np.arange(k + 7, dtype=np.int16))  # rewritten: another layout
         again = _map_npy(path)
         assert again.dtype == np.int16 and again.shape == (k + 7,) and again[-1] == k + 6
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"])
+def test_shards_of_a_large_json_lines_file_know_their_first_line(tmp_path, eol):
+    """Each line range of a split JSON Lines file starts at the line number a whole-file read
+    gives its first record (so a rejected record names its line), whatever the line ends."""
+    lines = [json.dumps({"id": f"d{k}", "text": "x" * (k % 37)}).encode() for k in range(400)]
+    data = eol.join(lines[:200]) + b"\r" + eol.join(lines[200:])  # (a stray CR; no line end after the last record)
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    shards = plan_shards(path, 500, tmp_path / "spool")
+    assert len(shards) > 20 or eol == b"\r"  # (ranges end after a newline: a file of CR line ends stays whole)
+    for s in shards:
+        for piece in s.pieces:
+            before = data[: piece.start]
+            assert piece.first_line == len(before.splitlines()) + 1
