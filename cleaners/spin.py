@@ -1779,7 +1779,7 @@ def _best_source(s: _Sent, pool: list[_Sent], index: dict[str, list[int]], cfg: 
     if len(anchors) < cfg["align_min_anchors"]:
         return None
     shared: Counter[int] = Counter()
-    for an in anchors:
+    for an in sorted(anchors):  # (a set's order follows the hash seed: ties between candidates must not)
         posting = index.get(an, ())
         if len(posting) > cfg["align_max_postings"]:
             continue  # a name in thousands of sentences ("Trump") does not pick a source

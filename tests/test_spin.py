@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -584,3 +585,30 @@ def test_sentences_are_the_sliced_tokenisation(seeds):
         assert got == sliced(k, text), text
         checked += len(got)
     assert checked > 1000
+
+
+def test_corpus_despin_picks_the_same_source_under_any_hash_seed(tmp_path):
+    """Two clean sentences share as many names with a spun one (different names) and align as
+    well: which one is the source must not follow the order of a set of strings (the hash seed).
+    Before the anchors were sorted, 2 of 8 seeds picked the other source here."""
+    import subprocess
+
+    code = (
+        "import json\n"
+        "from cleaners import spin\n"
+        "spun = ('TOKYO (Reuters) - Officials at Alpha Corp told reporters in Geneva on Monday that Beta Bank might maybe well grow, '\n"
+        "        'the firm became once said in a data convention.')\n"
+        "c1 = ('TOKYO (Reuters) - Officials at Alpha Corp told reporters in Paris on Monday that Beta Bank would grow, '\n"
+        "      'the firm was said in a news conference.')\n"
+        "c2 = ('TOKYO (Reuters) - Officials at Gamma Corp told reporters in Geneva on Monday that Beta Bank could grow, '\n"
+        "      'the firm is said in a press conference.')\n"
+        "other = 'A quiet day in the markets. Nothing moved much at all, traders said on Friday in London.'\n"
+        "res = spin.despin_corpus([spun, c1, c2, other], scores=[0.9, 0.0, 0.0, 0.0])\n"
+        "print(json.dumps([[r.old, r.new, r.evidence] for r in res.results[0].repairs]))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    outs = set()
+    for seed in range(8):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        outs.add(subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True).stdout)
+    assert len(outs) == 1 and json.loads(outs.pop())  # one answer, and it repairs something
