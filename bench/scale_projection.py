@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def timed_run(src: Path, out: Path) -> dict:
     """One in-process run with per-task times: {"maps": {phase: [s, ...]}, "serial": {phase: s},
-    "beside": {phase: s}, "start": s (interpreter start to the first task)}."""
+    "beside": {phase: s}, "total": s, "driver": s (the run's time outside every step: the plan,
+    the report)}."""
     import contextlib
     import threading
 
@@ -130,13 +131,6 @@ def project(timing: dict, workers: int, start: float) -> dict:
     return {"workers": workers, "seconds": sum(parts.values()), "parts": parts}
 
 
-def real_run(src: Path, out: Path, workers: int) -> float:
-    t = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("wirewash")), "clean", str(src), "-o", str(out), "-w", str(workers), "--overwrite"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=20000)
@@ -163,9 +157,9 @@ def main() -> None:
         print(f"{n:>8} {r['seconds']:>12.2f} {one['seconds'] / r['seconds']:>8.2f}×  "
               + "  ".join(f"{r['parts'].get(p, 0.0):>10.2f}" for p in phases))
     checks = {}
+    real1 = scale_corpus.run_clean(ROOT, src, args.work / "out-check-1", 1)["seconds"] if args.check else 0.0
     for n in args.check:
-        real = real_run(src, args.work / f"out-check-{n}", n)
-        real1 = real_run(src, args.work / "out-check-1", 1) if n != 1 else real
+        real = scale_corpus.run_clean(ROOT, src, args.work / f"out-check-{n}", n)["seconds"] if n != 1 else real1
         checks[n] = {"real": real, "real_one": real1, "projected": rows[n]["seconds"], "projected_one": one["seconds"]}
         print(f"check -w {n}: real {real:.2f} s (one worker {real1:.2f} s, {real1 / real:.2f}×); "
               f"projected {rows[n]['seconds']:.2f} s ({one['seconds'] / rows[n]['seconds']:.2f}×): "

@@ -66,13 +66,14 @@ CLASSES = ("tell", "likely", "ambiguous")
 # a one-word entry whose positive context condition is unmet (and no negative one fires) is still
 # a candidate of class "unmet": it never counts for detection and needs strong LM evidence
 
-_TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
+_WORD = r"\w+(?:['’.\-]\w+)*"  # a word token (joined by ' ’ . -)
+_TOKEN = re.compile(_WORD + r"|[^\w\s]")
 # the last token before a position, matched on the reversed text: one anchored match, linear on
 # any line (a "$"-anchored search re-scans every token suffix: quadratic on "a-a-a-…-")
 _LAST_TOKEN_REVERSED = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _WORDISH = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
-_WORD_TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*")  # _TOKEN's word tokens
+_WORD_TOKEN = re.compile(_WORD)  # _TOKEN's word tokens
 _LINE = re.compile(r"[^\n]+")
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 

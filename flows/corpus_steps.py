@@ -704,11 +704,11 @@ def dedup_reduce(work: Work, shards: Sequence[Shard], fin: Sequence[dict], spun:
     want = {}
     top = [m for m in sorted(groups.values(), key=lambda m: (-len(m), m[0]))[: report_html.TOP_CLUSTERS] if len(m) >= 2]
     canons = [next((g for g in members if decisions[g][1] is None), members[0]) for members in top]
-    ids.update(_gather(fps, metas, "ids", [g for c, members in zip(canons, top) for g in [g for g in members if g != c][:50]
-                                           if g not in ids]))
-    for canon, members in zip(canons, top):
+    others = [[g for g in members if g != canon][:50] for canon, members in zip(canons, top)]
+    ids.update(_gather(fps, metas, "ids", (g for rows in others for g in rows if g not in ids)))
+    for canon, members, rows in zip(canons, top, others):
         k, r = fps.locate(canon)
-        want[f"{shards[k].name}:{r}"] = [ids[g] for g in members if g != canon][:50] + [len(members)]
+        want[f"{shards[k].name}:{r}"] = [ids[g] for g in rows] + [len(members)]
     return {"cluster_sizes": [[s, c] for s, c in sorted(sizes.items())], "pairs": int(len(pairs)), "want": want,
             "clusters": sum(sizes.values()), "docs": n}
 

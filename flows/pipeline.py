@@ -24,7 +24,6 @@ from the steps: see :mod:`flows.shards`.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -72,7 +71,7 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
     state = state or out / "state"
     index = index or stages.dedup_index_path(out)
     own = executor is None
-    executor = executor or make_executor(min(workers or os.cpu_count() or 1, len(shards)))  # (one shard: this process)
+    executor = executor or make_executor(workers, tasks=len(shards))
     timer = steps.PhaseTimer(progress)
     try:
         root = str(work.root)

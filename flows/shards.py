@@ -531,11 +531,15 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
-def make_executor(workers: int | None, dask_address: str | None = None, dask_workers: int = 0) -> Executor:
+def make_executor(workers: int | None, dask_address: str | None = None, dask_workers: int = 0,
+                  tasks: int | None = None) -> Executor:
     """The executor a driver asked for: a Dask cluster when given one (or ``dask_workers``), a
-    process pool for ``workers`` > 1, else this process."""
+    process pool for ``workers`` (default: one per core) > 1, else this process. A pool is never
+    larger than the ``tasks`` a map has (a plan of one shard runs in this process)."""
     if dask_address or dask_workers:
         return DaskExecutor(dask_address, dask_workers or 2)
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    if tasks is not None:
+        workers = min(workers, tasks)
     return PoolExecutor(workers) if workers > 1 else Executor()
 

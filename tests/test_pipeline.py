@@ -351,9 +351,10 @@ def test_a_pool_is_never_larger_than_the_plan(tmp_path, monkeypatch):
     asked = []
     real = pipeline.make_executor
 
-    def recording(workers, *a, **kw):
-        asked.append(workers)
-        return real(workers, *a, **kw)
+    def recording(*a, **kw):
+        executor = real(*a, **kw)
+        asked.append(executor.workers)
+        return executor
 
     monkeypatch.setattr(pipeline, "make_executor", recording)
     report = pipeline.run(ROOT / "seeds", tmp_path / "one", workers=8)
