@@ -148,6 +148,7 @@ def main() -> None:
     for n in args.docs or [20000]:
         src = args.work / f"news-{n}.jsonl"
         make_corpus(src, n)
+        by_workers: dict[int, float] = {}
         for w in args.workers or [2]:
             best: dict[str, dict] = {}
             cluster = None
@@ -161,6 +162,8 @@ def main() -> None:
                     r = run_clean(tree, src, args.work / _out_name(name), w, cpus=args.cpus, command=command, dask_address=address)
                     if name not in best or r["seconds"] < best[name]["seconds"]:
                         best[name] = r
+            if "this tree" in best:
+                by_workers[w] = best["this tree"]["seconds"]
             for name, _, _ in trees:
                 r = best[name]
                 print(f"| {name} | {n:,} | {w} | {r['seconds']:.1f} | {n / r['seconds']:,.0f} | {r['driver_mb']:,.0f} | "
@@ -174,6 +177,9 @@ def main() -> None:
                 print(f"|  | run / clean | | {best['this tree, wirewash run']['seconds'] / best['this tree']['seconds']:.2f}× | | | | |", flush=True)
             if "baseline" in best:
                 print(f"|  | speed-up vs baseline | | {best['baseline']['seconds'] / best['this tree']['seconds']:.2f}× | | | | |", flush=True)
+        if len(by_workers) > 1:  # this tree, the most workers against the fewest, on the same corpus
+            lo, hi = min(by_workers), max(by_workers)
+            print(f"|  | {hi} workers / {lo} | | {by_workers[lo] / by_workers[hi]:.2f}× | | | | |", flush=True)
 
 
 if __name__ == "__main__":
