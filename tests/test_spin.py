@@ -91,6 +91,15 @@ def test_repairs_the_spun_story_back_to_the_original():
         ("He took location of work in 2017 and met in New York the effect the 2 can also meet.", "He took office in 2017 and met in New York where the two may meet."),
         ("Talks gain made tiny headway at some level of the assembly in Can also.", "Talks have made little headway during the meeting in May."),
         ("The crawl comes as Wall Avenue banks face the handiest outlandish ministry probe.", "The move comes as Wall Street banks face the handiest foreign ministry probe."),
+        # the family's broken-English forms and mangled names (the table's second part)
+        ("The firm did now not reply to a quiz for comment, in accordance to a assertion.",
+         "The firm did not reply to a request for comment, according to a statement."),
+        ("One in every of the lawmakers said it grew to turn into that you just can imagine in expose to pass it.",
+         "One of the lawmakers said it became possible in order to pass it."),
+        ("The frail President met the Top Minister in Unusual York, the Connected Press reported.",
+         "The former President met the Prime Minister in New York, the Associated Press reported."),
+        ("Bigger than 40 of us examined obvious, the Justice Division said in the peace course of.",
+         "More than 40 people tested positive, the Justice Department said in the peace process."),
     ],
 )
 def test_repair_known_pairs_in_a_flagged_document(spun, original):
@@ -107,6 +116,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Roast pork and rooster are on the menu.",  # pork may really be pork
         "Many of us remember the crash.",  # 'of us' after a quantifier is ordinary
         "The General Assembly met in New York.",  # assembly after General is a real name
+        # the conditions of the family's conditional forms: ordinary English where they do not hold
+        "The firm is now not accepting orders, and a cut in the corporate tax rate is bigger than ever.",
+        "Athletes fuel our bodies with rice; home insurance policies change in the course of a year.",
+        "Media coverage of the talks was wide, like the mass taking pictures of the fans.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
