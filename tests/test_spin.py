@@ -100,6 +100,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The former President met the Prime Minister in New York, the Associated Press reported."),
         ("Bigger than 40 of us examined obvious, the Justice Division said in the peace course of.",
          "More than 40 people tested positive, the Justice Department said in the peace process."),
+        ("For the principle time, the central financial institution cut its hobby rate by 50 foundation aspects amid the commerce battle.",
+         "For the first time, the central bank cut its interest rate by 50 basis points amid the trade war."),
     ],
 )
 def test_repair_known_pairs_in_a_flagged_document(spun, original):
