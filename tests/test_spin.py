@@ -122,6 +122,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The firm is now not accepting orders, and a cut in the corporate tax rate is bigger than ever.",
         "Athletes fuel our bodies with rice; home insurance policies change in the course of a year.",
         "Media coverage of the talks was wide, like the mass taking pictures of the fans.",
+        "Firms rushed to provide chain stores with masks in the climate change battle.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
