@@ -1638,10 +1638,51 @@ def _digits(s: _Sent) -> frozenset[str]:
     return s.digits
 
 
+@functools.cache
+def _table_pairs() -> frozenset[tuple[str, str]]:
+    """(spun, original) of every entry of the shipped table, lower-cased."""
+    return frozenset((e.key, " ".join(e.original.lower().split())) for e in default_entries())
+
+
+def _spinner_pair(old: str, new: str) -> bool:
+    """Could a spinner have written lower-cased ``old`` for ``new``: a table entry, or ``new``
+    among the thesaurus candidates of ``old``?
+
+    >>> _spinner_pair("eastern", "japanese"), _spinner_pair("alpha", "gamma")
+    (True, False)
+    """
+    return (old, new) in _table_pairs() or new in thesaurus().get(old, ())
+
+
+def _misspelt(old: str, new: str) -> bool:
+    """Is lower-cased ``old`` a misspelling of ``new``: the same letters spaced otherwise, or one
+    edit (a letter added, dropped, changed, or two neighbours swapped) away while ``old`` itself
+    is no English word or known name (so "Iran" is never a misspelling of "Iraq").
+
+    >>> _misspelt("facbeook", "facebook"), _misspelt("ja pan", "japan"), _misspelt("iran", "iraq")
+    (True, True, False)
+    """
+    o, n = old.replace(" ", ""), new.replace(" ", "")
+    if o == n:
+        return True
+    if _unigram(o) >= 1e-6 or abs(len(o) - len(n)) > 1:
+        return False
+    i = 0
+    while i < min(len(o), len(n)) and o[i] == n[i]:
+        i += 1
+    if len(o) == len(n):
+        return o[i + 1:] == n[i + 1:] or (o[i + 2:] == n[i + 2:] and o[i:i + 2] == n[i:i + 2][::-1])
+    return o[i + 1:] == n[i:] if len(o) > len(n) else o[i:] == n[i + 1:]
+
+
 def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any], src_id: str) -> list[tuple[Repair, str, str]]:
-    """Edit blocks of one aligned sentence pair that restore the source's wording."""
+    """Edit blocks of one aligned sentence pair that restore the source's wording. A block that
+    changes a name of the spun sentence is restored only when a spinner could have made the swap
+    (:func:`_spinner_pair`) or the name is misspelt (:func:`_misspelt`): two stories can share a
+    sentence's frame and differ in a name, and that difference is a fact, not spinning."""
     out = []
     a, b = list(s.low), list(src.low)
+    names = _anchors(s)  # (a table's spun forms, "Eastern", are not names)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "replace":
             continue
@@ -1649,6 +1690,8 @@ def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: Ngra
             continue
         sb, tb = a[i1:i2], b[j1:j2]
         if any(not _WORDISH.search(t) or any(c.isdigit() for c in t) for t in sb + tb):
+            continue
+        if names.intersection(sb) and not (_spinner_pair(" ".join(sb), " ".join(tb)) or _misspelt(" ".join(sb), " ".join(tb))):
             continue
         start, end = s.toks[i1][1], s.toks[i2 - 1][2]
         old = spun_text[start:end]

@@ -208,6 +208,18 @@ def test_no_restoration_when_numbers_disagree():
     assert "gargantuan" in res.results[0].text
 
 
+def test_an_aligned_source_never_swaps_a_name():
+    # the clean sentence shares the frame and most names but reports another builder: that is
+    # another fact, not the spinner's wording; the spinner's swaps in the sentence still come back
+    src = SOURCE.replace("40 million euros.", "40 million euros, builder Gamma Construction said.")
+    spun = SPUN_COPY.replace("40 million euros.", "40 million euros, builder Alpha Construction talked about.")
+    res = spin.despin_corpus([spun, src], ids=["spun", "src"])
+    fixed = res.results[0]
+    assert "builder Alpha Construction said" in fixed.text and "Gamma" not in fixed.text
+    assert "colossal bridge" in fixed.text and "would reopen" in fixed.text
+    assert not any("Alpha" in r.old for r in fixed.repairs)
+
+
 def _docs(pairs: list[tuple[str, str]]) -> list[Document]:
     out = []
     for i, (ident, text) in enumerate(pairs):
