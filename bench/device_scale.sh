@@ -22,7 +22,7 @@ inc=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 ext=$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 gcc -O3 -shared -fPIC -I"$inc" cleaners/_linekernels.c -o "cleaners/_linekernels$ext" -lm
 { nproc; "$PY" --version; lscpu | grep -E 'Model name|^CPU\(s\)' || true; } | tee "$OUT/machine.txt"
-"$PY" -m flows.cli clean seeds -o "$OUT/seeds" -q -w 2 >/dev/null  # imports and models work before the clock
+"$PY" -m flows.cli clean seeds -o /tmp/wirewash-device-seeds -q -w 2 --overwrite >/dev/null  # imports and models work (not in $OUT: it returns 8 files at most)
 workers=()
 for w in ${DEVICE_WORKERS:-16 1}; do workers+=(--workers "$w"); done
 for n in ${DEVICE_DOCS:-20000 200000}; do
