@@ -70,7 +70,7 @@ _WORD = r"\w+(?:['’.\-]\w+)*"  # a word token (joined by ' ’ . -)
 _TOKEN = re.compile(_WORD + r"|[^\w\s]")
 # the last token before a position, matched on the reversed text: one anchored match, linear on
 # any line (a "$"-anchored search re-scans every token suffix: quadratic on "a-a-a-…-")
-_LAST_TOKEN_REVERSED = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
+_LAST_TOKEN_REVERSED = re.compile(_WORD + r"|[^\w\s]")  # (_WORD reads the same reversed)
 _WORDISH = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
 _WORD_TOKEN = re.compile(_WORD)  # _TOKEN's word tokens
@@ -1675,14 +1675,15 @@ def _misspelt(old: str, new: str) -> bool:
     return o[i + 1:] == n[i:] if len(o) > len(n) else o[i:] == n[i + 1:]
 
 
-def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any], src_id: str) -> list[tuple[Repair, str, str]]:
+def _align_repairs(spun_text: str, s: _Sent, names: set[str], src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any],
+                   src_id: str) -> list[tuple[Repair, str, str]]:
     """Edit blocks of one aligned sentence pair that restore the source's wording. A block that
     changes a name of the spun sentence is restored only when a spinner could have made the swap
     (:func:`_spinner_pair`) or the name is misspelt (:func:`_misspelt`): two stories can share a
-    sentence's frame and differ in a name, and that difference is a fact, not spinning."""
+    sentence's frame and differ in a name, and that difference is a fact, not spinning. ``names``:
+    ``_anchors(s)`` (a table's spun forms, "Eastern", are not names)."""
     out = []
     a, b = list(s.low), list(src.low)
-    names = _anchors(s)  # (a table's spun forms, "Eastern", are not names)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "replace":
             continue
@@ -1691,7 +1692,8 @@ def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: Ngra
         sb, tb = a[i1:i2], b[j1:j2]
         if any(not _WORDISH.search(t) or any(c.isdigit() for c in t) for t in sb + tb):
             continue
-        if names.intersection(sb) and not (_spinner_pair(" ".join(sb), " ".join(tb)) or _misspelt(" ".join(sb), " ".join(tb))):
+        old_key, new_key = " ".join(sb), " ".join(tb)
+        if names.intersection(sb) and not (_spinner_pair(old_key, new_key) or _misspelt(old_key, new_key)):
             continue
         start, end = s.toks[i1][1], s.toks[i2 - 1][2]
         old = spun_text[start:end]
@@ -1706,7 +1708,7 @@ def _align_repairs(spun_text: str, s: _Sent, src_text: str, src: _Sent, lm: Ngra
         if gain + cfg["prior_aligned"] <= cfg["min_gain"]:
             continue
         ev = f"aligned to a clean near-duplicate sentence of {src_id} (names and numbers agree); LM gain {gain:+.2f}"
-        out.append((Repair(start, end, old, new, ev), " ".join(sb), " ".join(tb) if new.lower() == new else new))
+        out.append((Repair(start, end, old, new, ev), old_key, new_key if new.lower() == new else new))
     return out
 
 
@@ -1771,11 +1773,12 @@ def despin_corpus(
         reps: list[Repair] = []
         pairs_here: set[tuple[str, str, str]] = set()
         for s in _sentences(i, docs[i]):
-            src = _best_source(s, pool, index, cfg)
+            anchors = _anchors(s)
+            src = _best_source(s, anchors, pool, index, cfg)
             if src is None:
                 continue
             fp = _fingerprint(" ".join(src.low))  # spun copies of one source sentence count once
-            for rep, sk, ok in _align_repairs(docs[i], s, docs[src.doc], src, lm, cfg, ids[src.doc]):
+            for rep, sk, ok in _align_repairs(docs[i], s, anchors, docs[src.doc], src, lm, cfg, ids[src.doc]):
                 reps.append(rep)
                 if not set(sk.split()) <= _default_originals():  # not a word our own repair wrote
                     pairs_here.add((sk, ok, fp))
@@ -1818,8 +1821,8 @@ def _safe_learned(e: Entry) -> bool:
     return not (len(words) == 1 and _unigram(words[0]) > 3e-4)
 
 
-def _best_source(s: _Sent, pool: list[_Sent], index: dict[str, list[int]], cfg: dict[str, Any]) -> _Sent | None:
-    anchors = _anchors(s)
+def _best_source(s: _Sent, anchors: set[str], pool: list[_Sent], index: dict[str, list[int]], cfg: dict[str, Any]) -> _Sent | None:
+    """The clean sentence of ``pool`` that ``s`` (its names and numbers: ``anchors``) copies, if any."""
     if len(anchors) < cfg["align_min_anchors"]:
         return None
     shared: Counter[int] = Counter()
