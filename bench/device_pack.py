@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # on the device already (its Python 3.12), or never imported by `wirewash clean`
 LEAVE_OUT = {"prefect", "prefect-dask", "distributed", "dask", "numpy", "pyarrow"}
 FROM_SOURCE = {"pocketsphinx"}  # no wheel for the device's Python on PyPI: built here with a local one
-PRUNE_DIRS = ["numpy", "numpy.libs", "pyarrow", "scipy", "scipy.libs", "bin", "pip", "setuptools",
+PRUNED_PACKAGES = ("numpy", "pyarrow", "scipy", "pip", "setuptools")  # pulled in as dependencies, not needed there
+PRUNE_DIRS = [*PRUNED_PACKAGES, "numpy.libs", "scipy.libs", "bin",
               "pocketsphinx/model/en-us/en-us", "pocketsphinx/model/en-us/cmudict-en-us.dict"]
 
 
@@ -42,7 +43,6 @@ def _name(requirement: str) -> str:
 def requirements() -> list[str]:
     """pyproject's runtime dependencies, less :data:`LEAVE_OUT`."""
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    keep = []
     return [d for d in deps if _name(d) not in LEAVE_OUT]
 
 
@@ -70,7 +70,7 @@ def prune(site: Path) -> None:
         elif p.exists():
             p.unlink()
     for p in list(site.glob("*.dist-info")):  # the pruned packages' metadata too
-        if re.match(r"(numpy|pyarrow|scipy|pip|setuptools)-", p.name):
+        if p.name.split("-")[0] in PRUNED_PACKAGES:
             shutil.rmtree(p)
     data = site / "wordfreq" / "data"
     for f in data.iterdir():
