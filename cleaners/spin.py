@@ -1634,10 +1634,6 @@ def _anchors(s: _Sent) -> set[str]:
     return out
 
 
-def _digits(s: _Sent) -> frozenset[str]:
-    return s.digits
-
-
 @functools.cache
 def _table_pairs() -> frozenset[tuple[str, str]]:
     """(spun, original) of every entry of the shipped table, lower-cased."""
@@ -1833,13 +1829,13 @@ def _best_source(s: _Sent, anchors: set[str], pool: list[_Sent], index: dict[str
         shared.update(posting)
     best, best_ratio = None, cfg["align_min_ratio"]
     low = s.low
-    digits = _digits(s)
+    digits = s.digits
     for ci, n in shared.most_common(8):
         if n < cfg["align_min_anchors"]:
             break
         cand = pool[ci]
         cand_words = set(cand.low)
-        if not digits <= _digits(cand):
+        if not digits <= cand.digits:
             continue
         if sum(1 for an in anchors if an in cand_words) < cfg["align_name_share"] * len(anchors):
             continue
