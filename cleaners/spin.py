@@ -612,6 +612,28 @@ def _match_case(old: str, new: str) -> str:
     return new
 
 
+def _keep_full_stop(text: str, end: int, old: str, new: str) -> str:
+    """``new``, with the full stop that the spun form ``old`` swallowed when it ended a sentence
+    (the spinner's "p.c." for "percent" takes the sentence's own stop with it).
+
+    >>> t = "Prices rose 3 p.c. Wages did not."
+    >>> _keep_full_stop(t, t.index("p.c.") + 4, "p.c.", "percent")
+    'percent.'
+    >>> t = "Prices rose 3 p.c. in May."
+    >>> _keep_full_stop(t, t.index("p.c.") + 4, "p.c.", "percent")
+    'percent'
+    """
+    if not old.endswith(".") or new.endswith("."):
+        return new
+    after = text[end : end + 12]  # (a bounded look: spaces, then a line end or a capital)
+    rest = after.lstrip(" \t")
+    if end + len(after) >= len(text) and not rest.strip():
+        return new + "."
+    if rest[:1] in ("\n", "\r") or (rest != after and rest.lstrip("\"“‘(")[:1].isupper()):
+        return new + "."
+    return new
+
+
 def _table_repairs(
     text: str,
     matcher: Matcher,
@@ -628,7 +650,7 @@ def _table_repairs(
         if any(start < b and a < end for a, b in taken):
             continue
         old = text[start:end]
-        new = _match_case(old, e.original)
+        new = _keep_full_stop(text, end, old, _match_case(old, e.original))
         if new == old:
             continue
         left, right = ctx.prev_token(start), ctx.next_token(end)

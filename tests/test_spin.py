@@ -102,6 +102,21 @@ def test_repairs_the_spun_story_back_to_the_original():
          "More than 40 people tested positive, the Justice Department said in the peace process."),
         ("For the principle time, the central financial institution cut its hobby rate by 50 foundation aspects amid the commerce battle.",
          "For the first time, the central bank cut its interest rate by 50 basis points amid the trade war."),
+        # the third part: bodies, offices, business, health, sport and school vocabulary
+        ("The corporate's chief monetary officer said man made intelligence and machine finding out drive the expertise company.",
+         "The company's chief financial officer said artificial intelligence and machine learning drive the technology company."),
+        ("The World Well being Group and the Meals and Drug Administration backed the take a look at, officers talked about.",
+         "The World Health Organization and the Food and Drug Administration backed the test, officials said."),
+        ("The Democratic Occasion's presidential marketing campaign hit the swing explain as inflation hit a excessive of 9 p.c.",
+         "The Democratic Party's presidential campaign hit the swing state as inflation hit a high of 9 percent."),
+        ("Explain media said the Protection Minister would possibly well hang talks in the Heart East as a minimal twice.",
+         "State media said the Defense Minister might hold talks in the Middle East at least twice."),
+        ("The London-based mostly lender is aloof weighing an amplify in strengthen for high faculty college students.",
+         "The London-based lender is still weighing an increase in support for high school students."),
+        ("He scored a purpose at the Olympic Video games even supposing the Home of Commons had cut funding.",
+         "He scored a goal at the Olympic Games even though the House of Commons had cut funding."),
+        # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
+        ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
 )
 def test_repair_known_pairs_in_a_flagged_document(spun, original):
@@ -123,6 +138,11 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Athletes fuel our bodies with rice; home insurance policies change in the course of a year.",
         "Media coverage of the talks was wide, like the mass taking pictures of the fans.",
         "Firms rushed to provide chain stores with masks in the climate change battle.",
+        "He remained aloof, and she is aloof from the crowd; the press was aloof.",
+        "Studies that take a look at the data, and we take a look at outcomes in May.",
+        "The cost, as a minimal requirement, was on the least expensive plan.",
+        "University college students who strengthen their skills, and those who strengthen ties.",
+        "The firm is based mostly in London and essentially based on trust.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
