@@ -57,7 +57,7 @@ def package_patterns() -> dict[str, re.Pattern]:
             if name in SKIP_MODULES:
                 continue
             mod = importlib.import_module(name)
-            for attr, value in vars(mod).items():
+            for attr, value in list(vars(mod).items()):  # (a loader called below may set a module global)
                 got: list = []
                 _collect(value, got)
                 if callable(value) and hasattr(value, "cache_info") and getattr(value, "__module__", "") == name:
