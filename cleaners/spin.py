@@ -280,6 +280,14 @@ def _single_words(e: Entry) -> bool:
 
 
 def _token_in(tok: str, vals: frozenset[str]) -> bool:
+    """Whether a condition's set holds ``tok``: the word itself (lower case, a final "." dropped),
+    or one of the classes "#" (has a digit), "^" (capitalised), "~ed", "~ing" (the ending).
+
+    >>> _token_in("spreading", frozenset({"~ing"})), _token_in("king", frozenset({"~ing"}))
+    (True, False)
+    >>> _token_in("U.S.", frozenset({"u.s"})), _token_in("2024", frozenset({"#"}))
+    (True, True)
+    """
     low = tok.lower()
     if low in vals or low.rstrip(".") in vals:
         return True
@@ -288,6 +296,8 @@ def _token_in(tok: str, vals: frozenset[str]) -> bool:
     if "^" in vals and tok[:1].isupper():
         return True
     if "~ed" in vals and len(low) > 4 and low.endswith("ed"):
+        return True
+    if "~ing" in vals and len(low) > 5 and low.endswith("ing"):
         return True
     return False
 
