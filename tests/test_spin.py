@@ -142,6 +142,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "He remained aloof in public and seemed aloof during talks; she is aloof during talks.",
         "Firms must strengthen for winter; leaders vowed to strengthen cooperation and strengthen in the region.",
         "They tried to explain media bias and help explain television ratings.",
+        "They disclaim any responsibility, and disclaim liability; her expertise in law helped.",
         "The Consumer Protection Minister toured the Medical Center East with personal care gadgets.",
         "Studies that take a look at the data, and we take a look at outcomes in May.",
         "The cost, as a minimal requirement, was on the least expensive plan.",
