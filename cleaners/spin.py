@@ -58,6 +58,7 @@ from typing import Any, NamedTuple
 from wordfreq import word_frequency
 
 from cleaners import linescore
+from cleaners.language import detect_language
 from cleaners.settings import data_path, read_data_text, section
 
 TABLE_FILE = "spin_table.tsv"
@@ -558,6 +559,7 @@ class DespinResult:
     score: float
     flagged: bool
     repairs: tuple[Repair, ...] = ()
+    spin_level: float | None = None  # the content check's document spin level, when it ran (:func:`content_spin_level`)
 
 
 # --------------------------------------------------------------------------- detection
@@ -583,6 +585,40 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
     return score
 
 
+def content_spin_level(text: str, cfg: dict[str, Any] | None = None) -> float | None:
+    """The document's spin level as the repair's decider reads it from the text alone: the
+    log-odds of the mean probability, over its words with thesaurus candidates, that a candidate
+    is the original (a spinner that swapped many words leaves many positions where a candidate
+    fits better). ``None`` for text that is not English (``cleaners.language``) or has fewer than
+    ``[spin] content_min_positions`` such words. It needs no tell of any spinner, so it finds
+    spinners the table does not know; it costs the decider's pass over the whole document
+    (~50 ms for a 700-word article), which is why ``[spin] content_check`` is off by default.
+
+    >>> content_spin_level("Der Bundestag hat am Donnerstag das neue Gesetz zur Rente beschlossen.") is None
+    True
+    """
+    cfg = cfg or section("spin")
+    if detect_language(text)[0] != "en":
+        return None
+    got: list = []
+    _thesaurus_repairs(text, _plain_lm(), cfg, positions=got)
+    if len(got) < cfg["content_min_positions"]:
+        return None
+    return round(got[0][1]["doc_spin"], 4)
+
+
+def _content_check(text: str, score: float, cfg: dict[str, Any]) -> tuple[float, float | None]:
+    """``(score, level)``: with ``[spin] content_check`` on, a document the tells leave under the
+    threshold is flagged (its score raised to the threshold) when its :func:`content_spin_level`
+    reaches ``content_spin_level``."""
+    if not cfg["content_check"] or not cfg["thesaurus"] or score >= cfg["threshold"]:
+        return score, None
+    level = content_spin_level(text, cfg)
+    if level is not None and level >= cfg["content_spin_level"]:
+        score = cfg["threshold"]
+    return score, level
+
+
 def _squash(density: float, cfg: dict[str, Any]) -> float:
     return round(density / (density + cfg["half_density"]), 4)
 
@@ -603,7 +639,7 @@ def spin_score(text: str) -> float:
     cfg = section("spin")
     ctx = _Context(text)
     cands = _default_matcher().candidates(text, ctx)
-    return _score_from(cands, ctx.n_words, cfg, text)
+    return _content_check(text, _score_from(cands, ctx.n_words, cfg, text), cfg)[0]
 
 
 def is_spun(score: float) -> bool:
@@ -1434,17 +1470,18 @@ def despin_explained(
             break
         repairs = _compose(text, repairs, nxt.repairs)
         cur = nxt.text
-    return DespinResult(cur, first.score, True, tuple(repairs))
+    return DespinResult(cur, first.score, True, tuple(repairs), first.spin_level)
 
 
 def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | None, use_default: bool, cfg: dict[str, Any]) -> DespinResult:
     ctx = _Context(text)
     matcher = _default_matcher()
     cands = matcher.candidates(text, ctx)
+    level = None
     if score is None:
-        score = _score_from(cands, ctx.n_words, cfg, text)
+        score, level = _content_check(text, _score_from(cands, ctx.n_words, cfg, text), cfg)
     if score < cfg["threshold"]:
-        return DespinResult(text, score, False)
+        return DespinResult(text, score, False, spin_level=level)
     repairs = _table_repairs(text, matcher, lm, cfg, ctx, cands=cands) if use_default else []
     if extra:
         taken = [(r.start, r.end) for r in repairs]
@@ -1452,7 +1489,7 @@ def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | 
     if cfg["thesaurus"] and use_default:
         repairs += _thesaurus_repairs(text, lm, cfg, repairs)
     repairs.sort(key=lambda r: r.start)
-    return DespinResult(_apply(text, repairs), score, True, tuple(repairs))
+    return DespinResult(_apply(text, repairs), score, True, tuple(repairs), level)
 
 
 def _compose(orig: str, first: Sequence[Repair], second: Sequence[Repair]) -> list[Repair]:

@@ -126,6 +126,9 @@ def _site(doc: Document) -> str | None:
 def spin_stage(doc: Document) -> Document:
     """Synonym-spin score and repair of one document (reverse table + LM, see cleaners/spin.py)."""
     res = spin.despin_explained(doc.text)
+    extra = {} if res.spin_level is None else {"spin_level": res.spin_level}  # (the content check ran: [spin] content_check)
+    if res.flagged:
+        extra["flagged_by"] = "spinner tells" if res.spin_level is None else f"content check: spin level {res.spin_level:+.2f}"
     return doc.evolve(
         "spin",
         text=res.text,
@@ -134,6 +137,7 @@ def spin_stage(doc: Document) -> Document:
         flagged=res.flagged,
         changed=res.text != doc.text,
         repairs=[r.to_record() for r in res.repairs],
+        **extra,
     )
 
 

@@ -665,3 +665,50 @@ def test_corpus_despin_picks_the_same_source_under_any_hash_seed(tmp_path):
         env = {**os.environ, "PYTHONHASHSEED": str(seed)}
         outs.add(subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True).stdout)
     assert len(outs) == 1 and json.loads(outs.pop())  # one answer, and it repairs something
+
+
+# --------------------------------------------------------------------------- content check
+
+
+def _spun_without_tells(text: str) -> str:
+    """A spinner nobody wrote a table for: the bench's thesaurus spinner with its tells off."""
+    import thesaurus_spinner
+
+    return thesaurus_spinner.spin_text(text, seed=7, rate=0.7, tell_rate=0.0)
+
+
+@pytest.mark.parametrize("name", ["000", "002", "004"])
+def test_content_check_flags_a_spinner_without_known_tells_and_leaves_clean_text(seeds, name):
+    """Without the spinner's tells the table sees nothing; the content check (off by default)
+    reads the spin level from the text and flags the spun copy, never the clean seed."""
+    clean = seeds[name]
+    spun = _spun_without_tells(clean)
+    on = {"content_check": True}
+    assert not spin.despin_explained(spun).flagged  # the default: tells only
+    res = spin.despin_explained(spun, overrides=on)
+    assert res.flagged and res.repairs
+    assert res.spin_level is not None and res.spin_level >= section("spin")["content_spin_level"]
+    assert res.score == THRESHOLD
+    kept = spin.despin_explained(clean, overrides=on)
+    assert not kept.flagged and kept.text == clean
+    assert kept.spin_level is not None and kept.spin_level < section("spin")["content_spin_level"]
+
+
+def test_content_spin_level_reads_only_english_with_enough_words():
+    assert spin.content_spin_level("Le gouvernement a annoncé mardi une hausse des impôts pour les entreprises. " * 20) is None
+    assert spin.content_spin_level("The minister resigned on Tuesday.") is None  # too few words with candidates
+
+
+def test_spin_stage_records_why_a_document_was_flagged(seeds, monkeypatch):
+    real = spin.section
+
+    def with_check(name, **kw):
+        return real(name, **({"content_check": True} | kw)) if name == "spin" else real(name, **kw)
+
+    monkeypatch.setattr(spin, "section", with_check)
+    spun = stages.spin_stage(Document(id="x", source="s", text=_spun_without_tells(seeds["002"])))
+    rec = spun.provenance[-1]
+    assert rec["flagged"] and rec["flagged_by"].startswith("content check: spin level")
+    assert rec["spin_level"] >= real("spin")["content_spin_level"]
+    told = stages.spin_stage(Document(id="y", source="s", text=seeds["003"]))
+    assert told.provenance[-1]["flagged_by"] == "spinner tells" and "spin_level" not in told.provenance[-1]
