@@ -592,7 +592,7 @@ def content_spin_level(text: str, cfg: dict[str, Any] | None = None) -> float | 
     fits better). ``None`` for text that is not English (``cleaners.language``) or has fewer than
     ``[spin] content_min_positions`` such words. It needs no tell of any spinner, so it finds
     spinners the table does not know; it costs the decider's pass over the whole document
-    (~50 ms for a 700-word article), which is why ``[spin] content_check`` is off by default.
+    (~40 ms for a 700-word article), which is why ``[spin] content_check`` is off by default.
 
     >>> content_spin_level("Der Bundestag hat am Donnerstag das neue Gesetz zur Rente beschlossen.") is None
     True
