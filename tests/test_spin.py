@@ -689,6 +689,7 @@ def test_content_check_flags_a_spinner_without_known_tells_and_leaves_clean_text
     assert res.flagged and res.repairs
     assert res.spin_level is not None and res.spin_level >= section("spin")["content_spin_level"]
     assert res.score == THRESHOLD
+    assert spin.despin_explained(res.text, overrides=on).text == res.text  # still a fixpoint
     kept = spin.despin_explained(clean, overrides=on)
     assert not kept.flagged and kept.text == clean
     assert kept.spin_level is not None and kept.spin_level < section("spin")["content_spin_level"]
