@@ -88,18 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         toks = [(m.group().lower(), m.start()) for m in _WORD.finditer(spun)]
         starts = [s for _t, s in toks]
         doc_v = centroid([t for t, _s in toks])
-        lm = spin._plain_lm()
-        table = spin._table_repairs(spun, spin._default_matcher(), lm, cfg, spin._Context(spun))
-        collect: list = []
-        spin._thesaurus_repairs(spun, lm, cfg, table, collect=collect)
-        exact = {(x, z): o.lower() for x, z, o in log}
-        for (tok, s0, s1), opts in collect:
-            if (s0, s1) in exact:
-                orig = exact[(s0, s1)]
-            elif any(x < s1 and s0 < z for x, z, _o in log):
-                continue
-            else:
-                orig = tok.lower()
+        for (tok, s0, _s1), opts, orig in fit_spin_decider.labelled_positions(spun, log, cfg):
             k = bisect.bisect_left(starts, s0)
             win_v = centroid([t for t, _s in toks[max(0, k - WINDOW) : k] + toks[k + 1 : k + 1 + WINDOW]])
             printed = tok.lower()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,21 +33,28 @@ from cleaners import spin  # noqa: E402
 import thesaurus_spinner  # noqa: E402
 
 
-def rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list[list[float]], list[int]]:
+def labelled_positions(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> Iterator[tuple[tuple[str, int, int], list, str]]:
+    """Every word of ``spun`` the decider may change, as ``((token, start, end), [(candidate,
+    features), ...], original)``: the word the spinner replaced there, or the printed word where it
+    left it alone (then every candidate is wrong). Words inside a multi-word swap have no
+    single-word label and are left out. The same code path as repair: table repairs and phrase
+    repairs are made first."""
     ctx = spin._Context(spun)
     lm = spin._plain_lm()
     table = spin._table_repairs(spun, spin._default_matcher(), lm, cfg, ctx)
     collect: list = []
     spin._thesaurus_repairs(spun, lm, cfg, table, collect=collect)
     exact = {(a, b): o.lower() for a, b, o in log}
-    X, y = [], []
     for (tok, a, b), opts in collect:
         if (a, b) in exact:
-            orig = exact[(a, b)]
-        elif any(x < b and a < z for x, z, _o in log):
-            continue  # part of a multi-word swap: no single-word label
-        else:
-            orig = tok.lower()  # left alone by the spinner: every candidate is wrong
+            yield (tok, a, b), opts, exact[(a, b)]
+        elif not any(x < b and a < z for x, z, _o in log):
+            yield (tok, a, b), opts, tok.lower()
+
+
+def rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list[list[float]], list[int]]:
+    X, y = [], []
+    for _pos, opts, orig in labelled_positions(spun, log, cfg):
         for cand, f in opts:
             X.append([f[k] for k in spin.DECIDER_FEATURES])
             y.append(1 if cand == orig else 0)
