@@ -115,6 +115,15 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The London-based lender is still weighing an increase in support for high school students."),
         ("He scored a purpose at the Olympic Video games even supposing the Home of Commons had cut funding.",
          "He scored a goal at the Olympic Games even though the House of Commons had cut funding."),
+        # the fourth part: more broken English and mangled names of the same family
+        ("For its fragment, the ruling celebration said the decision got here amid an upward thrust in user prices.",
+         "For its part, the ruling party said the decision came amid a rise in consumer prices."),
+        ("Regulation enforcement known as off the search by the tip of the week, no topic how a lot the demise toll rose.",
+         "Law enforcement called off the search by the end of the week, no matter how much the death toll rose."),
+        ("Countries equivalent to Japan took fragment in talks, and two men were stumbled on guilty of the mass capturing.",
+         "Countries such as Japan took part in talks, and two men were found guilty of the mass shooting."),
+        ("The probe is restful ongoing as regulation firms have known as for the associated fee of the World Struggle II archive.",
+         "The probe is still ongoing as law firms have called for the cost of the World War II archive."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -148,6 +157,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The cost, as a minimal requirement, was on the least expensive plan.",
         "University college students who strengthen their skills, and those who strengthen ties.",
         "The firm is based mostly in London and essentially based on trust.",
+        "Costs equivalent to 5 percent of sales were comparable to last year; rivals akin to giants.",
+        "The garden is restful to the eyes, and the room was restful at night.",
+        "A fragment of the vase was found; the tip of the iceberg, and a tip of the hat.",
+        "He had known as a child that the inner most circle got here at night.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
