@@ -607,6 +607,24 @@ def content_spin_level(text: str, cfg: dict[str, Any] | None = None) -> float | 
     return round(got[0][1]["doc_spin"], 4)
 
 
+def site_verdict(levels: Sequence[float], cfg: dict[str, Any] | None = None) -> float | None:
+    """The median of a site's sampled :func:`content_spin_level` values when the site spins:
+    at least ``[spin] site_min_samples`` of them and a median at or over ``content_spin_level``
+    (one document can read high by chance; a spinner's whole output reads high). ``None``
+    otherwise.
+
+    >>> site_verdict([-1.9, -2.0, -3.1]), site_verdict([-1.9, -3.0, -3.1]), site_verdict([-1.0, -1.0])
+    (-2.0, None, None)
+    """
+    cfg = cfg or section("spin")
+    if len(levels) < cfg["site_min_samples"]:
+        return None
+    got = sorted(levels)
+    mid = len(got) // 2
+    median = got[mid] if len(got) % 2 else (got[mid - 1] + got[mid]) / 2
+    return round(median, 4) if median >= cfg["content_spin_level"] else None
+
+
 def _content_check(text: str, score: float, cfg: dict[str, Any]) -> tuple[float, float | None]:
     """``(score, level)``: with ``[spin] content_check`` on, a document the tells leave under the
     threshold is flagged (its score raised to the threshold) when its :func:`content_spin_level`

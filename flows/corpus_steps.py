@@ -181,7 +181,9 @@ def clean_shard(shard: Shard, root: str) -> dict[str, Any]:
     table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)  # (site, line, story, document row)
     for b in range(BUCKETS):
         np.save(d / f"lines-{b:02d}.npy", table[table[:, 1] % BUCKETS == b])
-    return {"docs": len(docs), "site_docs": [[k, v] for k, v in site_docs.items()]}
+    thr = section("spin")["threshold"]
+    return {"docs": len(docs), "site_docs": [[k, v] for k, v in site_docs.items()],
+            "flagged": [r for r, rec in enumerate(docs) if (rec.get("spin_score") or 0.0) >= thr]}
 
 
 def _drop_dead(d: Path, names: Sequence[str]) -> None:
@@ -337,9 +339,54 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], *existing: Iterable[str] 
 # ---------------------------------------------------------------- map: finish
 
 
-def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """Duplicate ids out or renamed, lines of site and corpus chrome out, then the dedup
-    fingerprints of the final text (saved as arrays the dedup reduce memory-maps)."""
+def spinning_sites(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fixes: dict[str, dict[str, list]],
+                   executor: Executor) -> dict[str, float]:
+    """The site check: site (hash, as text) → median spin level, for the sites whose sampled
+    documents read as spun. The sample (:func:`flows.stages.site_spin_samples`) depends on the
+    documents only, never on the shards, so every driver picks the same; their levels are read
+    where the maps run (:func:`site_levels`), a task per shard that holds picks."""
+    cfg = section("spin")
+    if not stages.site_check_on(cfg):
+        return {}
+
+    def eligible() -> Iterator[tuple[int, str, tuple[int, int]]]:
+        for k, shard in enumerate(shards):
+            ids = json.loads((work.dir(shard) / "ids.json").read_text(encoding="utf-8"))
+            shard_fixes, flagged = fixes.get(shard.name, {}), set(clean[k].get("flagged", ()))
+            for j, entry in enumerate(ids):
+                fix = shard_fixes.get(str(j))
+                if entry[3] < 0 or entry[4] == 0 or entry[3] in flagged or (fix and fix[0] == "reject"):
+                    continue
+                yield entry[4], fix[1] if fix else entry[0], (k, entry[3])
+
+    picks: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for site, (k, row) in stages.site_spin_samples(eligible(), cfg):
+        picks[k].append((row, site))
+    levels: dict[int, list[float]] = defaultdict(list)
+    tasks = [(str(work.root), shards[k], rows) for k, rows in sorted(picks.items())]
+    for part in executor.map(site_levels, tasks, "spin-sites"):
+        for site, level in part:
+            levels[site].append(level)
+    return stages.site_verdicts(levels, cfg)
+
+
+def site_levels(root: str, shard: Shard, rows: Sequence[tuple[int, int]]) -> list[tuple[int, float]]:
+    """``(site, level)`` of the sampled rows of one shard (:func:`cleaners.spin.content_spin_level`
+    of the text the clean map wrote; ``None`` levels, non-English or short text, left out)."""
+    recs = _read_rows(_shard_dir(root, shard) / "docs1.jsonl.gz", [r for r, _ in rows])
+    out = []
+    for row, site in rows:
+        level = spin.content_spin_level(recs[row]["text"])
+        if level is not None:
+            out.append((site, level))
+    return out
+
+
+def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[str, dict[str, str]],
+                 spinning: dict[str, float] | None = None) -> dict[str, Any]:
+    """Duplicate ids out or renamed, lines of site and corpus chrome out, the unflagged documents
+    of ``spinning`` sites repaired (:func:`spinning_sites`), then the dedup fingerprints of the
+    final text (saved as arrays the dedup reduce memory-maps)."""
     d = _shard_dir(root, shard)
     _drop_dead(d, [f"lines-{b:02d}.npy" for b in range(BUCKETS)])  # (the repeats reduce is done with them)
     ids = json.loads((d / "ids.json").read_text(encoding="utf-8"))
@@ -355,7 +402,11 @@ def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[st
             continue
         if fix:
             doc = doc.evolve(id=fix[1], metadata={**doc.metadata, "input_id": doc.id, "id_collision": fix[2]})
-        docs.append(_strip_repeats(doc, flags))
+        doc = _strip_repeats(doc, flags)
+        level = spinning.get(str(ids[by_row[row]][4])) if spinning else None
+        if level is not None and (doc.spin_score or 0.0) < section("spin")["threshold"]:
+            doc = stages.spin_site_stage(doc, level)
+        docs.append(doc)
     cfg = DedupConfig.from_settings()
     fp = fingerprint([doc.text for doc in docs], cfg)
     for name in FP_FIELDS:

@@ -97,7 +97,7 @@ def line_diff(rec: dict[str, Any]) -> list[DiffRow]:
     return rows
 
 
-SPIN_STAGES = ("spin", "spin-corpus")
+SPIN_STAGES = ("spin", "spin-site", "spin-corpus")
 
 
 @dataclass(frozen=True)

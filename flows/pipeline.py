@@ -7,7 +7,8 @@ and a reduce in the driver over those tables, never over a list of all documents
     clean ──── read · extract · textfix · boilerplate · spin; line and id tables      map
     ids ────── records that reuse an id: the same text rejected, another renamed        reduce
     repeats ── lines recurring on a site or across sites (a task per hash bucket)      map + reduce
-    finish ─── duplicate ids, corpus chrome out, dedup fingerprints (three views)      map
+    sites ──── a few documents a site read for spin without tells: spinning sites     map + reduce
+    finish ─── duplicate ids, corpus chrome out, spinning sites, dedup fingerprints    map
     despin ─── flagged documents repaired from their LSH candidates (+ an LM sample)   reduce (on a worker)
     dedup ──── LSH bands → verified pairs → clusters → best copy (vs the persistent index) reduce
     write ──── corpus/, documents/, rejected/ parts with every decision               map
@@ -79,8 +80,9 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
         earlier = stages.output_ids(out) if mode == "append" else ()  # (streamed, and only if this step runs)
         fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, earlier, taken_ids), timer)
         flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes, executor), timer)
+        spinning = steps.once(work, "spin-sites", lambda: steps.spinning_sites(work, shards, clean, fixes, executor), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
-                           [(s, root, fixes.get(s.name, {}), flags) for s in shards], timer)
+                           [(s, root, fixes.get(s.name, {}), flags, spinning) for s in shards], timer)
         sample = section("pipeline")["despin_sample_docs"]  # (on a worker, which has the spin models loaded)
         spun = steps.once(work, "despin", lambda: executor.call(steps.despin_reduce, work, shards, fin, state, sample), timer)
         with index_writer_lock(index):  # one writer per index, from the query of its step to its update

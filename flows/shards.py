@@ -33,7 +33,7 @@ import numpy as np
 from cleaners import io as cio
 from cleaners.document import Document, printable_path, sanitise_document
 from cleaners.io import JSONL_SUFFIXES, STDIN, STDIN_NAME, Rejected, Where, write_bytes_atomic
-from flows.stages import OutputError
+from flows.stages import OutputError, stable_hash  # noqa: F401 (stable_hash: used here and re-exported)
 
 Progress = Callable[[str, int, int], None]
 
@@ -195,11 +195,6 @@ def _changed(piece: Piece) -> str | None:
     if now != piece.digest:
         return "file changed after it was planned; it will be picked up as new content"
     return None
-
-
-def stable_hash(text: str) -> int:
-    """A 63-bit hash that is the same in every process (``hash()`` of a str is not)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") >> 1
 
 
 def id_hashes(ids: Iterable[str] | np.ndarray | None) -> np.ndarray:

@@ -10,13 +10,16 @@ turned into a :class:`~cleaners.io.Rejected` record and the run goes on.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
+import math
 import os
 import shutil
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from cleaners.io import (STDIN, Rejected, gzip_open, json_lines, read_inputs, wr
 from cleaners.io import write_bytes_atomic
 from flows.report_html import render_report
 
-STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "spin-corpus", "dedup", "write")
+STAGES = ("read", "extract", "textfix", "boilerplate", "spin", "spin-site", "spin-corpus", "dedup", "write")
 
 
 def check_input(input_path: str | Path) -> None:
@@ -138,6 +141,97 @@ def spin_stage(doc: Document) -> Document:
         changed=res.text != doc.text,
         repairs=[r.to_record() for r in res.repairs],
         **extra,
+    )
+
+
+def stable_hash(text: str) -> int:
+    """A 63-bit hash that is the same in every process (``hash()`` of a str is not)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") >> 1
+
+
+def site_check_on(cfg: dict[str, Any]) -> bool:
+    """Whether the corpus step's site check runs (``[spin] site_check``; not when the content
+    check already read every document, nor without the thesaurus layer it reads with)."""
+    return bool(cfg["site_check"] and cfg["thesaurus"] and not cfg["content_check"])
+
+
+def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, Any]) -> list[tuple[int, Any]]:
+    """The site check's sample from ``(site, document id, ref)`` of the documents the tells left
+    unflagged: per site with at least ``site_min_samples`` of them, the ``site_samples`` whose
+    ids hash lowest (so the pick depends on the documents, not on their order or shards); sites
+    with more documents first, within ``site_sample_share`` of all of them or ``site_sample_floor``
+    documents, whichever is more. Memory: ``site_samples`` refs a site.
+
+    >>> cfg = {"site_samples": 2, "site_min_samples": 2, "site_sample_share": 0.0, "site_sample_floor": 2}
+    >>> docs = [(1, "a", "a"), (1, "b", "b"), (1, "c", "c"), (2, "d", "d")]
+    >>> sorted(ref for _, ref in site_spin_samples(docs, cfg)) == sorted(sorted("abc", key=stable_hash)[:2])
+    True
+    """
+    per_site = int(cfg["site_samples"])
+    best: dict[int, list[tuple[int, Any]]] = {}
+    counts: Counter[int] = Counter()
+    for site, doc_id, ref in eligible:
+        counts[site] += 1
+        heap = best.setdefault(site, [])
+        item = (-stable_hash(doc_id), ref)  # a max-heap of the lowest hashes
+        if len(heap) < per_site:
+            heapq.heappush(heap, item)
+        elif item[0] > heap[0][0]:
+            heapq.heapreplace(heap, item)
+    budget = max(int(cfg["site_sample_floor"]), math.ceil(cfg["site_sample_share"] * sum(counts.values())))
+    out: list[tuple[int, Any]] = []
+    for site in sorted((s for s in counts if counts[s] >= cfg["site_min_samples"]), key=lambda s: (-counts[s], s)):
+        if budget <= 0:
+            break
+        for _, ref in sorted(best[site], reverse=True):
+            out.append((site, ref))
+        budget -= len(best[site])
+    return out
+
+
+def site_verdicts(levels: dict[int, list[float]], cfg: dict[str, Any]) -> dict[str, float]:
+    """Site (hash, as text) → median level, for the sites :func:`cleaners.spin.site_verdict` calls spun."""
+    out = {}
+    for site, got in levels.items():
+        median = spin.site_verdict(got, cfg)
+        if median is not None:
+            out[str(site)] = median
+    return out
+
+
+def spin_sites_stage(docs: Sequence[Document]) -> list[Document]:
+    """The site check over documents in memory (the reference driver's; the pipeline runs the
+    same sample, levels and verdicts as a map and reduces: ``flows.corpus_steps.spinning_sites``)."""
+    cfg = section("spin")
+    if not site_check_on(cfg):
+        return list(docs)
+    thr = cfg["threshold"]
+    site_of = [stable_hash(s) if (s := _site(d)) else 0 for d in docs]
+    eligible = ((site_of[i], d.id, i) for i, d in enumerate(docs) if site_of[i] and (d.spin_score or 0.0) < thr)
+    levels: dict[int, list[float]] = {}
+    for site, i in site_spin_samples(eligible, cfg):
+        level = spin.content_spin_level(docs[i].text)
+        if level is not None:
+            levels.setdefault(site, []).append(level)
+    spinning = site_verdicts(levels, cfg)
+    return [spin_site_stage(d, spinning[str(site_of[i])]) if str(site_of[i]) in spinning and (d.spin_score or 0.0) < thr else d
+            for i, d in enumerate(docs)]
+
+
+def spin_site_stage(doc: Document, level: float) -> Document:
+    """Repair of an unflagged document of a site that spins (the corpus step's site check: the
+    median spin level of the site's sampled documents is ``level``), as if its tells had
+    flagged it."""
+    thr = section("spin")["threshold"]
+    res = spin.despin_explained(doc.text, score=thr)
+    return doc.evolve(
+        "spin-site",
+        text=res.text,
+        spin_score=max(doc.spin_score or 0.0, thr),
+        flagged=True,
+        flagged_by=f"site check: {_site(doc)} median spin level {level:+.2f}",
+        changed=res.text != doc.text,
+        repairs=[r.to_record() for r in res.repairs],
     )
 
 
@@ -406,6 +500,8 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
                 removal_reasons.update(r["reason"].split(":")[0] for r in p.get("removed", []))
             elif st == "spin" and p.get("changed"):
                 stage_counts["spin_repaired"] += 1
+            elif st == "spin-site" and p.get("changed"):
+                stage_counts["spin_site_repaired"] += 1
             elif st == "spin-corpus" and p.get("changed"):
                 stage_counts["spin_corpus_repaired"] += 1
     clusters = {d.cluster_id for d in docs}
@@ -419,6 +515,7 @@ def build_report(docs: Sequence[Document], rejected: Sequence[Rejected], seconds
             "encoding_repaired": stage_counts["encoding_repaired"],
             "chrome_lines_removed": lines_removed,
             "spin_repaired": stage_counts["spin_repaired"],
+            "spin_site_repaired": stage_counts["spin_site_repaired"],
             "spin_corpus_repaired": stage_counts["spin_corpus_repaired"],
             "clusters": len(clusters),
             "duplicates": dups,

@@ -1,0 +1,119 @@
+"""The corpus step's site check: a few documents of each site the spinner tells leave unflagged
+are read by the content check; a site whose median spin level reads as spun has all its
+unflagged documents repaired (stage ``spin-site``), a clean site is left alone, and the
+sharded pipeline and the in-memory reference driver pick the same sample."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaners import settings as wsettings
+from cleaners import spin
+from cleaners.settings import section
+from flows import pipeline, stages
+from flows.runner import run_pipeline_in_memory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))  # thesaurus_spinner: the bench's own spinner
+
+NAMES = ("000", "001", "002", "004")
+
+
+def _spun_without_tells(text: str) -> str:
+    import thesaurus_spinner
+
+    return thesaurus_spinner.spin_text(text, seed=7, rate=0.7, tell_rate=0.0)
+
+
+@pytest.fixture()
+def site_corpus(tmp_path, seeds) -> Path:
+    """The clean seeds on one site, their copies by a spinner without known tells on another."""
+    rows = [{"id": f"clean-{k}", "url": f"https://clean.example/{k}", "text": seeds[k]} for k in NAMES]
+    rows += [{"id": f"spun-{k}", "url": f"https://spinner.example/{k}", "text": _spun_without_tells(seeds[k])} for k in NAMES]
+    src = tmp_path / "in" / "feed.jsonl"
+    src.parent.mkdir()
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return src
+
+
+def _docs(out: Path) -> dict[str, dict]:
+    with gzip.open(out / "documents.jsonl.gz", "rb") as fh:
+        return {r["id"]: r for r in map(json.loads, fh)}
+
+
+def _with_settings(monkeypatch, tmp_path, text: str) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(wsettings.SETTINGS_ENV, str(path))
+    wsettings.settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    wsettings.settings.cache_clear()
+    yield
+    wsettings.settings.cache_clear()
+
+
+def test_a_spinning_site_is_found_and_repaired_and_a_clean_site_is_not(site_corpus, tmp_path, seeds):
+    out = tmp_path / "out"
+    pipeline.run(site_corpus.parent, out, workers=1)
+    docs = _docs(out)
+    by_site = 0
+    for k in NAMES:
+        spun, clean = docs[f"spun-{k}"], docs[f"clean-{k}"]
+        told = next(p for p in spun["provenance"] if p["stage"] == "spin")["flagged"]  # stray tells may flag one
+        site = [p for p in spun["provenance"] if p["stage"] == "spin-site"]
+        assert len(site) == (0 if told else 1), k
+        if site:
+            assert site[0]["flagged"] and site[0]["repairs"] and site[0]["changed"], k
+            assert site[0]["flagged_by"].startswith("site check: spinner.example median spin level")
+            by_site += 1
+        assert spun["spin_score"] >= section("spin")["threshold"]
+        assert not any(p["stage"] == "spin-site" for p in clean["provenance"])
+        assert not any(p.get("repairs") for p in clean["provenance"])  # the clean site: not a word changed
+    assert by_site >= section("spin")["site_min_samples"]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["counts"]["spin_site_repaired"] == by_site
+    # the in-memory reference driver picks the same sample and makes the same repairs
+    ref = tmp_path / "ref"
+    run_pipeline_in_memory(site_corpus.parent, ref, workers=1)
+    assert {k: d["text"] for k, d in _docs(ref).items()} == {k: d["text"] for k, d in docs.items()}
+
+
+def test_the_site_check_can_be_turned_off(site_corpus, tmp_path, monkeypatch):
+    _with_settings(monkeypatch, tmp_path, "[spin]\nsite_check = false\n")
+    out = tmp_path / "out"
+    pipeline.run(site_corpus.parent, out, workers=1)
+    docs = _docs(out)
+    assert not any(p["stage"] == "spin-site" for d in docs.values() for p in d["provenance"])
+
+
+def test_too_few_documents_of_a_site_decide_nothing(site_corpus, tmp_path, monkeypatch):
+    _with_settings(monkeypatch, tmp_path, f"[spin]\nsite_min_samples = {len(NAMES) + 1}\n")
+    out = tmp_path / "out"
+    pipeline.run(site_corpus.parent, out, workers=1)
+    assert not any(p["stage"] == "spin-site" for d in _docs(out).values() for p in d["provenance"])
+
+
+def test_the_sample_depends_on_the_documents_not_their_order():
+    cfg = {"site_samples": 3, "site_min_samples": 3, "site_sample_share": 0.0, "site_sample_floor": 3}
+    docs = [(site, f"{site}-{i}", f"{site}-{i}") for site in (1, 2, 3) for i in range(10)] + [(4, "lone", "lone")]
+    one = stages.site_spin_samples(docs, cfg)
+    two = stages.site_spin_samples(list(reversed(docs)), cfg)
+    assert sorted(one) == sorted(two)
+    assert len(one) == 3 and {s for s, _ in one} == {1}  # the budget (the floor): one site's worth, the largest (ties by site)
+    wide = stages.site_spin_samples(docs, {**cfg, "site_sample_share": 1.0})
+    assert {s for s, _ in wide} == {1, 2, 3} and len(wide) == 9  # the lone document's site never has enough
+
+
+def test_site_verdict_needs_enough_samples_and_a_spun_median():
+    cfg = section("spin")
+    hi, lo = cfg["content_spin_level"] + 0.5, cfg["content_spin_level"] - 0.5
+    assert spin.site_verdict([hi] * cfg["site_min_samples"]) == pytest.approx(hi)
+    assert spin.site_verdict([hi] * (cfg["site_min_samples"] - 1)) is None
+    assert spin.site_verdict([hi, lo, lo]) is None  # one document reading high is chance
