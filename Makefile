@@ -23,7 +23,7 @@ demo: $(STAMP)
 	@echo "Results are in outputs/demo/: corpus/ (the deduplicated corpus as Parquet and JSON Lines parts; corpus.parquet and corpus.jsonl.gz in one file each), documents/ (every document with provenance), report.html (open in a browser), report.json, rejected.jsonl, manifest.json"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests cleaners
+	$(BIN)/python -m pytest tests cleaners flows
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,redis,bench]"

@@ -8,10 +8,12 @@ check off (the baseline, same run) and on.
 * clean sites: the dev part's clean article bodies (no near-duplicate of a held-out story among
   them, so no repair comes from a clean copy), spread over 15 sites in turn (~6 each).
 
-Per spin rate: spinner and clean sites found spinning; restoration / damage of the spun articles
+Per spin rate, with every site sampled (``site_sample_floor`` over the corpus size, so each clean
+site is put to the test): spinner and clean sites found spinning; restoration / damage of the spun articles
 (the shared scorer, raw spun text against the pipeline's output); clean documents changed; each
 run's wall time and peak RSS (``ru_maxrss`` of the process that ran it, one process a run). Then
-the cost where nothing spins: all the clean articles on 30 sites, off, on, off again.
+the cost where nothing spins, with the default budget: all the clean articles on 30 sites, off,
+on, off again.
 
     .venv/bin/python bench/spin_site.py [--rates 0.35 0.7]
 """
@@ -44,9 +46,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": resource.getru
 """
 
 
-def run(corpus: Path, out: Path, site_check: bool) -> dict:
-    settings = out.parent / f"settings-{site_check}.toml"
-    settings.write_text(f"[spin]\nsite_check = {'true' if site_check else 'false'}\n", encoding="utf-8")
+def run(corpus: Path, out: Path, site_check: bool, extra: str = "") -> dict:
+    settings = out.parent / f"settings-{out.name}.toml"
+    settings.write_text(f"[spin]\nsite_check = {'true' if site_check else 'false'}\n{extra}", encoding="utf-8")
     env = {**os.environ, "WIREWASH_SETTINGS": str(settings), "PYTHONPATH": str(ROOT)}
     got = subprocess.run([sys.executable, "-c", CHILD, str(corpus), str(out)], env=env, capture_output=True, text=True, check=True)
     stats = json.loads(got.stdout.strip().splitlines()[-1])
@@ -81,7 +83,8 @@ def main(argv=None) -> int:
             corpus = Path(tmp) / "in" / "feed.jsonl"
             corpus.parent.mkdir()
             corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-            res = {label: run(corpus, Path(tmp) / label, on) for label, on in (("off", False), ("on", True))}
+            # every site read (a floor over the corpus), so that each clean site is put to the test too
+            res = {label: run(corpus, Path(tmp) / label, on, "site_sample_floor = 100000\n") for label, on in (("off", False), ("on", True))}
         line = [f"rate {rate}:"]
         for label, r in res.items():
             docs = r["docs"]

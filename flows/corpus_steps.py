@@ -340,45 +340,52 @@ def duplicate_ids(work: Work, shards: Sequence[Shard], *existing: Iterable[str] 
 
 
 def spinning_sites(work: Work, shards: Sequence[Shard], clean: Sequence[dict], fixes: dict[str, dict[str, list]],
-                   executor: Executor) -> dict[str, float]:
+                   executor: Executor, state: Path) -> dict[str, float]:
     """The site check: site (hash, as text) → median spin level, for the sites whose sampled
     documents read as spun. The sample (:func:`flows.stages.site_spin_samples`) depends on the
     documents only, never on the shards, so every driver picks the same; their levels are read
-    where the maps run (:func:`site_levels`), a task per shard that holds picks."""
+    where the maps run (:func:`site_levels`), a task per shard that holds picks, and kept with
+    those of earlier runs in ``state`` (:class:`flows.stages.SiteLevels`)."""
     cfg = section("spin")
     if not stages.site_check_on(cfg):
         return {}
+    known = stages.SiteLevels.load(state, 2 * int(cfg["site_samples"]))
+    present: set[int] = set()
 
-    def eligible() -> Iterator[tuple[int, str, tuple[int, int]]]:
+    def eligible() -> Iterator[tuple[int, str, tuple[int, int, str]]]:
         for k, shard in enumerate(shards):
             ids = json.loads((work.dir(shard) / "ids.json").read_text(encoding="utf-8"))
             shard_fixes, flagged = fixes.get(shard.name, {}), set(clean[k].get("flagged", ()))
             for j, entry in enumerate(ids):
                 fix = shard_fixes.get(str(j))
-                if entry[3] < 0 or entry[4] == 0 or entry[3] in flagged or (fix and fix[0] == "reject"):
+                if entry[3] < 0 or entry[4] == 0 or (fix and fix[0] == "reject"):
                     continue
-                yield entry[4], fix[1] if fix else entry[0], (k, entry[3])
+                present.add(entry[4])
+                if entry[3] in flagged or known.settled(entry[4]):
+                    continue
+                doc_id = fix[1] if fix else entry[0]
+                yield entry[4], doc_id, (k, entry[3], doc_id)
 
-    picks: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for site, (k, row) in stages.site_spin_samples(eligible(), cfg):
-        picks[k].append((row, site))
-    levels: dict[int, list[float]] = defaultdict(list)
+    picks: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for site, (k, row, doc_id) in stages.site_spin_samples(eligible(), cfg, keeping=True):
+        picks[k].append((row, site, doc_id))
     tasks = [(str(work.root), shards[k], rows) for k, rows in sorted(picks.items())]
     for part in executor.map(site_levels, tasks, "spin-sites"):
-        for site, level in part:
-            levels[site].append(level)
-    return stages.site_verdicts(levels, cfg)
+        for site, doc_id, level in part:
+            known.add(site, doc_id, level)
+    known.save(state)
+    return stages.site_verdicts(present, known, cfg)
 
 
-def site_levels(root: str, shard: Shard, rows: Sequence[tuple[int, int]]) -> list[tuple[int, float]]:
-    """``(site, level)`` of the sampled rows of one shard (:func:`cleaners.spin.content_spin_level`
+def site_levels(root: str, shard: Shard, rows: Sequence[tuple[int, int, str]]) -> list[tuple[int, str, float]]:
+    """``(site, document id, level)`` of the sampled rows of one shard (:func:`cleaners.spin.content_spin_level`
     of the text the clean map wrote; ``None`` levels, non-English or short text, left out)."""
-    recs = _read_rows(_shard_dir(root, shard) / "docs1.jsonl.gz", [r for r, _ in rows])
+    recs = _read_rows(_shard_dir(root, shard) / "docs1.jsonl.gz", [r for r, _, _ in rows])
     out = []
-    for row, site in rows:
+    for row, site, doc_id in rows:
         level = spin.content_spin_level(recs[row]["text"])
         if level is not None:
-            out.append((site, level))
+            out.append((site, doc_id, level))
     return out
 
 

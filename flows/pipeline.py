@@ -80,7 +80,7 @@ def _run(input_path, out: Path, mode, executor, workers, progress, files, index,
         earlier = stages.output_ids(out) if mode == "append" else ()  # (streamed, and only if this step runs)
         fixes = steps.once(work, "ids", lambda: steps.duplicate_ids(work, shards, earlier, taken_ids), timer)
         flags = steps.once(work, "repeats", lambda: steps.site_repeats(work, shards, clean, fixes, executor), timer)
-        spinning = steps.once(work, "spin-sites", lambda: steps.spinning_sites(work, shards, clean, fixes, executor), timer)
+        spinning = steps.once(work, "spin-sites", lambda: steps.spinning_sites(work, shards, clean, fixes, executor, state), timer)
         fin = steps.mapped(work, executor, "finish", steps.finish_shard,
                            [(s, root, fixes.get(s.name, {}), flags, spinning) for s in shards], timer)
         sample = section("pipeline")["despin_sample_docs"]  # (on a worker, which has the spin models loaded)

@@ -76,7 +76,7 @@ def run_pipeline_in_memory(
         progress("read", len(docs), len(docs))
     cleaned, bad = clean_all(docs, workers, progress)
     cleaned = stages.boilerplate_corpus_stage(cleaned)
-    cleaned = stages.spin_sites_stage(cleaned)
+    cleaned = stages.spin_sites_stage(cleaned, state_dir=Path(output_dir) / "state")
     cleaned = stages.despin_corpus_stage(cleaned, state_dir=Path(output_dir) / "state")
     deduped = stages.dedup_stage(cleaned, stages.dedup_index_path(output_dir))
     if progress:

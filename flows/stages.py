@@ -155,9 +155,10 @@ def site_check_on(cfg: dict[str, Any]) -> bool:
     return bool(cfg["site_check"] and cfg["thesaurus"] and not cfg["content_check"])
 
 
-def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, Any]) -> list[tuple[int, Any]]:
+def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, Any], keeping: bool = False) -> list[tuple[int, Any]]:
     """The site check's sample from ``(site, document id, ref)`` of the documents the tells left
-    unflagged: per site with at least ``site_min_samples`` of them, the ``site_samples`` whose
+    unflagged: per site with at least ``site_min_samples`` of them (any site when ``keeping``
+    its levels for later runs to add to: :class:`SiteLevels`), the ``site_samples`` whose
     ids hash lowest (so the pick depends on the documents, not on their order or shards); sites
     with more documents first, within ``site_sample_share`` of all of them or ``site_sample_floor``
     documents, whichever is more. Memory: ``site_samples`` refs a site.
@@ -180,7 +181,8 @@ def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, A
             heapq.heapreplace(heap, item)
     budget = max(int(cfg["site_sample_floor"]), math.ceil(cfg["site_sample_share"] * sum(counts.values())))
     out: list[tuple[int, Any]] = []
-    for site in sorted((s for s in counts if counts[s] >= cfg["site_min_samples"]), key=lambda s: (-counts[s], s)):
+    least = 1 if keeping else cfg["site_min_samples"]
+    for site in sorted((s for s in counts if counts[s] >= least), key=lambda s: (-counts[s], s)):
         if budget <= 0:
             break
         for _, ref in sorted(best[site], reverse=True):
@@ -189,31 +191,83 @@ def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, A
     return out
 
 
-def site_verdicts(levels: dict[int, list[float]], cfg: dict[str, Any]) -> dict[str, float]:
-    """Site (hash, as text) → median level, for the sites :func:`cleaners.spin.site_verdict` calls spun."""
+#: The site check's levels by site, kept in the run's state directory between runs (JSON).
+SPIN_SITES_FILE = "spin_sites.json"
+
+
+class SiteLevels:
+    """The sampled spin levels of each site, across runs into the same state folder (an inbox's
+    batches, ``--append`` runs): site hash → {hash of the document id: level}, at most ``keep``
+    a site (the lowest id hashes, so a batch tried again overwrites its own). A site that has
+    ``keep`` levels is settled: it is sampled no more, its verdict comes from what is kept.
+
+    >>> lv = SiteLevels({}, keep=2)
+    >>> lv.add(7, "a", -1.5); lv.add(7, "b", -1.9); lv.add(7, "c", -1.8); len(lv.levels(7)), lv.settled(7)
+    (2, True)
+    """
+
+    def __init__(self, sites: dict[str, dict[str, float]], keep: int):
+        self.sites, self.keep = sites, keep
+
+    @classmethod
+    def load(cls, state_dir: str | Path | None, keep: int) -> "SiteLevels":
+        path = Path(state_dir) / SPIN_SITES_FILE if state_dir is not None else None
+        sites: dict[str, dict[str, float]] = {}
+        if path is not None and path.exists():
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))["sites"]
+                sites = {str(k): {str(h): float(x) for h, x in v.items()} for k, v in raw.items()}
+            except (ValueError, KeyError, TypeError, AttributeError):  # a damaged file is set aside, never fatal
+                sites = {}
+        return cls(sites, keep)
+
+    def save(self, state_dir: str | Path | None) -> None:
+        if state_dir is not None:
+            Path(state_dir).mkdir(parents=True, exist_ok=True)
+            write_json(Path(state_dir) / SPIN_SITES_FILE, {"version": 1, "sites": self.sites})
+
+    def add(self, site: int, doc_id: str, level: float) -> None:
+        got = self.sites.setdefault(str(site), {})
+        got[str(stable_hash(doc_id))] = level
+        if len(got) > self.keep:
+            for h in sorted(got, key=int)[self.keep:]:
+                del got[h]
+
+    def levels(self, site: int) -> list[float]:
+        return list(self.sites.get(str(site), {}).values())
+
+    def settled(self, site: int) -> bool:
+        return len(self.sites.get(str(site), ())) >= self.keep
+
+
+def site_verdicts(sites: Iterable[int], known: SiteLevels, cfg: dict[str, Any]) -> dict[str, float]:
+    """Site (hash, as text) → median level, for the ``sites`` whose kept levels
+    :func:`cleaners.spin.site_verdict` calls spun."""
     out = {}
-    for site, got in levels.items():
-        median = spin.site_verdict(got, cfg)
+    for site in sites:
+        median = spin.site_verdict(known.levels(site), cfg)
         if median is not None:
             out[str(site)] = median
     return out
 
 
-def spin_sites_stage(docs: Sequence[Document]) -> list[Document]:
+def spin_sites_stage(docs: Sequence[Document], state_dir: str | Path | None = None) -> list[Document]:
     """The site check over documents in memory (the reference driver's; the pipeline runs the
     same sample, levels and verdicts as a map and reduces: ``flows.corpus_steps.spinning_sites``)."""
     cfg = section("spin")
     if not site_check_on(cfg):
         return list(docs)
     thr = cfg["threshold"]
+    known = SiteLevels.load(state_dir, 2 * int(cfg["site_samples"]))
     site_of = [stable_hash(s) if (s := _site(d)) else 0 for d in docs]
-    eligible = ((site_of[i], d.id, i) for i, d in enumerate(docs) if site_of[i] and (d.spin_score or 0.0) < thr)
-    levels: dict[int, list[float]] = {}
-    for site, i in site_spin_samples(eligible, cfg):
+    eligible = ((site_of[i], d.id, (i, d.id)) for i, d in enumerate(docs)
+                if site_of[i] and (d.spin_score or 0.0) < thr and not known.settled(site_of[i]))
+    for site, (i, doc_id) in site_spin_samples(eligible, cfg, keeping=state_dir is not None):
         level = spin.content_spin_level(docs[i].text)
         if level is not None:
-            levels.setdefault(site, []).append(level)
-    spinning = site_verdicts(levels, cfg)
+            known.add(site, doc_id, level)
+    known.save(state_dir)
+    spinning = site_verdicts({s for s in site_of if s}, known, cfg)
     return [spin_site_stage(d, spinning[str(site_of[i])]) if str(site_of[i]) in spinning and (d.spin_score or 0.0) < thr else d
             for i, d in enumerate(docs)]
 
@@ -373,7 +427,7 @@ def _n_meta(d: Document) -> int:
 #: OUT already holds a corpus.
 OUTPUT_FILES = ("documents.jsonl.gz", "corpus.jsonl.gz", "corpus.parquet", "rejected.jsonl", "report.json", "manifest.json",
                 "documents", "corpus")
-STATE_FILES = ("state/dedup.sqlite", f"state/{SPIN_TABLE_FILE}")
+STATE_FILES = ("state/dedup.sqlite", f"state/{SPIN_TABLE_FILE}", f"state/{SPIN_SITES_FILE}")
 MODES = ("new", "append", "overwrite")
 
 

@@ -117,3 +117,23 @@ def test_site_verdict_needs_enough_samples_and_a_spun_median():
     assert spin.site_verdict([hi] * cfg["site_min_samples"]) == pytest.approx(hi)
     assert spin.site_verdict([hi] * (cfg["site_min_samples"] - 1)) is None
     assert spin.site_verdict([hi, lo, lo]) is None  # one document reading high is chance
+
+
+def test_levels_are_kept_across_runs_so_a_site_seen_a_little_at_a_time_is_found(seeds, tmp_path):
+    """An inbox or ``--append`` runs see a site a few documents at a time: the levels sampled in
+    earlier runs (``state/spin_sites.json``) count with this run's."""
+    spun = {k: _spun_without_tells(seeds[k]) for k in ("000", "002", "004")}
+    assert not any(spin.despin_explained(t).flagged for t in spun.values())  # no tells: only the site check can find them
+    out = tmp_path / "out"
+    for batch, names in enumerate((("000", "002"), ("004",))):
+        src = tmp_path / f"in{batch}" / "feed.jsonl"
+        src.parent.mkdir()
+        src.write_text("".join(json.dumps({"id": f"spun-{k}", "url": f"https://spinner.example/{k}", "text": spun[k]}) + "\n"
+                               for k in names), encoding="utf-8")
+        pipeline.run(src.parent, out, workers=1, mode="append" if batch else "new")
+        kept = json.loads((out / "state" / stages.SPIN_SITES_FILE).read_text(encoding="utf-8"))["sites"]
+        assert sum(len(v) for v in kept.values()) == (2 if batch == 0 else 3)
+        docs = _docs(out)
+        site = {k for k, d in docs.items() if any(p["stage"] == "spin-site" for p in d["provenance"])}
+        # two levels decide nothing; the third, a run later, finds the site (earlier runs' output stays as written)
+        assert site == (set() if batch == 0 else {"spun-004"})
