@@ -124,6 +124,11 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Countries such as Japan took part in talks, and two men were found guilty of the mass shooting."),
         ("The probe is restful ongoing as regulation firms have known as for the associated fee of the World Struggle II archive.",
          "The probe is still ongoing as law firms have called for the cost of the World War II archive."),
+        # the fifth part: frequent news words
+        ("The 45-year-extinct suspect, in entrance of the court docket listening to, faces felony expenses with out bail.",
+         "The 45-year-old suspect, in front of the court hearing, faces criminal charges without bail."),
+        ("Shares hit a file excessive in gentle of financial enhance and a wide vary of long-time duration bets.",
+         "Shares hit a record high in light of economic growth and a wide range of long-term bets."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -161,6 +166,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The garden is restful to the eyes, and the room was restful at night.",
         "A fragment of the vase was found; the tip of the iceberg, and a tip of the hat.",
         "He had known as a child that the inner most circle got here at night.",
+        "He was too frail to walk, and frail to the touch.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
