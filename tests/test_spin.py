@@ -129,6 +129,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The 45-year-old suspect, in front of the court hearing, faces criminal charges without bail."),
         ("Shares hit a file excessive in gentle of financial enhance and a wide vary of long-time duration bets.",
          "Shares hit a record high in light of economic growth and a wide range of long-term bets."),
+        ("Talks stalled sooner than leaving alongside with the draft, earlier than Monday.",
+         "Talks stalled before leaving along with the draft, before Monday."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -167,6 +169,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "A fragment of the vase was found; the tip of the iceberg, and a tip of the hat.",
         "He had known as a child that the inner most circle got here at night.",
         "He was too frail to walk, and frail to the touch.",
+        "Rates rose sooner than expected, much sooner than planned, a week earlier than the vote and sooner than he thought.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
