@@ -361,18 +361,16 @@ def spinning_sites(work: Work, shards: Sequence[Shard], clean: Sequence[dict], f
                 if entry[3] < 0 or entry[4] == 0 or (fix and fix[0] == "reject"):
                     continue
                 present.add(entry[4])
-                if entry[3] in flagged or known.settled(entry[4]):
+                if entry[3] in flagged:
                     continue
                 doc_id = fix[1] if fix else entry[0]
                 yield entry[4], doc_id, (k, entry[3], doc_id)
 
     picks: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for site, (k, row, doc_id) in stages.site_spin_samples(eligible(), cfg, keeping=True):
+    for site, (k, row, doc_id) in stages.site_spin_samples(eligible(), cfg, keeping=True, settled=known.settled):
         picks[k].append((row, site, doc_id))
     tasks = [(str(work.root), shards[k], rows) for k, rows in sorted(picks.items())]
-    for part in executor.map(site_levels, tasks, "spin-sites"):
-        for site, doc_id, level in part:
-            known.add(site, doc_id, level)
+    known.add_run([got for part in executor.map(site_levels, tasks, "spin-sites") for got in part])
     known.save(state)
     return stages.site_verdicts(present, known, cfg)
 

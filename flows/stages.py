@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +155,15 @@ def site_check_on(cfg: dict[str, Any]) -> bool:
     return bool(cfg["site_check"] and cfg["thesaurus"] and not cfg["content_check"])
 
 
-def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, Any], keeping: bool = False) -> list[tuple[int, Any]]:
+def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, Any], keeping: bool = False,
+                      settled: Callable[[int], bool] | None = None) -> list[tuple[int, Any]]:
     """The site check's sample from ``(site, document id, ref)`` of the documents the tells left
     unflagged: per site with at least ``site_min_samples`` of them (any site when ``keeping``
     its levels for later runs to add to: :class:`SiteLevels`), the ``site_samples`` whose
-    ids hash lowest (so the pick depends on the documents, not on their order or shards); sites
-    with more documents first, within ``site_sample_share`` of all of them or ``site_sample_floor``
-    documents, whichever is more. Memory: ``site_samples`` refs a site.
+    ids hash lowest (so the pick depends on the documents, not on their order or shards), one for
+    a site already ``settled`` (a refresh: a site may start spinning later); sites not settled
+    first, then those with more documents, within ``site_sample_share`` of all of them or
+    ``site_sample_floor`` documents, whichever is more. Memory: ``site_samples`` refs a site.
 
     >>> cfg = {"site_samples": 2, "site_min_samples": 2, "site_sample_share": 0.0, "site_sample_floor": 2}
     >>> docs = [(1, "a", "a"), (1, "b", "b"), (1, "c", "c"), (2, "d", "d")]
@@ -182,12 +184,13 @@ def site_spin_samples(eligible: Iterable[tuple[int, str, Any]], cfg: dict[str, A
     budget = max(int(cfg["site_sample_floor"]), math.ceil(cfg["site_sample_share"] * sum(counts.values())))
     out: list[tuple[int, Any]] = []
     least = 1 if keeping else cfg["site_min_samples"]
-    for site in sorted((s for s in counts if counts[s] >= least), key=lambda s: (-counts[s], s)):
+    done = settled or (lambda s: False)
+    for site in sorted((s for s in counts if counts[s] >= least), key=lambda s: (done(s), -counts[s], s)):
         if budget <= 0:
             break
-        for _, ref in sorted(best[site], reverse=True):
-            out.append((site, ref))
-        budget -= len(best[site])
+        take = sorted(best[site], reverse=True)[: 1 if done(site) else per_site]
+        out.extend((site, ref) for _, ref in take)
+        budget -= len(take)
     return out
 
 
@@ -197,13 +200,16 @@ SPIN_SITES_FILE = "spin_sites.json"
 
 class SiteLevels:
     """The sampled spin levels of each site, across runs into the same state folder (an inbox's
-    batches, ``--append`` runs): site hash → {hash of the document id: level}, at most ``keep``
-    a site (the lowest id hashes, so a batch tried again overwrites its own). A site that has
-    ``keep`` levels is settled: it is sampled no more, its verdict comes from what is kept.
+    batches, ``--append`` runs): site hash → {hash of the document id: level}, the latest
+    ``keep`` a site (a batch tried again overwrites its own). A site with ``keep`` levels is
+    settled: it is sampled one document a run, which pushes out its oldest level (so a site that
+    starts spinning later turns over in ``keep`` runs), and its verdict comes from what is kept.
 
     >>> lv = SiteLevels({}, keep=2)
-    >>> lv.add(7, "a", -1.5); lv.add(7, "b", -1.9); lv.add(7, "c", -1.8); len(lv.levels(7)), lv.settled(7)
-    (2, True)
+    >>> lv.add_run([(7, "a", -1.5), (7, "b", -1.9)]); lv.settled(7)
+    True
+    >>> lv.add_run([(7, "c", -3.0)]); sorted(lv.levels(7))
+    [-3.0, -1.9]
     """
 
     def __init__(self, sites: dict[str, dict[str, float]], keep: int):
@@ -226,12 +232,14 @@ class SiteLevels:
             Path(state_dir).mkdir(parents=True, exist_ok=True)
             write_json(Path(state_dir) / SPIN_SITES_FILE, {"version": 1, "sites": self.sites})
 
-    def add(self, site: int, doc_id: str, level: float) -> None:
-        got = self.sites.setdefault(str(site), {})
-        got[str(stable_hash(doc_id))] = level
-        if len(got) > self.keep:
-            for h in sorted(got, key=int)[self.keep:]:
-                del got[h]
+    def add_run(self, got: Iterable[tuple[int, str, float]]) -> None:
+        """One run's ``(site, document id, level)``, in the order of the ids' hashes (whatever
+        order the run's tasks gave them), after the levels of earlier runs; the oldest go first."""
+        for site, h, level in sorted((site, stable_hash(doc_id), level) for site, doc_id, level in got):
+            kept = self.sites.setdefault(str(site), {})
+            kept[str(h)] = level  # (a batch tried again: its own level replaced where it stands)
+            while len(kept) > self.keep:
+                del kept[next(iter(kept))]
 
     def levels(self, site: int) -> list[float]:
         return list(self.sites.get(str(site), {}).values())
@@ -260,12 +268,13 @@ def spin_sites_stage(docs: Sequence[Document], state_dir: str | Path | None = No
     thr = cfg["threshold"]
     known = SiteLevels.load(state_dir, 2 * int(cfg["site_samples"]))
     site_of = [stable_hash(s) if (s := _site(d)) else 0 for d in docs]
-    eligible = ((site_of[i], d.id, (i, d.id)) for i, d in enumerate(docs)
-                if site_of[i] and (d.spin_score or 0.0) < thr and not known.settled(site_of[i]))
-    for site, (i, doc_id) in site_spin_samples(eligible, cfg, keeping=state_dir is not None):
+    eligible = ((site_of[i], d.id, (i, d.id)) for i, d in enumerate(docs) if site_of[i] and (d.spin_score or 0.0) < thr)
+    got = []
+    for site, (i, doc_id) in site_spin_samples(eligible, cfg, keeping=state_dir is not None, settled=known.settled):
         level = spin.content_spin_level(docs[i].text)
         if level is not None:
-            known.add(site, doc_id, level)
+            got.append((site, doc_id, level))
+    known.add_run(got)
     known.save(state_dir)
     spinning = site_verdicts({s for s in site_of if s}, known, cfg)
     return [spin_site_stage(d, spinning[str(site_of[i])]) if str(site_of[i]) in spinning and (d.spin_score or 0.0) < thr else d

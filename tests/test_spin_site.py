@@ -137,3 +137,30 @@ def test_levels_are_kept_across_runs_so_a_site_seen_a_little_at_a_time_is_found(
         site = {k for k, d in docs.items() if any(p["stage"] == "spin-site" for p in d["provenance"])}
         # two levels decide nothing; the third, a run later, finds the site (earlier runs' output stays as written)
         assert site == (set() if batch == 0 else {"spun-004"})
+
+
+def test_a_settled_site_is_still_read_a_document_a_run_so_a_late_spinner_turns_over():
+    cfg = {**section("spin"), "site_sample_floor": 100}
+    keep = 2 * cfg["site_samples"]
+    known = stages.SiteLevels({}, keep)
+    clean_level, spun_level = cfg["content_spin_level"] - 0.8, cfg["content_spin_level"] + 0.7
+    run = 0
+
+    def one_run(level: float) -> list:
+        nonlocal run
+        run += 1
+        docs = [(5, f"r{run}-d{i}", f"r{run}-d{i}") for i in range(10)]
+        picked = stages.site_spin_samples(docs, cfg, keeping=True, settled=known.settled)
+        known.add_run([(site, ref, level) for site, ref in picked])
+        return picked
+
+    while not known.settled(5):  # a clean site: sampled site_samples a run until settled
+        assert len(one_run(clean_level)) == cfg["site_samples"]
+    assert stages.site_verdicts([5], known, cfg) == {}
+    flipped = None
+    for k in range(1, keep + 1):  # then it starts spinning: one document a run
+        assert len(one_run(spun_level)) == 1
+        if flipped is None and stages.site_verdicts([5], known, cfg):
+            flipped = k
+    assert flipped is not None and flipped <= keep // 2 + 1
+    assert sorted(known.levels(5)) == [spun_level] * keep  # the oldest went first
