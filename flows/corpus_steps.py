@@ -35,6 +35,7 @@ from flows.shards import Executor, Progress, Shard, Work, id_hashes, read_shard,
 BUCKETS = 16  # line-hash buckets of the site-repeat shuffle: the reduce holds one at a time
 FP_FIELDS = ("sig", "size", "spin", "spin_size", "empty", "head")
 PARTS = ("documents", "corpus", "rejected")
+SITE_TASK_DOCS = 64  # documents a task of the site check reads at least (~2.5 s), where there are that many
 
 
 # ---------------------------------------------------------------- running steps
@@ -369,21 +370,31 @@ def spinning_sites(work: Work, shards: Sequence[Shard], clean: Sequence[dict], f
     picks: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for site, (k, row, doc_id) in stages.site_spin_samples(eligible(), cfg, keeping=True, settled=known.settled):
         picks[k].append((row, site, doc_id))
-    tasks = [(str(work.root), shards[k], rows) for k, rows in sorted(picks.items())]
+    # tasks of at least SITE_TASK_DOCS documents (several shards each where picks are few): every
+    # process that reads a sample loads the decider's models (~150 MB), so few processes should
+    tasks: list[tuple[str, list[tuple[Shard, list[tuple[int, int, str]]]]]] = []
+    size = 0
+    for k, rows in sorted(picks.items()):
+        if not tasks or size >= SITE_TASK_DOCS:
+            tasks.append((str(work.root), []))
+            size = 0
+        tasks[-1][1].append((shards[k], rows))
+        size += len(rows)
     known.add_run([got for part in executor.map(site_levels, tasks, "spin-sites") for got in part])
     known.save(state)
     return stages.site_verdicts(present, known, cfg)
 
 
-def site_levels(root: str, shard: Shard, rows: Sequence[tuple[int, int, str]]) -> list[tuple[int, str, float]]:
-    """``(site, document id, level)`` of the sampled rows of one shard (:func:`cleaners.spin.content_spin_level`
+def site_levels(root: str, picks: Sequence[tuple[Shard, Sequence[tuple[int, int, str]]]]) -> list[tuple[int, str, float]]:
+    """``(site, document id, level)`` of the sampled rows of some shards (:func:`cleaners.spin.content_spin_level`
     of the text the clean map wrote; ``None`` levels, non-English or short text, left out)."""
-    recs = _read_rows(_shard_dir(root, shard) / "docs1.jsonl.gz", [r for r, _, _ in rows])
     out = []
-    for row, site, doc_id in rows:
-        level = spin.content_spin_level(recs[row]["text"])
-        if level is not None:
-            out.append((site, doc_id, level))
+    for shard, rows in picks:
+        recs = _read_rows(_shard_dir(root, shard) / "docs1.jsonl.gz", [r for r, _, _ in rows])
+        for row, site, doc_id in rows:
+            level = spin.content_spin_level(recs[row]["text"])
+            if level is not None:
+                out.append((site, doc_id, level))
     return out
 
 
