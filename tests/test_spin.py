@@ -131,6 +131,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Shares hit a record high in light of economic growth and a wide range of long-term bets."),
         ("Talks stalled sooner than leaving alongside with the draft, earlier than Monday.",
          "Talks stalled before leaving along with the draft, before Monday."),
+        ("The Home Speaker and Home Republicans backed OPEC manufacturing cuts as oil manufacturing fell.",
+         "The House Speaker and House Republicans backed OPEC production cuts as oil production fell."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -169,6 +171,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "A fragment of the vase was found; the tip of the iceberg, and a tip of the hat.",
         "He had known as a child that the inner most circle got here at night.",
         "He was too frail to walk, and frail to the touch.",
+        "The Google Home Speaker sold well, and manufacturing cuts jobs.",
         "Rates rose sooner than expected, much sooner than planned, a week earlier than the vote and sooner than he thought.",
     ],
 )
