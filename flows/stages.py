@@ -126,19 +126,33 @@ def _site(doc: Document) -> str | None:
     return str(site) if site else None
 
 
+def _despin_title(doc: Document, score: float) -> tuple[str | None, dict[str, Any]]:
+    """The title of a flagged document, repaired as part of it (a spinner spins the headline
+    too; alone it is too short to be flagged): the title and its provenance fields."""
+    if not doc.title:
+        return doc.title, {}
+    res = spin.despin_explained(doc.title, score=score)
+    return res.text, ({"title_repairs": [r.to_record() for r in res.repairs]} if res.repairs else {})
+
+
 def spin_stage(doc: Document) -> Document:
-    """Synonym-spin score and repair of one document (reverse table + LM, see cleaners/spin.py)."""
+    """Synonym-spin score and repair of one document (reverse table + LM, see cleaners/spin.py);
+    a flagged document's title is repaired with it."""
     res = spin.despin_explained(doc.text)
     extra = {} if res.spin_level is None else {"spin_level": res.spin_level}  # (the content check ran: [spin] content_check)
+    title = doc.title
     if res.flagged:
         extra["flagged_by"] = "spinner tells" if res.spin_level is None else f"content check: spin level {res.spin_level:+.2f}"
+        title, more = _despin_title(doc, res.score)
+        extra.update(more)
     return doc.evolve(
         "spin",
         text=res.text,
+        title=title,
         spin_score=res.score,
         score=res.score,
         flagged=res.flagged,
-        changed=res.text != doc.text,
+        changed=res.text != doc.text or title != doc.title,
         repairs=[r.to_record() for r in res.repairs],
         **extra,
     )
@@ -287,14 +301,17 @@ def spin_site_stage(doc: Document, level: float) -> Document:
     flagged it."""
     thr = section("spin")["threshold"]
     res = spin.despin_explained(doc.text, score=thr)
+    title, more = _despin_title(doc, thr)
     return doc.evolve(
         "spin-site",
         text=res.text,
+        title=title,
         spin_score=max(doc.spin_score or 0.0, thr),
         flagged=True,
         flagged_by=f"site check: {_site(doc)} median spin level {level:+.2f}",
-        changed=res.text != doc.text,
+        changed=res.text != doc.text or title != doc.title,
         repairs=[r.to_record() for r in res.repairs],
+        **more,
     )
 
 
