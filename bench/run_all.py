@@ -16,6 +16,9 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ("extraction", ["extraction.py"]),
     ("spin", ["spin.py"]),
+    ("spin-content", ["spin_content.py"]),
+    ("spin-site", ["spin_site.py"]),
+    ("spin-site-pool", ["spin_site_pool.py"]),
     ("language", ["language.py"]),
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),
