@@ -235,17 +235,18 @@ def _default_matcher() -> Matcher:
 
 
 class _Context:
-    """Lazy context of one text for condition checks."""
+    """Lazy context of one text for condition checks (``around``: more text whose words the
+    ``doc=`` conditions read too, e.g. the body of a title)."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: str, around: str = ""):
+        self.text, self.around = text, around
         self._words: set[str] | None = None
         self.n_words = 0  # set by Matcher.candidates
 
     @property
     def words(self) -> set[str]:
         if self._words is None:
-            self._words = set(re.findall(r"\w+(?:['’]\w+)*", self.text))
+            self._words = set(re.findall(r"\w+(?:['’]\w+)*", self.text + "\n" + self.around))
         return self._words
 
     def prev_token(self, start: int) -> str:
@@ -1462,13 +1463,15 @@ def despin_explained(
     score: float | None = None,
     use_default: bool = True,
     overrides: dict[str, Any] | None = None,
+    around: str = "",
 ) -> DespinResult:
     """Repair one document and say why; unflagged documents come back unchanged.
 
     ``extra`` entries (e.g. learned pairs) are tried where no default entry matched;
     ``score`` overrides the document's own :func:`spin_score` (the corpus step passes the
     score of the text before the per-document repair); ``overrides`` replaces ``[spin]``
-    settings for this call (``{"thesaurus": False}``: the reverse table alone).
+    settings for this call (``{"thesaurus": False}``: the reverse table alone); ``around``: text
+    whose words the table's ``doc=`` conditions read as well (a title's body).
 
     >>> r = despin_explained("Officials articulate the High Minister might maybe maybe well well resign this twelve months.")
     >>> [(x.old, x.new) for x in r.repairs]
@@ -1476,14 +1479,14 @@ def despin_explained(
     """
     cfg = section("spin", **(overrides or {}))
     lm = lm or _plain_lm()
-    first = _despin_pass(text, lm, extra, score, use_default, cfg)
+    first = _despin_pass(text, lm, extra, score, use_default, cfg, around)
     if not first.flagged or not first.repairs:
         return first
     # repeat until a pass changes nothing, so that despin(despin(x)) == despin(x); the repairs of
     # later passes are merged into those of the first, in offsets of the input
     repairs, cur = list(first.repairs), first.text
     for _ in range(cfg["max_passes"] - 1):
-        nxt = _despin_pass(cur, lm, extra, None, use_default, cfg)
+        nxt = _despin_pass(cur, lm, extra, None, use_default, cfg, around)
         if not nxt.flagged or not nxt.repairs:
             break
         repairs = _compose(text, repairs, nxt.repairs)
@@ -1491,8 +1494,9 @@ def despin_explained(
     return DespinResult(cur, first.score, True, tuple(repairs), first.spin_level)
 
 
-def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | None, use_default: bool, cfg: dict[str, Any]) -> DespinResult:
-    ctx = _Context(text)
+def _despin_pass(text: str, lm: NgramLM, extra: Sequence[Entry], score: float | None, use_default: bool, cfg: dict[str, Any],
+                 around: str = "") -> DespinResult:
+    ctx = _Context(text, around)
     matcher = _default_matcher()
     cands = matcher.candidates(text, ctx)
     level = None

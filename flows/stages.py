@@ -128,10 +128,11 @@ def _site(doc: Document) -> str | None:
 
 def _despin_title(doc: Document, score: float) -> tuple[str | None, dict[str, Any]]:
     """The title of a flagged document, repaired as part of it (a spinner spins the headline
-    too; alone it is too short to be flagged): the title and its provenance fields."""
+    too; alone it is too short to be flagged; the body's words count for the table's ``doc=``
+    conditions): the title and its provenance fields."""
     if not doc.title:
         return doc.title, {}
-    res = spin.despin_explained(doc.title, score=score)
+    res = spin.despin_explained(doc.title, score=score, around=doc.text)
     return res.text, ({"title_repairs": [r.to_record() for r in res.repairs]} if res.repairs else {})
 
 

@@ -743,10 +743,11 @@ def test_spin_stage_records_why_a_document_was_flagged(seeds, monkeypatch):
 def test_a_flagged_documents_title_is_repaired_with_it_and_a_clean_ones_is_not(seeds):
     """The boilerplate stage moves a spun headline into the title before the spin stage runs;
     the title is too short to be flagged alone, so it is repaired as part of its document."""
-    spun = stages.spin_stage(Document(id="x", source="s", title="High Minister might maybe maybe well well resign this twelve months",
-                                       text=seeds["003"]))
-    assert spun.title == "Prime Minister would resign this year"
+    title = "Eastern High Minister might maybe maybe well well resign this twelve months"
+    spun = stages.spin_stage(Document(id="x", source="s", title=title, text=seeds["003"]))
+    assert spun.title == "Japanese Prime Minister would resign this year"  # "Japanese": the body speaks of Japan
     rec = spun.provenance[-1]
-    assert rec["flagged"] and rec["changed"] and [r["new"] for r in rec["title_repairs"]] == ["Prime Minister", "would", "year"]
+    assert rec["flagged"] and rec["changed"] and [r["new"] for r in rec["title_repairs"]] == ["Japanese", "Prime Minister", "would", "year"]
+    assert spin.despin_explained(title, score=1.0).text.startswith("Eastern Prime Minister")  # alone: no Japan, no "Japanese"
     clean = stages.spin_stage(Document(id="y", source="s", title="Officials articulate the twelve months ahead", text=seeds["000"]))
     assert clean.title == "Officials articulate the twelve months ahead" and "title_repairs" not in clean.provenance[-1]
