@@ -50,6 +50,7 @@ import hashlib
 import json
 import math
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -620,9 +621,7 @@ def site_verdict(levels: Sequence[float], cfg: dict[str, Any] | None = None) -> 
     cfg = cfg or section("spin")
     if len(levels) < cfg["site_min_samples"]:
         return None
-    got = sorted(levels)
-    mid = len(got) // 2
-    median = got[mid] if len(got) % 2 else (got[mid - 1] + got[mid]) / 2
+    median = statistics.median(levels)
     return round(median, 4) if median >= cfg["content_spin_level"] else None
 
 

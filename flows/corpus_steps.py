@@ -345,12 +345,12 @@ def spinning_sites(work: Work, shards: Sequence[Shard], clean: Sequence[dict], f
     """The site check: site (hash, as text) → median spin level, for the sites whose sampled
     documents read as spun. The sample (:func:`flows.stages.site_spin_samples`) depends on the
     documents only, never on the shards, so every driver picks the same; their levels are read
-    where the maps run (:func:`site_levels`), a task per shard that holds picks, and kept with
-    those of earlier runs in ``state`` (:class:`flows.stages.SiteLevels`)."""
+    where the maps run (:func:`site_levels`, tasks of at least ``SITE_TASK_DOCS`` picks), and
+    kept with those of earlier runs in ``state`` (:class:`flows.stages.SiteLevels`)."""
     cfg = section("spin")
     if not stages.site_check_on(cfg):
         return {}
-    known = stages.SiteLevels.load(state, 2 * int(cfg["site_samples"]))
+    known = stages.SiteLevels.load(state, cfg)
     present: set[int] = set()
 
     def eligible() -> Iterator[tuple[int, str, tuple[int, int, str]]]:
@@ -420,7 +420,7 @@ def finish_shard(shard: Shard, root: str, fixes: dict[str, list], flags: dict[st
             doc = doc.evolve(id=fix[1], metadata={**doc.metadata, "input_id": doc.id, "id_collision": fix[2]})
         doc = _strip_repeats(doc, flags)
         level = spinning.get(str(ids[by_row[row]][4])) if spinning else None
-        if level is not None and (doc.spin_score or 0.0) < section("spin")["threshold"]:
+        if level is not None:
             doc = stages.spin_site_stage(doc, level)
         docs.append(doc)
     cfg = DedupConfig.from_settings()

@@ -231,7 +231,9 @@ class SiteLevels:
         self.sites, self.keep = sites, keep
 
     @classmethod
-    def load(cls, state_dir: str | Path | None, keep: int) -> "SiteLevels":
+    def load(cls, state_dir: str | Path | None, cfg: dict[str, Any]) -> "SiteLevels":
+        """The levels kept in ``state_dir``, ``keep`` = twice ``[spin] site_samples`` a site."""
+        keep = 2 * int(cfg["site_samples"])
         path = Path(state_dir) / SPIN_SITES_FILE if state_dir is not None else None
         sites: dict[str, dict[str, float]] = {}
         if path is not None and path.exists():
@@ -280,10 +282,9 @@ def spin_sites_stage(docs: Sequence[Document], state_dir: str | Path | None = No
     cfg = section("spin")
     if not site_check_on(cfg):
         return list(docs)
-    thr = cfg["threshold"]
-    known = SiteLevels.load(state_dir, 2 * int(cfg["site_samples"]))
+    known = SiteLevels.load(state_dir, cfg)
     site_of = [stable_hash(s) if (s := _site(d)) else 0 for d in docs]
-    eligible = ((site_of[i], d.id, (i, d.id)) for i, d in enumerate(docs) if site_of[i] and (d.spin_score or 0.0) < thr)
+    eligible = ((site_of[i], d.id, (i, d.id)) for i, d in enumerate(docs) if site_of[i] and not spin.is_spun(d.spin_score or 0.0))
     got = []
     for site, (i, doc_id) in site_spin_samples(eligible, cfg, keeping=state_dir is not None, settled=known.settled):
         level = spin.content_spin_level(docs[i].text)
@@ -292,14 +293,15 @@ def spin_sites_stage(docs: Sequence[Document], state_dir: str | Path | None = No
     known.add_run(got)
     known.save(state_dir)
     spinning = site_verdicts({s for s in site_of if s}, known, cfg)
-    return [spin_site_stage(d, spinning[str(site_of[i])]) if str(site_of[i]) in spinning and (d.spin_score or 0.0) < thr else d
-            for i, d in enumerate(docs)]
+    return [spin_site_stage(d, spinning[str(site_of[i])]) if str(site_of[i]) in spinning else d for i, d in enumerate(docs)]
 
 
 def spin_site_stage(doc: Document, level: float) -> Document:
-    """Repair of an unflagged document of a site that spins (the corpus step's site check: the
-    median spin level of the site's sampled documents is ``level``), as if its tells had
-    flagged it."""
+    """Repair of a document of a site that spins (the corpus step's site check: the median spin
+    level of the site's sampled documents is ``level``), as if its tells had flagged it; a
+    document they flagged is already repaired and comes back as it is."""
+    if spin.is_spun(doc.spin_score or 0.0):
+        return doc
     thr = section("spin")["threshold"]
     res = spin.despin_explained(doc.text, score=thr)
     title, more = _despin_title(doc, thr)
