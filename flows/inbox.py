@@ -262,6 +262,8 @@ COUNT_ROWS = (
     ("chrome lines removed", "chrome_lines_removed"),
     ("encoding repaired", "encoding_repaired"),
     ("spin repaired", "spin_repaired"),
+    ("spin repaired (site check)", "spin_site_repaired"),
+    ("spin repaired (from a clean copy)", "spin_corpus_repaired"),
     ("duplicates", "duplicates"),
     ("written", "written"),
     ("errors (rejected)", "rejected"),
