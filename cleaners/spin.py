@@ -1708,7 +1708,14 @@ def _sentences(doc: int, text: str) -> list[_Sent]:
 
 @functools.cache
 def _spun_words() -> frozenset[str]:
-    return frozenset(w for e in default_entries() for w in e.key.split())
+    """Words the spinner writes in place of others: those of a table entry's spun form that its
+    original lacks ("eastern" of "Eastern" -> "Japanese", "sequence" of "World Sequence" ->
+    "World Series"; not "world", a name the entry keeps).
+
+    >>> sorted({"eastern", "sequence", "world"} & _spun_words())
+    ['eastern', 'sequence']
+    """
+    return frozenset(w for e in default_entries() for w in set(e.key.split()) - set(e.original.lower().split()))
 
 
 def _anchors(s: _Sent) -> set[str]:

@@ -133,6 +133,17 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Talks stalled before leaving along with the draft, before Monday."),
         ("The Home Speaker and Home Republicans backed OPEC manufacturing cuts as oil manufacturing fell.",
          "The House Speaker and House Republicans backed OPEC production cuts as oil production fell."),
+        # the sixth part: the commonest words of clean news that had no entry
+        ("In a Fb put up, the mediate tank said the house station would be a doable threat to the immune machine.",
+         "In a Facebook post, the think tank said the space station would be a potential threat to the immune system."),
+        ("The put up-pandemic economy lost vitality vegetation, native officers said on the present time in a convention name.",
+         "The post-pandemic economy lost power plants, local officials said today in a conference call."),
+        ("Of route, the reside stream of the World Sequence drew chums and household at dwelling years within the past.",
+         "Of course, the live stream of the World Series drew friends and family at home years ago."),
+        ("Firms in the internal most sector vowed to in the reduction of costs and salvage out the leisure of the details on Monday.",
+         "Firms in the private sector vowed to reduce costs and find out the rest of the details on Monday."),
+        ("The enterprise mannequin of Mountainous Tech rests on privateness, the Twitter yarn of Human Rights Stare at said.",
+         "The business model of Big Tech rests on privacy, the Twitter account of Human Rights Watch said."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -173,6 +184,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "He was too frail to walk, and frail to the touch.",
         "The Google Home Speaker sold well, and manufacturing cuts jobs.",
         "Rates rose sooner than expected, much sooner than planned, a week earlier than the vote and sooner than he thought.",
+        "The firefighters put up a fight, and she tried to salvage a deal.",
+        "Most cancers are treatable, and the most modern aircraft flew over the house.",
+        "A change of route cut the trip, and the leisure of retirement suits him.",
+        "They spent a quiet Sunday at home with the native speakers of the island.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
