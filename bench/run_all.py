@@ -19,6 +19,7 @@ RUNS = [
     ("spin-content", ["spin_content.py"]),
     ("spin-site", ["spin_site.py"]),
     ("spin-site-pool", ["spin_site_pool.py"]),
+    ("spin-site-state", ["spin_site_state.py", "--sites", "10000", "50000"]),
     ("language", ["language.py"]),
     ("dedup", ["dedup.py"]),
     ("dedup-redis", ["dedup_redis.py", "--docs", "10000"]),

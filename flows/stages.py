@@ -10,12 +10,15 @@ turned into a :class:`~cleaners.io.Rejected` record and the run goes on.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import heapq
 import json
 import math
 import os
 import shutil
+import struct
 import tempfile
 import traceback
 from collections import Counter
@@ -215,10 +218,13 @@ SPIN_SITES_FILE = "spin_sites.json"
 
 class SiteLevels:
     """The sampled spin levels of each site, across runs into the same state folder (an inbox's
-    batches, ``--append`` runs): site hash → {hash of the document id: level}, the latest
-    ``keep`` a site (a batch tried again overwrites its own). A site with ``keep`` levels is
+    batches, ``--append`` runs): the latest ``keep`` a site, as (hash of the document id, level)
+    pairs, oldest first (a batch tried again overwrites its own). A site with ``keep`` levels is
     settled: it is sampled one document a run, which pushes out its oldest level (so a site that
     starts spinning later turns over in ``keep`` runs), and its verdict comes from what is kept.
+
+    A site's pairs are held packed (``_PAIR``: 16 bytes a level, one ``bytes`` a site), because
+    a crawl has as many entries as sites: ``bench/spin_site_state.py``.
 
     >>> lv = SiteLevels({}, keep=2)
     >>> lv.add_run([(7, "a", -1.5), (7, "b", -1.9)]); lv.settled(7)
@@ -227,42 +233,63 @@ class SiteLevels:
     [-3.0, -1.9]
     """
 
-    def __init__(self, sites: dict[str, dict[str, float]], keep: int):
+    _PAIR = struct.Struct("<Qd")  # (stable_hash of the document id, level)
+
+    def __init__(self, sites: dict[int, bytes], keep: int):
         self.sites, self.keep = sites, keep
 
     @classmethod
     def load(cls, state_dir: str | Path | None, cfg: dict[str, Any]) -> "SiteLevels":
-        """The levels kept in ``state_dir``, ``keep`` = twice ``[spin] site_samples`` a site."""
+        """The levels kept in ``state_dir``, ``keep`` = twice ``[spin] site_samples`` a site
+        (a file of the first version, ``{site: {id hash: level}}``, is read as well)."""
         keep = 2 * int(cfg["site_samples"])
         path = Path(state_dir) / SPIN_SITES_FILE if state_dir is not None else None
-        sites: dict[str, dict[str, float]] = {}
+        sites: dict[int, bytes] = {}
         if path is not None and path.exists():
             try:
-                raw = json.loads(path.read_text(encoding="utf-8"))["sites"]
-                sites = {str(k): {str(h): float(x) for h, x in v.items()} for k, v in raw.items()}
-            except (ValueError, KeyError, TypeError, AttributeError):  # a damaged file is set aside, never fatal
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                if raw.get("version") == 1:
+                    pack = cls._PAIR.pack
+                    sites = {int(k): b"".join(pack(int(h), float(x)) for h, x in v.items()) for k, v in raw["sites"].items()}
+                else:
+                    sites = {int(k): base64.b64decode(v, validate=True) for k, v in raw["sites"].items()}
+                    if any(len(b) % cls._PAIR.size for b in sites.values()):
+                        raise ValueError("a site's levels are cut short")
+            except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):  # a damaged file is set aside, never fatal
                 sites = {}
         return cls(sites, keep)
 
     def save(self, state_dir: str | Path | None) -> None:
         if state_dir is not None:
             Path(state_dir).mkdir(parents=True, exist_ok=True)
-            write_json(Path(state_dir) / SPIN_SITES_FILE, {"version": 1, "sites": self.sites})
+            sites = {str(k): base64.b64encode(v).decode("ascii") for k, v in self.sites.items()}
+            write_json(Path(state_dir) / SPIN_SITES_FILE,
+                       {"version": 2, "pairs": "base64 of little-endian (uint64 document id hash, float64 level), oldest first",
+                        "sites": sites})
+
+    def _pairs(self, site: int) -> dict[int, float]:
+        packed = self.sites.get(site, b"")
+        return dict(self._PAIR.iter_unpack(packed)) if packed else {}
 
     def add_run(self, got: Iterable[tuple[int, str, float]]) -> None:
         """One run's ``(site, document id, level)``, in the order of the ids' hashes (whatever
         order the run's tasks gave them), after the levels of earlier runs; the oldest go first."""
+        by_site: dict[int, list[tuple[int, float]]] = {}
         for site, h, level in sorted((site, stable_hash(doc_id), level) for site, doc_id, level in got):
-            kept = self.sites.setdefault(str(site), {})
-            kept[str(h)] = level  # (a batch tried again: its own level replaced where it stands)
-            while len(kept) > self.keep:
-                del kept[next(iter(kept))]
+            by_site.setdefault(site, []).append((h, level))
+        for site, new in by_site.items():
+            kept = self._pairs(site)
+            for h, level in new:
+                kept[h] = level  # (a batch tried again: its own level replaced where it stands)
+                while len(kept) > self.keep:
+                    del kept[next(iter(kept))]
+            self.sites[site] = b"".join(self._PAIR.pack(h, x) for h, x in kept.items())
 
     def levels(self, site: int) -> list[float]:
-        return list(self.sites.get(str(site), {}).values())
+        return list(self._pairs(site).values())
 
     def settled(self, site: int) -> bool:
-        return len(self.sites.get(str(site), ())) >= self.keep
+        return len(self.sites.get(site, b"")) >= self.keep * self._PAIR.size
 
 
 def site_verdicts(sites: Iterable[int], known: SiteLevels, cfg: dict[str, Any]) -> dict[str, float]:

@@ -131,8 +131,8 @@ def test_levels_are_kept_across_runs_so_a_site_seen_a_little_at_a_time_is_found(
         src.write_text("".join(json.dumps({"id": f"spun-{k}", "url": f"https://spinner.example/{k}", "text": spun[k]}) + "\n"
                                for k in names), encoding="utf-8")
         pipeline.run(src.parent, out, workers=1, mode="append" if batch else "new")
-        kept = json.loads((out / "state" / stages.SPIN_SITES_FILE).read_text(encoding="utf-8"))["sites"]
-        assert sum(len(v) for v in kept.values()) == (2 if batch == 0 else 3)
+        kept = stages.SiteLevels.load(out / "state", section("spin"))
+        assert sum(len(kept.levels(site)) for site in kept.sites) == (2 if batch == 0 else 3)
         docs = _docs(out)
         site = {k for k, d in docs.items() if any(p["stage"] == "spin-site" for p in d["provenance"])}
         # two levels decide nothing; the third, a run later, finds the site (earlier runs' output stays as written)
@@ -164,3 +164,26 @@ def test_a_settled_site_is_still_read_a_document_a_run_so_a_late_spinner_turns_o
             flipped = k
     assert flipped is not None and flipped <= keep // 2 + 1
     assert sorted(known.levels(5)) == [spun_level] * keep  # the oldest went first
+
+
+def test_kept_levels_round_trip_and_an_older_or_damaged_file_is_read_or_set_aside(tmp_path):
+    """The state file holds each site's levels packed; a file of the first version (a dict of
+    levels a site) is still read, and a damaged one is set aside (nothing kept), never fatal."""
+    cfg = section("spin")
+    keep = 2 * cfg["site_samples"]
+    known = stages.SiteLevels.load(tmp_path, cfg)
+    known.add_run([(11, f"d{i}", -2.0 - i / 10) for i in range(keep + 3)] + [(12, "x", -3.25)])
+    known.save(tmp_path)
+    again = stages.SiteLevels.load(tmp_path, cfg)
+    assert again.levels(11) == known.levels(11) and len(again.levels(11)) == keep and again.settled(11)
+    assert again.levels(12) == [-3.25] and not again.settled(12)
+    assert again.levels(13) == [] and not again.settled(13)
+    path = tmp_path / stages.SPIN_SITES_FILE
+    path.write_text(json.dumps({"version": 1, "sites": {"12": {"5": -1.5, "6": -1.75}}}), encoding="utf-8")
+    old = stages.SiteLevels.load(tmp_path, cfg)
+    assert old.levels(12) == [-1.5, -1.75]
+    old.add_run([(12, "y", -2.5)])
+    assert old.levels(12) == [-1.5, -1.75, -2.5]
+    for damaged in ('{"version": 2, "sites": {"12": "not base64!"}}', '{"version": 2, "sites": {"12": "AAAA"}}', "{", '{"sites": []}'):
+        path.write_text(damaged, encoding="utf-8")
+        assert stages.SiteLevels.load(tmp_path, cfg).sites == {}
