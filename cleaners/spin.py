@@ -1710,12 +1710,14 @@ def _sentences(doc: int, text: str) -> list[_Sent]:
 def _spun_words() -> frozenset[str]:
     """Words the spinner writes in place of others: those of a table entry's spun form that its
     original lacks ("eastern" of "Eastern" -> "Japanese", "sequence" of "World Sequence" ->
-    "World Series"; not "world", a name the entry keeps).
+    "World Series"; not "world", a name the entry keeps), function words left out (the "we" of
+    "shall we exclaim" -> "for example" is no spinner's word for a quote's "We").
 
-    >>> sorted({"eastern", "sequence", "world"} & _spun_words())
+    >>> sorted({"eastern", "sequence", "world", "we"} & _spun_words())
     ['eastern', 'sequence']
     """
-    return frozenset(w for e in default_entries() for w in set(e.key.split()) - set(e.original.lower().split()))
+    func = _function_words()
+    return frozenset(w for e in default_entries() for w in set(e.key.split()) - set(e.original.lower().split()) if w not in func)
 
 
 def _anchors(s: _Sent) -> set[str]:
@@ -1768,11 +1770,24 @@ def _misspelt(old: str, new: str) -> bool:
     return o[i + 1:] == n[i:] if len(o) > len(n) else o[i:] == n[i + 1:]
 
 
+def _initials(old: str, new: str) -> bool:
+    """Is lower-cased ``old`` the initials of ``new`` or the other way round (a rewriter shortens
+    a name to them: "US" for "United States", "EU" for "European Union")?
+
+    >>> _initials("us", "united states"), _initials("european union", "eu"), _initials("us", "uk")
+    (True, True, False)
+    """
+    short, long_ = (old, new) if " " not in old else (new, old)
+    words = long_.split()
+    return len(words) >= 2 and " " not in short and short == "".join(w[0] for w in words)
+
+
 def _align_repairs(spun_text: str, s: _Sent, names: set[str], src_text: str, src: _Sent, lm: NgramLM, cfg: dict[str, Any],
                    src_id: str) -> list[tuple[Repair, str, str]]:
     """Edit blocks of one aligned sentence pair that restore the source's wording. A block that
     changes a name of the spun sentence is restored only when a spinner could have made the swap
-    (:func:`_spinner_pair`) or the name is misspelt (:func:`_misspelt`): two stories can share a
+    (:func:`_spinner_pair`), the name is misspelt (:func:`_misspelt`) or one is the other's
+    initials (:func:`_initials`): two stories can share a
     sentence's frame and differ in a name, and that difference is a fact, not spinning. ``names``:
     ``_anchors(s)`` (a table's spun forms, "Eastern", are not names)."""
     out = []
@@ -1786,7 +1801,7 @@ def _align_repairs(spun_text: str, s: _Sent, names: set[str], src_text: str, src
         if any(not _WORDISH.search(t) or any(c.isdigit() for c in t) for t in sb + tb):
             continue
         old_key, new_key = " ".join(sb), " ".join(tb)
-        if names.intersection(sb) and not (_spinner_pair(old_key, new_key) or _misspelt(old_key, new_key)):
+        if names.intersection(sb) and not (_spinner_pair(old_key, new_key) or _misspelt(old_key, new_key) or _initials(old_key, new_key)):
             continue
         start, end = s.toks[i1][1], s.toks[i2 - 1][2]
         old = spun_text[start:end]

@@ -144,6 +144,9 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Firms in the private sector vowed to reduce costs and find out the rest of the details on Monday."),
         ("The enterprise mannequin of Mountainous Tech rests on privateness, the Twitter yarn of Human Rights Stare at said.",
          "The business model of Big Tech rests on privacy, the Twitter account of Human Rights Watch said."),
+        # the seventh part: function words and idioms
+        ("The lawful-hover party, shall we exclaim, grew to change into the largest despite the truth that it would aloof lose lawful now.",
+         "The right-wing party, for example, became the largest despite the fact that it would still lose right now."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -188,6 +191,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Most cancers are treatable, and the most modern aircraft flew over the house.",
         "A change of route cut the trip, and the leisure of retirement suits him.",
         "They spent a quiet Sunday at home with the native speakers of the island.",
+        "The car was modified into a racer, and all lawful means were used; they settle on a date.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
