@@ -147,6 +147,11 @@ def test_repairs_the_spun_story_back_to_the_original():
         # the seventh part: function words and idioms
         ("The lawful-hover party, shall we exclaim, grew to change into the largest despite the truth that it would aloof lose lawful now.",
          "The right-wing party, for example, became the largest despite the fact that it would still lose right now."),
+        # the eighth part: fixed terms of courts, health, sport, weather and technology
+        ("The protection attorney said his client pleaded no longer responsible and faces a existence sentence, not the loss of life penalty, after a coronary heart assault and aspect results.",
+         "The defense attorney said his client pleaded not guilty and faces a life sentence, not the death penalty, after a heart attack and side effects."),
+        ("Crimson Cross workers in the warmth wave saw a crimson flag: the truck driving force's license was sold on the dusky market.",
+         "Red Cross workers in the heat wave saw a red flag: the truck driver's license was sold on the black market."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -192,6 +197,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "A change of route cut the trip, and the leisure of retirement suits him.",
         "They spent a quiet Sunday at home with the native speakers of the island.",
         "The car was modified into a racer, and all lawful means were used; they settle on a date.",
+        "Coronary heart disease is common; he was responsible for the verdict and the driving force behind the plan.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
