@@ -152,6 +152,9 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The defense attorney said his client pleaded not guilty and faces a life sentence, not the death penalty, after a heart attack and side effects."),
         ("Crimson Cross workers in the warmth wave saw a crimson flag: the truck driving force's license was sold on the dusky market.",
          "Red Cross workers in the heat wave saw a red flag: the truck driver's license was sold on the black market."),
+        # the ninth part
+        ("The hearth spread after the airplane smash, the celebration chief said, and troops opened hearth.",
+         "The fire spread after the plane crash, the party leader said, and troops opened fire."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -198,6 +201,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "They spent a quiet Sunday at home with the native speakers of the island.",
         "The car was modified into a racer, and all lawful means were used; they settle on a date.",
         "Coronary heart disease is common; he was responsible for the verdict and the driving force behind the plan.",
+        "They sat by the hearth at home; the opposition chief of staff met the Smash Mouth band.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
