@@ -155,6 +155,8 @@ def test_repairs_the_spun_story_back_to_the_original():
         # the ninth part
         ("The hearth spread after the airplane smash, the celebration chief said, and troops opened hearth.",
          "The fire spread after the plane crash, the party leader said, and troops opened fire."),
+        ("The native media said the protection lawyer saw the most modern data on the house agency's rocket.",
+         "The local media said the defense lawyer saw the latest data on the space agency's rocket."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -202,6 +204,8 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The car was modified into a racer, and all lawful means were used; they settle on a date.",
         "Coronary heart disease is common; he was responsible for the verdict and the driving force behind the plan.",
         "They sat by the hearth at home; the opposition chief of staff met the Smash Mouth band.",
+        "A data protection lawyer said the House probe into the Outer House of the Court of Session was a market smash hit.",
+        "The most modern version of the jet, a solar machine, and the Alaska Native media met a microbial cell community.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
