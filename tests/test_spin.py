@@ -157,6 +157,7 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The fire spread after the plane crash, the party leader said, and troops opened fire."),
         ("The native media said the protection lawyer saw the most modern data on the house agency's rocket.",
          "The local media said the defense lawyer saw the latest data on the space agency's rocket."),
+        ("NASA said house debris threatens the house station.", "NASA said space debris threatens the space station."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -206,6 +207,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "They sat by the hearth at home; the opposition chief of staff met the Smash Mouth band.",
         "A data protection lawyer said the House probe into the Outer House of the Court of Session was a market smash hit.",
         "The most modern version of the jet, a solar machine, and the Alaska Native media met a microbial cell community.",
+        "The tornado left house debris on a House mission's route; set doable targets and a conference name.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
