@@ -206,7 +206,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Coronary heart disease is common; he was responsible for the verdict and the driving force behind the plan.",
         "They sat by the hearth at home; the opposition chief of staff met the Smash Mouth band.",
         "A data protection lawyer said the House probe into the Outer House of the Court of Session was a market smash hit.",
-        "The most modern version of the jet, a solar machine, and the Alaska Native media met a microbial cell community.",
+        "The most modern version of the jet and the Alaska Native media met a microbial cell community.",
         "The tornado left house debris on a House mission's route; set doable targets and a conference name.",
     ],
 )
@@ -786,3 +786,24 @@ def test_a_flagged_documents_title_is_repaired_with_it_and_a_clean_ones_is_not(s
     assert spin.despin_explained(title, score=1.0).text.startswith("Eastern Prime Minister")  # alone: no Japan, no "Japanese"
     clean = stages.spin_stage(Document(id="y", source="s", title="Officials articulate the twelve months ahead", text=seeds["000"]))
     assert clean.title == "Officials articulate the twelve months ahead" and "title_repairs" not in clean.provenance[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She refrained from dwelling on the past.",
+        "Long Covid sufferers met in London on Monday.",
+        "The diet pill curbs the urge for food, doctors said.",
+        "Delegates walked the crimson carpet at the gala, and the solar machine pumps water.",
+        "The crimson flag flew over the old fort; he wore a crimson card in his lapel.",
+        "He saw progress in the reduction of poverty.",
+        "The Alaska Native council met on Monday.",
+        "We came across responsible adults in the town.",
+        "A data protection lawyer said the House probe was a smash hit.",
+    ],
+)
+def test_one_ordinary_use_of_a_later_table_form_does_not_flag_a_short_text(text):
+    """One entry of class "tell" flags a text under ~185 words on its own (``min_words``), so
+    the later parts keep such forms only where they are never ordinary English: these are."""
+    assert spin.spin_score(text) < THRESHOLD
+    assert spin.despin(text) == text
