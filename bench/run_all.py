@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ("extraction", ["extraction.py"]),
     ("spin", ["spin.py"]),
+    ("spin-external", ["spin_external.py"]),  # fetches the gensim 4.4.0 wheel once (PyPI) for its test texts
     ("spin-content", ["spin_content.py"]),
     ("spin-site", ["spin_site.py"]),
     ("spin-site-pool", ["spin_site_pool.py"]),

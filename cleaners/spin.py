@@ -66,7 +66,8 @@ TABLE_FILE = "spin_table.tsv"
 TABLE_FORMAT = "wirewash-spin-table/1"
 CLASSES = ("tell", "likely", "ambiguous")
 # a one-word entry whose positive context condition is unmet (and no negative one fires) is still
-# a candidate of class "unmet": it never counts for detection and needs strong LM evidence
+# a candidate of class "unmet": it never counts for detection and needs strong LM evidence (unless
+# its condition says "nofallback": a word whose ordinary sense the LM prefers the original to as well)
 
 _WORD = r"\w+(?:['’.\-]\w+)*"  # a word token (joined by ' ’ . -)
 _TOKEN = re.compile(_WORD + r"|[^\w\s]")
@@ -93,6 +94,7 @@ class Entry:
     condition: str = ""
     case_sensitive: bool = False
     clauses: tuple[tuple[str, bool, frozenset[str]], ...] = ()
+    fallback: bool = True  # may stand as an "unmet" candidate (condition clause "nofallback": no)
 
     @property
     def key(self) -> str:
@@ -100,8 +102,16 @@ class Entry:
 
 
 def _parse_condition(cond: str) -> tuple[tuple[str, bool, frozenset[str]], ...]:
+    """The clauses of a condition (``prev=a|b;!next=c``); the bare clause ``nofallback`` is a flag
+    (:func:`make_entry`), not a clause.
+
+    >>> _parse_condition("prev=on|at;!next=of;nofallback") == (("prev", False, frozenset({"on", "at"})), ("next", True, frozenset({"of"})))
+    True
+    """
     out = []
     for clause in filter(None, (c.strip() for c in cond.split(";"))):
+        if clause == "nofallback":
+            continue
         neg = clause.startswith("!")
         name, _, values = clause.lstrip("!").partition("=")
         if name not in ("prev", "next", "doc") or not values:
@@ -117,7 +127,8 @@ def make_entry(spun: str, original: str, cls: str, condition: str = "") -> Entry
     """An :class:`Entry`; an entry whose spun form has a capital letter is case-sensitive."""
     if cls not in CLASSES + ("learned",):
         raise ValueError(f"unknown spin-table class {cls!r}")
-    return Entry(spun, original, cls, condition, spun != spun.lower(), _parse_condition(condition))
+    flags = {c.strip() for c in condition.split(";")}
+    return Entry(spun, original, cls, condition, spun != spun.lower(), _parse_condition(condition), "nofallback" not in flags)
 
 
 def parse_table(text: str) -> list[Entry]:
@@ -156,7 +167,7 @@ class Matcher:
             e: dataclasses.replace(e, cls="unmet")
             for lst in self.by_key.values()
             for e in lst
-            if e.clauses and _single_words(e) and not e.case_sensitive and e.cls in CLASSES
+            if e.clauses and e.fallback and _single_words(e) and not e.case_sensitive and e.cls in CLASSES
         }
         # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}

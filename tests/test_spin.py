@@ -807,3 +807,59 @@ def test_one_ordinary_use_of_a_later_table_form_does_not_flag_a_short_text(text)
     the later parts keep such forms only where they are never ordinary English: these are."""
     assert spin.spin_score(text) < THRESHOLD
     assert spin.despin(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Children can be taught to read at an early age.",
+        "Alberta has several financial institutions dealing with private funds.",
+        "There are thousands and thousands of others.",
+        "Reform is needed at some level of government, the report said.",
+        "A drone which is able to fly for hours was shown.",
+        "The plan will give you the option to cancel at any time.",
+        "Police instructed reporters to stay behind the line.",
+        "The union will offer protection to its members.",
+        "In the subsequent year the company doubled its sales.",
+        "The National Safety Council issued a nationwide safety recall.",
+        "The Social Safety Net Act was passed.",
+        "An advertising and marketing campaign began on Monday.",
+        "It is appropriate now to review the rules.",
+        "The app tracks user spending.",
+        "An increase in price of oil hit airlines.",
+        "Our tip of the week: water plants early.",
+        "The entrance page of the site loads quickly.",
+        "Inbound shipments rose in March.",
+        "Air Power Australia published the study.",
+        "Products and companies named here are trademarks.",
+    ],
+)
+def test_one_ordinary_use_of_an_earlier_table_form_does_not_flag_a_short_text(text):
+    """The same rule for the table's first parts: forms that ordinary English holds ("can be
+    taught", "financial institutions", "at some level of government") are "likely" or carry a
+    condition, so one of them does not flag a short text (found on clean text nothing here was
+    written on: gensim's Lee news and Wikipedia extract, ``bench/spin_external.py``)."""
+    assert spin.spin_score(text) < THRESHOLD
+    assert spin.despin(text) == text
+
+
+def test_the_earlier_forms_made_likely_are_still_restored_in_a_spun_text():
+    spun = ("The central financial institution might maybe maybe well well elevate hobby charges subsequent month, "
+            "officers instructed journalists at some level of talks with the World Financial institution.")
+    r = spin.despin_explained(spun)
+    assert r.flagged
+    assert r.text == ("The central bank would raise interest rates next month, officials told reporters "
+                      "during talks with the World Bank.")
+
+
+def test_a_nofallback_entry_is_not_applied_where_its_condition_fails():
+    """"fireplace" -> "fire" holds before "spread"; elsewhere the entry is dropped, not kept as an
+    "unmet" candidate for the LM ("sat by the fire" reads better to it than "by the fireplace")."""
+    spun = ("Officials articulate the High Minister might maybe maybe well well resign this twelve months. "
+            "The fireplace spread fast, and he sat by the fireplace while the crowd watched.")
+    r = spin.despin_explained(spun)
+    assert r.flagged
+    assert r.text.endswith("The fire spread fast, and he sat by the fireplace while the crowd watched.")
+    (e,) = spin.parse_table("fireplace\tfire\tambiguous\tnext=spread;nofallback\n")
+    assert not e.fallback and e.clauses == (("next", False, frozenset({"spread"})),)
+    assert spin.parse_table("dwell\tlive\tambiguous\tnext=stream\n")[0].fallback
