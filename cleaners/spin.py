@@ -131,16 +131,39 @@ def make_entry(spun: str, original: str, cls: str, condition: str = "") -> Entry
     return Entry(spun, original, cls, condition, spun != spun.lower(), _parse_condition(condition), "nofallback" not in flags)
 
 
+_SET_REF = re.compile(r"@[a-z_]+")
+
+
 def parse_table(text: str) -> list[Entry]:
-    """Entries of a TSV table (``spun, original, class[, condition]``; ``#`` comments)."""
+    """Entries of a TSV table (``spun, original, class[, condition]``; ``#`` comments).
+
+    A line ``@name<TAB>a|b|c`` names a set of condition values; a later condition may write
+    ``@name`` among its values (``prev=@modal|so``), and the entry holds the expanded condition.
+
+    >>> [e.condition for e in parse_table("@modal\\twill|would\\nis able to\\tcan\\tlikely\\tprev=@modal|so\\n")]
+    ['prev=will|would|so']
+    """
     entries = []
+    sets: dict[str, str] = {}
+
+    def expand(match: re.Match[str]) -> str:
+        if match.group() not in sets:
+            raise ValueError(f"spin table line {n}: unknown set {match.group()!r} (define it above its first use)")
+        return sets[match.group()]
+
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.rstrip("\n").split("\t")
+        if cols[0].startswith("@"):
+            if len(cols) != 2 or not _SET_REF.fullmatch(cols[0]) or not cols[1]:
+                raise ValueError(f"spin table line {n}: a set is '@name<TAB>a|b|c'")
+            sets[cols[0]] = _SET_REF.sub(expand, cols[1])
+            continue
         if len(cols) < 3:
             raise ValueError(f"spin table line {n}: need spun, original, class")
-        entries.append(make_entry(cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else ""))
+        cond = _SET_REF.sub(expand, cols[3]) if len(cols) > 3 else ""
+        entries.append(make_entry(cols[0], cols[1], cols[2], cond))
     return entries
 
 

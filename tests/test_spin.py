@@ -863,3 +863,15 @@ def test_a_nofallback_entry_is_not_applied_where_its_condition_fails():
     (e,) = spin.parse_table("fireplace\tfire\tambiguous\tnext=spread;nofallback\n")
     assert not e.fallback and e.clauses == (("next", False, frozenset({"spread"})),)
     assert spin.parse_table("dwell\tlive\tambiguous\tnext=stream\n")[0].fallback
+
+
+def test_the_table_names_sets_of_condition_values_and_says_where_one_is_missing():
+    entries = spin.parse_table("@modal\twill|would\nis able to\tcan\tlikely\tprev=@modal|so;!next=@modal\n")
+    assert entries[0].condition == "prev=will|would|so;!next=will|would"
+    assert entries[0].clauses == (("prev", False, frozenset({"will", "would", "so"})), ("next", True, frozenset({"will", "would"})))
+    with pytest.raises(ValueError, match=r"line 1: unknown set '@modal'"):
+        spin.parse_table("is able to\tcan\tlikely\tprev=@modal\n")
+    with pytest.raises(ValueError, match="line 1: a set is"):
+        spin.parse_table("@modal\n")
+    shipped = spin.default_entries()
+    assert not any("@" in e.condition for e in shipped)  # every set the shipped table names is defined and expanded
