@@ -420,7 +420,13 @@ def _phrase_families(low: str, inner: Sequence[int], symbol: Sequence[int], tabl
 
 
 _TEMPLATE = re.compile(r"\{\{[^{}\n]{0,200}\}\}")
-_ICON_TOKEN = re.compile(r"Icon|Created with Sketch|Chevron|Artboard|Layer \d|Arrow", re.I)
+# an icon sprite's words (SVG titles and class names dumped as text: "Facebook IconIcon Twitter",
+# "Created with Sketch. Artboard", "chevron-down"): "Icon" as a word of its own or glued to the next
+# capitalised one, never the start of a longer word ("icons", "iconographic"), nor "narrow"
+_ICON_TOKEN = re.compile(r"[Ii][Cc][Oo][Nn](?![a-z])|(?i:created with sketch|artboard|layer \d)|(?<![A-Za-z])(?i:chevron|arrow)(?![a-z])")
+# ... and they are a large share of the line's words: "Chevron said ... Chevron shares ... gives
+# Chevron ..." and a paragraph on Byzantine icons are prose
+_ICON_MIN_SHARE = 0.2
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENT_SPLIT = re.compile(r"(?<=[.!?…])\s+")
 _CREDIT = re.compile(r"^(?:(?:photo|image|picture|credit)s?\s*:\s*)?[A-Z][A-Z .'’-]{2,60}\s*/\s*[\w .'’-]{2,40}$")
@@ -500,7 +506,7 @@ def _own_rule(s: str, low: str, others: bool = True, date: bool = True) -> str |
     if others:
         if "{{" in s and _TEMPLATE.search(s):
             return "template"
-        if _ICON_HINT.search(low) and len(_ICON_TOKEN.findall(s)) >= 4:
+        if _ICON_HINT.search(low) and 4 <= (icons := len(_ICON_TOKEN.findall(s))) and icons >= _ICON_MIN_SHARE * len(s.split()):
             return "icon-sprite"
         if "/" in s and len(s) < _CREDIT_MAX_CHARS and _CREDIT.match(s) and len(s.split()) <= 8:
             return "photo-credit"

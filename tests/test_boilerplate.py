@@ -54,6 +54,9 @@ def test_every_removal_has_a_reason(seeds):
         ("Related stories", "phrase:related"),
         ("© 2023 Some Media Group. All rights reserved.", "phrase:copyright"),
         ("JANE DOE/AFP", "photo-credit"),
+        ("Created with Sketch. Artboard Copy 3 Layer 1 Chevron Down", "icon-sprite"),
+        ("Posted by admin on 3 March 2020", "phrase:meta"),
+        ("Written by Jane Doe", "phrase:meta"),
     ],
 )
 def test_line_rules(line, reason):
@@ -66,6 +69,12 @@ def test_line_rules(line, reason):
         "The minister said the advertisement campaign had cost the party dearly, and that he regretted it.",
         "Officials said 40 people were killed in the attack on Monday, according to local media.",
         "“We will continue to discuss what framework we create,” he told reporters.",
+        # a company named like a sprite word, four times in one sentence (was "icon-sprite")
+        "Chevron said on Monday it would buy Hess, Chevron shares rose, and analysts said the deal gives Chevron a stake that Chevron wanted.",
+        # prose about icons, arrows and narrow streets
+        "The earliest icons date from the thirteenth century; icons, iconographic arrows and narrow panels of icons fill the museum's icons room.",
+        # "written by" inside a sentence (was "phrase:meta": found on a Wikipedia extract nothing here was tuned on)
+        "The name appears in Arabic versions of the New Testament written by Arab Christians during the pre-Islamic era.",
     ],
 )
 def test_ordinary_news_sentences_are_not_chrome(line):
