@@ -545,6 +545,26 @@ def _screen_spec() -> tuple:
     )
 
 
+_PROSE_MIN_WORDS = 12  # (settings would not do: the rule screen's verdicts are cached per line)
+# the phrase families that news sentences also name ("privacy policy", "updated on 3 March", "courtesy
+# of", "you may also like"); a notice to the reader (comments, cookies, newsletter, paywall ...) is chrome
+# whatever its length
+_PROSE_FAMILIES = frozenset({"copyright", "meta", "caption", "related"})
+
+
+def _prose_sentence(s: str) -> bool:
+    """A line that reads as one long sentence of prose: one chrome phrase of :data:`_PROSE_FAMILIES`
+    inside it is not enough for a rule ("The company updated its privacy policy after regulators
+    ..."); the phrase share still reaches the line model as evidence.
+
+    >>> _prose_sentence("The company updated its privacy policy after regulators in Brussels opened an investigation into it.")
+    True
+    >>> _prose_sentence("Read our privacy policy")
+    False
+    """
+    return len(s.split()) >= _PROSE_MIN_WORDS and s[:1].isupper() and s.rstrip()[-1:] in ".!?\"”’"
+
+
 def _sentence_count(s: str) -> int:
     return len([x for x in _SENT_SPLIT.split(s) if x.strip()]) if ("." in s or "!" in s or "?" in s or "…" in s) else 1
 
@@ -639,7 +659,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
                 fams += ["contact"] * len(_EMAIL.findall(s))
             if fams:
                 share = min(len(fams) / _sentence_count(s), 1.0)
-                if share >= 0.5:
+                if share >= 0.5 and not (len(fams) == 1 and fams[0] in _PROSE_FAMILIES and _prose_sentence(s)):
                     reason = f"phrase:{fams[0]}"
         out[i], shares[i] = reason, share
         if short:

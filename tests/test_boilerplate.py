@@ -209,3 +209,22 @@ def test_consent_banners_and_newsletter_boxes_go_and_the_article_stays(lang, par
     chrome, article, tail = _PAGES[lang]
     kept = strip_boilerplate(separator.join(chrome + article[:paragraphs] + tail))
     assert [line for line in kept.split("\n") if line.strip()] == article[:paragraphs]
+
+
+def test_a_news_story_about_privacy_rules_keeps_its_sentences():
+    """One chrome phrase inside a long sentence ("privacy policy", "terms of service", "contact us",
+    "letter to the editor", "updated on 3 March") is not a rule's verdict; before, these lines went as
+    chrome and the story's tail with them (7 of its 8 body lines)."""
+    body = [
+        "BRUSSELS (Reuters) - The European Commission opened an investigation on Tuesday into how a popular messaging app shares user data with advertisers.",
+        "The company updated its privacy policy after regulators in Brussels opened an investigation into the way it handles location data.",
+        "Critics said the terms of service allowed the app to sell users' location data to brokers without clear consent.",
+        "Police urged anyone with information to contact us, a spokesman said, quoting the force's appeal to witnesses.",
+        "The letter to the editor, signed by 40 scientists, called for more funding for independent audits of such apps.",
+        "The report was updated on 3 March after the company corrected its figures for the number of users in Europe.",
+        "A spokeswoman for the company said it would cooperate fully with the Commission and had nothing to hide.",
+        "The company has 30 days to respond, the Commission said.",
+    ]
+    out = strip_boilerplate("EU opens inquiry into app maker's data practices\n\n" + "\n".join(body))
+    assert [line for line in body if line not in out] == []
+    assert line_reason("Read our privacy policy") == "phrase:copyright"  # a short line still is chrome
