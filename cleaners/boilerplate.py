@@ -550,6 +550,9 @@ _PROSE_MIN_WORDS = 12  # (settings would not do: the rule screen's verdicts are 
 # of", "you may also like"); a notice to the reader (comments, cookies, newsletter, paywall ...) is chrome
 # whatever its length
 _PROSE_FAMILIES = frozenset({"copyright", "meta", "caption", "related"})
+# ... and any family inside a reported sentence: a notice to the reader never reports what someone said
+# ("The company said it would accept all cookies from partners ...")
+_REPORTED = re.compile(r"\b(?:said|says|told|according to|sagte|sagten|laut|a déclaré|a dit|selon|dijo|afirmó|según)\b", re.I)
 
 
 def _prose_sentence(s: str) -> bool:
@@ -659,7 +662,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
                 fams += ["contact"] * len(_EMAIL.findall(s))
             if fams:
                 share = min(len(fams) / _sentence_count(s), 1.0)
-                if share >= 0.5 and not (len(fams) == 1 and fams[0] in _PROSE_FAMILIES and _prose_sentence(s)):
+                if share >= 0.5 and not (len(fams) == 1 and (fams[0] in _PROSE_FAMILIES or _REPORTED.search(s)) and _prose_sentence(s)):
                     reason = f"phrase:{fams[0]}"
         out[i], shares[i] = reason, share
         if short:

@@ -75,6 +75,11 @@ def test_line_rules(line, reason):
         "The earliest icons date from the thirteenth century; icons, iconographic arrows and narrow panels of icons fill the museum's icons room.",
         # "written by" inside a sentence (was "phrase:meta": found on a Wikipedia extract nothing here was tuned on)
         "The name appears in Arabic versions of the New Testament written by Arab Christians during the pre-Islamic era.",
+        # a notice's phrase inside a long sentence that reports what someone said
+        "The company said it would accept all cookies from partners under the new rules agreed in Brussels.",
+        "Readers who subscribe now will get a discount, the publisher said in a statement to investors.",
+        "The judge said the comments are moderated by the platform, not by the newspaper that printed them.",
+        "Facebook said the post violated its community standards and removed it on Friday.",
     ],
 )
 def test_ordinary_news_sentences_are_not_chrome(line):
@@ -228,3 +233,4 @@ def test_a_news_story_about_privacy_rules_keeps_its_sentences():
     out = strip_boilerplate("EU opens inquiry into app maker's data practices\n\n" + "\n".join(body))
     assert [line for line in body if line not in out] == []
     assert line_reason("Read our privacy policy") == "phrase:copyright"  # a short line still is chrome
+    assert line_reason("We use cookies to improve your experience on this website and to show you relevant ads.") == "phrase:cookies"
