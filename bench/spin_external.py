@@ -53,8 +53,11 @@ def wheel_path(given: Path | None) -> Path:
     found = sorted(cache.glob("gensim-4.4.0-*.whl"))
     if not found:
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", GENSIM, "-d", str(cache)], check=True)
+        got = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", GENSIM, "-d", str(cache)])
         found = sorted(cache.glob("gensim-4.4.0-*.whl"))
+        if got.returncode or not found:
+            sys.exit(f"bench/spin_external.py: could not fetch the {GENSIM} wheel into {cache} (pip exit {got.returncode}; "
+                     "no access to PyPI?): download it elsewhere and pass --gensim-wheel PATH")
     return found[0]
 
 
