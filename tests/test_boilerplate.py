@@ -80,6 +80,9 @@ def test_line_rules(line, reason):
         "Readers who subscribe now will get a discount, the publisher said in a statement to investors.",
         "The judge said the comments are moderated by the platform, not by the newspaper that printed them.",
         "Facebook said the post violated its community standards and removed it on Friday.",
+        # a privacy policy is named in the copyright family in every language, as in English
+        "Der Konzern hat seine Datenschutzerklärung nach der Entscheidung des Gerichts in Luxemburg geändert.",
+        "La empresa cambió su política de privacidad después de la decisión del tribunal europeo en Luxemburgo.",
     ],
 )
 def test_ordinary_news_sentences_are_not_chrome(line):
