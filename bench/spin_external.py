@@ -37,10 +37,13 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import thesaurus_spinner  # noqa: E402  (bench/: the spinner is this checkout's, whichever tree is scored)
+
 GENSIM = "gensim==4.4.0"
 DATA = "gensim/test/test_data/"
 WIKI = DATA + "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
@@ -101,6 +104,13 @@ def load_texts(wheel: Path) -> list[dict]:
     return out
 
 
+def spun_text(doc: dict) -> str:
+    """The document spun by ``bench/thesaurus_spinner.py``, seeded by its id (made once, kept on the record)."""
+    if "spun" not in doc:
+        doc["spun"] = thesaurus_spinner.spin_text(doc["text"], seed=int(hashlib.blake2b(doc["id"].encode()).hexdigest()[:8], 16))
+    return doc["spun"]
+
+
 def windows(text: str, size: int = 150):
     w = text.split()
     for i in range(0, max(1, len(w) - size // 2), size):
@@ -113,10 +123,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--tree", type=Path, default=ROOT, help="checkout whose cleaners are scored")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(a.tree.resolve()))
     spin = importlib.import_module("cleaners.spin")
-    import thesaurus_spinner  # noqa: E402  (this checkout's spinner, whichever tree is scored)
     from spin import load_scorer  # bench/spin.py
 
     t0 = time.perf_counter()
@@ -141,8 +149,7 @@ def main(argv=None) -> dict:
                   f"{r['forced_table_per_1k']:>11.2f}")
     print(f"{'lee spun (thes.)':<18}{'docs':>6}{'spun tok':>9}{'flagged':>9}{'table only':>16}{'despin':>16}")
     for part in ("dev", "held-out"):
-        pairs = [{"id": d["id"], "original": d["text"],
-                  "spun": thesaurus_spinner.spin_text(d["text"], seed=int(hashlib.blake2b(d["id"].encode()).hexdigest()[:8], 16))}
+        pairs = [{"id": d["id"], "original": d["text"], "spun": spun_text(d)}
                  for d in docs if d["src"] == "lee" and d["part"] == part and len(d["text"].split()) >= 50]
         table = sc.evaluate(lambda t: spin.despin_explained(t, overrides={"thesaurus": False}).text, pairs, {})["overall"]
         full = sc.evaluate(spin.despin, pairs, {})["overall"]
@@ -165,8 +172,7 @@ def main(argv=None) -> dict:
         for part in ("dev", "held-out"):
             sets = {"clean": [d["text"] for d in docs if d["src"] == src and d["part"] == part]}
             if src == "lee":
-                sets["spun"] = [thesaurus_spinner.spin_text(t, seed=int(hashlib.blake2b(d["id"].encode()).hexdigest()[:8], 16))
-                                for d in docs if d["src"] == src and d["part"] == part for t in [d["text"]]]
+                sets["spun"] = [spun_text(d) for d in docs if d["src"] == src and d["part"] == part]
             for kind, texts in sets.items():
                 lv = sorted(x for x in map(spin.content_spin_level, texts) if x is not None)
                 if not lv:

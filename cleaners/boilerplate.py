@@ -662,7 +662,7 @@ def _rule_evidence(stripped: Sequence[str], lows: Sequence[str] | None = None, t
                 fams += ["contact"] * len(_EMAIL.findall(s))
             if fams:
                 share = min(len(fams) / _sentence_count(s), 1.0)
-                if share >= 0.5 and not (len(fams) == 1 and (fams[0] in _PROSE_FAMILIES or _REPORTED.search(s)) and _prose_sentence(s)):
+                if share >= 0.5 and not (len(fams) == 1 and _prose_sentence(s) and (fams[0] in _PROSE_FAMILIES or _REPORTED.search(s))):
                     reason = f"phrase:{fams[0]}"
         out[i], shares[i] = reason, share
         if short:

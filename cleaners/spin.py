@@ -101,16 +101,18 @@ class Entry:
         return " ".join(self.spun.lower().split())
 
 
-def _parse_condition(cond: str) -> tuple[tuple[str, bool, frozenset[str]], ...]:
-    """The clauses of a condition (``prev=a|b;!next=c``); the bare clause ``nofallback`` is a flag
-    (:func:`make_entry`), not a clause.
+def _parse_condition(cond: str) -> tuple[tuple[tuple[str, bool, frozenset[str]], ...], bool]:
+    """The clauses of a condition (``prev=a|b;!next=c``) and whether the entry may fall back to an
+    "unmet" candidate: the bare clause ``nofallback`` is that flag, not a test.
 
-    >>> _parse_condition("prev=on|at;!next=of;nofallback") == (("prev", False, frozenset({"on", "at"})), ("next", True, frozenset({"of"})))
+    >>> _parse_condition("prev=on|at;!next=of;nofallback") == ((("prev", False, frozenset({"on", "at"})), ("next", True, frozenset({"of"}))), False)
     True
     """
     out = []
+    fallback = True
     for clause in filter(None, (c.strip() for c in cond.split(";"))):
         if clause == "nofallback":
+            fallback = False
             continue
         neg = clause.startswith("!")
         name, _, values = clause.lstrip("!").partition("=")
@@ -120,15 +122,15 @@ def _parse_condition(cond: str) -> tuple[tuple[str, bool, frozenset[str]], ...]:
         if name != "doc":
             vals = [v.lower() for v in vals]
         out.append((name, neg, frozenset(vals)))
-    return tuple(out)
+    return tuple(out), fallback
 
 
 def make_entry(spun: str, original: str, cls: str, condition: str = "") -> Entry:
     """An :class:`Entry`; an entry whose spun form has a capital letter is case-sensitive."""
     if cls not in CLASSES + ("learned",):
         raise ValueError(f"unknown spin-table class {cls!r}")
-    flags = {c.strip() for c in condition.split(";")}
-    return Entry(spun, original, cls, condition, spun != spun.lower(), _parse_condition(condition), "nofallback" not in flags)
+    clauses, fallback = _parse_condition(condition)
+    return Entry(spun, original, cls, condition, spun != spun.lower(), clauses, fallback)
 
 
 _SET_REF = re.compile(r"@[a-z_]+")
