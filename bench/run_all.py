@@ -17,6 +17,7 @@ RUNS = [
     ("extraction", ["extraction.py"]),
     ("spin", ["spin.py"]),
     ("spin-external", ["spin_external.py"]),  # fetches the gensim 4.4.0 wheel once (PyPI) for its test texts
+    ("spin-family", ["spin_family.py"]),  # the same texts: the decider on the spinner-family candidates
     ("spin-content", ["spin_content.py"]),
     ("spin-site", ["spin_site.py"]),
     ("spin-site-pool", ["spin_site_pool.py"]),

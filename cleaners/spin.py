@@ -779,22 +779,123 @@ def _read_gz_lines(name: str) -> Iterator[str]:
 
 class _Candidates(Mapping):
     """Spun form -> candidates, parsed from the raw TSV value on first lookup (the file has 92k
-    forms and a document looks up a few hundred: parsing all of them would cost seconds)."""
+    forms and a document looks up a few hundred: parsing all of them would cost seconds). The
+    spinner family's single-word candidates (:func:`family_candidates`) come first."""
 
-    def __init__(self, raw: dict[str, str], costs: bool):
-        self._raw, self._costs = raw, costs
+    def __init__(self, raw: dict[str, str], costs: bool, family: Mapping[str, tuple[str, ...]]):
+        self._raw, self._costs, self._family = raw, costs, family
 
     def __getitem__(self, key: str) -> tuple:
-        parsed = _parse_candidates(self._raw[key])
+        parsed = _merged_candidates(key, self._raw.get(key, ""), self._family.get(key, ()))
         if not parsed:
             raise KeyError(key)
         return parsed if self._costs else tuple(w for w, _c in parsed)
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k in self._raw if _parse_candidates(self._raw[k]))
+        return (k for k in {**self._raw, **dict.fromkeys(self._family)} if k in self)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self._family.get(key) or _parse_candidates(self._raw.get(key, "")))
 
     def __len__(self) -> int:
         return sum(1 for _k in self)
+
+
+FAMILY_FILE = "spin_family.tsv"
+# -log10 P(the spinner printed this form | the original) for a family candidate: the family maps a
+# word to its output deterministically (seed 003 swapped nearly every word it knew), so 0
+FAMILY_CHANNEL_COST = 0.0
+
+
+def parse_family(text: str, name: str = FAMILY_FILE) -> dict[str, tuple[str, ...]]:
+    """Spun form -> originals from the text of a family file (see ``data/spin_family.tsv``).
+
+    >>> parse_family("# comment\\nstrive|strives\\ttry|tries\\nstrive\\taim\\n")
+    {'strive': ('try', 'aim'), 'strives': ('tries',)}
+    >>> parse_family("strive|strives\\ttry\\n")
+    Traceback (most recent call last):
+    ...
+    ValueError: spin_family.tsv line 1: want 'spun|forms<TAB>original|forms', as many on each side, lower-case single words: 'strive|strives\\ttry'
+    """
+    out: dict[str, list[str]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        spun, orig = (c.split("|") for c in cols) if len(cols) == 2 else ([], [])
+        if not spun or len(spun) != len(orig) or any(not w or " " in w or w != w.lower() for w in spun + orig):
+            raise ValueError(f"{name} line {n}: want 'spun|forms<TAB>original|forms', as many on each side, "
+                             f"lower-case single words: {line!r}")
+        for s, o in zip(spun, orig):
+            if o not in out.setdefault(s, []):
+                out[s].append(o)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
+def family_candidates() -> Mapping[str, tuple[str, ...]]:
+    """Spun form -> originals from ``data/spin_family.tsv``: single-word outputs of the news-spinner
+    family that are ordinary English ("strengthen" for "support", "unusual" for "new"), so only the
+    decider, reading their context, may apply them.
+
+    >>> family_candidates()["strengthened"]
+    ('supported',)
+    >>> thesaurus()["strengthen"][0]
+    'support'
+    """
+    return parse_family(read_data_text(FAMILY_FILE))
+
+
+def candidate_source(spun: str, cand: str) -> str:
+    """Where a thesaurus-layer candidate comes from, for a repair's evidence.
+
+    >>> candidate_source("strengthen", "support"), candidate_source("curiosity", "interest")
+    ('spinner-family list', 'WordNet')
+    """
+    return "spinner-family list" if cand in family_candidates().get(spun, ()) else "WordNet"
+
+
+# British and American spellings of one word ("kilometres" / "kilometers", "favourable" /
+# "favorable", "defence" / "defense"): WordNet lists them as synonyms, but one for the other is the
+# writer's spelling, not a spinner's swap. Each pair: (pattern, replacement) on the whole word.
+_SPELLING_RULES = tuple((re.compile(a), b) for a, b in (
+    (r"(?<=\w\w)our(?=s?$|ed$|ing$|able$|ite|ful|less|ly$|er)", "or"),
+    (r"(?<=\w\w[^aeiou])re(?=s?$|d$)", "er"),
+    (r"(?<=\w\w\w)is(?=e[sd]?$|ing$|ation|er)", "iz"),
+    (r"ys(?=e[sd]?$|ing$)", "yz"),
+    (r"ogue(?=s?$)", "og"),
+    (r"(?<=\w\w\w)ence(?=s?$)", "ense"),
+    (r"ae|oe", "e"),
+    (r"([aeiou])ll(?=ed$|ing$|er|ers$|ation)", r"\1l"),
+    (r"mme(?=s?$)", "m"),
+))
+
+
+def _spelling_key(word: str) -> str:
+    for pat, rep in _SPELLING_RULES:
+        word = pat.sub(rep, word)
+    return word
+
+
+def spelling_variants(a: str, b: str) -> bool:
+    """Whether two words are British and American spellings of one word.
+
+    >>> spelling_variants("kilometres", "kilometers"), spelling_variants("favourable", "favorable")
+    (True, True)
+    >>> spelling_variants("travellers", "travelers"), spelling_variants("industrialised", "industrialized")
+    (True, True)
+    >>> spelling_variants("defence", "defense"), spelling_variants("metres", "times")
+    (True, False)
+    >>> spelling_variants("prise", "prize"), spelling_variants("tour", "tor")  # too short to tell
+    (False, False)
+    """
+    return a != b and _spelling_key(a) == _spelling_key(b)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _merged_candidates(key: str, raw: str, family: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    merged = tuple((w, FAMILY_CHANNEL_COST) for w in family) + tuple((w, c) for w, c in _parse_candidates(raw) if w not in family)
+    return tuple((w, c) for w, c in merged if not spelling_variants(key, w))
 
 
 @functools.cache
@@ -828,7 +929,7 @@ def thesaurus() -> Mapping[str, tuple[str, ...]]:
     >>> "interest" in thesaurus()["curiosity"] and "bank" in thesaurus()["financial institution"]
     True
     """
-    return _Candidates(_thesaurus_raw(), costs=False)
+    return _Candidates(_thesaurus_raw(), costs=False, family=family_candidates())
 
 
 @functools.cache
@@ -836,7 +937,7 @@ def thesaurus_costs() -> Mapping[str, tuple[tuple[str, float], ...]]:
     """Spun form -> (original, channel cost) pairs: the cost is log10 of the number of forms the
     original's entry offers a spinner, i.e. -log10 P(spinner printed this form | original).
     Candidates made only of function words ("up on") are left out: spinners swap content words."""
-    return _Candidates(_thesaurus_raw(), costs=True)
+    return _Candidates(_thesaurus_raw(), costs=True, family=family_candidates())
 
 
 @functools.cache
@@ -1047,7 +1148,7 @@ def _thesaurus_repairs(
         rt = low[nodes[m][2] + 1] if nodes[m][2] + 1 < len(low) else "$"
         g = bg.gain(lt, new, old, rt)
         cost = sum(nodes[q][0][choice[q]][1] for q in range(k, m + 1))
-        ev = (f"thesaurus candidate{'s' if m > k else ''} '{old.lower()}'→'{new.lower()}' (WordNet), chosen jointly "
+        ev = (f"thesaurus candidate{'s' if m > k else ''} '{old.lower()}'→'{new.lower()}' ({candidate_source(old.lower(), new.lower()) if m == k else 'WordNet'}), chosen jointly "
               f"with its neighbours; LM gain {g:+.2f} + prior and channel {cost:+.1f}")
         out.append(Repair(a, b, old, new, ev))
         k = m + 1
@@ -1083,13 +1184,16 @@ def printed_weights() -> dict[str, float]:
 
 
 @functools.cache
-def decider_weights() -> dict[str, float]:
+def decider_weights(which: str = "weights") -> dict[str, float]:
     """Weights of the single-word decision (``data/spin_decider.json``, fitted by
-    ``scripts/fit_spin_decider.py`` on the dev part of the thesaurus-spun benchmark only)."""
+    ``scripts/fit_spin_decider.py`` on the dev part of the thesaurus-spun benchmark only):
+    ``"weights"`` fitted on documents spun at 35 %, ``"weights_high"`` on documents spun at
+    35, 70 and 100 %, for documents whose spin level says a spinner swapped most of what it knew
+    (:func:`decider_choices`)."""
     data = json.loads(read_data_text(DECIDER_FILE))
-    w = data["weights"]
+    w = data[which]
     if set(w) != set(DECIDER_FEATURES):
-        raise ValueError(f"{DECIDER_FILE}: features {sorted(w)} do not match {DECIDER_FEATURES}")
+        raise ValueError(f"{DECIDER_FILE}: {which} features {sorted(w)} do not match {DECIDER_FEATURES}")
     return {k: float(v) for k, v in w.items()}
 
 
@@ -1433,8 +1537,15 @@ def decider_choices(text, toks, low, ok_word, fixed, cfg, counts: Mapping[str, i
     mean_p = sum(_sigmoid(z) for _p, z, _k, _s in rows) / len(rows) if rows else 0.0
     mean_p = min(max(mean_p, 1e-3), 1.0 - 1e-3)
     doc_spin = math.log(mean_p / (1.0 - mean_p))
+    # a document spun throughout: the decider fitted on such documents chooses (the level stays the
+    # first's); a level read from fewer positions than the content check needs is noise, not evidence
+    high = len(rows) >= cfg["content_min_positions"] and doc_spin >= cfg["thesaurus_high_spin_level"]
+    if high:
+        wh = decider_weights("weights_high")
+        rows = [(pos, *_best_option(pos, counts, wh)) for pos, _z, _k, _s in rows]
     for _p, _z, _k, side in rows:
         side["doc_spin"] = doc_spin
+        side["high_spin"] = 1.0 if high else 0.0
     return rows, doc_spin
 
 
@@ -1455,7 +1566,6 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     word is the original (:func:`printed_probability`). Without the ratio the probability alone
     decides, and it must then beat every other outcome together (another candidate, a word the
     candidates miss), which in a document a spinner changed throughout it rarely does."""
-    w = decider_weights()
     thr, ratio = cfg["thesaurus_decider_threshold"], cfg["thesaurus_odds_ratio"]
     out = []
     counts = Counter(low)
@@ -1467,13 +1577,15 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
         kept = printed_probability(side) if ratio else None
         if kept is not None and p < ratio * kept:
             continue
+        w = decider_weights("weights_high" if side["high_spin"] else "weights")
         cand, f = _options(pos, counts)[k]  # the named features, for the evidence (few positions get here)
         i = pos.i
         t, a, b = toks[i]
         top = sorted(((w[n] * v, n) for n, v in f.items() if n != "bias"), reverse=True)[:3]
-        rule = (f"{p:.2f} ≥ {ratio:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f})"
+        rule = (f"{p:.2f} ≥ {ratio:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f}"
+                f"{': the decider for documents spun throughout' if side['high_spin'] else ''})"
                 if kept is not None else f"{p:.2f} > {thr:.2f}")
-        ev = (f"thesaurus candidate '{low[i]}'→'{cand}' (WordNet); decider P(original) {rule}; "
+        ev = (f"thesaurus candidate '{low[i]}'→'{cand}' ({candidate_source(low[i], cand)}); decider P(original) {rule}; "
               f"largest contributions (log-odds): " + ", ".join(f"{n} {v:+.2f}" for v, n in top)
               + f"; bigram gain left {f['left_gain']:+.2f}, right {f['right_gain']:+.2f}")
         out.append(Repair(a, b, t, _match_case(t, cand), ev))

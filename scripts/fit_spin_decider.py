@@ -6,13 +6,15 @@ the clean article bodies of ``../shared/bench/extraction`` whose site hashes to 
 ``bench/thesaurus_spinner.py`` with its logged swaps as labels). The held-out part is never read
 here. For every word of a spun document that the thesaurus layer may change, each candidate is a
 row (features: :func:`cleaners.spin.word_features`), labelled 1 when it is the word the spinner
-replaced. A second model, P(the printed word is the original) per position
+replaced (``weights``: the dev part spun at 35 %; ``weights_high``: the same features on the dev
+part spun at 35, 70 and 100 %, for documents whose spin level reaches ``thesaurus_high_spin_level``).
+A further model, P(the printed word is the original) per position
 (:data:`cleaners.spin.PRINTED_FEATURES`: the first model's best log-odds there, the printed word's own
 evidence and the document's spin level), is fitted on the same dev documents spun at several rates. The rows come from the same code path as repair (table repairs and phrase repairs made
 first, then :func:`cleaners.spin.word_options`). Logistic regression with an L2 penalty, by
 Newton's method (numpy). The output holds feature names and weights only, no words.
 
-    .venv/bin/python scripts/fit_spin_decider.py [--l2 1.0]
+    .venv/bin/python scripts/fit_spin_decider.py [--l2 1.0]   (as shipped: --set thesaurus_high_spin_level=-1.85)
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list
 
 
 PRINTED_RATES = (0.2, 0.35, 0.5, 0.7, 0.9, 1.0)
+HIGH_RATES = (0.35, 0.7, 1.0)  # the decider for documents spun throughout (weights_high)
 
 
 def printed_rows_of(spun: str, log: list[tuple[int, int, str]], cfg: dict) -> tuple[list[list[float]], list[int]]:
@@ -109,24 +112,34 @@ def main() -> None:
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     cfg = spin.section("spin", **{k: json.loads(v) for k, v in (kv.split("=", 1) for kv in a.set)})
-    X, y = [], []
     pairs = bench.thesaurus_pairs("dev")
     if not pairs:
         raise SystemExit("no dev pairs: ../shared/bench/extraction is needed")
-    for p in pairs:
-        spun, log = thesaurus_spinner.spin_text_logged(p["original"], seed=int(p["id"][:8], 16))
-        assert spun == p["spun"]
-        xs, ys = rows_of(spun, log, cfg)
-        X += xs
-        y += ys
+    by_rate: dict[float, tuple[list, list]] = {}
+    for rate in HIGH_RATES:
+        X, y = [], []
+        for p in pairs:
+            spun, log = thesaurus_spinner.spin_text_logged(p["original"], seed=int(p["id"][:8], 16), rate=rate)
+            if rate == 0.35:
+                assert spun == p["spun"]
+            xs, ys = rows_of(spun, log, cfg)
+            X += xs
+            y += ys
+        by_rate[rate] = (X, y)
+    X, y = by_rate[0.35]
     Xa, ya = np.array(X), np.array(y, dtype=float)
     w = fit(Xa, ya, a.l2)
     pred = 1.0 / (1.0 + np.exp(-(Xa @ w)))
     weights = {k: round(float(v), 4) for k, v in zip(spin.DECIDER_FEATURES, w)}
-    # the printed-word model reads the first model's choices: fitted with the rounded weights above in force
+    # the decider for documents spun throughout: the same features on the dev part spun at several rates
+    HX = np.array([r for rate in HIGH_RATES for r in by_rate[rate][0]])
+    hy = np.array([v for rate in HIGH_RATES for v in by_rate[rate][1]], dtype=float)
+    wh = fit(HX, hy, a.l2)
+    weights_high = {k: round(float(v), 4) for k, v in zip(spin.DECIDER_FEATURES, wh)}
+    # the printed-word model reads the first models' choices: fitted with the rounded weights above in force
     spin.decider_weights.cache_clear()
     orig_weights = spin.decider_weights
-    spin.decider_weights = lambda: weights
+    spin.decider_weights = lambda which="weights": weights_high if which == "weights_high" else weights
     PX, py = [], []
     try:
         for rate in PRINTED_RATES:  # a spinner may swap a few of the words it knows or all of them
@@ -140,11 +153,13 @@ def main() -> None:
     PXa, pya = np.array(PX), np.array(py, dtype=float)
     pw = fit(PXa, pya, a.l2)
     out = {
-        "format": "wirewash-spin-decider/2",
+        "format": "wirewash-spin-decider/3",
         "fitted_by": "scripts/fit_spin_decider.py",
         "training": f"dev part of the thesaurus-spun benchmark ({len(pairs)} documents, {len(y)} candidate rows, {int(ya.sum())} positive); held-out part never read",
         "l2": a.l2,
         "weights": weights,
+        "high_training": f"the same dev documents spun at rates {', '.join(map(str, HIGH_RATES))}: {len(hy)} candidate rows, {int(hy.sum())} positive",
+        "weights_high": weights_high,
         "printed_training": f"the same dev documents spun at rates {', '.join(map(str, PRINTED_RATES))}: {len(py)} positions, {int(pya.sum())} left alone by the spinner",
         "printed_weights": {k: round(float(v), 4) for k, v in zip(spin.PRINTED_FEATURES, pw)},
     }

@@ -875,3 +875,92 @@ def test_the_table_names_sets_of_condition_values_and_says_where_one_is_missing(
         spin.parse_table("@modal\n")
     shipped = spin.default_entries()
     assert not any("@" in e.condition for e in shipped)  # every set the shipped table names is defined and expanded
+
+
+# --------------------------------------------------------------------------- spinner-family candidates
+
+
+def test_family_file_parses_and_every_form_is_a_lower_case_word():
+    fam = spin.family_candidates()
+    assert len(fam) >= 60
+    for s, origs in fam.items():
+        assert s == s.lower() and " " not in s and origs
+        for o in origs:
+            assert o != s and " " not in o
+            # a family candidate comes first among the thesaurus layer's, at the family's channel cost
+            assert o in spin.thesaurus()[s]
+    costs = spin.thesaurus_costs()["unusual"]
+    assert costs[0] == ("new", spin.FAMILY_CHANNEL_COST)
+    assert [w for w, _c in costs].count("new") == 1
+
+
+def test_family_file_error_names_the_line():
+    with pytest.raises(ValueError, match=r"spin_family.tsv line 2: .*'strive\|strives\\ttry'"):
+        spin.parse_family("# header\nstrive|strives\ttry\n")
+    with pytest.raises(ValueError, match="line 1"):
+        spin.parse_family("lend a hand\thelp\n")  # single words only: phrases belong to the reverse table
+
+
+def test_family_candidates_repair_a_flagged_document_and_say_so():
+    text = ("The minister said farmers would be paid in full, and the plan would strengthen the unemployed. "
+            "The unusual law will come into force next year, officials said. He was instructed to leave "
+            "the metropolis by police.")
+    r = spin.despin_explained(text, score=1.0)
+    got = {(x.old, x.new) for x in r.repairs}
+    want = {("unusual", "new"), ("metropolis", "city")}  # ("instructed" -> "told" is a close call there)
+    assert want <= got
+    for x in r.repairs:
+        if x.new.lower() in spin.family_candidates().get(x.old.lower(), ()):
+            assert "(spinner-family list)" in x.evidence and "decider P(original)" in x.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "Doctors described it as an unusual case, and the remaining patients were sent home on Friday.",
+    "The novel was published in 1962, and its author later moved to the metropolis to teach.",
+    "Traders said the central bank would strengthen its grip on the currency after the vote.",
+])
+def test_ordinary_uses_of_family_words_are_neither_flagged_nor_changed(text):
+    r = spin.despin_explained(text)
+    assert not r.flagged and r.text == text
+
+
+def test_british_and_american_spellings_are_not_each_others_spin():
+    for a, b in [("kilometres", "kilometers"), ("favourable", "favorable"), ("travellers", "travelers"),
+                 ("organised", "organized"), ("defence", "defense"), ("centre", "center")]:
+        assert spin.spelling_variants(a, b) and spin.spelling_variants(b, a)
+        assert b not in spin.thesaurus().get(a, ())
+    for a, b in [("tour", "tor"), ("prise", "prize"), ("metres", "times"), ("colour", "cooler")]:
+        assert not spin.spelling_variants(a, b)
+    text = ("The authorities might maybe maybe well well close the road, which is 40 kilometres long, this "
+            "twelve months; travellers said the organised protest was favourable to the defence minister.")
+    r = spin.despin_explained(text)
+    assert r.flagged and ("twelve months", "year") in {(x.old, x.new) for x in r.repairs}
+    assert not any(spin.spelling_variants(x.old.lower(), x.new.lower()) for x in r.repairs)
+    assert "kilometres" in r.text and "defence" in r.text
+
+
+def test_documents_spun_throughout_are_decided_by_the_high_spin_decider(seeds):
+    """A document whose spin level reaches ``thesaurus_high_spin_level`` is decided again by the
+    decider fitted on documents spun at several rates: on the clean seeds spun at every word the
+    bench's spinner knows it restores more words than the 35 % decider alone; clean seeds forced
+    through repair never reach the level, and the level itself (what the site check reads) is
+    the first decider's, whatever the switch."""
+    import thesaurus_spinner
+
+    assert set(spin.decider_weights("weights_high")) == set(spin.DECIDER_FEATURES)
+    assert spin.decider_weights("weights_high") != spin.decider_weights()
+    off = {"thesaurus_high_spin_level": 99.0}
+    right = {"on": 0, "off": 0}
+    for k in ("001", "002", "004"):
+        text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=7, rate=1.0)
+        want = {(a, b): o.lower() for a, b, o in log}
+        for name, ov in (("on", {}), ("off", off)):
+            res = spin.despin_explained(text, score=1.0, overrides=ov)
+            right[name] += sum(1 for r in res.repairs if want.get((r.start, r.end)) == r.new.lower())
+            ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
+            assert ev and all(("documents spun throughout" in e) == (name == "on") for e in ev)
+        assert spin.content_spin_level(text) == spin.content_spin_level(text, spin.section("spin", **off))
+    assert right["on"] > right["off"], right
+    for k in ("001", "002", "004"):
+        res = spin.despin_explained(seeds[k], score=1.0)
+        assert not any("documents spun throughout" in r.evidence for r in res.repairs)
