@@ -964,3 +964,30 @@ def test_documents_spun_throughout_are_decided_by_the_high_spin_decider(seeds):
     for k in ("001", "002", "004"):
         res = spin.despin_explained(seeds[k], score=1.0)
         assert not any("documents spun throughout" in r.evidence for r in res.repairs)
+
+
+def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_document():
+    text = ("Thousands of folks gathered on Sunday, indubitably one of the crucial largest protests of the "
+            "twelve months, as the presidential marketing campaign heated up. Police said two protesters were "
+            "lifeless. Electrical energy prices rose all the way in which through the region, and the day gone by "
+            "officials said the greenhouse gasoline target was seemingly to be missed. It is one of essentially "
+            "the most serious crises, and within the waste the government might maybe maybe well well resign.")
+    r = spin.despin_explained(text)
+    assert r.flagged
+    for phrase in ("Thousands of people", "one of the largest protests of the year", "presidential campaign",
+                   "were dead", "Electricity prices rose throughout the region", "yesterday officials",
+                   "greenhouse gas target was likely", "one of the most serious", "in the end the government"):
+        assert phrase in r.text, phrase
+
+
+@pytest.mark.parametrize("text", [
+    "The company said its marketing campaign for the new phone would start in May, and sales rose.",
+    "The battery stores electrical energy as chemical energy, the researchers wrote in a scientific journal.",
+    "Within the waste management sector, recycling rates rose sharply last year, officials said.",
+    "It was seemingly endless: the talks dragged on, but the harmless prank drew folks from across town.",
+    "The house owners of the street met on Monday to discuss the new parking plan with the council.",
+    "She described the novel as a fable about power, and the film as essentially the most honest account.",
+])
+def test_ordinary_uses_of_the_tenth_parts_forms_are_neither_flagged_nor_changed(text):
+    r = spin.despin_explained(text)
+    assert not r.flagged and r.text == text
