@@ -619,6 +619,24 @@ def test_printed_word_model_reads_the_documents_spin_level():
     assert spun != clean and level(spun) > level(clean) + 1.0
 
 
+def _right_repairs_on_spun_seeds(seeds, variants: dict[str, dict], check=None) -> dict[str, int]:
+    """Seeds 001/002/004 spun by the bench's thesaurus spinner at every word it knows, repaired with
+    the flag forced under each variant's ``[spin]`` overrides: how many repairs give back the word
+    the spinner replaced, per variant (``check(name, text, result)`` sees each repair too)."""
+    import thesaurus_spinner
+
+    right = dict.fromkeys(variants, 0)
+    for k in ("001", "002", "004"):
+        text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=7, rate=1.0)
+        want = {(a, b): o.lower() for a, b, o in log}
+        for name, ov in variants.items():
+            res = spin.despin_explained(text, score=1.0, overrides=ov)
+            right[name] += sum(1 for r in res.repairs if want.get((r.start, r.end)) == r.new.lower())
+            if check is not None:
+                check(name, text, res)
+    return right
+
+
 def test_odds_rule_repairs_more_of_a_story_spun_throughout_and_less_of_clean_text(seeds):
     """The odds rule (P(candidate) against P(printed word)) against the probability rule alone,
     the decider before it: clean seeds forced through repair are changed less, and the seeds spun
@@ -629,13 +647,7 @@ def test_odds_rule_repairs_more_of_a_story_spun_throughout_and_less_of_clean_tex
     clean_new = sum(len(spin.despin_explained(seeds[k], score=1.0).repairs) for k in ("001", "002", "004"))
     clean_old = sum(len(spin.despin_explained(seeds[k], score=1.0, overrides=old).repairs) for k in ("001", "002", "004"))
     assert clean_new < clean_old
-    right = {"new": 0, "old": 0}
-    for k in ("001", "002", "004"):
-        text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=7, rate=1.0)
-        want = {(a, b): o.lower() for a, b, o in log}
-        for name, ov in (("new", {}), ("old", old)):
-            res = spin.despin_explained(text, score=1.0, overrides=ov)
-            right[name] += sum(1 for r in res.repairs if want.get((r.start, r.end)) == r.new.lower())
+    right = _right_repairs_on_spun_seeds(seeds, {"new": {}, "old": old})
     assert right["new"] > right["old"] * 1.1, right
     res = spin.despin_explained(thesaurus_spinner.spin_text(seeds["004"], seed=7, rate=1.0), score=1.0)
     ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
@@ -918,6 +930,13 @@ def test_family_candidates_repair_a_flagged_document_and_say_so():
     "Doctors described it as an unusual case, and the remaining patients were sent home on Friday.",
     "The novel was published in 1962, and its author later moved to the metropolis to teach.",
     "Traders said the central bank would strengthen its grip on the currency after the vote.",
+    # the table's tenth part and the later family words
+    "The company said its marketing campaign for the new phone would start in May, and sales rose.",
+    "The battery stores electrical energy as chemical energy, the researchers wrote in a scientific journal.",
+    "Within the waste management sector, recycling rates rose sharply last year, officials said.",
+    "It was seemingly endless: the talks dragged on, but the harmless prank drew folks from across town.",
+    "The house owners of the street met on Monday to discuss the new parking plan with the council.",
+    "She described the novel as a fable about power, and the film as essentially the most honest account.",
 ])
 def test_ordinary_uses_of_family_words_are_neither_flagged_nor_changed(text):
     r = spin.despin_explained(text)
@@ -945,21 +964,16 @@ def test_documents_spun_throughout_are_decided_by_the_high_spin_decider(seeds):
     bench's spinner knows it restores more words than the 35 % decider alone; clean seeds forced
     through repair never reach the level, and the level itself (what the site check reads) is
     the first decider's, whatever the switch."""
-    import thesaurus_spinner
-
     assert set(spin.decider_weights("weights_high")) == set(spin.DECIDER_FEATURES)
     assert spin.decider_weights("weights_high") != spin.decider_weights()
     off = {"thesaurus_high_spin_level": 99.0}
-    right = {"on": 0, "off": 0}
-    for k in ("001", "002", "004"):
-        text, log = thesaurus_spinner.spin_text_logged(seeds[k], seed=7, rate=1.0)
-        want = {(a, b): o.lower() for a, b, o in log}
-        for name, ov in (("on", {}), ("off", off)):
-            res = spin.despin_explained(text, score=1.0, overrides=ov)
-            right[name] += sum(1 for r in res.repairs if want.get((r.start, r.end)) == r.new.lower())
-            ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
-            assert ev and all(("documents spun throughout" in e) == (name == "on") for e in ev)
+
+    def check(name: str, text: str, res) -> None:
+        ev = [r.evidence for r in res.repairs if "decider P(original)" in r.evidence]
+        assert ev and all(("documents spun throughout" in e) == (name == "on") for e in ev)
         assert spin.content_spin_level(text) == spin.content_spin_level(text, spin.section("spin", **off))
+
+    right = _right_repairs_on_spun_seeds(seeds, {"on": {}, "off": off}, check)
     assert right["on"] > right["off"], right
     for k in ("001", "002", "004"):
         res = spin.despin_explained(seeds[k], score=1.0)
@@ -978,16 +992,3 @@ def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_docum
                    "were dead", "Electricity prices rose throughout the region", "yesterday officials",
                    "greenhouse gas target was likely", "one of the most serious", "in the end the government"):
         assert phrase in r.text, phrase
-
-
-@pytest.mark.parametrize("text", [
-    "The company said its marketing campaign for the new phone would start in May, and sales rose.",
-    "The battery stores electrical energy as chemical energy, the researchers wrote in a scientific journal.",
-    "Within the waste management sector, recycling rates rose sharply last year, officials said.",
-    "It was seemingly endless: the talks dragged on, but the harmless prank drew folks from across town.",
-    "The house owners of the street met on Monday to discuss the new parking plan with the council.",
-    "She described the novel as a fable about power, and the film as essentially the most honest account.",
-])
-def test_ordinary_uses_of_the_tenth_parts_forms_are_neither_flagged_nor_changed(text):
-    r = spin.despin_explained(text)
-    assert not r.flagged and r.text == text
