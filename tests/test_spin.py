@@ -992,3 +992,14 @@ def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_docum
                    "were dead", "Electricity prices rose throughout the region", "yesterday officials",
                    "greenhouse gas target was likely", "one of the most serious", "in the end the government"):
         assert phrase in r.text, phrase
+    text = ("It is the realm's largest bank, and its chief government said that around the realm the authorities "
+            "might maybe maybe well well act like a flash on memoir of the crisis, consistent with officials. Prices "
+            "rose all the diagram in which via the year, and one design or one other the twelve months will end with "
+            "mountainous losses.")
+    assert spin.despin(text) == (
+        "It is the world's largest bank, and its chief executive said that around the world the government would "
+        "act quickly on account of the crisis, according to officials. Prices rose throughout the year, and one "
+        "way or another the year will end with huge losses.")
+    for text in ("He said the result was consistent with the data, and the Chief Government Whip agreed.",
+                 "Knights swore loyalty to the realm's crown long before the town had a chief government of its own."):
+        assert spin.despin_explained(text, score=1.0).text == text  # ordinary uses, even in a flagged document
