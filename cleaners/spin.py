@@ -795,7 +795,7 @@ class _Candidates(Mapping):
         return (k for k in {**self._raw, **dict.fromkeys(self._family)} if k in self)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and bool(self._family.get(key) or _parse_candidates(self._raw.get(key, "")))
+        return isinstance(key, str) and bool(_merged_candidates(key, self._raw.get(key, ""), self._family.get(key, ())))
 
     def __len__(self) -> int:
         return sum(1 for _k in self)
@@ -855,30 +855,48 @@ def candidate_source(spun: str, cand: str) -> str:
     return "spinner-family list" if cand in family_candidates().get(spun, ()) else "WordNet"
 
 
-# British and American spellings of one word ("kilometres" / "kilometers", "favourable" /
-# "favorable", "defence" / "defense"): WordNet lists them as synonyms, but one for the other is the
-# writer's spelling, not a spinner's swap. Each pair: (pattern, replacement) on the whole word.
-_SPELLING_RULES = tuple((re.compile(a), b) for a, b in (
-    (r"(?<=\w\w)our(?=s?$|ed$|ing$|able$|ite|ful|less|ly$|er)", "or"),
-    (r"(?<=\w\w[^aeiou])re(?=s?$|d$)", "er"),
-    (r"(?<=\w\w\w)is(?=e[sd]?$|ing$|ation|er)", "iz"),
-    (r"ys(?=e[sd]?$|ing$)", "yz"),
-    (r"ogue(?=s?$)", "og"),
-    (r"(?<=\w\w\w)ence(?=s?$)", "ense"),
-    (r"ae|oe", "e"),
-    (r"([aeiou])ll(?=ed$|ing$|er|ers$|ation)", r"\1l"),
-    (r"mme(?=s?$)", "m"),
-))
+SPELLING_FILE = "spelling_variants.tsv"
+
+
+def parse_spelling_rules(text: str, name: str = SPELLING_FILE) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Rewrites (pattern, replacement), in order, from the text of a spelling-variants file.
+
+    >>> [(p.pattern, r) for p, r in parse_spelling_rules("# comment\\nogue(?=s?$)\\tog\\n")]
+    [('ogue(?=s?$)', 'og')]
+    >>> parse_spelling_rules("our(\\tor\\n")
+    Traceback (most recent call last):
+    ...
+    ValueError: spelling_variants.tsv line 1: bad pattern 'our(': missing ), unterminated subpattern at position 3
+    """
+    rules = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        pat, sep, rep = line.partition("\t")
+        try:
+            rules.append((re.compile(pat), rep))
+        except re.error as exc:
+            raise ValueError(f"{name} line {n}: bad pattern {pat!r}: {exc}") from None
+        if not sep:
+            raise ValueError(f"{name} line {n}: want 'pattern<TAB>replacement': {line!r}")
+    return tuple(rules)
+
+
+@functools.cache
+def _spelling_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The rewrites of ``data/spelling_variants.tsv``."""
+    return parse_spelling_rules(read_data_text(SPELLING_FILE))
 
 
 def _spelling_key(word: str) -> str:
-    for pat, rep in _SPELLING_RULES:
+    for pat, rep in _spelling_rules():
         word = pat.sub(rep, word)
     return word
 
 
 def spelling_variants(a: str, b: str) -> bool:
-    """Whether two words are British and American spellings of one word.
+    """Whether two words are British and American spellings of one word (by the rewrites of
+    ``data/spelling_variants.tsv``).
 
     >>> spelling_variants("kilometres", "kilometers"), spelling_variants("favourable", "favorable")
     (True, True)
