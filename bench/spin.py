@@ -251,12 +251,14 @@ def main(argv=None) -> dict:
         for rate in (0.35, 1.0):
             paras = []
             for q in sets[key]:
-                a = q["original"].split("\n")
-                b = thesaurus_spinner.spin_text(q["original"], seed=int(q["id"][:8], 16), rate=rate).split("\n")
-                if len(a) == len(b):  # the spinner keeps line breaks
-                    paras += [{"id": f"{q['id']}-{i}", "original": x, "spun": y} for i, (x, y) in enumerate(zip(a, b)) if len(x.split()) >= 20]
-            flagged = sum(spin.despin_explained(p["spun"]).flagged for p in paras)
-            o = sc.evaluate(lambda t: spin.despin(t), paras, {})["overall"]
+                lines = q["original"].split("\n")  # (not "a": that is the command line)
+                spun_lines = thesaurus_spinner.spin_text(q["original"], seed=int(q["id"][:8], 16), rate=rate).split("\n")
+                if len(lines) == len(spun_lines):  # the spinner keeps line breaks
+                    paras += [{"id": f"{q['id']}-{i}", "original": x, "spun": y}
+                              for i, (x, y) in enumerate(zip(lines, spun_lines)) if len(x.split()) >= 20]
+            done = {p["spun"]: spin.despin_explained(p["spun"]) for p in paras}  # one repair each, for the count and the score
+            flagged = sum(r.flagged for r in done.values())
+            o = sc.evaluate(lambda t: done[t].text, paras, {})["overall"]
             f = sc.evaluate(lambda t: spin.despin_explained(t, score=1.0).text, paras, {})["overall"]
             out[f"{key} paragraphs at spin rate {rate}"] = {"paragraphs": len(paras), "flagged": flagged, "despin": o, "forced": f}
             print(f"{key} paragraphs at rate {rate:<4}: {len(paras)} paragraphs, {flagged} flagged; despin {o['restoration']:.3f} /{o['damage']:.4f}"

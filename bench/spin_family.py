@@ -19,6 +19,8 @@ import argparse
 import hashlib
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,21 +77,31 @@ def main(argv=None) -> dict:
     out = {}
     for src in ("lee", "wiki"):
         docs = [d for d in texts if d["src"] == src and d["part"] == a.part]
-        for label in ("with family list", "WordNet alone"):
-            spin.family_candidates.cache_clear()
-            spin.thesaurus.cache_clear()
-            spin.thesaurus_costs.cache_clear()
-            spin._merged_candidates.cache_clear()
-            if label == "WordNet alone":
-                spin.family_candidates = lambda: {}  # type: ignore[assignment]
-            n, r, dmg, u = score(docs, reverse)
+        for label, on in (("with family list", True), ("WordNet alone", False)):
+            with family_list(on):
+                n, r, dmg, u = score(docs, reverse)
             out[f"{src} {label}"] = {"spun": n, "restored": r / max(n, 1), "damage": dmg / max(u, 1)}
             print(f"{src:5s} {a.part:9s} {label:17s} swaps {n:5d}  restored {r / max(n, 1):.3f}  damage {dmg / max(u, 1):.4f}", flush=True)
-        spin.family_candidates = _family  # back for the next source
     return out
 
 
-_family = spin.family_candidates
+@contextmanager
+def family_list(on: bool) -> Iterator[None]:
+    """The thesaurus layer with the family list (``on``) or with the WordNet candidates alone; the
+    list is put back on leaving. The thesaurus mappings hold the list they were made with, so they
+    are made again both ways (the merged candidates are cached per list already)."""
+    saved = spin.family_candidates
+    if not on:
+        spin.family_candidates = lambda: {}  # type: ignore[assignment]
+    spin.thesaurus.cache_clear()
+    spin.thesaurus_costs.cache_clear()
+    try:
+        yield
+    finally:
+        spin.family_candidates = saved
+        spin.thesaurus.cache_clear()
+        spin.thesaurus_costs.cache_clear()
+
 
 if __name__ == "__main__":
     main()

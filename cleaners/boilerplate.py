@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cleaners import linescore
-from cleaners.settings import read_data_text, section
+from cleaners.settings import data_lines, read_data_text, section
 
 _cfg = section("boilerplate")
 
@@ -328,9 +328,7 @@ def _phrase_tables() -> _PhraseTables:
     whole_other: list[re.Pattern[str]] = []
     by_word: dict[str, list[int]] = defaultdict(list)
     symbol_first: set[str] = set()
-    for raw in read_data_text("chrome_phrases.txt").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
+    for _n, raw in data_lines(read_data_text("chrome_phrases.txt")):
         family, _, pat = raw.partition("\t")
         family, pat = family.strip(), pat.strip()
         if pat.startswith("^"):

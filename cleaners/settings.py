@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
@@ -20,6 +21,17 @@ def data_path(name: str):
 
 def read_data_text(name: str) -> str:
     return data_path(name).read_text(encoding="utf-8")
+
+
+def data_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a data file's text, blank lines and ``#`` comments left out.
+
+    >>> list(data_lines("# header\\n\\na\\tb\\n  \\nc\\n"))
+    [(3, 'a\\tb'), (5, 'c')]
+    """
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            yield n, line
 
 
 #: A TOML file whose values override the defaults for this process (and the workers it starts):

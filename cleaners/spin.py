@@ -60,7 +60,7 @@ from wordfreq import word_frequency
 
 from cleaners import linescore
 from cleaners.language import detect_language
-from cleaners.settings import data_path, read_data_text, section
+from cleaners.settings import data_lines, data_path, read_data_text, section
 
 TABLE_FILE = "spin_table.tsv"
 TABLE_FORMAT = "wirewash-spin-table/1"
@@ -153,9 +153,7 @@ def parse_table(text: str) -> list[Entry]:
             raise ValueError(f"spin table line {n}: unknown set {match.group()!r} (define it above its first use)")
         return sets[match.group()]
 
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for n, line in data_lines(text):
         cols = line.rstrip("\n").split("\t")
         if cols[0].startswith("@"):
             if len(cols) != 2 or not _SET_REF.fullmatch(cols[0]) or not cols[1]:
@@ -818,9 +816,7 @@ def parse_family(text: str, name: str = FAMILY_FILE) -> dict[str, tuple[str, ...
     ValueError: spin_family.tsv line 1: want 'spun|forms<TAB>original|forms', as many on each side, lower-case single words: 'strive|strives\\ttry'
     """
     out: dict[str, list[str]] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for n, line in data_lines(text):
         cols = line.split("\t")
         spun, orig = (c.split("|") for c in cols) if len(cols) == 2 else ([], [])
         if not spun or len(spun) != len(orig) or any(not w or " " in w or w != w.lower() for w in spun + orig):
@@ -869,9 +865,7 @@ def parse_spelling_rules(text: str, name: str = SPELLING_FILE) -> tuple[tuple[re
     ValueError: spelling_variants.tsv line 1: bad pattern 'our(': missing ), unterminated subpattern at position 3
     """
     rules = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for n, line in data_lines(text):
         pat, sep, rep = line.partition("\t")
         try:
             rules.append((re.compile(pat), rep))
@@ -1166,7 +1160,8 @@ def _thesaurus_repairs(
         rt = low[nodes[m][2] + 1] if nodes[m][2] + 1 < len(low) else "$"
         g = bg.gain(lt, new, old, rt)
         cost = sum(nodes[q][0][choice[q]][1] for q in range(k, m + 1))
-        ev = (f"thesaurus candidate{'s' if m > k else ''} '{old.lower()}'→'{new.lower()}' ({candidate_source(old.lower(), new.lower()) if m == k else 'WordNet'}), chosen jointly "
+        sources = sorted({candidate_source(" ".join(low[nodes[q][1] : nodes[q][2] + 1]), w) for q, w in zip(range(k, m + 1), new_words)})
+        ev = (f"thesaurus candidate{'s' if m > k else ''} '{old.lower()}'→'{new.lower()}' ({' and '.join(sources)}), chosen jointly "
               f"with its neighbours; LM gain {g:+.2f} + prior and channel {cost:+.1f}")
         out.append(Repair(a, b, old, new, ev))
         k = m + 1
