@@ -904,7 +904,7 @@ def spelling_variants(a: str, b: str) -> bool:
     return a != b and _spelling_key(a) == _spelling_key(b)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16)  # (the one cache of parsed candidates: _parse_candidates is read only here)
 def _merged_candidates(key: str, raw: str, family: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     merged = tuple((w, FAMILY_CHANNEL_COST) for w in family) + tuple((w, c) for w, c in _parse_candidates(raw) if w not in family)
     return tuple((w, c) for w, c in merged if not spelling_variants(key, w))
@@ -919,7 +919,6 @@ def _thesaurus_raw() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
     func = _function_words()
     cands = []
