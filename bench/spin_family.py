@@ -6,7 +6,7 @@ pieces, split dev / held-out by a hash of the id; only the dev half was read to 
 Each occurrence of a word the family list maps to is replaced by its spun form (the family is
 deterministic: one form per word, picked by a hash of the word), nothing else; the repair runs
 with the flag forced. Reported: the share of those swaps restored, and the share of the other
-words changed (damage), with the family list and without it (the WordNet candidates alone) in the
+words changed (damage), with the family list and without it (the WordNet and Moby candidates alone) in the
 same run. The context around each swap is clean here, so this measures the decision given the
 candidate, not the list's coverage of any real spinner.
 
@@ -77,7 +77,7 @@ def main(argv=None) -> dict:
     out = {}
     for src in ("lee", "wiki"):
         docs = [d for d in texts if d["src"] == src and d["part"] == a.part]
-        for label, on in (("with family list", True), ("WordNet alone", False)):
+        for label, on in (("with family list", True), ("without the list", False)):
             with family_list(on):
                 n, r, dmg, u = score(docs, reverse)
             out[f"{src} {label}"] = {"spun": n, "restored": r / max(n, 1), "damage": dmg / max(u, 1)}
@@ -87,20 +87,20 @@ def main(argv=None) -> dict:
 
 @contextmanager
 def family_list(on: bool) -> Iterator[None]:
-    """The thesaurus layer with the family list (``on``) or with the WordNet candidates alone; the
+    """The thesaurus layer with the family list (``on``) or with the WordNet and Moby candidates alone; the
     list is put back on leaving. The thesaurus mappings hold the list they were made with, so they
     are made again both ways (the merged candidates are cached per list already)."""
     saved = spin.family_candidates
     if not on:
         spin.family_candidates = lambda: {}  # type: ignore[assignment]
-    spin.thesaurus.cache_clear()
-    spin.thesaurus_costs.cache_clear()
+    for cache in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
+        cache.cache_clear()
     try:
         yield
     finally:
         spin.family_candidates = saved
-        spin.thesaurus.cache_clear()
-        spin.thesaurus_costs.cache_clear()
+        for cache in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
+            cache.cache_clear()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ twice. The baseline tree is any checkout of wirewash, for instance
 ``git worktree add /tmp/base <rev>`` (it needs its compiled kernels: copy ``cleaners/_linekernels*.so``).
 
     .venv/bin/python bench/spin_speed.py --baseline-tree /tmp/base --rounds 2
+
+``--spun RATE`` times flagged documents instead: the article bodies spun by this tree's
+``bench/thesaurus_spinner.py`` at RATE (the same texts for both trees), one pass each, with the
+child's peak RSS (``--copies N``: the bodies N times, to see how cost grows with input).
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ from pathlib import Path
 tree, gt_path = sys.argv[1], sys.argv[2]
 sys.path.insert(0, tree)
 from cleaners import spin
+if gt_path.endswith(".jsonl"):  # --spun: the documents themselves, one pass, peak RSS
+    import resource
+    docs = [json.loads(line) for line in Path(gt_path).read_text(encoding="utf-8").splitlines()]
+    t0 = time.perf_counter()
+    flagged = sum(spin.despin_explained(d).flagged for d in docs)
+    dt = time.perf_counter() - t0
+    print(json.dumps({"docs": len(docs), "seconds": dt, "flagged": flagged, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    raise SystemExit(0)
 gt = json.loads(Path(gt_path).read_text(encoding="utf-8"))
 bodies = [(v.get("articleBody") or "").strip() for v in gt.values()]
 bodies = [b for b in bodies if len(b.split()) >= 50]
@@ -53,11 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--baseline-tree", type=Path, required=True)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--spun", type=float, metavar="RATE", help="time flagged documents: the bodies spun at RATE")
+    ap.add_argument("--copies", type=int, default=1)
     a = ap.parse_args(argv)
     gt = SHARED / "bench" / "extraction" / "ground-truth.json"
     if not gt.exists():
         print(f"needs {gt} (../shared beside the checkout)", file=sys.stderr)
         return 2
+    if a.spun is not None:
+        return spun_rounds(a, gt)
     this, base = [], []
     for _ in range(a.rounds):
         base.append(measure(a.baseline_tree.resolve(), gt)["docs_per_s"])
@@ -67,6 +83,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  this tree     {min(this):,.0f}-{max(this):,.0f} docs/s")
     print(f"  baseline tree {min(base):,.0f}-{max(base):,.0f} docs/s  ({a.baseline_tree})")
     print(f"  this / baseline {min(t / b for t, b in zip(this, base)):.2f}-{max(t / b for t, b in zip(this, base)):.2f}x")
+    return 0
+
+
+def spun_rounds(a: argparse.Namespace, gt: Path) -> int:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import thesaurus_spinner
+
+    data = json.loads(gt.read_text(encoding="utf-8"))
+    bodies = [(k, (v.get("articleBody") or "").strip()) for k, v in sorted(data.items())]
+    docs = [thesaurus_spinner.spin_text(b, seed=int(k[:8], 16), rate=a.spun) for k, b in bodies if len(b.split()) >= 50] * a.copies
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
+        fh.write("\n".join(json.dumps(d) for d in docs))
+    rows: dict[str, list[dict]] = {"this": [], "base": []}
+    try:
+        for _ in range(a.rounds):
+            rows["base"].append(measure(a.baseline_tree.resolve(), Path(fh.name)))
+            rows["this"].append(measure(ROOT, Path(fh.name)))
+    finally:
+        Path(fh.name).unlink()
+    print(f"article bodies spun at {a.spun:g} ({len(docs)} docs), despin_explained, one pass a round, {a.rounds} alternating rounds")
+    for key, name in (("this", "this tree"), ("base", f"baseline tree ({a.baseline_tree})")):
+        r = rows[key]
+        print(f"  {name:<13} {min(x['seconds'] for x in r):.1f}-{max(x['seconds'] for x in r):.1f} s, flagged {r[0]['flagged']}, "
+              f"peak RSS {max(x['peak_rss_mb'] for x in r):.0f} MB")
     return 0
 
 

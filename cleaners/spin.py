@@ -19,7 +19,7 @@ original wording, with evidence for every change.
   small for ordinary English). A one-word entry whose positive context condition is
   unmet may still apply on strong LM evidence (class "unmet"). Then the thesaurus layer:
   WordNet reverse candidates (``data/spin_thesaurus.tsv.gz``, made by
-  ``scripts/make_spin_thesaurus.py``) decided by background bigrams from general English
+  ``scripts/make_spin_thesaurus.py``), the family list's and Moby's (:func:`moby_only`) decided by background bigrams from general English
   (:class:`BackgroundBigrams`: the Google Books counts ``symspellpy`` ships) and, for single
   words, a trigram model's sentence window (:class:`BackgroundTrigrams`: CMU Sphinx's generic
   English LM that ``pocketsphinx`` ships), see :func:`_thesaurus_repairs`. Passes repeat until nothing changes, so ``despin`` is idempotent.
@@ -614,8 +614,10 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
         # spinner with tells this table does not know still leaves its thesaurus swaps); clean text
         # rarely reaches the gray zone, so this costs nothing on most documents
         # (only the decider's confident repairs: thesaurus_detect_threshold)
+        # (and WordNet's and the family's only: the zone's bars were set on them, and Moby's loose
+        # entries lifted a clean Wikipedia piece over the threshold)
         strict = dict(cfg, thesaurus_decider_threshold=max(cfg["thesaurus_decider_threshold"], cfg["thesaurus_detect_threshold"]),
-                      thesaurus_odds_ratio=0.0)
+                      thesaurus_odds_ratio=0.0, thesaurus_moby=False)
         weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), strict))
         score = _squash(100.0 * weight / words, cfg)
     return score
@@ -638,7 +640,7 @@ def content_spin_level(text: str, cfg: dict[str, Any] | None = None) -> float | 
         return None
     got: list = []
     _thesaurus_repairs(text, _plain_lm(), cfg, positions=got)
-    if len(got) < cfg["content_min_positions"]:
+    if not got or got[0][1]["level_positions"] < cfg["content_min_positions"]:
         return None
     return round(got[0][1]["doc_spin"], 4)
 
@@ -776,24 +778,28 @@ def _read_gz_lines(name: str) -> Iterator[str]:
 
 
 class _Candidates(Mapping):
-    """Spun form -> candidates, parsed from the raw TSV value on first lookup (the file has 92k
+    """Spun form -> candidates, parsed from the raw TSV values on first lookup (the files hold 131k
     forms and a document looks up a few hundred: parsing all of them would cost seconds). The
-    spinner family's single-word candidates (:func:`family_candidates`) come first."""
+    spinner family's single-word candidates (:func:`family_candidates`) come first, then
+    WordNet's, then Moby's (:func:`_moby_raw`) that WordNet lacks."""
 
-    def __init__(self, raw: dict[str, str], costs: bool, family: Mapping[str, tuple[str, ...]]):
-        self._raw, self._costs, self._family = raw, costs, family
+    def __init__(self, raw: dict[str, str], costs: bool, family: Mapping[str, tuple[str, ...]], moby: dict[str, str]):
+        self._raw, self._costs, self._family, self._moby = raw, costs, family, moby
+
+    def _merged(self, key: str) -> tuple[tuple[str, float], ...]:
+        return _merged_candidates(key, self._raw.get(key, ""), self._family.get(key, ()), self._moby.get(key, ""))
 
     def __getitem__(self, key: str) -> tuple:
-        parsed = _merged_candidates(key, self._raw.get(key, ""), self._family.get(key, ()))
+        parsed = self._merged(key)
         if not parsed:
             raise KeyError(key)
         return parsed if self._costs else tuple(w for w, _c in parsed)
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k in {**self._raw, **dict.fromkeys(self._family)} if k in self)
+        return (k for k in {**self._raw, **dict.fromkeys(self._family), **self._moby} if k in self)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and bool(_merged_candidates(key, self._raw.get(key, ""), self._family.get(key, ())))
+        return isinstance(key, str) and bool(self._merged(key))
 
     def __len__(self) -> int:
         return sum(1 for _k in self)
@@ -847,8 +853,41 @@ def candidate_source(spun: str, cand: str) -> str:
 
     >>> candidate_source("strengthen", "support"), candidate_source("curiosity", "interest")
     ('spinner-family list', 'WordNet')
+    >>> candidate_source("metropolis", "town")
+    'Moby thesaurus'
     """
-    return "spinner-family list" if cand in family_candidates().get(spun, ()) else "WordNet"
+    if cand in family_candidates().get(spun, ()):
+        return "spinner-family list"
+    return "Moby thesaurus" if cand in moby_only(spun) else "WordNet"
+
+
+MOBY_FILE = "spin_moby.tsv.gz"
+
+
+@functools.cache
+def _moby_raw() -> dict[str, str]:
+    """Spun form -> raw candidates from ``data/spin_moby.tsv.gz``: Moby Thesaurus II (public
+    domain; far broader than WordNet), inverted by
+    ``scripts/make_spin_thesaurus.py --moby`` (words that list each other only). Of the 58
+    single-word swaps in seed 003 whose original is known, WordNet lists 14 and Moby 33."""
+    out = {}
+    for line in _read_gz_lines(MOBY_FILE):
+        k, _, v = line.partition("\t")
+        out[k] = v
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def moby_only(spun: str) -> frozenset[str]:
+    """The candidates of ``spun`` that only Moby lists (neither WordNet nor the family list), for
+    a repair's evidence.
+
+    >>> sorted(moby_only("metropolis"))[:3], "city" in moby_only("metropolis")
+    (['capital', 'district', 'government'], False)
+    """
+    merged = thesaurus_costs().get(spun, ())
+    known = {w for w, _c in _merged_candidates(spun, _thesaurus_raw().get(spun, ""), family_candidates().get(spun, ()), "")}
+    return frozenset(w for w, _c in merged if w not in known)
 
 
 SPELLING_FILE = "spelling_variants.tsv"
@@ -905,8 +944,10 @@ def spelling_variants(a: str, b: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # (the one cache of parsed candidates: _parse_candidates is read only here)
-def _merged_candidates(key: str, raw: str, family: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+def _merged_candidates(key: str, raw: str, family: tuple[str, ...], moby: str = "") -> tuple[tuple[str, float], ...]:
     merged = tuple((w, FAMILY_CHANNEL_COST) for w in family) + tuple((w, c) for w, c in _parse_candidates(raw) if w not in family)
+    seen = {w for w, _c in merged}
+    merged += tuple((w, c) for w, c in _parse_candidates(moby) if w not in seen)
     return tuple((w, c) for w, c in merged if not spelling_variants(key, w))
 
 
@@ -940,7 +981,7 @@ def thesaurus() -> Mapping[str, tuple[str, ...]]:
     >>> "interest" in thesaurus()["curiosity"] and "bank" in thesaurus()["financial institution"]
     True
     """
-    return _Candidates(_thesaurus_raw(), costs=False, family=family_candidates())
+    return _Candidates(_thesaurus_raw(), costs=False, family=family_candidates(), moby=_moby_raw())
 
 
 @functools.cache
@@ -948,7 +989,7 @@ def thesaurus_costs() -> Mapping[str, tuple[tuple[str, float], ...]]:
     """Spun form -> (original, channel cost) pairs: the cost is log10 of the number of forms the
     original's entry offers a spinner, i.e. -log10 P(spinner printed this form | original).
     Candidates made only of function words ("up on") are left out: spinners swap content words."""
-    return _Candidates(_thesaurus_raw(), costs=True, family=family_candidates())
+    return _Candidates(_thesaurus_raw(), costs=True, family=family_candidates(), moby=_moby_raw())
 
 
 @functools.cache
@@ -974,7 +1015,8 @@ def _thesaurus_repairs(
     collect: list | None = None,
     positions: list | None = None,
 ) -> list[Repair]:
-    """Repairs from the WordNet reverse candidates, accepted only on strong context evidence.
+    """Repairs from the reverse candidates (the family list's, WordNet's, Moby's), accepted only on
+    strong context evidence.
 
     1. a spun form of two or more words ("financial institution") is replaced by its best
        candidate when ``LM gain per word + prior_thesaurus_phrase > thesaurus_min_gain``; the gain
@@ -1111,6 +1153,8 @@ def _thesaurus_repairs(
         opts = [((low[i],), 0.0)]
         if ok_word(i) and _unigram(low[i]) <= max_zipf_spun:
             for w, c in costs.get(low[i], ())[:max_opts]:
+                if not cfg["thesaurus_moby"] and w in moby_only(low[i]):
+                    continue
                 if " " not in w:  # a phrase for one word ("resign" -> "give up") is mostly damage
                     opts.append(((w,), prior - channel * c + (cache if counts[w] else 0.0)))
         nodes.append((opts, i, i))
@@ -1293,6 +1337,7 @@ def _positions(
     costs = thesaurus_costs()
     max_zipf_spun = 10 ** (cfg["thesaurus_max_spun_zipf"] - 9)
     max_opts = cfg["thesaurus_max_options"]
+    use_moby = cfg["thesaurus_moby"]
     spans = sorted(fixed)
     starts = [a for a, _b, _n in spans]
     seq: list[str] | None = None  # the document as the trigram model reads it, made on first use
@@ -1318,6 +1363,9 @@ def _positions(
         if not ok_word(i) or _unigram(low[i]) > max_zipf_spun or fixed_at(toks[i][1]) is not None:
             continue
         cands = [(w, c) for w, c in costs.get(low[i], ()) if " " not in w][:max_opts]
+        if not use_moby and cands:
+            moby = moby_only(low[i])
+            cands = [(w, c) for w, c in cands if w not in moby]
         if not cands:
             continue
         left, right = neighbour(i, -1), neighbour(i, 1)
@@ -1542,22 +1590,33 @@ def decider_choices(text, toks, low, ok_word, fixed, cfg, counts: Mapping[str, i
     itself; a spinner that swaps every word it knows leaves a document where most positions have
     a candidate that fits better)."""
     w = decider_weights()
-    rows = []
+    rows, level = [], []
     for pos in _positions(text, toks, low, ok_word, fixed, cfg, counts):
         z, k, side = _best_option(pos, counts, w)
         rows.append((pos, z, k, side))
-    mean_p = sum(_sigmoid(z) for _p, z, _k, _s in rows) / len(rows) if rows else 0.0
+        # the spin level reads the WordNet and family candidates alone: its bars (content_spin_level,
+        # thesaurus_high_spin_level, the site check's) were set on them, and Moby's candidates change
+        # every position's evidence (one more word at a position a spinner mostly leaves alone)
+        moby = moby_only(pos.spun)
+        if not moby.intersection(c for c, _cost in pos.cands):
+            level.append(z)
+        else:
+            known = [(c, cost) for c, cost in pos.cands if c not in moby]
+            if known:
+                level.append(_best_option(pos._replace(cands=known), counts, w)[0])
+    mean_p = sum(_sigmoid(z) for z in level) / len(level) if level else 0.0
     mean_p = min(max(mean_p, 1e-3), 1.0 - 1e-3)
     doc_spin = math.log(mean_p / (1.0 - mean_p))
     # a document spun throughout: the decider fitted on such documents chooses (the level stays the
     # first's); a level read from fewer positions than the content check needs is noise, not evidence
-    high = len(rows) >= cfg["content_min_positions"] and doc_spin >= cfg["thesaurus_high_spin_level"]
+    high = len(level) >= cfg["content_min_positions"] and doc_spin >= cfg["thesaurus_high_spin_level"]
     if high:
         wh = decider_weights("weights_high")
         rows = [(pos, *_best_option(pos, counts, wh)) for pos, _z, _k, _s in rows]
     for _p, _z, _k, side in rows:
         side["doc_spin"] = doc_spin
         side["high_spin"] = 1.0 if high else 0.0
+        side["level_positions"] = len(level)
     return rows, doc_spin
 
 
@@ -1586,15 +1645,17 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
         p = _sigmoid(z)
         if p <= thr:
             continue
+        cand = pos.cands[k][0]
+        r = cfg["thesaurus_moby_odds_ratio"] if ratio and cand in moby_only(pos.spun) else ratio
         kept = printed_probability(side) if ratio else None
-        if kept is not None and p < ratio * kept:
+        if kept is not None and p < r * kept:
             continue
         w = decider_weights("weights_high" if side["high_spin"] else "weights")
         cand, f = _options(pos, counts)[k]  # the named features, for the evidence (few positions get here)
         i = pos.i
         t, a, b = toks[i]
         top = sorted(((w[n] * v, n) for n, v in f.items() if n != "bias"), reverse=True)[:3]
-        rule = (f"{p:.2f} ≥ {ratio:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f}"
+        rule = (f"{p:.2f} ≥ {r:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f}"
                 f"{': the decider for documents spun throughout' if side['high_spin'] else ''})"
                 if kept is not None else f"{p:.2f} > {thr:.2f}")
         ev = (f"thesaurus candidate '{low[i]}'→'{cand}' ({candidate_source(low[i], cand)}); decider P(original) {rule}; "

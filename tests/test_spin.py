@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -485,7 +486,7 @@ def test_no_data_file_or_cleaner_holds_a_word_only_seed_003_has(seeds):
     only = _only_003_words(seeds)
     assert len(only) >= 5  # the scan has something to look for (names, spinner oddities)
     root = Path(spin.__file__).resolve().parent
-    generated = {spin.THESAURUS_FILE}  # from WordNet by scripts/make_spin_thesaurus.py
+    generated = {spin.THESAURUS_FILE, spin.MOBY_FILE}  # from WordNet and Moby by scripts/make_spin_thesaurus.py
     for path in sorted((root / "data").iterdir()) + sorted(root.glob("*.py")):
         raw = path.read_bytes()
         text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8", "replace")
@@ -1003,3 +1004,110 @@ def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_docum
     for text in ("He said the result was consistent with the data, and the Chief Government Whip agreed.",
                  "Knights swore loyalty to the realm's crown long before the town had a chief government of its own."):
         assert spin.despin_explained(text, score=1.0).text == text  # ordinary uses, even in a flagged document
+
+
+def test_moby_candidates_follow_wordnet_and_the_family_list():
+    """Moby Thesaurus II (data/spin_moby.tsv.gz) adds the words that only it lists, after WordNet's
+    and the family list's, at its own channel cost; never function words, spelling variants or
+    antonyms (Moby lists "late" beside "early")."""
+    words = [w for w, _c in spin.thesaurus_costs()["metropolis"]]
+    moby = spin.moby_only("metropolis")
+    assert words[0] == "city" and "city" not in moby  # the family list first
+    assert "town" in moby and "state capital" in words and "state capital" not in moby
+    first = min(words.index(w) for w in moby)
+    assert set(words[first:]) == set(moby)
+    raw = spin._moby_raw()
+    assert len(raw) > 30_000
+    func = spin._function_words()
+    for spun, value in list(raw.items())[::50]:
+        cands = spin._parse_candidates(value)
+        assert 0 < len(cands) <= 8 and spun == spun.lower() and " " not in spun
+        assert all(c >= 0 and w not in func and " " not in w for w, c in cands)
+    assert "earlier" not in spin.thesaurus().get("later", ())
+    assert not any(spin.spelling_variants("centre", w) for w in spin.thesaurus().get("centre", ()))
+
+
+def _moby_spun_seeds(seeds) -> list[tuple[str, dict[tuple[int, int], str]]]:
+    """Seeds 001/002/004 with every other word that has Moby candidates swapped for a word whose Moby
+    candidates hold it (picked by hash): (spun text, {span in the spun text: original})."""
+    fwd: dict[str, list[str]] = {}
+    for s, v in spin._moby_raw().items():
+        for o, _c in spin._parse_candidates(v):
+            fwd.setdefault(o, []).append(s)
+    out = []
+    for k in ("001", "002", "004"):
+        text, parts, pos, want = seeds[k], [], 0, {}
+        for m in re.finditer(r"[a-z]+", text):
+            opts = sorted(fwd.get(m.group(), ()))
+            if not opts or int(hashlib.blake2b(f"{k}{m.start()}".encode()).hexdigest(), 16) % 2:
+                continue
+            new = opts[int(hashlib.blake2b(m.group().encode()).hexdigest(), 16) % len(opts)]
+            parts.append(text[pos : m.start()])
+            a = sum(map(len, parts))
+            parts.append(new)
+            want[(a, a + len(new))] = m.group()
+            pos = m.end()
+        parts.append(text[pos:])
+        out.append(("".join(parts), want))
+    return out
+
+
+def test_moby_candidates_repair_a_flagged_document_and_say_so(seeds):
+    """A candidate only Moby lists is applied by the decider in a flagged document, with its source in
+    the evidence, and only at ``thesaurus_moby_odds_ratio`` (16) times the printed word's probability:
+    fewer such repairs than at the general ratio (4), most of them right at either."""
+    counts = {}
+    for ratio in (4.0, spin.section("spin")["thesaurus_moby_odds_ratio"]):
+        right = made = 0
+        for spun, want in _moby_spun_seeds(seeds):
+            res = spin.despin_explained(spun, score=1.0, overrides={"thesaurus_moby_odds_ratio": ratio})
+            for r in res.repairs:
+                if spin.candidate_source(r.old.lower(), r.new.lower()) == "Moby thesaurus":
+                    assert "(Moby thesaurus)" in r.evidence and f"≥ {ratio:g} × P(printed word" in r.evidence
+                    made += 1
+                    right += want.get((r.start, r.end)) == r.new.lower()
+        counts[ratio] = (right, made)
+    assert counts[4.0][0] >= 5 and counts[4.0][0] >= 0.8 * counts[4.0][1], counts
+    assert counts[16.0][1] <= counts[4.0][1] and counts[16.0][0] >= 0.8 * counts[16.0][1], counts
+    # switched off, none is applied
+    for spun, _want in _moby_spun_seeds(seeds):
+        res = spin.despin_explained(spun, score=1.0, overrides={"thesaurus_moby": False, "thesaurus_moby_odds_ratio": 4.0})
+        assert not any("(Moby thesaurus)" in r.evidence for r in res.repairs)
+
+
+@pytest.mark.parametrize("text", [
+    "The squad trained in the metropolis on Monday, and the coach praised their goodness and belligerent spirit.",
+    "Consequent on the ruling, the town council met in the village hall to discuss the district budget.",
+])
+def test_ordinary_uses_of_moby_words_are_neither_flagged_nor_changed(text):
+    r = spin.despin_explained(text)
+    assert not r.flagged and r.text == text
+
+
+def test_the_spin_level_reads_the_wordnet_and_family_candidates_alone(seeds, monkeypatch):
+    """The level's bars (content check, second decider, site check) and detection's gray zone were
+    set on the WordNet and family candidates; the Moby candidates change the repair, never the level
+    nor the spin score."""
+    import thesaurus_spinner
+
+    texts = [thesaurus_spinner.spin_text(seeds[k], seed=7, rate=r) for k in ("001", "004") for r in (0.35, 1.0)]
+    texts.append(seeds["002"])
+    # seeds spun with Moby's words and one tell: in detection's gray zone, where Moby's confident
+    # repairs would count as hits
+    texts += [spun + " The vote might maybe maybe well well be delayed." for spun, _want in _moby_spun_seeds(seeds)]
+    with_moby = [(spin.content_spin_level(t), spin.spin_score(t)) for t in texts]
+    assert any(spin.moby_only(w.lower()) for t in texts for w in t.split())
+
+    def clear():
+        for c in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
+            c.cache_clear()
+
+    monkeypatch.setattr(spin, "_moby_raw", lambda: {})
+    clear()
+    try:
+        assert not spin.moby_only("metropolis")
+        assert [(spin.content_spin_level(t), spin.spin_score(t)) for t in texts] == with_moby  # detection too
+    finally:
+        monkeypatch.undo()
+        clear()
+    assert spin.moby_only("metropolis")
