@@ -49,19 +49,25 @@ DATA = "gensim/test/test_data/"
 WIKI = DATA + "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 
 
-def wheel_path(given: Path | None) -> Path:
+def pypi_file(spec: str, pattern: str, given: Path | None, option: str, pip_args: tuple[str, ...] = ()) -> Path:
+    """``given``, or the file of ``spec`` cached under ``outputs/.cache`` (matching ``pattern``),
+    fetched once with ``pip download --no-deps``; exits naming ``option`` when PyPI is out of reach."""
     if given:
         return given
     cache = ROOT / "outputs" / ".cache"
-    found = sorted(cache.glob("gensim-4.4.0-*.whl"))
+    found = sorted(cache.glob(pattern))
     if not found:
         cache.mkdir(parents=True, exist_ok=True)
-        got = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", GENSIM, "-d", str(cache)])
-        found = sorted(cache.glob("gensim-4.4.0-*.whl"))
+        got = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *pip_args, "-q", spec, "-d", str(cache)])
+        found = sorted(cache.glob(pattern))
         if got.returncode or not found:
-            sys.exit(f"bench/spin_external.py: could not fetch the {GENSIM} wheel into {cache} (pip exit {got.returncode}; "
-                     "no access to PyPI?): download it elsewhere and pass --gensim-wheel PATH")
+            sys.exit(f"{Path(sys.argv[0]).name}: could not fetch {spec} into {cache} (pip exit {got.returncode}; "
+                     f"no access to PyPI?): download it elsewhere and pass {option} PATH")
     return found[0]
+
+
+def wheel_path(given: Path | None) -> Path:
+    return pypi_file(GENSIM, "gensim-4.4.0-*.whl", given, "--gensim-wheel")
 
 
 def _strip_wiki(text: str) -> list[str]:

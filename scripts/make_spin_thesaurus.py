@@ -27,7 +27,6 @@ import gzip
 import io
 import math
 import re
-import shutil
 import sys
 import tarfile
 from collections import defaultdict
