@@ -93,14 +93,12 @@ def family_list(on: bool) -> Iterator[None]:
     saved = spin.family_candidates
     if not on:
         spin.family_candidates = lambda: {}  # type: ignore[assignment]
-    for cache in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
-        cache.cache_clear()
+    spin.clear_candidate_caches()
     try:
         yield
     finally:
         spin.family_candidates = saved
-        for cache in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
-            cache.cache_clear()
+        spin.clear_candidate_caches()
 
 
 if __name__ == "__main__":

@@ -67,15 +67,12 @@ def candidates(moby: bool) -> Iterator[None]:
     saved = spin._moby_raw
     if not moby:
         spin._moby_raw = lambda: {}  # type: ignore[assignment]
-    caches = (spin.thesaurus, spin.thesaurus_costs, spin.moby_only)
-    for c in caches:
-        c.cache_clear()
+    spin.clear_candidate_caches()
     try:
         yield
     finally:
         spin._moby_raw = saved
-        for c in caches:
-            c.cache_clear()
+        spin.clear_candidate_caches()
 
 
 @contextmanager

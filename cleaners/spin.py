@@ -777,6 +777,15 @@ def _read_gz_lines(name: str) -> Iterator[str]:
                 yield line.rstrip("\n")
 
 
+def _read_gz_table(name: str) -> dict[str, str]:
+    """key -> raw value of a gzipped ``key<TAB>value`` data file (the candidate tables)."""
+    out = {}
+    for line in _read_gz_lines(name):
+        k, _, v = line.partition("\t")
+        out[k] = v
+    return out
+
+
 class _Candidates(Mapping):
     """Spun form -> candidates, parsed from the raw TSV values on first lookup (the files hold 131k
     forms and a document looks up a few hundred: parsing all of them would cost seconds). The
@@ -870,11 +879,7 @@ def _moby_raw() -> dict[str, str]:
     domain; far broader than WordNet), inverted by
     ``scripts/make_spin_thesaurus.py --moby`` (words that list each other only). Of the 58
     single-word swaps in seed 003 whose original is known, WordNet lists 14 and Moby 33."""
-    out = {}
-    for line in _read_gz_lines(MOBY_FILE):
-        k, _, v = line.partition("\t")
-        out[k] = v
-    return out
+    return _read_gz_table(MOBY_FILE)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -888,6 +893,20 @@ def moby_only(spun: str) -> frozenset[str]:
     merged = thesaurus_costs().get(spun, ())
     known = {w for w, _c in _merged_candidates(spun, _thesaurus_raw().get(spun, ""), family_candidates().get(spun, ()), "")}
     return frozenset(w for w, _c in merged if w not in known)
+
+
+def without_moby(spun: str, cands: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``cands`` of ``spun`` less those only Moby lists: what the spin level, detection's gray zone
+    and ``thesaurus_moby = false`` read."""
+    moby = moby_only(spun)
+    return [(w, c) for w, c in cands if w not in moby]
+
+
+def clear_candidate_caches() -> None:
+    """Forget the merged candidate mappings, after the family list or a candidate file was swapped
+    (benchmarks and tests compare the layer with and without one)."""
+    for cache in (thesaurus, thesaurus_costs, moby_only):
+        cache.cache_clear()
 
 
 SPELLING_FILE = "spelling_variants.tsv"
@@ -953,11 +972,7 @@ def _merged_candidates(key: str, raw: str, family: tuple[str, ...], moby: str = 
 
 @functools.cache
 def _thesaurus_raw() -> dict[str, str]:
-    out = {}
-    for line in _read_gz_lines(THESAURUS_FILE):
-        k, _, v = line.partition("\t")
-        out[k] = v
-    return out
+    return _read_gz_table(THESAURUS_FILE)
 
 
 def _parse_candidates(raw: str) -> tuple[tuple[str, float], ...]:
@@ -1152,9 +1167,8 @@ def _thesaurus_repairs(
             continue
         opts = [((low[i],), 0.0)]
         if ok_word(i) and _unigram(low[i]) <= max_zipf_spun:
-            for w, c in costs.get(low[i], ())[:max_opts]:
-                if not cfg["thesaurus_moby"] and w in moby_only(low[i]):
-                    continue
+            cands = costs.get(low[i], ())[:max_opts]
+            for w, c in cands if cfg["thesaurus_moby"] else without_moby(low[i], cands):
                 if " " not in w:  # a phrase for one word ("resign" -> "give up") is mostly damage
                     opts.append(((w,), prior - channel * c + (cache if counts[w] else 0.0)))
         nodes.append((opts, i, i))
@@ -1364,8 +1378,7 @@ def _positions(
             continue
         cands = [(w, c) for w, c in costs.get(low[i], ()) if " " not in w][:max_opts]
         if not use_moby and cands:
-            moby = moby_only(low[i])
-            cands = [(w, c) for w, c in cands if w not in moby]
+            cands = without_moby(low[i], cands)
         if not cands:
             continue
         left, right = neighbour(i, -1), neighbour(i, 1)
@@ -1597,13 +1610,11 @@ def decider_choices(text, toks, low, ok_word, fixed, cfg, counts: Mapping[str, i
         # the spin level reads the WordNet and family candidates alone: its bars (content_spin_level,
         # thesaurus_high_spin_level, the site check's) were set on them, and Moby's candidates change
         # every position's evidence (one more word at a position a spinner mostly leaves alone)
-        moby = moby_only(pos.spun)
-        if not moby.intersection(c for c, _cost in pos.cands):
+        known = without_moby(pos.spun, pos.cands)
+        if len(known) == len(pos.cands):
             level.append(z)
-        else:
-            known = [(c, cost) for c, cost in pos.cands if c not in moby]
-            if known:
-                level.append(_best_option(pos._replace(cands=known), counts, w)[0])
+        elif known:
+            level.append(_best_option(pos._replace(cands=known), counts, w)[0])
     mean_p = sum(_sigmoid(z) for z in level) / len(level) if level else 0.0
     mean_p = min(max(mean_p, 1e-3), 1.0 - 1e-3)
     doc_spin = math.log(mean_p / (1.0 - mean_p))
@@ -1651,7 +1662,7 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
         if kept is not None and p < r * kept:
             continue
         w = decider_weights("weights_high" if side["high_spin"] else "weights")
-        cand, f = _options(pos, counts)[k]  # the named features, for the evidence (few positions get here)
+        f = _options(pos, counts)[k][1]  # the named features, for the evidence (few positions get here)
         i = pos.i
         t, a, b = toks[i]
         top = sorted(((w[n] * v, n) for n, v in f.items() if n != "bias"), reverse=True)[:3]

@@ -1098,16 +1098,12 @@ def test_the_spin_level_reads_the_wordnet_and_family_candidates_alone(seeds, mon
     with_moby = [(spin.content_spin_level(t), spin.spin_score(t)) for t in texts]
     assert any(spin.moby_only(w.lower()) for t in texts for w in t.split())
 
-    def clear():
-        for c in (spin.thesaurus, spin.thesaurus_costs, spin.moby_only):
-            c.cache_clear()
-
     monkeypatch.setattr(spin, "_moby_raw", lambda: {})
-    clear()
+    spin.clear_candidate_caches()
     try:
         assert not spin.moby_only("metropolis")
         assert [(spin.content_spin_level(t), spin.spin_score(t)) for t in texts] == with_moby  # detection too
     finally:
         monkeypatch.undo()
-        clear()
+        spin.clear_candidate_caches()
     assert spin.moby_only("metropolis")
