@@ -67,7 +67,9 @@ TABLE_FORMAT = "wirewash-spin-table/1"
 CLASSES = ("tell", "likely", "ambiguous")
 # a one-word entry whose positive context condition is unmet (and no negative one fires) is still
 # a candidate of class "unmet": it never counts for detection and needs strong LM evidence (unless
-# its condition says "nofallback": a word whose ordinary sense the LM prefers the original to as well)
+# its condition says "nofallback": a word whose ordinary sense the LM prefers the original to as well);
+# an entry whose condition says "nodetect" is repaired in a flagged document but never counts for
+# detection (a form writers use too in that position: a sentence-initial "Additionally,")
 
 _WORD = r"\w+(?:['’.\-]\w+)*"  # a word token (joined by ' ’ . -)
 _TOKEN = re.compile(_WORD + r"|[^\w\s]")
@@ -95,24 +97,29 @@ class Entry:
     case_sensitive: bool = False
     clauses: tuple[tuple[str, bool, frozenset[str]], ...] = ()
     fallback: bool = True  # may stand as an "unmet" candidate (condition clause "nofallback": no)
+    detect: bool = True  # counts for spin_score (condition clause "nodetect": no)
 
     @property
     def key(self) -> str:
         return " ".join(self.spun.lower().split())
 
 
-def _parse_condition(cond: str) -> tuple[tuple[tuple[str, bool, frozenset[str]], ...], bool]:
-    """The clauses of a condition (``prev=a|b;!next=c``) and whether the entry may fall back to an
-    "unmet" candidate: the bare clause ``nofallback`` is that flag, not a test.
+def _parse_condition(cond: str) -> tuple[tuple[tuple[str, bool, frozenset[str]], ...], bool, bool]:
+    """The clauses of a condition (``prev=a|b;!next=c``), whether the entry may fall back to an
+    "unmet" candidate and whether it counts for detection: the bare clauses ``nofallback`` and
+    ``nodetect`` are those flags, not tests.
 
-    >>> _parse_condition("prev=on|at;!next=of;nofallback") == ((("prev", False, frozenset({"on", "at"})), ("next", True, frozenset({"of"}))), False)
+    >>> _parse_condition("prev=on|at;!next=of;nofallback") == ((("prev", False, frozenset({"on", "at"})), ("next", True, frozenset({"of"}))), False, True)
     True
+    >>> _parse_condition("prev=$|.;nodetect")[1:]
+    (True, False)
     """
     out = []
-    fallback = True
+    fallback = detect = True
     for clause in filter(None, (c.strip() for c in cond.split(";"))):
-        if clause == "nofallback":
-            fallback = False
+        if clause in ("nofallback", "nodetect"):
+            fallback = fallback and clause != "nofallback"
+            detect = detect and clause != "nodetect"
             continue
         neg = clause.startswith("!")
         name, _, values = clause.lstrip("!").partition("=")
@@ -122,15 +129,15 @@ def _parse_condition(cond: str) -> tuple[tuple[tuple[str, bool, frozenset[str]],
         if name != "doc":
             vals = [v.lower() for v in vals]
         out.append((name, neg, frozenset(vals)))
-    return tuple(out), fallback
+    return tuple(out), fallback, detect
 
 
 def make_entry(spun: str, original: str, cls: str, condition: str = "") -> Entry:
     """An :class:`Entry`; an entry whose spun form has a capital letter is case-sensitive."""
     if cls not in CLASSES + ("learned",):
         raise ValueError(f"unknown spin-table class {cls!r}")
-    clauses, fallback = _parse_condition(condition)
-    return Entry(spun, original, cls, condition, spun != spun.lower(), clauses, fallback)
+    clauses, fallback, detect = _parse_condition(condition)
+    return Entry(spun, original, cls, condition, spun != spun.lower(), clauses, fallback, detect)
 
 
 _SET_REF = re.compile(r"@[a-z_]+")
@@ -606,7 +613,7 @@ def _word_count(text: str) -> int:
 
 
 def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict[str, Any], text: str | None = None) -> float:
-    weight = sum(cfg[f"weight_{e.cls}"] for _s, _e, e in cands if e.cls in CLASSES)
+    weight = sum(cfg[f"weight_{e.cls}"] for _s, _e, e in cands if e.cls in CLASSES and e.detect)
     words = max(n_words, cfg["min_words"])
     score = _squash(100.0 * weight / words, cfg)
     if text is not None and cfg["thesaurus"] and cfg["thesaurus_gray_low"] <= score < cfg["threshold"]:

@@ -159,6 +159,29 @@ def test_repairs_the_spun_story_back_to_the_original():
         ("The native media said the protection lawyer saw the most modern data on the house agency's rocket.",
          "The local media said the defense lawyer saw the latest data on the space agency's rocket."),
         ("NASA said house debris threatens the house station.", "NASA said space debris threatens the space station."),
+        # the eleventh part
+        ("The company made up our minds to sell the unit, the CEO told newshounds, and mavens agree.",
+         "The company decided to sell the unit, the CEO told reporters, and experts agree."),
+        ("Prices rose as soon as more, and as soon as again the bank must act at as soon as.",
+         "Prices rose once more, and once again the bank must act at once."),
+        ("Stocks fell. The minister is if truth be told right, and as a replace he will keep in touch to reporters.",
+         "Stocks fell. The minister is actually right, and instead he will speak to reporters."),
+        ("Practically 2,000 people fled, police are the usage of drones, and the firm makes spend of the web situation.",
+         "Nearly 2,000 people fled, police are using drones, and the firm makes use of the website."),
+        ("The compare published on Monday by the compare team covers the historic previous of the monetary disaster.",
+         "The research published on Monday by the research team covers the history of the financial crisis."),
+        ("Licensed professional Fashioned Merrick Garland said the district licensed professional and his licensed professional met.",
+         "Attorney General Merrick Garland said the district attorney and his lawyer met."),
+        ("Emergency products and services and the Secret Carrier responded on Wall Twin carriageway.",
+         "Emergency services and the Secret Service responded on Wall Street."),
+        ("The exhausting-line group in exhausting-hit towns is working exhausting, the ambiance minister said of local weather alternate.",
+         "The hard-line group in hard-hit towns is working hard, the environment minister said of climate change."),
+        ("In contemporary weeks the 2nd-largest bank posted 1/3 quarter results, the most contemporary figures show.",
+         "In recent weeks the second-largest bank posted third quarter results, the most recent figures show."),
+        ("The Conservative Celebration said the label tag of the virulent illness was high, and the bus driving forces agreed.",
+         "The Conservative Party said the price tag of the pandemic was high, and the bus drivers agreed."),
+        ("The Cupboard met on Monday, and a cupboard minister quit before the cupboard reshuffle.",
+         "The Cabinet met on Monday, and a cabinet minister quit before the cabinet reshuffle."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -209,6 +232,23 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "A data protection lawyer said the House probe into the Outer House of the Court of Session was a market smash hit.",
         "The most modern version of the jet and the Alaska Native media met a microbial cell community.",
         "The tornado left house debris on a House mission's route; set doable targets and a conference name.",
+        # the eleventh part's conditions: ordinary English where they do not hold
+        "We have made up our minds, and we made up our minds long ago.",
+        "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
+        "If truth be told, the plan was weak. And, if truth be told, nobody cared.",
+        "Practically all of the staff agreed, and the method is practically useless.",
+        "Developers should avoid the usage of global variables, and the usage of antibiotics rose.",
+        "Consult a licensed professional for advice before the work starts.",
+        "Ambition was the driving force behind the deal and a driving force of growth.",
+        "The Christmas Celebration opened, and the Celebration of Light festival followed.",
+        "It was an exhausting drive home after working exhausting hours in the heat.",
+        "Click the compare button, and the compare view shows both files.",
+        "Banks sell financial products and services, and lawyers sell legal products and services.",
+        "The most contemporary design won, and contemporary art sold well in contemporary London.",
+        # older tells that bench/spin_table_clean.py found in clean text, now conditioned
+        "Voters with out-of-state licences queued, and the war was effectively being run by aides.",
+        "The film came out in a 2D version, and the 2d array is sparse.",
+        "She opened the kitchen cupboard, and the Cupboard Store sold its doors.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
@@ -252,6 +292,37 @@ def test_no_op_on_clean_web_news():
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SHARED / "bench" / "extraction" / "text").glob("*.txt"))]
     changed = [i for i, t in enumerate(texts) if spin.despin(t) != t]
     assert len(texts) > 50 and not changed
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "extraction" / "ground-truth.json").exists(), reason="shared bench data absent")
+def test_no_tell_of_the_table_stands_in_clean_articles_or_seeds(seeds):
+    """A "tell" flags a short text alone, so none may match (with its condition) in text a writer
+    wrote: the 181 clean article bodies, their naive text dumps and the clean seeds
+    (``bench/spin_table_clean.py`` runs the same check over more English)."""
+    gt = json.loads((SHARED / "bench" / "extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = [rec.get("articleBody") or "" for rec in gt.values()]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SHARED / "bench" / "extraction" / "text").glob("*.txt"))]
+    texts += [t for k, t in seeds.items() if k != "003"]
+    matcher = spin.Matcher(spin.default_entries())
+    hits = [(t[a - 30 : b + 30], e.spun) for t in texts for a, b, e in matcher.candidates(t, spin._Context(t)) if e.cls == "tell"]
+    assert len(texts) > 300 and not hits, hits[:5]
+    # the check can fail: a tell that ordinary English holds is found
+    bad = spin.Matcher([spin.make_entry("according to", "per", "tell")])
+    assert any(bad.candidates(t, spin._Context(t)) for t in texts)
+
+
+def test_sentence_initial_additionally_is_no_evidence_of_spinning():
+    """Writers open sentences with "Additionally,"; the family prints it for "also" anywhere.
+    Counting the sentence-initial one flagged two clean Wikipedia pieces of bench/spin_external.py
+    (with "attributable to" and the thesaurus layer's gray zone), so it no longer counts; both
+    are still repaired in a flagged document (the second table row carries the flag "nodetect")."""
+    assert spin.spin_score("Additionally, the study found that exercise helps older adults.") == 0.0
+    assert spin.spin_score("The study additionally found that exercise helps older adults.") > 0.0
+    r = spin.despin_explained("He additionally said the plan would fail.", score=1.0)
+    assert r.text == "He also said the plan would fail."
+    # in a flagged document both are still repaired: "nodetect" only keeps the first out of the score
+    r = spin.despin_explained("Additionally, the firm said it would cut jobs.", score=1.0)
+    assert r.text == "Also, the firm said it would cut jobs." and "nodetect" in r.repairs[0].evidence
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -938,6 +1009,10 @@ def test_family_candidates_repair_a_flagged_document_and_say_so():
     "It was seemingly endless: the talks dragged on, but the harmless prank drew folks from across town.",
     "The house owners of the street met on Monday to discuss the new parking plan with the council.",
     "She described the novel as a fable about power, and the film as essentially the most honest account.",
+    # forms clean writers use that are tells only in the family's other contexts: one alone is no flag
+    "The agency will now not raise rates, officials said on Monday.",
+    "The code is in accordance to the specification, the maintainers said.",
+    "The package ships alongside with its documentation.",
 ])
 def test_ordinary_uses_of_family_words_are_neither_flagged_nor_changed(text):
     r = spin.despin_explained(text)
