@@ -86,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         for start, end, e in matcher.candidates(text, spin._Context(text)):
             if classes and e.cls not in classes:
                 continue
-            hits[(e.spun, e.cls)] += 1
+            cls = e.cls if e.detect else f"{e.cls}, nodetect"  # (a nodetect entry never counts for spin_score)
+            hits[(e.spun, cls)] += 1
             ctx = f"{text[max(0, start - 50):start]}[[{text[start:end]}]]{text[end:end + 40]}".replace("\n", " ")
-            print(f"{e.cls:9s} {tid[:48]:48s} …{ctx}…")
+            print(f"{cls:9s} {tid[:48]:48s} …{ctx}…")
     print(f"{words:,} words of clean text; {sum(hits.values())} hits")
     for (spun, cls), n in hits.most_common():
         print(f"  {n:5d}  {spun!r} ({cls})")
