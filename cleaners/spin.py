@@ -1656,25 +1656,36 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     decides, and it must then beat every other outcome together (another candidate, a word the
     candidates miss), which in a document a spinner changed throughout it rarely does."""
     thr, ratio = cfg["thesaurus_decider_threshold"], cfg["thesaurus_odds_ratio"]
+    factor = cfg["thesaurus_consistency_factor"]
     out = []
     counts = Counter(low)
     rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg, counts)
+    chosen = []  # (row, p, candidate, odds ratio it must reach, P(printed word is the original))
     for pos, z, k, side in rows:
         p = _sigmoid(z)
         if p <= thr:
             continue
         cand = pos.cands[k][0]
         r = cfg["thesaurus_moby_odds_ratio"] if ratio and cand in moby_only(pos.spun) else ratio
-        kept = printed_probability(side) if ratio else None
-        if kept is not None and p < r * kept:
+        chosen.append(((pos, z, k, side), p, cand, r, printed_probability(side) if ratio else None))
+    # a spinner swaps a word the same way wherever it occurs: where the rule made a repair with
+    # full evidence, the same repair of the same word elsewhere in the document needs less
+    full = Counter((low[row[0].i], cand) for row, p, cand, r, kept in chosen if kept is None or p >= r * kept)
+    for (pos, z, k, side), p, cand, r, kept in chosen:
+        others = full[(low[pos.i], cand)] - (kept is None or p >= r * kept)
+        if kept is not None and p < r * (factor if others else 1.0) * kept:
             continue
+        helped = kept is not None and p < r * kept  # (by the same repair elsewhere)
+        if helped:
+            r *= factor
         w = decider_weights("weights_high" if side["high_spin"] else "weights")
         f = _options(pos, counts)[k][1]  # the named features, for the evidence (few positions get here)
         i = pos.i
         t, a, b = toks[i]
         top = sorted(((w[n] * v, n) for n, v in f.items() if n != "bias"), reverse=True)[:3]
         rule = (f"{p:.2f} ≥ {r:g} × P(printed word is the original) {kept:.2f} (document spin level {side['doc_spin']:+.2f}"
-                f"{': the decider for documents spun throughout' if side['high_spin'] else ''})"
+                f"{': the decider for documents spun throughout' if side['high_spin'] else ''}"
+                f"{f'; the same repair made with full evidence at {others} other position(s) of the document' if helped else ''})"
                 if kept is not None else f"{p:.2f} > {thr:.2f}")
         ev = (f"thesaurus candidate '{low[i]}'→'{cand}' ({candidate_source(low[i], cand)}); decider P(original) {rule}; "
               f"largest contributions (log-odds): " + ", ".join(f"{n} {v:+.2f}" for v, n in top)

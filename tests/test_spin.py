@@ -1081,6 +1081,22 @@ def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_docum
         assert spin.despin_explained(text, score=1.0).text == text  # ordinary uses, even in a flagged document
 
 
+def test_the_same_repair_elsewhere_in_the_document_lowers_the_odds_bar():
+    """A spinner swaps a word the same way wherever it occurs: where the odds rule repaired "novel"
+    → "new" with full evidence, its other occurrences need only ``thesaurus_consistency_factor``
+    times the ratio, and the evidence says so; a word no position repairs gains nothing."""
+    text = ("The novel currency will be launched next year, the central bank said. Traders said a novel "
+            "currency could calm markets, though the novel notes will take months to print.")
+    off = spin.despin_explained(text, score=1.0, overrides={"thesaurus_consistency_factor": 1.0})
+    on = spin.despin_explained(text, score=1.0)
+    assert [(r.old, r.new) for r in off.repairs] == [("novel", "new")]
+    assert [(r.old, r.new) for r in on.repairs] == [("novel", "new")] * 3 and "novel" not in on.text
+    helped = [r for r in on.repairs if "the same repair made with full evidence at 1 other position" in r.evidence]
+    assert len(helped) == 2 and not any("other position" in r.evidence for r in off.repairs)
+    book = "She said the novel won a prize last year, and the novel sold a million copies; a film of the novel is planned."
+    assert spin.despin_explained(book, score=1.0).text == book
+
+
 def test_moby_candidates_follow_wordnet_and_the_family_list():
     """Moby Thesaurus II (data/spin_moby.tsv.gz) adds the words that only it lists, after WordNet's
     and the family list's, at its own channel cost; never function words, spelling variants or
