@@ -80,6 +80,8 @@ _WORDISH = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
 _WORD_TOKEN = re.compile(_WORD)  # _TOKEN's word tokens
 _LINE = re.compile(r"[^\n]+")
+# between a table key's words: white space holding at most one line break (possessive: linear on any run)
+_KEY_GAP = r"(?=\s)[^\S\n]*+(?:\n[^\S\n]*+)?+"
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
@@ -216,7 +218,14 @@ class Matcher:
 
     @staticmethod
     def _pattern(key: str) -> str:
-        body = r"\s+".join(re.escape(w) for w in key.split())
+        r"""The regex of a key: its words joined by whitespace that holds at most one line break (a
+        wrapped line, not a paragraph boundary).
+
+        >>> p = re.compile(Matcher._pattern("right now"), re.I)
+        >>> bool(p.search("is right\nnow")), bool(p.search("where right\n\nNow that")), bool(p.search("right  \t now"))
+        (True, False, True)
+        """
+        body = _KEY_GAP.join(re.escape(w) for w in key.split())
         left = r"(?<=[\w.])" if key.startswith("-") else r"(?<!\w)"
         return left + body + r"(?!\w)"
 

@@ -249,6 +249,8 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Voters with out-of-state licences queued, and the war was effectively being run by aides.",
         "The film came out in a 2D version, and the 2d array is sparse.",
         "She opened the kitchen cupboard, and the Cupboard Store sold its doors.",
+        # a key does not reach across a paragraph boundary (a heading without a full stop)
+        "Use the old form where appropriate\n\nNow the board will vote on the rest.",
     ],
 )
 def test_ordinary_uses_of_spun_forms_survive_even_in_a_flagged_document(text):
