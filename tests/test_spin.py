@@ -1083,6 +1083,21 @@ def test_table_tenth_part_and_later_family_words_are_restored_in_a_flagged_docum
         assert spin.despin_explained(text, score=1.0).text == text  # ordinary uses, even in a flagged document
 
 
+def test_family_words_of_stop_37_are_restored_in_a_flagged_document():
+    """The family list's later words ("crew" for "team", "impression" for "impact", "consultants"
+    for "experts", "practically" for "almost"): the decider restores them where the context is the
+    original's; the printed word stays where it is the writer's."""
+    got = set()
+    for text in ("The crew won the match, and nobody can say what impression the campaign will make on practically every voter.",
+                 "Health consultants warned that the virus could spread practically everywhere."):
+        r = spin.despin_explained(text, score=1.0)
+        got |= {(x.old, x.new) for x in r.repairs}
+        assert all("(spinner-family list)" in x.evidence for x in r.repairs if x.old in ("crew", "impression", "consultants"))
+    assert {("crew", "team"), ("impression", "impact"), ("consultants", "experts"), ("practically", "almost")} <= got
+    plain = "The film crew left. It was an exhausting day for the consultants, who doubtlessly knew the impression it made."
+    assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
+
+
 def test_the_same_repair_elsewhere_in_the_document_lowers_the_odds_bar():
     """A spinner swaps a word the same way wherever it occurs: where the odds rule repaired "novel"
     → "new" with full evidence, its other occurrences need only ``thesaurus_consistency_factor``
