@@ -86,19 +86,25 @@ def main(argv=None) -> dict:
 
 
 @contextmanager
-def family_list(on: bool) -> Iterator[None]:
-    """The thesaurus layer with the family list (``on``) or with the WordNet and Moby candidates alone; the
-    list is put back on leaving. The thesaurus mappings hold the list they were made with, so they
-    are made again both ways (the merged candidates are cached per list already)."""
-    saved = spin.family_candidates
+def candidate_source(reader: str, on: bool) -> Iterator[None]:
+    """The thesaurus layer with the candidates the function ``spin.<reader>`` returns (``on``) or
+    without them (it returns nothing), put back on leaving. The thesaurus mappings hold the
+    candidates they were made with, so they are made again both ways (the merged candidates are
+    cached per source already). ``family_candidates``: the family list; ``_moby_raw``: Moby's."""
+    saved = getattr(spin, reader)
     if not on:
-        spin.family_candidates = lambda: {}  # type: ignore[assignment]
+        setattr(spin, reader, lambda: {})
     spin.clear_candidate_caches()
     try:
         yield
     finally:
-        spin.family_candidates = saved
+        setattr(spin, reader, saved)
         spin.clear_candidate_caches()
+
+
+def family_list(on: bool):
+    """The thesaurus layer with the family list (``on``) or with the WordNet and Moby candidates alone."""
+    return candidate_source("family_candidates", on)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "scripts")]
 
 from cleaners import spin  # noqa: E402
 import spin_external  # noqa: E402
+import spin_family  # noqa: E402
 import thesaurus_spinner  # noqa: E402
 from make_spin_thesaurus import MOBY_SDIST, read_moby  # noqa: E402
 
@@ -60,19 +61,9 @@ def moby_forward(path: Path) -> dict[str, tuple[str, ...]]:
     return out
 
 
-@contextmanager
-def candidates(moby: bool) -> Iterator[None]:
-    """The thesaurus layer with the Moby candidates (``moby``) or WordNet's and the family list's
-    alone; put back on leaving (the candidate mappings are made again both ways)."""
-    saved = spin._moby_raw
-    if not moby:
-        spin._moby_raw = lambda: {}  # type: ignore[assignment]
-    spin.clear_candidate_caches()
-    try:
-        yield
-    finally:
-        spin._moby_raw = saved
-        spin.clear_candidate_caches()
+def candidates(moby: bool):
+    """The thesaurus layer with the Moby candidates (``moby``) or WordNet's and the family list's alone."""
+    return spin_family.candidate_source("_moby_raw", moby)
 
 
 @contextmanager

@@ -119,9 +119,11 @@ def _parse_condition(cond: str) -> tuple[tuple[tuple[str, bool, frozenset[str]],
     out = []
     fallback = detect = True
     for clause in filter(None, (c.strip() for c in cond.split(";"))):
-        if clause in ("nofallback", "nodetect"):
-            fallback = fallback and clause != "nofallback"
-            detect = detect and clause != "nodetect"
+        if clause == "nofallback":
+            fallback = False
+            continue
+        if clause == "nodetect":
+            detect = False
             continue
         neg = clause.startswith("!")
         name, _, values = clause.lstrip("!").partition("=")
@@ -1669,23 +1671,25 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     out = []
     counts = Counter(low)
     rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg, counts)
-    chosen = []  # (row, p, candidate, odds ratio it must reach, P(printed word is the original))
+    # (row, p, candidate, odds ratio it must reach, P(printed word is the original), whether p reaches it)
+    chosen = []
     for pos, z, k, side in rows:
         p = _sigmoid(z)
         if p <= thr:
             continue
         cand = pos.cands[k][0]
         r = cfg["thesaurus_moby_odds_ratio"] if ratio and cand in moby_only(pos.spun) else ratio
-        chosen.append(((pos, z, k, side), p, cand, r, printed_probability(side) if ratio else None))
+        kept = printed_probability(side) if ratio else None
+        chosen.append(((pos, z, k, side), p, cand, r, kept, kept is None or p >= r * kept))
     # a spinner swaps a word the same way wherever it occurs: where the rule made a repair with
     # full evidence, the same repair of the same word elsewhere in the document needs less
-    full = Counter((low[row[0].i], cand) for row, p, cand, r, kept in chosen if kept is None or p >= r * kept)
-    for (pos, z, k, side), p, cand, r, kept in chosen:
-        others = full[(low[pos.i], cand)] - (kept is None or p >= r * kept)
-        if kept is not None and p < r * (factor if others else 1.0) * kept:
-            continue
-        helped = kept is not None and p < r * kept  # (by the same repair elsewhere)
+    full = Counter((low[row[0].i], cand) for row, _p, cand, _r, _kept, on_own in chosen if on_own)
+    for (pos, z, k, side), p, cand, r, kept, on_own in chosen:
+        others = full[(low[pos.i], cand)] - on_own
+        helped = not on_own  # (by the same repair elsewhere)
         if helped:
+            if not others or p < r * factor * kept:
+                continue
             r *= factor
         w = decider_weights("weights_high" if side["high_spin"] else "weights")
         f = _options(pos, counts)[k][1]  # the named features, for the evidence (few positions get here)
