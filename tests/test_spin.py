@@ -182,6 +182,19 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The Conservative Party said the price tag of the pandemic was high, and the bus drivers agreed."),
         ("The Cupboard met on Monday, and a cupboard minister quit before the cupboard reshuffle.",
          "The Cabinet met on Monday, and a cabinet minister quit before the cabinet reshuffle."),
+        # the twelfth part
+        ("It's miles no longer going that the vote took establish on time, the faded president said.",
+         "It is unlikely that the vote took place on time, the former president said."),
+        ("A federal settle dominated that the London-basically based firm must pay, in accordance to experiences.",
+         "A federal judge ruled that the London-based firm must pay, according to reports."),
+        ("Shadowy Friday sales rose as vulgar domestic product grew, and the forecast came factual.",
+         "Black Friday sales rose as gross domestic product grew, and the forecast came true."),
+        ("Police vowed to rep to the underside of it as soon as that you just would perhaps imagine, and measures are in establish.",
+         "Police vowed to get to the bottom of it as soon as possible, and measures are in place."),
+        ("The plant modified into once closed honest no longer too long ago, and experiences said it was sold.",
+         "The plant was closed just recently, and reports said it was sold."),
+        ("Stocks fell tiring final twelve months, the bank said tiring Monday.",
+         "Stocks fell late last year, the bank said late Monday."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -249,6 +262,16 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Voters with out-of-state licences queued, and the war was effectively being run by aides.",
         "The film came out in a 2D version, and the 2d array is sparse.",
         "She opened the kitchen cupboard, and the Cupboard Store sold its doors.",
+        # the twelfth part's conditions
+        "Her memories had faded, and the faded jeans sold well.",
+        "It's miles from the coast, and it's miles better than before.",
+        "Both sides hope to settle the case; the two firms will settle on Monday.",
+        "The team dominated that season and dominated in midfield.",
+        "The long walk was tiring on Monday, and a tiring final push followed; it was tiring on Sunday.",
+        "Social media experiences are changing, and the experiences of patients vary.",
+        "He is no longer going to run, and she is no longer going there.",
+        "The factual errors were fixed, and the factual record stands.",
+        "The plan is basically based on trust, and he is basically based in London now.",
         # a key does not reach across a paragraph boundary (a heading without a full stop)
         "Use the old form where appropriate\n\nNow the board will vote on the rest.",
     ],
@@ -1095,6 +1118,22 @@ def test_family_words_of_stop_37_are_restored_in_a_flagged_document():
         assert all("(spinner-family list)" in x.evidence for x in r.repairs if x.old in ("crew", "impression", "consultants"))
     assert {("crew", "team"), ("impression", "impact"), ("consultants", "experts"), ("practically", "almost")} <= got
     plain = "The film crew left. It was an exhausting day for the consultants, who doubtlessly knew the impression it made."
+    assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
+
+
+def test_family_words_of_stop_38_are_restored_in_a_flagged_document():
+    """The family list's stop-38 words ("fabricate" for "build", "preserve" for "keep",
+    "unparalleled" for "unprecedented", "finest" for "best", "anecdote" for "story"): restored from the
+    list where the context is the original's; a clean text using such words is not flagged."""
+    got = set()
+    for text in ("The company plans to fabricate a new factory and preserve prices low for customers.",
+                 "The minister said the economy faces an unparalleled crisis, and the finest way out is to help small firms.",
+                 "Police uncovered the bodies, and the anecdote of the rescue spread; fans were blissful with the sizzling weather."):
+        r = spin.despin_explained(text, score=1.0)
+        got |= {(x.old, x.new) for x in r.repairs if "(spinner-family list)" in x.evidence}
+    assert {("fabricate", "build"), ("preserve", "keep"), ("unparalleled", "unprecedented"), ("finest", "best"),
+            ("uncovered", "found"), ("anecdote", "story"), ("blissful", "happy"), ("sizzling", "hot")} <= got
+    plain = "She gave an honest answer, and the finest wines of the region won prizes."
     assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
 
 
