@@ -40,6 +40,8 @@ def forms(lemma: str, upos: str) -> dict[str, set[str]]:
     head = words[0] if upos == "VERB" else words[-1]
     out: dict[str, set[str]] = defaultdict(set)
     for tag, fs in (getAllInflections(head, upos) or {}).items():
+        if tag == "NNS" and len(fs) > 1:  # lemminflect lists a mass noun's singular among its plurals
+            fs = tuple(f for f in fs if f != head) or fs
         for f in fs:
             out[tag].add(" ".join([f] + words[1:] if upos == "VERB" else words[:-1] + [f]))
     out["BASE"].add(lemma)

@@ -96,8 +96,13 @@ def read_antonyms() -> set[tuple[str, str]]:
     return out
 
 
-def inflections(lemma: str, upos: str) -> dict[str, set[str]]:
-    """tag -> forms; a phrase inflects its head (the last word of a noun, the first of a verb)."""
+def inflections(lemma: str, upos: str, mass_singular: bool = False) -> dict[str, set[str]]:
+    """tag -> forms; a phrase inflects its head (the last word of a noun, the first of a verb).
+
+    lemminflect lists the singular among the plurals of a noun with a mass use ("paint": paints,
+    paint); paired by tag, that made "paint" a candidate for "colours" and "meter" one for "metres",
+    so a plural keeps its plural forms only, unless ``mass_singular`` (the count of forms behind the
+    channel cost keeps them: the decider was fitted with that scale)."""
     from lemminflect import getAllInflections  # (only the builders need it: bench/spin_moby.py reads read_moby)
 
     words = lemma.split()
@@ -105,6 +110,8 @@ def inflections(lemma: str, upos: str) -> dict[str, set[str]]:
     forms = getAllInflections(head, upos) or {}
     out: dict[str, set[str]] = defaultdict(set)
     for tag, fs in forms.items():
+        if tag == "NNS" and len(fs) > 1 and not mass_singular:
+            fs = tuple(f for f in fs if f != head) or fs
         for f in fs:
             w = [f] + words[1:] if upos == "VERB" else words[:-1] + [f]
             out[tag].add(" ".join(w))
@@ -134,12 +141,12 @@ def build(max_candidates: int = MAX_CANDIDATES) -> dict[str, list[str]]:
     for name, pos in POS.items():
         syn = read_synsets(name)
         upos = UPOS[pos]
-        infl_cache: dict[str, dict[str, set[str]]] = {}
+        infl_cache: dict[tuple[str, bool], dict[str, set[str]]] = {}
 
-        def infl(lemma: str) -> dict[str, set[str]]:
-            if lemma not in infl_cache:
-                infl_cache[lemma] = inflections(lemma, upos)
-            return infl_cache[lemma]
+        def infl(lemma: str, mass_singular: bool = False) -> dict[str, set[str]]:
+            if (lemma, mass_singular) not in infl_cache:
+                infl_cache[lemma, mass_singular] = inflections(lemma, upos, mass_singular)
+            return infl_cache[lemma, mass_singular]
 
         for off, (words, rel) in syn.items():
             lemmas = [w for w in words if w == w.lower() and _WORD.match(w)]
@@ -150,17 +157,18 @@ def build(max_candidates: int = MAX_CANDIDATES) -> dict[str, list[str]]:
             for w in lemmas:  # w: the original; s: what the spinner may print for it
                 if not common(w):
                     continue
-                wf = infl(w)
+                wf, wf_all = infl(w), infl(w, True)
                 for s in neighbours:
                     if s == w:
                         continue
-                    sf = infl(s)
-                    for tag, ws in wf.items():
-                        for sform in sf.get(tag, ()):
+                    sf, sf_all = infl(s), infl(s, True)
+                    for tag, ws in wf_all.items():
+                        for sform in sf_all.get(tag, ()):
                             for wform in ws:
                                 if sform != wform and form_ok(wform, MIN_ORIG_ZIPF - 0.5) and form_ok(sform, MIN_SPUN_ZIPF):
-                                    reverse[sform].add(wform)
                                     fanout[wform].add(sform)
+                                    if sform in sf.get(tag, ()) and wform in wf.get(tag, ()):
+                                        reverse[sform].add(wform)
     out = {}
     for s, ws in reverse.items():
         # each candidate with its channel cost: log10 of how many forms the spinner could have

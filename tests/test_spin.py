@@ -1137,6 +1137,17 @@ def test_family_words_of_stop_38_are_restored_in_a_flagged_document():
     assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
 
 
+def test_a_plural_is_never_offered_a_singular_as_its_original():
+    """lemminflect lists a noun's singular among its plurals where the noun has a mass use ("paint":
+    paints, paint); scripts/make_spin_thesaurus.py keeps only the plural forms, so a plural spun word
+    is not offered a singular ("metres" -> "meter", "colours" -> "paint", "bodies" -> "public")."""
+    th = spin.thesaurus()
+    for spun, singular in (("metres", "meter"), ("colours", "paint"), ("colours", "tone"), ("bodies", "public"),
+                           ("rates", "speed"), ("charges", "care")):
+        assert singular not in th[spun], (spun, singular)
+    assert "rates" in th["charges"] and "meters" not in th["metres"]  # (a spelling variant is never offered)
+
+
 def test_the_same_repair_elsewhere_in_the_document_lowers_the_odds_bar():
     """A spinner swaps a word the same way wherever it occurs: where the odds rule repaired "novel"
     → "new" with full evidence, its other occurrences need only ``thesaurus_consistency_factor``
