@@ -350,6 +350,17 @@ def test_sentence_initial_additionally_is_no_evidence_of_spinning():
     assert r.text == "Also, the firm said it would cut jobs." and "nodetect" in r.repairs[0].evidence
 
 
+def test_passive_be_taught_and_particulars_are_no_evidence_of_spinning():
+    """"be taught" (learn) and "particulars" (details) are ordinary English too ("should be taught
+    at school", Aristotle's "particulars"): with one thesaurus repair each put a clean 150-word
+    Wikipedia window of the dev half of bench/spin_external.py in the gray zone and flagged it. They
+    no longer count toward the score ("nodetect"); a flagged document still has them decided."""
+    for text in ("Children should be taught to read at school.", "The court heard the particulars of the case."):
+        assert spin.spin_score(text) == 0.0, text
+    r = spin.despin_explained("Students will be taught more about the plan, officers talked about.", score=1.0)
+    assert ("be taught", "learn") in {(x.old, x.new) for x in r.repairs}
+
+
 @hsettings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(list("abc XYZ.-\n'") + ["of us ", "twelve months ", "Can also ", "-sure ", "p.c. ", "U.S."]), max_size=80).map("".join))
 def test_never_raises_and_repairs_are_consistent(text):
