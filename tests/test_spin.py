@@ -1139,13 +1139,16 @@ def test_family_words_of_stop_38_are_restored_in_a_flagged_document():
     got = set()
     for text in ("The company plans to fabricate a new factory and preserve prices low for customers.",
                  "The minister said the economy faces an unparalleled crisis, and the finest way out is to help small firms.",
-                 "Police uncovered the bodies, and the anecdote of the rescue spread; fans were blissful with the sizzling weather."):
+                 "Police uncovered the bodies, and the anecdote of the rescue spread; fans were blissful with the sizzling weather.",
+                 "Emergency carriers reached the scene, and the health carrier said the hazard was ample."):
         r = spin.despin_explained(text, score=1.0)
         got |= {(x.old, x.new) for x in r.repairs if "(spinner-family list)" in x.evidence}
     assert {("fabricate", "build"), ("preserve", "keep"), ("unparalleled", "unprecedented"), ("finest", "best"),
-            ("uncovered", "found"), ("anecdote", "story"), ("blissful", "happy"), ("sizzling", "hot")} <= got
-    plain = "She gave an honest answer, and the finest wines of the region won prizes."
-    assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
+            ("uncovered", "found"), ("anecdote", "story"), ("blissful", "happy"), ("sizzling", "hot"),
+            ("carrier", "service"), ("carriers", "services"), ("hazard", "risk"), ("ample", "enough")} <= got
+    for plain in ("She gave an honest answer, and the finest wines of the region won prizes.",
+                  "Police officers arrested two men, and the aircraft carrier sailed at dawn."):
+        assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
 
 
 def test_a_plural_is_never_offered_a_singular_as_its_original():
