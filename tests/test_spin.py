@@ -195,6 +195,17 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The plant was closed just recently, and reports said it was sold."),
         ("Stocks fell tiring final twelve months, the bank said tiring Monday.",
          "Stocks fell late last year, the bank said late Monday."),
+        # the thirteenth part
+        ("The U.S. buck rose and the buck index climbed, as a end result of bets that the bank will video display prices.",
+         "The U.S. dollar rose and the dollar index climbed, as a result of bets that the bank will monitor prices."),
+        ("About a analysts said the choice of deaths rose about a days ago, and a desire of firms will raise out cuts.",
+         "A few analysts said the number of deaths rose a few days ago, and a number of firms will carry out cuts."),
+        ("Most effective two avid gamers scored, to boot as the captain; as a end result, the team lost.",
+         "Only two players scored, as well as the captain; as a result, the team lost."),
+        ("Prices rose 3 percent, whereas wages fell, and officials closely video displayed the strikes.",
+         "Prices rose 3 percent, while wages fell, and officials closely monitored the strikes."),
+        ("Markets rose this present day; in a approach, the assertion said, the diagram forward is by approach of talks.",
+         "Markets rose today; in a way, the statement said, the way forward is by way of talks."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -245,6 +256,13 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "A data protection lawyer said the House probe into the Outer House of the Court of Session was a market smash hit.",
         "The most modern version of the jet and the Alaska Native media met a microbial cell community.",
         "The tornado left house debris on a House mission's route; set doable targets and a conference name.",
+        # the thirteenth part's conditions: ordinary English where they do not hold
+        "He talked about a hundred times, about a week ago and about a new plan; she cared about a dozen cats.",
+        "The vaccine is most effective in older adults, and the most effective treatment is rest.",
+        "They pass the buck, the buck stops here, and the choice of candidates was wide.",
+        "She had a desire of the heart to return; he was raised out of poverty.",
+        "Avid gamers lined up for the new console on Friday.",
+        "The custom survives to this present day, and the assertion that prices fell was wrong.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
