@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         for start, end, e in matcher.candidates(text, spin._Context(text)):
             if classes and e.cls not in classes:
                 continue
+            if e.cls == "unmet" and not spin._single_words(e):
+                continue  # (applied only where the same entry's condition holds elsewhere in the text: a hit of its own)
             cls = e.cls if e.detect else f"{e.cls}, nodetect"  # (a nodetect entry never counts for spin_score)
             hits[(e.spun, cls)] += 1
             ctx = f"{text[max(0, start - 50):start]}[[{text[start:end]}]]{text[end:end + 40]}".replace("\n", " ")

@@ -17,7 +17,10 @@ original wording, with evidence for every change.
   bigram counts of the corpus's clean documents in the corpus step; the channel
   term is the class prior in ``settings.toml`` (large for forms no news writer uses,
   small for ordinary English). A one-word entry whose positive context condition is
-  unmet may still apply on strong LM evidence (class "unmet"). Then the thesaurus layer:
+  unmet may still apply on strong LM evidence (class "unmet"); any entry whose condition
+  fails where the same entry's holds elsewhere in the document (a spinner prints the
+  same form throughout) is weighed with ``prior_echo``, and for a form of several words
+  the trigram model must agree (``echo_min_window_gain``). Then the thesaurus layer:
   WordNet reverse candidates (``data/spin_thesaurus.tsv.gz``, made by
   ``scripts/make_spin_thesaurus.py``), the family list's and Moby's (:func:`moby_only`) decided by background bigrams from general English
   (:class:`BackgroundBigrams`: the Google Books counts ``symspellpy`` ships) and, for single
@@ -197,11 +200,13 @@ class Matcher:
         for lst in self.by_key.values():  # exact-case entries are more specific: try them first
             lst.sort(key=lambda e: not e.case_sensitive)
         # one-word entries may stand as "unmet" candidates when only a positive condition fails
+        # (an entry of several words may stand so too, but is applied only where the same entry's
+        # condition holds elsewhere in the document: :func:`_table_repairs`)
         self._unmet = {
             e: dataclasses.replace(e, cls="unmet")
             for lst in self.by_key.values()
             for e in lst
-            if e.clauses and e.fallback and _single_words(e) and not e.case_sensitive and e.cls in CLASSES
+            if e.clauses and e.fallback and not e.case_sensitive and e.cls in CLASSES
         }
         # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -259,12 +264,21 @@ class Matcher:
                             hit = self._first_valid(text, m2.start(), m2.end(), ctx)
                             if hit is not None:
                                 hits[(m2.start(), m2.end())] = hit
+        # matches whose condition holds first; an "unmet" one only where none of those overlaps it
         out: list[tuple[int, int, Entry]] = []
         pos = 0
-        for (a, b), hit in sorted(hits.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-            if a >= pos:
+        ordered = sorted(hits.items(), key=lambda kv: (kv[0][0], -kv[0][1]))
+        for (a, b), hit in ordered:
+            if a >= pos and hit[2].cls != "unmet":
                 out.append(hit)
                 pos = b
+        if len(out) < len(ordered):
+            taken = [(h[0], h[1]) for h in out]
+            for (a, b), hit in ordered:
+                if hit[2].cls == "unmet" and not any(a < y and x < b for x, y in taken):
+                    out.append(hit)
+                    taken.append((a, b))
+            out.sort(key=lambda h: h[0])
         return out
 
     def _first_valid(self, text: str, start: int, end: int, ctx: "_Context"):
@@ -752,6 +766,29 @@ def _keep_full_stop(text: str, end: int, old: str, new: str) -> str:
     return new
 
 
+def _window_gain(text: str, start: int, end: int, new: str) -> float:
+    """The trigram model's gain per word (of the longer side) for ``new`` in place of
+    ``text[start:end]``, over the sentence window (two tokens each side, punctuation dropped).
+
+    >>> t = "The airline talked about most of the flights were cancelled."
+    >>> _window_gain(t, 12, 24, "said") > 1.0
+    True
+    >>> t = "At dinner they talked about the weather and football."
+    >>> _window_gain(t, 15, 27, "said") < 1.0
+    True
+    """
+    def words(s: str) -> list[str]:
+        return [w.lower() for w in _TOKEN.findall(s) if w[:1].isalnum()]
+
+    head, tail = text[max(0, start - 80) : start], text[end : end + 80]
+    head = re.split(r"[.!?;:\n]\s", head)[-1]
+    tail = re.split(r"[.!?;:\n]", tail)[0]
+    left, right = words(head)[-2:], words(tail)[:2]
+    old_w, new_w = words(text[start:end]), words(new)
+    tg = background_trigrams()
+    return (tg.phrase_window(left, new_w, right) - tg.phrase_window(left, old_w, right)) / max(len(old_w), len(new_w), 1)
+
+
 def _table_repairs(
     text: str,
     matcher: Matcher,
@@ -764,8 +801,14 @@ def _table_repairs(
     out = []
     if cands is None:
         cands = matcher.candidates(text, ctx)
+    # a spinner prints the same form for the same word throughout: where an entry's condition
+    # holds somewhere in the document, its unmet matches elsewhere are weighed with prior_echo
+    met = {(e.spun.lower(), e.original.lower()) for _a, _b, e in cands if e.cls != "unmet"}
     for start, end, e in cands:
         if any(start < b and a < end for a, b in taken):
+            continue
+        echo = e.cls == "unmet" and (e.spun.lower(), e.original.lower()) in met
+        if e.cls == "unmet" and not echo and not _single_words(e):
             continue
         old = text[start:end]
         new = _keep_full_stop(text, end, old, _match_case(old, e.original))
@@ -773,12 +816,14 @@ def _table_repairs(
             continue
         left, right = ctx.prev_token(start), ctx.next_token(end)
         gain = lm.gain(left, new, old, right)
-        prior = cfg[f"prior_{e.cls}"]
+        prior = cfg["prior_echo"] if echo else cfg[f"prior_{e.cls}"]
         if gain + prior <= cfg["min_gain"]:
             continue
+        if echo and not _single_words(e) and _window_gain(text, start, end, new) < cfg["echo_min_window_gain"]:
+            continue  # a form of several words is ordinary English where its condition fails: the trigram model must agree
         cond = f" when {e.condition}" if e.condition and e.cls != "unmet" else ""
         if e.cls == "unmet":
-            cond = f" (context condition {e.condition!r} unmet)"
+            cond = f" (context condition {e.condition!r} unmet" + ("; it holds elsewhere in the document)" if echo else ")")
         out.append(Repair(start, end, old, new, f"{e.cls} table entry '{e.spun}'→'{e.original}'{cond}; LM gain {gain:+.2f} + prior {prior:+.1f}"))
     return out
 

@@ -206,6 +206,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Prices rose 3 percent, while wages fell, and officials closely monitored the strikes."),
         ("Markets rose this present day; in a approach, the assertion said, the diagram forward is by approach of talks.",
          "Markets rose today; in a way, the statement said, the way forward is by way of talks."),
+        ("He was launched from custody after talks at the again of closed doors.",
+         "He was released from custody after talks behind closed doors."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -1297,3 +1299,19 @@ def test_the_spin_level_reads_the_wordnet_and_family_candidates_alone(seeds, mon
         monkeypatch.undo()
         spin.clear_candidate_caches()
     assert spin.moby_only("metropolis")
+
+
+def test_a_conditional_form_is_repaired_where_its_condition_fails_if_it_holds_elsewhere():
+    """A spinner prints the same form for the same word throughout: "talked about" for "said"
+    before "on Tuesday" (its condition) makes the same form before a clause a repair too, when the
+    trigram model agrees; "talked about the weather" (ordinary English) stays."""
+    spun = "The minister talked about on Tuesday that the plan would work. Critics talked about the conception would fail."
+    res = spin.despin_explained(spun, score=1.0)
+    assert res.text == "The minister said on Tuesday that the plan would work. Critics said the conception would fail."
+    assert "holds elsewhere in the document" in res.repairs[1].evidence
+    ordinary = "The minister talked about on Tuesday that the plan would work. At dinner they talked about the weather and football."
+    assert spin.despin_explained(ordinary, score=1.0).text == (
+        "The minister said on Tuesday that the plan would work. At dinner they talked about the weather and football.")
+    # no occurrence whose condition holds: every one stays
+    alone = "Critics talked about the conception would fail, and they talked about the weather."
+    assert spin.despin_explained(alone, score=1.0).text == alone
