@@ -210,6 +210,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "He was released from custody after talks behind closed doors."),
         ("The region reported 1,200 circumstances, Covid circumstances rose again, and medical doctors warned.",
          "The region reported 1,200 cases, Covid cases rose again, and doctors warned."),
+        ("Sales rose 4 percent closing year. Per week ago the firm cut jobs, and per day later it hired.",
+         "Sales rose 4 percent last year. A week ago the firm cut jobs, and a day later it hired."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -268,6 +270,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Avid gamers lined up for the new console on Friday.",
         "The custom survives to this present day, and the assertion that prices fell was wrong.",
         "Under the circumstances the circumstances of his death are unclear, and in two circumstances nobody knew.",
+        "He trained three times per week later in life, and took 20 doses per day earlier on.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
