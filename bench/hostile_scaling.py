@@ -23,7 +23,10 @@ Rows:
 * ``tiny-paragraphs``: a page of N ``<p>`` of one word, through ``extract.html_to_text``
   (beyond ``[extract] max_html_tags`` it is refused: ``WorkLimitExceeded``);
 * ``attributes``: one ``<p>`` with N attributes, through ``extract.html_to_text`` (refused beyond
-  ``[extract] max_tag_attributes``).
+  ``[extract] max_tag_attributes``);
+* ``spin-forms``: N sentences, each with spun-table forms whose condition holds and forms whose
+  condition fails (the "unmet" matches an echo may use), through ``spin.spin_score`` (what every
+  document pays: the table's scan and the choice among overlapping matches).
 
 The baseline's ``cleaners/`` comes from ``git archive`` (kernels built there, as
 ``bench/boilerplate_speed.py`` does) and runs the same child code.
@@ -53,6 +56,7 @@ ROWS = {
     "short-lines": [500_000, 1_000_000, 2_000_000, 4_000_000],
     "tiny-paragraphs": [5_000, 10_000, 20_000, 40_000],
     "attributes": [25_000, 50_000, 100_000, 200_000],
+    "spin-forms": [2_000, 4_000, 8_000, 16_000],
 }
 QUICK = {k: v[:2] for k, v in ROWS.items()}
 LIGHT_EDITS = ("exact", "punct_ws", "typo3", "boiler_light", "drop10")
@@ -135,6 +139,16 @@ def child(row: str, n: int) -> dict:
         except Exception as exc:  # the tree's own refusal (WorkLimitExceeded), named in the table
             out["outcome"] = f"refused: {type(exc).__name__} ({len(page) / 1e6:.1f} MB page)"
         out["seconds"] = time.perf_counter() - t0
+    elif row == "spin-forms":
+        from cleaners import spin
+
+        text = " ".join("They talked about the weather and extra work, and talked about on Tuesday." for _ in range(n))
+        spin.spin_score("warm up the table's matcher")  # (built once a process, not timed)
+        out["input_mb"] = _rss_mb()
+        t0 = time.perf_counter()
+        score = spin.spin_score(text)
+        out["seconds"] = time.perf_counter() - t0
+        out["outcome"] = f"score {score:.2f} ({len(text) / 1e6:.1f} MB)"
     else:
         raise SystemExit(f"unknown row {row}")
     out["peak_mb"] = _rss_mb()

@@ -272,13 +272,19 @@ class Matcher:
             if a >= pos and hit[2].cls != "unmet":
                 out.append(hit)
                 pos = b
-        if len(out) < len(ordered):
-            taken = [(h[0], h[1]) for h in out]
+        if len(out) < len(ordered):  # (``out`` is sorted and its spans do not overlap: bisect)
+            starts = [h[0] for h in out]
+            extra: list[tuple[int, int, Entry]] = []
+            last = -1
             for (a, b), hit in ordered:
-                if hit[2].cls == "unmet" and not any(a < y and x < b for x, y in taken):
-                    out.append(hit)
-                    taken.append((a, b))
-            out.sort(key=lambda h: h[0])
+                if hit[2].cls != "unmet" or a < last:
+                    continue
+                k = bisect.bisect_left(starts, b)  # the valid spans that start before this one ends
+                if k and out[k - 1][1] > a:
+                    continue
+                extra.append(hit)
+                last = b
+            out = sorted(out + extra, key=lambda h: h[0])
         return out
 
     def _first_valid(self, text: str, start: int, end: int, ctx: "_Context"):
