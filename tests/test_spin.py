@@ -212,6 +212,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The region reported 1,200 cases, Covid cases rose again, and doctors warned."),
         ("Sales rose 4 percent closing year. Per week ago the firm cut jobs, and per day later it hired.",
          "Sales rose 4 percent last year. A week ago the firm cut jobs, and a day later it hired."),
+        ("Protesters gathered exterior the court docket while police waited inner the building.",
+         "Protesters gathered outside the court while police waited inside the building."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -271,6 +273,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The custom survives to this present day, and the assertion that prices fell was wrong.",
         "Under the circumstances the circumstances of his death are unclear, and in two circumstances nobody knew.",
         "He trained three times per week later in life, and took 20 doses per day earlier on.",
+        "The exterior walls, the exterior of the house and the party's inner circle were new.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
