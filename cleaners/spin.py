@@ -772,39 +772,25 @@ def _keep_full_stop(text: str, end: int, old: str, new: str) -> str:
     return new
 
 
-class _TrigramDoc(NamedTuple):
-    """A text as the trigram model reads it (:func:`_trigram_sequence`), with its tokens' starts."""
-
-    toks: list[tuple[str, int, int]]
-    starts: list[int]
-    seq: list[str]
-    at: list[int]
-
-    @classmethod
-    def of(cls, text: str) -> "_TrigramDoc":
-        toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        seq, at = _trigram_sequence(text, toks, [t.lower() for t, _a, _b in toks], [])
-        return cls(toks, [a for _t, a, _b in toks], seq, at)
-
-
-def _window_gain(doc: _TrigramDoc, start: int, end: int, new: str) -> float:
-    """The trigram model's gain per word (of the longer side) for ``new`` in place of the words
-    between ``start`` and ``end``, over the sentence window as the thesaurus layer reads it
-    (:func:`_trigram_context`: two words each side within the sentence).
+def _window_gain(text: str, start: int, end: int, new: str) -> float:
+    """The trigram model's gain per word (of the longer side) for ``new`` in place of
+    ``text[start:end]``, over the sentence window (two tokens each side, punctuation dropped).
 
     >>> t = "The airline talked about most of the flights were cancelled."
-    >>> _window_gain(_TrigramDoc.of(t), 12, 24, "said") > 1.0
+    >>> _window_gain(t, 12, 24, "said") > 1.0
     True
     >>> t = "At dinner they talked about the weather and football."
-    >>> _window_gain(_TrigramDoc.of(t), 15, 27, "said") < 1.0
+    >>> _window_gain(t, 15, 27, "said") < 1.0
     True
     """
-    first = bisect.bisect_left(doc.starts, start)
-    last = bisect.bisect_left(doc.starts, end) - 1
-    left = _trigram_context(doc.seq, doc.at[first])[0]
-    right = _trigram_context(doc.seq, doc.at[last])[1]
-    old_w = doc.seq[doc.at[first] : doc.at[last] + 1]
-    new_w = [w for w in _lm_tokens(new) if w[:1].isalnum()]
+    def words(s: str) -> list[str]:
+        return [w.lower() for w in _TOKEN.findall(s) if w[:1].isalnum()]
+
+    head, tail = text[max(0, start - 80) : start], text[end : end + 80]
+    head = re.split(r"[.!?;:\n]\s", head)[-1]
+    tail = re.split(r"[.!?;:\n]", tail)[0]
+    left, right = words(head)[-2:], words(tail)[:2]
+    old_w, new_w = words(text[start:end]), words(new)
     tg = background_trigrams()
     return (tg.phrase_window(left, new_w, right) - tg.phrase_window(left, old_w, right)) / max(len(old_w), len(new_w), 1)
 
@@ -824,7 +810,6 @@ def _table_repairs(
     # a spinner prints the same form for the same word throughout: where an entry's condition
     # holds somewhere in the document, its unmet matches elsewhere are weighed with prior_echo
     met = {(e.spun.lower(), e.original.lower()) for _a, _b, e in cands if e.cls != "unmet"}
-    doc: _TrigramDoc | None = None  # (made on the first echo of several words)
     for start, end, e in cands:
         if any(start < b and a < end for a, b in taken):
             continue
@@ -840,10 +825,8 @@ def _table_repairs(
         prior = cfg["prior_echo"] if echo else cfg[f"prior_{e.cls}"]
         if gain + prior <= cfg["min_gain"]:
             continue
-        if echo and not _single_words(e):
-            doc = doc or _TrigramDoc.of(text)
-            if _window_gain(doc, start, end, new) < cfg["echo_min_window_gain"]:
-                continue  # a form of several words is ordinary English where its condition fails: the trigram model must agree
+        if echo and not _single_words(e) and _window_gain(text, start, end, new) < cfg["echo_min_window_gain"]:
+            continue  # a form of several words is ordinary English where its condition fails: the trigram model must agree
         cond = f" when {e.condition}" if e.condition and e.cls != "unmet" else ""
         if e.cls == "unmet":
             cond = f" (context condition {e.condition!r} unmet" + ("; it holds elsewhere in the document)" if echo else ")")
