@@ -214,6 +214,21 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Sales rose 4 percent last year. A week ago the firm cut jobs, and a day later it hired."),
         ("Protesters gathered exterior the court docket while police waited inner the building.",
          "Protesters gathered outside the court while police waited inside the building."),
+        # the fourteenth part
+        ("He did no longer reply, and officials attain no longer know why; the plan is no longer most productive costly.",
+         "He did not reply, and officials do not know why; the plan is not only costly."),
+        ("Prices rose all the blueprint thru the year, and the vote will rob assign in May; 40 firms took half in the talks.",
+         "Prices rose throughout the year, and the vote will take place in May; 40 firms took part in the talks."),
+        ("Regulators must bewitch into legend the risks and salvage rid of old rules on myth of the crisis.",
+         "Regulators must take into account the risks and get rid of old rules on account of the crisis."),
+        ("The foreign places minister and the ruling birthday celebration said a senior first rate would resign, shall we embrace.",
+         "The foreign minister and the ruling party said a senior official would resign, for example."),
+        ("Shares hit a anecdote high remaining month, and the federal price range deficit widened one day of the pandemic.",
+         "Shares hit a record high last month, and the federal budget deficit widened during the pandemic."),
+        ("Countries adore China looked adore winners, in divulge to win the files superhighway race.",
+         "Countries like China looked like winners, in order to win the internet race."),
+        ("He wore a face conceal, and properly being officials said the files superhighway was down. At recent, the rules stand.",
+         "He wore a face mask, and health officials said the internet was down. At present, the rules stand."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -274,6 +289,13 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Under the circumstances the circumstances of his death are unclear, and in two circumstances nobody knew.",
         "He trained three times per week later in life, and took 20 doses per day earlier on.",
         "The exterior walls, the exterior of the house and the party's inner circle were new.",
+        # the fourteenth part's conditions
+        "Investors adore certainty, and fans cherish the club; tourists visited foreign places and distant places.",
+        "The hotel offers first rate service in every price range, and the price range of the phones is wide.",
+        "She spent one day of the week at home, and for one day of the trip it rained.",
+        "The statue stands upright now, and the pole is upright now.",
+        "He cited it as an instance where rules failed, as an instance of overreach.",
+        "They looked at recent data, and holders took half in cash.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
@@ -1324,3 +1346,20 @@ def test_a_conditional_form_is_repaired_where_its_condition_fails_if_it_holds_el
     # no occurrence whose condition holds: every one stays
     alone = "Critics talked about the conception would fail, and they talked about the weather."
     assert spin.despin_explained(alone, score=1.0).text == alone
+
+
+def test_no_longer_after_did_makes_the_documents_other_no_longers_echoes():
+    """The family prints "no longer" for every "not"; after "did" it is never English, so a document
+    that has "did no longer" has its other "no longer"s weighed as echoes, while a document without
+    one keeps them, and changelog English ("does no longer work") neither flags a text nor changes."""
+    spun = ("The minister did no longer say when talks resume. It is no longer clear whether the deal will close, "
+            "and the firm could no longer be reached.")
+    res = spin.despin_explained(spun, score=1.0)
+    assert res.text == ("The minister did not say when talks resume. It is not clear whether the deal will close, "
+                        "and the firm could not be reached.")
+    assert [("holds elsewhere in the document" in r.evidence) for r in res.repairs] == [False, True, True]
+    ordinary = "It is no longer clear whether the deal will close, and the firm could no longer be reached."
+    assert spin.despin_explained(ordinary, score=1.0).text == ordinary
+    changelog = "The tool does no longer work on old machines, and the old flag does no longer exist."
+    assert spin.spin_score(changelog) < THRESHOLD
+    assert spin.despin(changelog) == changelog
