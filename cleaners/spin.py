@@ -216,6 +216,8 @@ class Matcher:
             else:
                 anchor = min(_SCAN_WORD.findall(k), key=lambda w: (_unigram(w), w))
             self._index.setdefault(anchor, []).append((k, re.compile(self._pattern(k), re.I)))
+        # the words of each key: a key whose words are not all among a text's words cannot match there
+        self._needs = {k: frozenset(_SCAN_WORD.findall(k)) for k in self.by_key}
         self._plain = frozenset(w for w in self._index if not w.startswith("-"))
         self._hyph = frozenset(w[1:] for w in self._index if w.startswith("-"))
         self._anchors = self._plain | self._hyph
@@ -249,15 +251,18 @@ class Matcher:
         k = linescore.kernels  # the compiled \w+ scanner: the same words (tests/test_linekernels.py)
         words = k.tokenize([low])[0] if k is not None else _SCAN_WORD.findall(low)
         ctx.n_words = len(words)
-        present = self._anchors.intersection(words)
-        for w in present:
+        vocab = frozenset(words)
+        needs = self._needs
+        for w in self._anchors & vocab:
+            plain = [kp for kp in index.get(w, ()) if needs[kp[0]] <= vocab]
+            hyph = [kp for kp in index.get("-" + w, ()) if needs[kp[0]] <= vocab] if w in self._hyph else []
+            if not plain and not hyph:
+                continue
             for m in self._word_re[w].finditer(low):
                 a, b = m.start(), m.end()
                 if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
                     continue
-                keys = list(index.get(w, ()))
-                if w in self._hyph and a >= 2 and text[a - 1] == "-":
-                    keys += index["-" + w]
+                keys = plain + hyph if hyph and a >= 2 and text[a - 1] == "-" else plain
                 for _k, pat in keys:
                     for m2 in pat.finditer(text, max(0, a - reach), min(n, b + reach)):
                         if m2.start() <= a and b <= m2.end() and (m2.start(), m2.end()) not in hits:
