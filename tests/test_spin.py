@@ -244,6 +244,13 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The governor declared a state of emergency as the novel coronavirus spread to New Jersey and the United Nations warned of the coming days."),
         ("The Financial institution of England is using machine studying, people conversant in the topic said.",
          "The Bank of England is using machine learning, people familiar with the matter said."),
+        # the sixteenth part
+        ("Fighting raged in japanese Ukraine within the wake of the attack, and within the south the army advanced.",
+         "Fighting raged in eastern Ukraine in the wake of the attack, and in the south the army advanced."),
+        ("Earnings per fragment rose, the fragment worth jumped, and shares of the corporate rose 4% in extended shopping and selling. Economists verbalize the gains will last.",
+         "Earnings per share rose, the share price jumped, and shares of the company rose 4% in extended trading. Economists say the gains will last."),
+        ("The governor declared a order of emergency after no lower than 200 homes burned.",
+         "The governor declared a state of emergency after at least 200 homes burned."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -317,6 +324,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The shop sent an invoice into the system, and he printed the invoice.",
         "Online shopping and selling of used goods rose, and they discussed shopping and selling habits.",
         "A unique opportunity arose in the impending storm, and the lawyers were conversant in the law.",
+        # the sixteenth part's conditions
+        "Japanese Canadians and Japanese cities grew; the answer lies within the history books and within the next week.",
+        "Children learn to verbalize their feelings, and the corporate world changed.",
+        "Exceptions thrown from within the event handler and work within the form are caught.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
