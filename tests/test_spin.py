@@ -251,6 +251,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Earnings per share rose, the share price jumped, and shares of the company rose 4% in extended trading. Economists say the gains will last."),
         ("The governor declared a order of emergency after no lower than 200 homes burned.",
          "The governor declared a state of emergency after at least 200 homes burned."),
+        ("He wore a face conceal. At recent, no person knows who ordered the attack.",
+         "He wore a face mask. At present, nobody knows who ordered the attack."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -327,6 +329,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         # the sixteenth part's conditions
         "Japanese Canadians and Japanese cities grew; the answer lies within the history books and within the next week.",
         "Children learn to verbalize their feelings, and the corporate world changed.",
+        "No person shall be held in slavery, and no person who voted may vote again.",
         "Exceptions thrown from within the event handler and work within the form are caught.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
