@@ -10,7 +10,10 @@ words changed (damage), with the family list and without it (the WordNet and Mob
 same run. The context around each swap is clean here, so this measures the decision given the
 candidate, not the list's coverage of any real spinner.
 
-    .venv/bin/python bench/spin_family.py [--gensim-wheel PATH] [--part held-out]
+    .venv/bin/python bench/spin_family.py [--gensim-wheel PATH] [--part held-out] [--forms a,b,c]
+
+``--forms``: spin only these spun forms of the list (a part's new lines, say), and compare with the
+list less those forms (not with no list at all).
 """
 
 from __future__ import annotations
@@ -67,18 +70,22 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gensim-wheel", type=Path)
     ap.add_argument("--part", default="held-out", choices=("dev", "held-out"))
+    ap.add_argument("--forms", default="", help="comma-separated spun forms: spin only these, baseline = the list without them")
     a = ap.parse_args(argv)
+    forms = {f.strip().lower() for f in a.forms.split(",") if f.strip()}
     texts = spin_external.load_texts(spin_external.wheel_path(a.gensim_wheel))
     family = dict(spin.family_candidates())
     reverse: dict[str, list[str]] = {}
     for s, origs in family.items():
+        if forms and s not in forms:
+            continue
         for o in origs:
             reverse.setdefault(o, []).append(s)
     out = {}
     for src in ("lee", "wiki"):
         docs = [d for d in texts if d["src"] == src and d["part"] == a.part]
-        for label, on in (("with family list", True), ("without the list", False)):
-            with family_list(on):
+        for label, on in (("with family list", True), ("without those forms" if forms else "without the list", False)):
+            with (family_list(on) if not forms or on else family_list_without(forms)):
                 n, r, dmg, u = score(docs, reverse)
             out[f"{src} {label}"] = {"spun": n, "restored": r / max(n, 1), "damage": dmg / max(u, 1)}
             print(f"{src:5s} {a.part:9s} {label:17s} swaps {n:5d}  restored {r / max(n, 1):.3f}  damage {dmg / max(u, 1):.4f}", flush=True)
@@ -99,6 +106,20 @@ def candidate_source(reader: str, on: bool) -> Iterator[None]:
         yield
     finally:
         setattr(spin, reader, saved)
+        spin.clear_candidate_caches()
+
+
+@contextmanager
+def family_list_without(forms: set[str]) -> Iterator[None]:
+    """The thesaurus layer with the family list less the spun ``forms``, put back on leaving."""
+    saved = spin.family_candidates
+    kept = {s: o for s, o in saved().items() if s not in forms}
+    spin.family_candidates = lambda: kept
+    spin.clear_candidate_caches()
+    try:
+        yield
+    finally:
+        spin.family_candidates = saved
         spin.clear_candidate_caches()
 
 

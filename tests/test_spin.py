@@ -253,6 +253,32 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The governor declared a state of emergency after at least 200 homes burned."),
         ("He wore a face conceal. At recent, no person knows who ordered the attack.",
          "He wore a face mask. At present, nobody knows who ordered the attack."),
+        # the seventeenth part
+        ("Protesters gathered out of doorways the parliament during the president's talk over with to Beijing, and tourists were told to search the advice of with the museum.",
+         "Protesters gathered outside the parliament during the president's visit to Beijing, and tourists were told to visit the museum."),
+        ("The company has no longer but decided. Within the intervening time, prices have risen for the explanation that the war began, and money moved by formula of a shell company.",
+         "The company has not yet decided. In the meantime, prices have risen since the war began, and money moved by way of a shell company."),
+        ("The Supreme Courtroom and the Excessive Courtroom ruled, the ministry said in a press free up, and the group demanded the free up of the hostages.",
+         "The Supreme Court and the High Court ruled, the ministry said in a press release, and the group demanded the release of the hostages."),
+        ("The rules come into carry out as the selection of deaths fell; the incident is below investigation and two men are below arrest.",
+         "The rules come into effect as the number of deaths fell; the incident is under investigation and two men are under arrest."),
+        ("It was no longer straight away certain, and officials were not authorized to keep up a correspondence publicly.",
+         "It was not immediately certain, and officials were not authorized to speak publicly."),
+        ("Ecu leaders said the Ecu Central Financial institution approved vaccine photographs after she tested sure for the virus.",
+         "European leaders said the European Central Bank approved vaccine shots after she tested positive for the virus."),
+        ("The board of administrators met as patients filled intensive care items under the emergency spend authorization.",
+         "The board of directors met as patients filled intensive care units under the emergency use authorization."),
+        ("The defendant pleaded guilty to the fees and was launched on bail; the storm knocked out vitality and left homes without vitality.",
+         "The defendant pleaded guilty to the charges and was released on bail; the storm knocked out power and left homes without power."),
+        ("The app has 100 million month-to-month active customers, and teams are browsing for survivors; they marched thru the city.",
+         "The app has 100 million monthly active users, and teams are searching for survivors; they marched through the city."),
+        ("A new learn about published on Monday found its once a year report was late.",
+         "A new study published on Monday found its annual report was late."),
+        # the eighteenth part
+        ("Parliament handed legislation, the Senate handed the invoice, and the singer handed away; consumer self belief fell.",
+         "Parliament passed legislation, the Senate passed the bill, and the singer passed away; consumer confidence fell."),
+        ("The firm cut its full-year steering, the striker has a hamstring harm before the switch window, and the originate-up grew.",
+         "The firm cut its full-year guidance, the striker has a hamstring injury before the transfer window, and the start-up grew."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -331,6 +357,14 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Children learn to verbalize their feelings, and the corporate world changed.",
         "No person shall be held in slavery, and no person who voted may vote again.",
         "Exceptions thrown from within the event handler and work within the form are caught.",
+        # the seventeenth part's conditions
+        "We will talk over with the team and consult with experts; she is no longer but a child, and it is no longer, but rarely, used.",
+        "The selection of candidates took months, and the free up of memory is automatic; free up space first.",
+        "Students pay fees, the drive thru was closed, and users are browsing for deals.",
+        "He used to keep up a correspondence with her, and the results were no longer straight away followed by a reply.",
+        "Students learn about history, and let her learn about it; once a year the festival returns, and he visits once a year.",
+        # the eighteenth part's conditions
+        "The waiter handed the bill to her, and Congress handed the president a win; smoking can harm the lungs, and a switch fee applies.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
@@ -1234,6 +1268,23 @@ def test_family_words_of_stop_38_are_restored_in_a_flagged_document():
             ("carrier", "service"), ("carriers", "services"), ("hazard", "risk"), ("ample", "enough")} <= got
     for plain in ("She gave an honest answer, and the finest wines of the region won prizes.",
                   "Police officers arrested two men, and the aircraft carrier sailed at dawn."):
+        assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
+
+
+def test_family_words_of_stop_41_are_restored_in_a_flagged_document():
+    """The family list's stop-41 words ("navy" for "military", "struggle" for "war", "contributors"
+    for "members", "instances" for "cases"): restored from the list where the context is the
+    original's; their ordinary uses in a flagged document stay."""
+    got = set()
+    for text in ("The navy junta imposed a curfew, and the struggle in Ukraine entered its third year.",
+                 "The union said its contributors voted to strike, and coronavirus instances rose again."):
+        r = spin.despin_explained(text, score=1.0)
+        got |= {(x.old, x.new) for x in r.repairs if "(spinner-family list)" in x.evidence}
+    assert {("navy", "military"), ("struggle", "war"), ("contributors", "members"), ("instances", "cases")} <= got
+    for plain in ("Women and girls queued outside the clinic, and she received a letter from the ministry.",
+                  "The navy said two ships had docked, and families struggle to pay rent as prices rise.",
+                  "Climate change is driving more heat, and there were several instances of fraud at the bank.",
+                  "He was seriously injured, and the shuttle docked with the station; budget considerations delayed it."):
         assert spin.despin_explained(plain, score=1.0).text == plain and not spin.despin_explained(plain).flagged
 
 
