@@ -279,6 +279,15 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Parliament passed legislation, the Senate passed the bill, and the singer passed away; consumer confidence fell."),
         ("The firm cut its full-year steering, the striker has a hamstring harm before the switch window, and the originate-up grew.",
          "The firm cut its full-year guidance, the striker has a hamstring injury before the transfer window, and the start-up grew."),
+        # the nineteenth part
+        ("Apple unveiled it at an tournament; the hunt engine reported weaker-than-anticipated sales, and the jury found him responsible of 2d-degree murder.",
+         "Apple unveiled it at an event; the search engine reported weaker-than-expected sales, and the jury found him guilty of second-degree murder."),
+        ("The actor, easiest identified for his role, died after a week-lengthy illness; the festival drew a document crowd, and the defect can reason the brakes to fail.",
+         "The actor, best known for his role, died after a week-long illness; the festival drew a record crowd, and the defect can cause the brakes to fail."),
+        ("Teachers went on strike, traumatic better pay; the senator introduced a invoice earlier than beforehand thought, and the soccer membership agreed.",
+         "Teachers went on strike, demanding better pay; the senator introduced a bill earlier than previously thought, and the soccer club agreed."),
+        ("In a joint assertion, the ministry said dozens more lacking after a excessive-speed crash at the conclude of the month; the unemployment price fell all the device via the year.",
+         "In a joint statement, the ministry said dozens more missing after a high-speed crash at the end of the month; the unemployment rate fell throughout the year."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -365,6 +374,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Students learn about history, and let her learn about it; once a year the festival returns, and he visits once a year.",
         # the eighteenth part's conditions
         "The waiter handed the bill to her, and Congress handed the president a win; smoking can harm the lungs, and a switch fee applies.",
+        # the nineteenth part's conditions
+        "She renewed her golf membership, and a league membership fee applies; he was responsible for the plan.",
+        "The singer became a megastar; please enter a document number. It was a traumatic experience, and he paid beforehand.",
+        "The claim was lacking, and the details were lacking; people lacking access to water suffered.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
