@@ -288,6 +288,14 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Teachers went on strike, demanding better pay; the senator introduced a bill earlier than previously thought, and the soccer club agreed."),
         ("In a joint assertion, the ministry said dozens more lacking after a excessive-speed crash at the conclude of the month; the unemployment price fell all the device via the year.",
          "In a joint statement, the ministry said dozens more missing after a high-speed crash at the end of the month; the unemployment rate fell throughout the year."),
+        # the twentieth part: an article that fits the original, not the spun form
+        ("An first rate said a unusual virus hit a enterprise, and an consultant called it an notion worth a appreciable sum.",
+         "An official said a new virus hit a business, and an expert called it an idea worth a significant sum."),
+        # the twenty-first part
+        ("Officials urged people to accumulate vaccinated before the iciness, mutter media said, after a highly efficient earthquake the U.S. Geological Peek measured.",
+         "Officials urged people to get vaccinated before the winter, state media said, after a powerful earthquake the U.S. Geological Survey measured."),
+        ("Three were killed and a complete bunch injured; the winning aim came late in this iciness's final.",
+         "Three were killed and hundreds injured; the winning goal came late in this winter's final."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -378,6 +386,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "She renewed her golf membership, and a league membership fee applies; he was responsible for the plan.",
         "The singer became a megastar; please enter a document number. It was a traumatic experience, and he paid beforehand.",
         "The claim was lacking, and the details were lacking; people lacking access to water suffered.",
+        "The iciness of her tone surprised him, and the highly efficient engine saved fuel; a complete bunch of nonsense.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
