@@ -296,6 +296,11 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Officials urged people to get vaccinated before the winter, state media said, after a powerful earthquake the U.S. Geological Survey measured."),
         ("Three were killed and a complete bunch injured; the winning aim came late in this iciness's final.",
          "Three were killed and hundreds injured; the winning goal came late in this winter's final."),
+        # the twenty-second part
+        ("No matter growing concerns, spherical 10,000 people gathered spherical the square, which capability that police came as properly as troops.",
+         "Despite growing concerns, around 10,000 people gathered around the square, which means that police came as well as troops."),
+        ("Britain, as effectively as France, backed it, as neatly as curbing exports; prices rose as smartly.",
+         "Britain, as well as France, backed it, as well as curbing exports; prices rose as well."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -387,6 +392,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The singer became a megastar; please enter a document number. It was a traumatic experience, and he paid beforehand.",
         "The claim was lacking, and the details were lacking; people lacking access to water suffered.",
         "The iciness of her tone surprised him, and the highly efficient engine saved fuel; a complete bunch of nonsense.",
+        "No matter what happens, the cost is high no matter the weather; the capability of the plant rose.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
@@ -1062,6 +1068,9 @@ def test_a_flagged_documents_title_is_repaired_with_it_and_a_clean_ones_is_not(s
         "The Alaska Native council met on Monday.",
         "We came across responsible adults in the town.",
         "A data protection lawyer said the House probe was a smash hit.",
+        # "as effectively / neatly / smartly as" compare a manner too (stop 41): no tell there
+        "The new drug works as effectively as the old one, doctors said.",
+        "Fold the paper as neatly as possible; he dressed as smartly as ever.",
     ],
 )
 def test_one_ordinary_use_of_a_later_table_form_does_not_flag_a_short_text(text):
