@@ -301,6 +301,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Despite growing concerns, around 10,000 people gathered around the square, which means that police came as well as troops."),
         ("Britain, as effectively as France, backed it, as neatly as curbing exports; prices rose as smartly.",
          "Britain, as well as France, backed it, as well as curbing exports; prices rose as well."),
+        ("The president vowed to veto the invoice as the storm was knocking out vitality; the stock has fallen by bigger than half.",
+         "The president vowed to veto the bill as the storm was knocking out power; the stock has fallen by more than half."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -393,6 +395,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The claim was lacking, and the details were lacking; people lacking access to water suffered.",
         "The iciness of her tone surprised him, and the highly efficient engine saved fuel; a complete bunch of nonsense.",
         "No matter what happens, the cost is high no matter the weather; the capability of the plant rose.",
+        "He paid the invoice, and she signed the invoice; sales grew by bigger margins.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
