@@ -384,8 +384,10 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         # the seventeenth part's conditions
         "We will talk over with the team and consult with experts; she is no longer but a child, and it is no longer, but rarely, used.",
         "The selection of candidates took months, and the free up of memory is automatic; free up space first.",
+        "The selection of people for the jury and the selection of other members took a week.",
         "Students pay fees, the drive thru was closed, and users are browsing for deals.",
         "He used to keep up a correspondence with her, and the results were no longer straight away followed by a reply.",
+        "She wanted to keep up a correspondence, which capability the firm lacks.",
         "Students learn about history, and let her learn about it; once a year the festival returns, and he visits once a year.",
         # the eighteenth part's conditions
         "The waiter handed the bill to her, and Congress handed the president a win; smoking can harm the lungs, and a switch fee applies.",
