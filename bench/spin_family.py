@@ -85,7 +85,7 @@ def main(argv=None) -> dict:
     for src in ("lee", "wiki"):
         docs = [d for d in texts if d["src"] == src and d["part"] == a.part]
         for label, on in (("with family list", True), ("without those forms" if forms else "without the list", False)):
-            with (family_list(on) if not forms or on else family_list_without(forms)):
+            with family_list(on, without=forms):
                 n, r, dmg, u = score(docs, reverse)
             out[f"{src} {label}"] = {"spun": n, "restored": r / max(n, 1), "damage": dmg / max(u, 1)}
             print(f"{src:5s} {a.part:9s} {label:17s} swaps {n:5d}  restored {r / max(n, 1):.3f}  damage {dmg / max(u, 1):.4f}", flush=True)
@@ -93,14 +93,16 @@ def main(argv=None) -> dict:
 
 
 @contextmanager
-def candidate_source(reader: str, on: bool) -> Iterator[None]:
+def candidate_source(reader: str, on: bool, drop: frozenset[str] | set[str] = frozenset()) -> Iterator[None]:
     """The thesaurus layer with the candidates the function ``spin.<reader>`` returns (``on``) or
-    without them (it returns nothing), put back on leaving. The thesaurus mappings hold the
-    candidates they were made with, so they are made again both ways (the merged candidates are
-    cached per source already). ``family_candidates``: the family list; ``_moby_raw``: Moby's."""
+    without them (it returns nothing; with ``drop``, it returns all but those spun forms), put back
+    on leaving. The thesaurus mappings hold the candidates they were made with, so they are made
+    again both ways (the merged candidates are cached per source already). ``family_candidates``:
+    the family list; ``_moby_raw``: Moby's."""
     saved = getattr(spin, reader)
     if not on:
-        setattr(spin, reader, lambda: {})
+        kept = {s: o for s, o in saved().items() if s not in drop} if drop else {}
+        setattr(spin, reader, lambda: kept)
     spin.clear_candidate_caches()
     try:
         yield
@@ -109,23 +111,10 @@ def candidate_source(reader: str, on: bool) -> Iterator[None]:
         spin.clear_candidate_caches()
 
 
-@contextmanager
-def family_list_without(forms: set[str]) -> Iterator[None]:
-    """The thesaurus layer with the family list less the spun ``forms``, put back on leaving."""
-    saved = spin.family_candidates
-    kept = {s: o for s, o in saved().items() if s not in forms}
-    spin.family_candidates = lambda: kept
-    spin.clear_candidate_caches()
-    try:
-        yield
-    finally:
-        spin.family_candidates = saved
-        spin.clear_candidate_caches()
-
-
-def family_list(on: bool):
-    """The thesaurus layer with the family list (``on``) or with the WordNet and Moby candidates alone."""
-    return candidate_source("family_candidates", on)
+def family_list(on: bool, without: set[str] = frozenset()):
+    """The thesaurus layer with the family list (``on``), or with the WordNet and Moby candidates
+    alone, or (``without``) with the list less those spun forms."""
+    return candidate_source("family_candidates", on, without)
 
 
 if __name__ == "__main__":
