@@ -210,14 +210,13 @@ class Matcher:
         }
         # anchor word (the key's rarest word; "-sure" for "-sure") -> (key, pattern)
         self._index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-        for k in self.by_key:
-            if k.startswith("-"):
-                anchor = "-" + _SCAN_WORD.findall(k)[0]
-            else:
-                anchor = min(_SCAN_WORD.findall(k), key=lambda w: (_unigram(w), w))
-            self._index.setdefault(anchor, []).append((k, re.compile(self._pattern(k), re.I)))
         # the words of each key: a key whose words are not all among a text's words cannot match there
-        self._needs = {k: frozenset(_SCAN_WORD.findall(k)) for k in self.by_key}
+        self._needs: dict[str, frozenset[str]] = {}
+        for k in self.by_key:
+            words = _SCAN_WORD.findall(k)
+            self._needs[k] = frozenset(words)
+            anchor = "-" + words[0] if k.startswith("-") else min(words, key=lambda w: (_unigram(w), w))
+            self._index.setdefault(anchor, []).append((k, re.compile(self._pattern(k), re.I)))
         self._plain = frozenset(w for w in self._index if not w.startswith("-"))
         self._hyph = frozenset(w[1:] for w in self._index if w.startswith("-"))
         self._anchors = self._plain | self._hyph
