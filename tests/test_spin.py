@@ -303,6 +303,15 @@ def test_repairs_the_spun_story_back_to_the_original():
          "Britain, as well as France, backed it, as well as curbing exports; prices rose as well."),
         ("The president vowed to veto the invoice as the storm was knocking out vitality; the stock has fallen by bigger than half.",
          "The president vowed to veto the bill as the storm was knocking out power; the stock has fallen by more than half."),
+        # the twenty-third part
+        ("The suspect used to be arrested on Friday and used to be taken to court. On the time, he used to be not armed.",
+         "The suspect was arrested on Friday and was taken to court. At the time, he was not armed."),
+        ("On the identical day, 3 million electorate voted in the identical towns as the jobless price fell and rough oil rose.",
+         "On the same day, 3 million voters voted in the same towns as the jobless rate fell and crude oil rose."),
+        ("The semi-remaining went to damage time before a straight devices win; rebel police stood by within the middle of the square.",
+         "The semi-final went to injury time before a straight sets win; riot police stood by in the middle of the square."),
+        ("The preliminary public providing lifted shopper spending, and a new records heart for machine discovering out opened.",
+         "The initial public offering lifted consumer spending, and a new data center for machine learning opened."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -398,6 +407,11 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The iciness of her tone surprised him, and the highly efficient engine saved fuel; a complete bunch of nonsense.",
         "No matter what happens, the cost is high no matter the weather; the capability of the plant rose.",
         "He paid the invoice, and she signed the invoice; sales grew by bigger margins.",
+        # the twenty-third part's conditions
+        "What used to be called a village used to be known for its fair, and he used to be married to her.",
+        "The festival used to be held in June and used to be paid for by the town; there used to be a mill.",
+        "The identical twins wore the identical.",
+        "Focus on the time you spend and save on the time it takes; the electorate will decide.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
@@ -1076,6 +1090,9 @@ def test_a_flagged_documents_title_is_repaired_with_it_and_a_clean_ones_is_not(s
         # "as effectively / neatly / smartly as" compare a manner too (stop 41): no tell there
         "The new drug works as effectively as the old one, doctors said.",
         "Fold the paper as neatly as possible; he dressed as smartly as ever.",
+        # the twenty-third part (stop 42): forms ordinary English has in other senses
+        "The error used to be printed to the screen, and the tool returns the identical data.",
+        "The shopper spending on groceries rose, and shopper confidence in the brand fell.",
     ],
 )
 def test_one_ordinary_use_of_a_later_table_form_does_not_flag_a_short_text(text):
@@ -1408,7 +1425,9 @@ def test_moby_candidates_repair_a_flagged_document_and_say_so(seeds):
             res = spin.despin_explained(spun, score=1.0, overrides={"thesaurus_moby_odds_ratio": ratio})
             for r in res.repairs:
                 if spin.candidate_source(r.old.lower(), r.new.lower()) == "Moby thesaurus":
-                    assert "(Moby thesaurus)" in r.evidence and f"≥ {ratio:g} × P(printed word" in r.evidence
+                    # (the article rule weighs no ratio: the printed word does not fit its article)
+                    assert "(Moby thesaurus)" in r.evidence and (f"≥ {ratio:g} × P(printed word" in r.evidence
+                                                                 or "the article rule" in r.evidence)
                     made += 1
                     right += want.get((r.start, r.end)) == r.new.lower()
         counts[ratio] = (right, made)
@@ -1485,3 +1504,58 @@ def test_no_longer_after_did_makes_the_documents_other_no_longers_echoes():
     changelog = "The tool does no longer work on old machines, and the old flag does no longer exist."
     assert spin.spin_score(changelog) < THRESHOLD
     assert spin.despin(changelog) == changelog
+
+
+# --- the article rule (stop 42): spinners keep the original's "a" / "an" ---
+
+
+@pytest.mark.parametrize(
+    ("word", "sound"),
+    [("idea", "vowel"), ("official", "vowel"), ("new", "consonant"), ("hour", "vowel"), ("honest", "vowel"),
+     ("euro", "consonant"), ("one-off", "consonant"), ("usual", "consonant"), ("unusual", "vowel"),
+     ("union", None), ("historic", None), ("x-ray", None), ("FBI", None), ("3rd", None), ("Official", "vowel")],
+)
+def test_article_sound_reads_the_first_sound_from_spelling(word, sound):
+    assert spin.article_sound(word) == sound
+
+
+def test_a_printed_word_that_does_not_fit_its_article_is_repaired_with_a_candidate_that_does():
+    """"an striking result": the original began with a vowel sound; the repair's word does too,
+    and the evidence says why."""
+    text = CLEAN + " It was an striking result for the party."
+    res = spin.despin_explained(text, score=1.0)
+    (r,) = [r for r in res.repairs if r.old == "striking"]
+    assert spin.article_sound(r.new) in ("vowel", None)
+    assert "spinners keep the original's article" in r.evidence
+    # the rule off: in a document otherwise clean no candidate passes the odds rule, the word stays
+    assert spin.despin_explained(text, score=1.0, overrides={"thesaurus_article_rule": False}).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The court heard an historic case, and a unanimous vote followed after an hour.",
+        "She called it an extraordinary step, a one-off, and a useful test of a European rule.",
+        "Grade A eggs and Plan A options were on the table, with an honest review.",
+    ],
+)
+def test_words_that_fit_their_article_by_sound_are_not_read_as_spun(text):
+    """Spelling exceptions ("an historic", "a unanimous", "a one-off", "an honest") and capital labels
+    ("Plan A options") give no article evidence: a flagged document keeps them."""
+    assert spin.despin_explained(text, score=1.0).text == text
+
+
+def test_no_thesaurus_repair_after_an_article_breaks_the_article():
+    """Whatever the decider picks after "a" / "an" fits the article (or its sound is unsure): the
+    original fitted it, and the spinner kept it."""
+    spun = next((Path(__file__).resolve().parents[1] / "seeds").glob("003_*.txt")).read_text(encoding="utf-8")
+    spun += "\n\nIt was a enormous step and an huge relief, an striking result for a unusual alliance."
+    res = spin.despin_explained(spun, score=1.0)
+    checked = 0
+    for r in res.repairs:
+        before = spun[: r.start].rstrip().rsplit(None, 1)[-1:]
+        if before in (["a"], ["an"]) and r.evidence.startswith("thesaurus"):
+            need = "vowel" if before == ["an"] else "consonant"
+            assert spin.article_sound(r.new.split()[0]) in (need, None), (r.old, r.new)
+            checked += 1
+    assert checked >= 2
