@@ -54,7 +54,6 @@ import json
 import math
 import re
 import statistics
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -660,7 +659,7 @@ def _score_from(cands: Iterable[tuple[int, int, Entry]], n_words: int, cfg: dict
         # (and WordNet's and the family's only: the zone's bars were set on them, and Moby's loose
         # entries lifted a clean Wikipedia piece over the threshold)
         strict = dict(cfg, thesaurus_decider_threshold=max(cfg["thesaurus_decider_threshold"], cfg["thesaurus_detect_threshold"]),
-                      thesaurus_odds_ratio=0.0, thesaurus_moby=False, thesaurus_article_rule=False)
+                      thesaurus_odds_ratio=0.0, thesaurus_moby=False)
         weight += cfg["weight_thesaurus"] * len(_thesaurus_repairs(text, _plain_lm(), strict))
         score = _squash(100.0 * weight / words, cfg)
     return score
@@ -1091,52 +1090,6 @@ def _function_words() -> frozenset[str]:
     return frozenset()
 
 
-ARTICLE_FILE = "article_sounds.toml"
-ARTICLE_FORMAT = "wirewash-article-sounds/1"
-
-
-@functools.cache
-def _article_prefixes() -> tuple[tuple[str, str | None], ...]:
-    """(prefix, sound) of ``data/article_sounds.toml``, longest first (sound None: either)."""
-    data = tomllib.loads(read_data_text(ARTICLE_FILE))
-    if data.get("format") != ARTICLE_FORMAT:
-        raise ValueError(f"{ARTICLE_FILE}: format {data.get('format')!r}, want {ARTICLE_FORMAT!r}")
-    out = [(p, sound) for key, sound in (("consonant", "consonant"), ("vowel", "vowel"), ("unsure", None)) for p in data[key]]
-    return tuple(sorted(out, key=lambda x: -len(x[0])))
-
-
-def article_sound(word: str) -> str | None:
-    """The first sound of an English word as "a" / "an" read it: ``"vowel"``, ``"consonant"``, or
-    None where spelling does not say (a number, an initialism, "union" / "unidentified").
-
-    >>> [article_sound(w) for w in ("idea", "new", "hour", "euro", "unusual", "union", "FBI", "Idea", "3rd")]
-    ['vowel', 'consonant', 'vowel', 'consonant', 'vowel', None, None, 'vowel', None]
-    """
-    if not word[:1].isalpha() or (len(word) > 1 and not word[1:].islower()):
-        return None
-    w = word.lower()
-    for prefix, sound in _article_prefixes():
-        if w.startswith(prefix):
-            return sound
-    return "vowel" if w[0] in "aeiou" else "consonant"
-
-
-def _article_need(toks: Sequence[tuple[str, int, int]], i: int, text: str) -> str | None:
-    """The sound the article just before token ``i`` needs ("an" a vowel, "a" a consonant), or None
-    where no article stands there. A capital "A" / "An" counts only at the start of a sentence or
-    line ("Plan A", "Grade A" are labels)."""
-    if i < 1:
-        return None
-    art = toks[i - 1][0]
-    if art in ("A", "An"):
-        j = i - 2
-        if j >= 0 and toks[j][0] not in (".", "!", "?", '"', "“", ":") and "\n" not in text[toks[j][2] : toks[i - 1][1]]:
-            return None
-    elif art not in ("a", "an"):
-        return None
-    return "vowel" if art.lower() == "an" else "consonant"
-
-
 @functools.cache
 def _thesaurus_max_len() -> int:
     return max((k.count(" ") + 1 for k in _thesaurus_raw()), default=1)
@@ -1539,9 +1492,7 @@ def word_options(
         yield p.i, _options(p, counts)
 
 
-def _best_option(
-    p: _Position, counts: Mapping[str, int], w: Mapping[str, float], sound: str | None = None
-) -> tuple[float, int, dict[str, float]]:
+def _best_option(p: _Position, counts: Mapping[str, int], w: Mapping[str, float]) -> tuple[float, int, dict[str, float]]:
     """The decider's log-odds for the position's best candidate and its rank: the same weighted
     sum of the same features as :func:`_options` gives (to rounding: the terms are added in
     another order), without building a feature table per candidate, so a document costs about a
@@ -1549,8 +1500,7 @@ def _best_option(
     background models are read inline (:meth:`BackgroundBigrams.logp`,
     :meth:`BackgroundTrigrams.terms`, the same arithmetic). The third value: the position's
     :data:`PRINTED_FEATURES` but ``doc_spin``, which needs every position (:func:`decider_choices`
-    adds it). ``sound``: the best only among candidates an article before the word allows
-    (:func:`article_sound` is that sound or unsure); the rank -1 where none is."""
+    adds it)."""
     bg, tg = background_bigrams(), background_trigrams()
     bi, uni, h, left, right = bg.bi, bg.uni, p.here, p.left, p.right
     lu_s, l_s, r_s, lu_right, word_right = h["lu_s"], h["l_s"], h["r_s"], h["lu_right"], h["word_right"]
@@ -1622,10 +1572,8 @@ def _best_option(
              + w["tri_spun_oov"] * (1.0 if s_own == oov else 0.0) + w["best_gain_here"] * top
              + w["n_better"] * math.log1p(sum(1 for g in gains if g > 0))
              + w["tri_n_better"] * math.log1p(sum(1 for g in tgains if g > 0)))
-    best_z, best_k = -math.inf, (0 if sound is None else -1)
+    best_z, best_k = -math.inf, 0
     for k, z in enumerate(zs):
-        if sound is not None and article_sound(p.cands[k][0]) not in (None, sound):
-            continue
         z += const + (w["is_best_gain"] if gains[k] == top else 0.0) + (w["tri_is_best"] if tgains[k] == ttop else 0.0)
         if z > best_z:
             best_z, best_k = z, k
@@ -1634,7 +1582,7 @@ def _best_option(
         "spun_zipf": lu_s + 9.0, "n_cands": math.log1p(len(p.cands)), "left_listed_spun": h["left_listed_spun"],
         "right_listed_spun": h["right_listed_spun"], "tri_spun_oov": 1.0 if s_own == oov else 0.0, "best_gain_here": top,
         "n_better": math.log1p(sum(1 for g in gains if g > 0)), "tri_n_better": math.log1p(sum(1 for g in tgains if g > 0)),
-        "best_tri_gain": tgains[best_k] if best_k >= 0 else 0.0,
+        "best_tri_gain": tgains[best_k],
     }
     return best_z, best_k, side
 
@@ -1775,32 +1723,12 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
     candidates miss), which in a document a spinner changed throughout it rarely does."""
     thr, ratio = cfg["thesaurus_decider_threshold"], cfg["thesaurus_odds_ratio"]
     factor = cfg["thesaurus_consistency_factor"]
-    article_thr = cfg["thesaurus_article_threshold"] if cfg["thesaurus_article_rule"] else None
     out = []
     counts = Counter(low)
     rows, _doc_spin = decider_choices(text, toks, low, ok_word, fixed, cfg, counts)
     # (row, p, candidate, odds ratio it must reach, P(printed word is the original), whether p reaches it)
     chosen = []
-    # positions after "a" / "an" (spinners keep the original's article): only candidates that fit the
-    # article; a printed word that does not fit it is spun, so its best fitting candidate needs only
-    # thesaurus_article_threshold, not the odds rule
-    mismatched: dict[int, str] = {}
     for pos, z, k, side in rows:
-        need = _article_need(toks, pos.i, text) if article_thr is not None else None
-        if need is not None:
-            misfit = article_sound(toks[pos.i][0]) not in (None, need)
-            if misfit or article_sound(pos.cands[k][0]) not in (None, need):
-                w = decider_weights("weights_high" if side["high_spin"] else "weights")
-                z, k, fit_side = _best_option(pos, counts, w, need)
-                if k < 0:
-                    continue
-                side = {**side, **fit_side}
-                if misfit:
-                    p = _sigmoid(z)
-                    if p > article_thr:
-                        mismatched[pos.i] = need
-                        chosen.append(((pos, z, k, side), p, pos.cands[k][0], 0.0, printed_probability(side), True))
-                    continue
         p = _sigmoid(z)
         if p <= thr:
             continue
@@ -1827,11 +1755,6 @@ def _decider_repairs(text, toks, low, ok_word, fixed, cfg) -> list[Repair]:
                 f"{': the decider for documents spun throughout' if side['high_spin'] else ''}"
                 f"{f'; the same repair made with full evidence at {others} other position(s) of the document' if helped else ''})"
                 if kept is not None else f"{p:.2f} > {thr:.2f}")
-        if i in mismatched:
-            rule = (f"{p:.2f} > {article_thr:g}, the article rule: '{toks[i - 1][0]} {t}' wants a {mismatched[i]} sound, which the "
-                    f"printed word lacks and the candidate has, and spinners keep the original's article, so P(printed word is "
-                    f"the original) {kept:.2f} is not weighed (document spin level {side['doc_spin']:+.2f}"
-                    f"{': the decider for documents spun throughout' if side['high_spin'] else ''})")
         ev = (f"thesaurus candidate '{low[i]}'→'{cand}' ({candidate_source(low[i], cand)}); decider P(original) {rule}; "
               f"largest contributions (log-odds): " + ", ".join(f"{n} {v:+.2f}" for v, n in top)
               + f"; bigram gain left {f['left_gain']:+.2f}, right {f['right_gain']:+.2f}")

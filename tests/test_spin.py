@@ -407,7 +407,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "The iciness of her tone surprised him, and the highly efficient engine saved fuel; a complete bunch of nonsense.",
         "No matter what happens, the cost is high no matter the weather; the capability of the plant rose.",
         "He paid the invoice, and she signed the invoice; sales grew by bigger margins.",
-        # the twenty-third part's conditions
+        # the twenty-third part's conditions: ordinary English where they do not hold
         "What used to be called a village used to be known for its fair, and he used to be married to her.",
         "The festival used to be held in June and used to be paid for by the town; there used to be a mill.",
         "The identical twins wore the identical.",
@@ -1425,9 +1425,7 @@ def test_moby_candidates_repair_a_flagged_document_and_say_so(seeds):
             res = spin.despin_explained(spun, score=1.0, overrides={"thesaurus_moby_odds_ratio": ratio})
             for r in res.repairs:
                 if spin.candidate_source(r.old.lower(), r.new.lower()) == "Moby thesaurus":
-                    # (the article rule weighs no ratio: the printed word does not fit its article)
-                    assert "(Moby thesaurus)" in r.evidence and (f"≥ {ratio:g} × P(printed word" in r.evidence
-                                                                 or "the article rule" in r.evidence)
+                    assert "(Moby thesaurus)" in r.evidence and f"≥ {ratio:g} × P(printed word" in r.evidence
                     made += 1
                     right += want.get((r.start, r.end)) == r.new.lower()
         counts[ratio] = (right, made)
@@ -1505,57 +1503,3 @@ def test_no_longer_after_did_makes_the_documents_other_no_longers_echoes():
     assert spin.spin_score(changelog) < THRESHOLD
     assert spin.despin(changelog) == changelog
 
-
-# --- the article rule (stop 42): spinners keep the original's "a" / "an" ---
-
-
-@pytest.mark.parametrize(
-    ("word", "sound"),
-    [("idea", "vowel"), ("official", "vowel"), ("new", "consonant"), ("hour", "vowel"), ("honest", "vowel"),
-     ("euro", "consonant"), ("one-off", "consonant"), ("usual", "consonant"), ("unusual", "vowel"),
-     ("union", None), ("historic", None), ("x-ray", None), ("FBI", None), ("3rd", None), ("Official", "vowel")],
-)
-def test_article_sound_reads_the_first_sound_from_spelling(word, sound):
-    assert spin.article_sound(word) == sound
-
-
-def test_a_printed_word_that_does_not_fit_its_article_is_repaired_with_a_candidate_that_does():
-    """"an striking result": the original began with a vowel sound; the repair's word does too,
-    and the evidence says why."""
-    text = CLEAN + " It was an striking result for the party."
-    res = spin.despin_explained(text, score=1.0)
-    (r,) = [r for r in res.repairs if r.old == "striking"]
-    assert spin.article_sound(r.new) in ("vowel", None)
-    assert "spinners keep the original's article" in r.evidence
-    # the rule off: in a document otherwise clean no candidate passes the odds rule, the word stays
-    assert spin.despin_explained(text, score=1.0, overrides={"thesaurus_article_rule": False}).text == text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The court heard an historic case, and a unanimous vote followed after an hour.",
-        "She called it an extraordinary step, a one-off, and a useful test of a European rule.",
-        "Grade A eggs and Plan A options were on the table, with an honest review.",
-    ],
-)
-def test_words_that_fit_their_article_by_sound_are_not_read_as_spun(text):
-    """Spelling exceptions ("an historic", "a unanimous", "a one-off", "an honest") and capital labels
-    ("Plan A options") give no article evidence: a flagged document keeps them."""
-    assert spin.despin_explained(text, score=1.0).text == text
-
-
-def test_no_thesaurus_repair_after_an_article_breaks_the_article():
-    """Whatever the decider picks after "a" / "an" fits the article (or its sound is unsure): the
-    original fitted it, and the spinner kept it."""
-    spun = next((Path(__file__).resolve().parents[1] / "seeds").glob("003_*.txt")).read_text(encoding="utf-8")
-    spun += "\n\nIt was a enormous step and an huge relief, an striking result for a unusual alliance."
-    res = spin.despin_explained(spun, score=1.0)
-    checked = 0
-    for r in res.repairs:
-        before = spun[: r.start].rstrip().rsplit(None, 1)[-1:]
-        if before in (["a"], ["an"]) and r.evidence.startswith("thesaurus"):
-            need = "vowel" if before == ["an"] else "consonant"
-            assert spin.article_sound(r.new.split()[0]) in (need, None), (r.old, r.new)
-            checked += 1
-    assert checked >= 2
