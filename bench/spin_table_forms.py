@@ -96,24 +96,24 @@ def main(argv=None) -> dict:
             finally:
                 spin._default_matcher = lambda: full
             row[label] = {"restoration": o["restoration"], "damage": o["damage"]}
-        # per spun form: how many of its swaps the repair (with the part) gave back
-        inv = {s: o for o, s in rev.items()}
+        # per original: how many of its swaps the repair (with the part) gave back (the output holds
+        # the original where the clean text did, counted as occurrences beyond the spun text's own)
         for p in pairs:
             got = spin.despin_explained(p["spun"], score=1.0).text
-            for form, n in spin_with(p["original"], rev)[1].items():
-                per_form[form][0] += n
-                want = inv[form]
-                # restored: the output holds the original as often as the clean text does
-                c = len(re.findall(r"(?<![\w'-])" + re.escape(want) + r"(?![\w'-])", got, re.IGNORECASE))
-                per_form[form][1] += min(n, c - len(re.findall(r"(?<![\w'-])" + re.escape(want) + r"(?![\w'-])", p["spun"], re.IGNORECASE)))
+            for orig in rev:
+                pat = re.compile(r"(?<![\w'-])" + re.escape(orig) + r"(?![\w'-])", 0 if orig != orig.lower() else re.IGNORECASE)
+                n = len(pat.findall(p["original"])) - len(pat.findall(p["spun"]))
+                if n > 0:
+                    per_form[f"{rev[orig]} ({orig})"][0] += n
+                    per_form[f"{rev[orig]} ({orig})"][1] += min(n, max(0, len(pat.findall(got)) - len(pat.findall(p["spun"]))))
         out[src] = row
         print(f"{src:5s} {a.part:9s} {row['documents']:4d} documents, {row['swaps']:5d} swaps: with the part "
               f"{row['with the part']['restoration']:.3f} / {row['with the part']['damage']:.4f}, without it "
               f"{row['without it']['restoration']:.3f} / {row['without it']['damage']:.4f} (restoration / damage)", flush=True)
-    print("per spun form (Lee and Wikipedia together): swaps, restored")
+    print("per spun form (its original) in Lee and Wikipedia together: swaps, restored")
     for form, (n, r) in sorted(per_form.items(), key=lambda x: -x[1][0]):
-        print(f"  {form:32s} {n:5d} {max(r, 0):5d}")
-    out["per_form"] = {f: {"swaps": n, "restored": max(r, 0)} for f, (n, r) in per_form.items()}
+        print(f"  {form:48s} {n:5d} {r:5d}")
+    out["per_form"] = {f: {"swaps": n, "restored": r} for f, (n, r) in per_form.items()}
     return out
 
 

@@ -312,12 +312,17 @@ def test_repairs_the_spun_story_back_to_the_original():
          "The semi-final went to injury time before a straight sets win; riot police stood by in the middle of the square."),
         ("The preliminary public providing lifted shopper spending, and a new records heart for machine discovering out opened.",
          "The initial public offering lifted consumer spending, and a new data center for machine learning opened."),
-        ("She used to be the first woman to lead the party, and they used to be close; those used to be the rules.",
-         "She was the first woman to lead the party, and they were close; those were the rules."),
+        ("She used to be the first woman to lead the party, and the vote used to be close.",
+         "She was the first woman to lead the party, and the vote was close."),
         ("Shares closed elevated, yields were elevated than forecast and the index ended decrease, better than anticipated.",
          "Shares closed higher, yields were higher than forecast and the index ended lower, better than expected."),
         ("Revenue rose 5% when put next with the identical length closing twelve months and 3% twelve months-on-twelve months.",
          "Revenue rose 5% compared with the same period last year and 3% year-on-year."),
+        # the twenty-fourth part: older forms where the family prints them and no writer does
+        ("Officials within the region said it's miles unclear whether talks will resume sooner than the election.",
+         "Officials in the region said it is unclear whether talks will resume before the election."),
+        ("It is one of many largest deals within the industry and one of many few signed within the past year.",
+         "It is one of the largest deals in the industry and one of the few signed within the past year."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -420,6 +425,9 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "Patients had slightly elevated blood pressure, so doctors decrease the dose; cut it to the same length of time.",
         "Focus on the time you spend and save on the time it takes, based on the time of day; the electorate will decide.",
         "Prices are not what they used to be, and gaming used to be so cheap; the old mill used to be.",
+        "They used to be close, and those used to be the rules.",
+        "It's miles away and it's miles better; the deal came sooner than expected, one of many reasons.",
+        "Talks must end within the next month, within the framework of the law and within the same budget.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
@@ -1103,6 +1111,7 @@ def test_a_flagged_documents_title_is_repaired_with_it_and_a_clean_ones_is_not(s
         "The shopper spending on groceries rose, and shopper confidence in the brand fell.",
         "The results were better than anticipated, and the tables were the same length last time.",
         "Run journalctl: it prints the logs in the identical text-based format the files in /var/log used to be.",
+        "Concerns within the party grew, and the staff within the hospital moved; it's miles better than before.",
     ],
 )
 def test_one_ordinary_use_of_a_later_table_form_does_not_flag_a_short_text(text):
