@@ -325,6 +325,8 @@ def test_repairs_the_spun_story_back_to_the_original():
          "It is one of the largest deals in the industry and one of the few signed within the past year."),
         ("The first spherical of talks ended, and a second spherical begins in May.",
          "The first round of talks ended, and a second round begins in May."),
+        ("The plan will no longer most effective cut costs but additionally raise wages, not most effective in Europe.",
+         "The plan will not only cut costs but also raise wages, not only in Europe."),
         # "p.c." that ends a sentence took the sentence's full stop with it: the repair gives it back
         ("Prices rose 3 p.c. Wages rose 2 p.c.\nThe end.", "Prices rose 3 percent. Wages rose 2 percent.\nThe end."),
     ],
@@ -431,6 +433,7 @@ def test_repair_known_pairs_in_a_flagged_document(spun, original):
         "It's miles away and it's miles better; the deal came sooner than expected, one of many reasons.",
         "Talks must end within the next month, within the framework of the law and within the same budget.",
         "A second spherical object was seen in the first spherical shell, and a third spherical particle formed.",
+        "The drug is not most effective when taken late, and the most effective dose is not most effective.",
         # the eleventh part's conditions: ordinary English where they do not hold
         "We have made up our minds, and we made up our minds long ago.",
         "Call me as soon as more data arrives, and as soon as more troops land the talks can begin.",
