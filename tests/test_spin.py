@@ -1527,4 +1527,3 @@ def test_no_longer_after_did_makes_the_documents_other_no_longers_echoes():
     changelog = "The tool does no longer work on old machines, and the old flag does no longer exist."
     assert spin.spin_score(changelog) < THRESHOLD
     assert spin.despin(changelog) == changelog
-
