@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import hashlib
 import re
 import sys
@@ -46,11 +47,21 @@ def reverse_map(entries: list[spin.Entry]) -> dict[str, str]:
     return {o: sorted(s)[int(hashlib.blake2b(o.encode()).hexdigest(), 16) % len(s)] for o, s in forms.items()}
 
 
+def whole(word: str) -> str:
+    """A pattern for ``word`` as a whole word (not inside a longer word, a hyphenated one or a contraction)."""
+    return r"(?<![\w'-])" + re.escape(word) + r"(?![\w'-])"
+
+
+@functools.lru_cache(maxsize=4)
+def _originals_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(whole(k) for k in keys), re.IGNORECASE)
+
+
 def spin_with(text: str, rev: dict[str, str]) -> tuple[str, collections.Counter]:
     """The text with every original of ``rev`` replaced (longest originals first), and the count per spun form."""
     used: collections.Counter = collections.Counter()
-    keys = sorted(rev, key=len, reverse=True)
-    pat = re.compile("|".join(r"(?<![\w'-])" + re.escape(k) + r"(?![\w'-])" for k in keys), re.IGNORECASE)
+    keys = tuple(sorted(rev, key=len, reverse=True))
+    pat = _originals_pattern(keys)
     exact = {k.lower(): k for k in keys}
 
     def sub(m: re.Match[str]) -> str:
@@ -75,8 +86,11 @@ def main(argv=None) -> dict:
     keys = {(e.spun, e.original, e.cls, e.condition) for e in part}
     sc = load_scorer()
     texts = spin_external.load_texts(spin_external.wheel_path(a.gensim_wheel))
-    full = spin._default_matcher()
+    saved = spin._default_matcher
+    full = saved()
     less = spin.Matcher([e for e in spin.default_entries() if (e.spun, e.original, e.cls, e.condition) not in keys])
+    # per original: its pattern, case-blind unless it is capitalised ("Brent crude")
+    patterns = {o: re.compile(whole(o), 0 if o != o.lower() else re.IGNORECASE) for o in rev}
     out: dict = {}
     per_form: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     for src in ("lee", "wiki"):
@@ -89,23 +103,25 @@ def main(argv=None) -> dict:
                 pairs.append({"id": d["id"], "spun": spun, "original": d["text"]})
                 counts += used
         row = {"documents": len(pairs), "swaps": sum(counts.values())}
-        for label, matcher in (("with the part", full), ("without it", less)):
-            spin._default_matcher = lambda m=matcher: m  # the table the repair reads (restored below)
+        repaired: dict[str, str] = {}  # spun text -> its repair with the whole table (for the counts below)
+        for label, matcher, kept in (("with the part", full, repaired), ("without it", less, {})):
+            spin._default_matcher = lambda m=matcher: m  # the table the repair reads (put back below)
             try:
-                o = sc.evaluate(lambda t: spin.despin_explained(t, score=1.0).text, pairs, {})["overall"]
+                o = sc.evaluate(lambda t, kept=kept: kept.setdefault(t, spin.despin_explained(t, score=1.0).text),
+                                pairs, {})["overall"]
             finally:
-                spin._default_matcher = lambda: full
+                spin._default_matcher = saved
             row[label] = {"restoration": o["restoration"], "damage": o["damage"]}
         # per original: how many of its swaps the repair (with the part) gave back (the output holds
         # the original where the clean text did, counted as occurrences beyond the spun text's own)
         for p in pairs:
-            got = spin.despin_explained(p["spun"], score=1.0).text
-            for orig in rev:
-                pat = re.compile(r"(?<![\w'-])" + re.escape(orig) + r"(?![\w'-])", 0 if orig != orig.lower() else re.IGNORECASE)
-                n = len(pat.findall(p["original"])) - len(pat.findall(p["spun"]))
+            got = repaired[p["spun"]]
+            for orig, pat in patterns.items():
+                left = len(pat.findall(p["spun"]))  # (where the spinner kept it, e.g. a capitalised original's other case)
+                n = len(pat.findall(p["original"])) - left
                 if n > 0:
                     per_form[f"{rev[orig]} ({orig})"][0] += n
-                    per_form[f"{rev[orig]} ({orig})"][1] += min(n, max(0, len(pat.findall(got)) - len(pat.findall(p["spun"]))))
+                    per_form[f"{rev[orig]} ({orig})"][1] += min(n, max(0, len(pat.findall(got)) - left))
         out[src] = row
         print(f"{src:5s} {a.part:9s} {row['documents']:4d} documents, {row['swaps']:5d} swaps: with the part "
               f"{row['with the part']['restoration']:.3f} / {row['with the part']['damage']:.4f}, without it "
